@@ -1,0 +1,43 @@
+// The whole service as one Fastify plugin, built from an options object (see
+// config.ts). Like Fastify's demo app it loads three folders in order: external
+// plugins, our own plugins, then the routes (each folder a URL prefix).
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import AutoLoad from '@fastify/autoload'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { AppConfig } from './config.js'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+// Running from the TypeScript sources (tests, `npm run dev`): a TS loader is
+// active, so let autoload pick up .ts files.
+if (import.meta.url.endsWith('.ts')) process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??= '1'
+
+export type AppOptions = Partial<AppConfig>
+
+/** Options for `Fastify()` itself that the contract depends on. */
+export const serverOptions: FastifyServerOptions = {
+  ignoreTrailingSlash: false,
+  ignoreDuplicateSlashes: false,
+  return503OnClosing: true,
+  bodyLimit: 1 << 20,
+  ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
+}
+
+export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  const loaded = { ...opts }
+  await fastify.register(AutoLoad, {
+    dir: path.join(here, 'plugins/external'),
+    options: loaded
+  })
+  await fastify.register(AutoLoad, {
+    dir: path.join(here, 'plugins/app'),
+    options: loaded
+  })
+  await fastify.register(AutoLoad, {
+    dir: path.join(here, 'routes'),
+    autoHooks: true,
+    cascadeHooks: true,
+    options: loaded
+  })
+}

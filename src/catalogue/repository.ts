@@ -1,0 +1,90 @@
+// Read access to the served catalogue: prepared statements over one connection.
+// An import on another connection commits atomically; each statement here sees
+// either the old catalogue or the new one, never a mix.
+import type { Db } from './db.js'
+
+export interface SeedAnime {
+  id: number
+  title: string
+  source: string
+  anime_type: string
+  num_episodes: number
+  status: string
+  year: number | null
+  picture: string
+  tags: string[]
+}
+
+export interface CatalogueInfo {
+  /** Bumped by every import: changes whenever the served data changes. */
+  version: number
+  count: number
+  importedAt: string | null
+  lastUpdate: string | null
+  source: string | null
+  format: string | null
+}
+
+type SeedRow = Omit<SeedAnime, 'tags'> & { tags: string }
+
+export const seedColumns = 'id, title, source, anime_type, num_episodes, status, year, picture, tags'
+
+export function toSeed (row: SeedRow): SeedAnime {
+  return {
+    id: row.id,
+    title: row.title,
+    source: row.source,
+    anime_type: row.anime_type,
+    num_episodes: row.num_episodes,
+    status: row.status,
+    year: row.year,
+    picture: row.picture,
+    tags: JSON.parse(row.tags) as string[]
+  }
+}
+
+export function createCatalogue (db: Db) {
+  const byId = db.prepare(`SELECT ${seedColumns} FROM anime WHERE id = ? AND active = 1`)
+  const byPos = db.prepare(`SELECT ${seedColumns} FROM anime WHERE pos = ?`)
+  const maxPos = db.prepare('SELECT max(pos) FROM anime').pluck()
+  const metaRows = db.prepare('SELECT key, value FROM meta')
+
+  return {
+    db,
+
+    entry (id: number): SeedAnime | undefined {
+      const row = byId.get(id) as SeedRow | undefined
+      return row === undefined ? undefined : toSeed(row)
+    },
+
+    /** A uniformly random served entry: one index lookup on the dense `pos` column. */
+    random (random: () => number = Math.random): SeedAnime | undefined {
+      // Two statements: an import may commit between them, so retry on a miss.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const count = maxPos.get() as number | null
+        if (count === null || count === 0) return undefined
+        const row = byPos.get(1 + Math.floor(random() * count)) as SeedRow | undefined
+        if (row !== undefined) return toSeed(row)
+      }
+      return undefined
+    },
+
+    info (): CatalogueInfo {
+      const meta = new Map((metaRows.all() as Array<{ key: string, value: string }>).map((r) => [r.key, r.value]))
+      const text = (key: string): string | null => {
+        const value = meta.get(key)
+        return value === undefined || value === '' ? null : value
+      }
+      return {
+        version: Number(meta.get('version') ?? 0),
+        count: Number(meta.get('count') ?? 0),
+        importedAt: text('imported_at'),
+        lastUpdate: text('last_update'),
+        source: text('source'),
+        format: text('format')
+      }
+    }
+  }
+}
+
+export type Catalogue = ReturnType<typeof createCatalogue>

@@ -1,0 +1,128 @@
+// Configuration: one typed object the app is built from. `loadConfig` reads it
+// from the environment (server, CLI); tests pass a partial object to `resolveConfig`.
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+/** The checkout's root, whether running from src/ or from the build in dist/src/. */
+export const projectRoot = path.resolve(here, path.basename(path.dirname(here)) === 'dist' ? '../..' : '..')
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface AppConfig {
+  host: string
+  port: number
+  dataDir: string
+  logLevel: LogLevel
+  /** AOD file imported when DATA_DIR has no catalogue yet. */
+  defaultCatalogue: string
+  /** Token lifetime in milliseconds; null: tokens never expire. */
+  tokenTtlMs: number | null
+  /** Move a token's expiry forward on use (at most once a minute). */
+  tokenAutoRefresh: boolean
+  /** Most live tokens per user; null: no limit. */
+  tokenLimit: number | null
+  /** Login/register attempts allowed per client address in `throttleWindowMs`. */
+  throttleIpLimit: number
+  /** Failed logins allowed per username in `throttleWindowMs`. */
+  throttleUserLimit: number
+  throttleWindowMs: number
+  /** Clock in milliseconds since the epoch; injected by tests. */
+  now: () => number
+}
+
+export class ConfigError extends Error {
+  constructor (readonly variable: string, message: string) {
+    super(`${variable}: ${message}`)
+    this.name = 'ConfigError'
+  }
+}
+
+export const defaultConfig: AppConfig = {
+  host: '127.0.0.1',
+  port: 8000,
+  dataDir: path.join(process.cwd(), 'var'),
+  logLevel: 'info',
+  defaultCatalogue: path.join(projectRoot, 'data', 'anime-offline-database.json'),
+  tokenTtlMs: 10 * 3600 * 1000,
+  tokenAutoRefresh: false,
+  tokenLimit: null,
+  throttleIpLimit: 30,
+  throttleUserLimit: 10,
+  throttleWindowMs: 60 * 1000,
+  now: Date.now
+}
+
+export function resolveConfig (partial: Partial<AppConfig> = {}): AppConfig {
+  const config = { ...defaultConfig, ...partial }
+  config.dataDir = path.resolve(config.dataDir)
+  config.defaultCatalogue = path.resolve(config.defaultCatalogue)
+  return config
+}
+
+const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** '90', '90s', '15m', '10h', '7d', '250ms' → milliseconds. A bare number is seconds. */
+export function parseDuration (variable: string, raw: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(raw.trim())
+  if (match === null) throw new ConfigError(variable, `expected a duration such as 30s, 15m, 10h or 7d, got "${raw}"`)
+  const ms = Number(match[1]) * units[(match[2] ?? 's').toLowerCase()]!
+  if (!Number.isFinite(ms) || ms <= 0) throw new ConfigError(variable, `must be greater than zero, got "${raw}"`)
+  return Math.round(ms)
+}
+
+function parseInteger (variable: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `expected a whole number, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(variable, `must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function parseBoolean (variable: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true
+  if (['0', 'false', 'no', 'off'].includes(value)) return false
+  throw new ConfigError(variable, `expected true or false, got "${raw}"`)
+}
+
+const logLevels: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const never = ['never', 'none', 'off', '0']
+
+/** Reads and validates the environment; throws ConfigError naming the bad variable. */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const get = (name: string): string | undefined => {
+    const value = env[name]
+    return value === undefined || value.trim() === '' ? undefined : value
+  }
+  const partial: Partial<AppConfig> = {}
+  const host = get('HOST')
+  if (host !== undefined) partial.host = host.trim()
+  const port = get('PORT')
+  if (port !== undefined) partial.port = parseInteger('PORT', port, 0, 65535)
+  const dataDir = get('DATA_DIR')
+  if (dataDir !== undefined) partial.dataDir = dataDir
+  const logLevel = get('LOG_LEVEL')
+  if (logLevel !== undefined) {
+    const level = logLevel.trim().toLowerCase() as LogLevel
+    if (!logLevels.includes(level)) throw new ConfigError('LOG_LEVEL', `expected one of ${logLevels.join(', ')}, got "${logLevel}"`)
+    partial.logLevel = level
+  }
+  const catalogue = get('DEFAULT_CATALOGUE')
+  if (catalogue !== undefined) partial.defaultCatalogue = catalogue
+  const ttl = get('TOKEN_TTL')
+  if (ttl !== undefined) partial.tokenTtlMs = never.includes(ttl.trim().toLowerCase()) ? null : parseDuration('TOKEN_TTL', ttl)
+  const refresh = get('TOKEN_AUTO_REFRESH')
+  if (refresh !== undefined) partial.tokenAutoRefresh = parseBoolean('TOKEN_AUTO_REFRESH', refresh)
+  const limit = get('TOKEN_LIMIT')
+  if (limit !== undefined) {
+    const value = never.includes(limit.trim().toLowerCase()) ? 0 : parseInteger('TOKEN_LIMIT', limit, 0, 1_000_000)
+    partial.tokenLimit = value === 0 ? null : value
+  }
+  const ipLimit = get('THROTTLE_IP_LIMIT')
+  if (ipLimit !== undefined) partial.throttleIpLimit = parseInteger('THROTTLE_IP_LIMIT', ipLimit, 1, 1_000_000)
+  const userLimit = get('THROTTLE_USER_LIMIT')
+  if (userLimit !== undefined) partial.throttleUserLimit = parseInteger('THROTTLE_USER_LIMIT', userLimit, 1, 1_000_000)
+  const window = get('THROTTLE_WINDOW')
+  if (window !== undefined) partial.throttleWindowMs = parseDuration('THROTTLE_WINDOW', window)
+  return resolveConfig(partial)
+}

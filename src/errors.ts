@@ -1,0 +1,28 @@
+// Errors that carry their own response, in the old service's (DRF's) shapes.
+
+export type FieldErrorBody = Record<string, string[]>
+
+export class ApiError extends Error {
+  constructor (
+    readonly statusCode: number,
+    readonly body: Record<string, unknown>,
+    readonly headers: Record<string, string> = {}
+  ) {
+    super(typeof body.detail === 'string' ? body.detail : JSON.stringify(body))
+    this.name = 'ApiError'
+  }
+}
+
+export const notFound = (): ApiError => new ApiError(404, { detail: 'Not found.' })
+
+/** 400 with one key per field, each a list of messages. */
+export const fieldErrors = (errors: FieldErrorBody): ApiError => new ApiError(400, errors)
+
+/** How DRF names a JSON value's type in "Expected a dictionary, but got …". */
+export function pythonTypeName (value: unknown): string {
+  if (Array.isArray(value)) return 'list'
+  if (typeof value === 'string') return 'str'
+  if (typeof value === 'boolean') return 'bool'
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float'
+  return 'dict'
+}

@@ -1,0 +1,120 @@
+// CONTRACT's General section in one place: error bodies, 404/405/OPTIONS,
+// 415, JSON parse errors, `?format=`, and the human-readable HTML rendering.
+import fp from 'fastify-plugin'
+import FindMyWay from 'find-my-way'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ApiError, pythonTypeName } from '../../errors.js'
+import { renderHtmlPage } from '../../http/html.js'
+
+const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+function wantsHtml (request: FastifyRequest): boolean {
+  const format = (request.query as Record<string, unknown> | undefined)?.format
+  if (format !== undefined) return format === 'api'
+  const accept = request.headers.accept
+  if (accept === undefined || !accept.includes('html')) return false
+  // DRF's negotiation: JSON wins ties; HTML only where the client ranks it higher.
+  let html = 0
+  let json = 0
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.trim().toLowerCase().split(';')
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2)) || 0
+    if (type === 'text/html' || type === 'text/*') html = Math.max(html, q)
+    if (type === 'application/json' || type === 'application/*' || type === '*/*') json = Math.max(json, q)
+  }
+  return html > json
+}
+
+export default fp(async function errors (fastify: FastifyInstance) {
+  // A router of our own, only to tell "wrong method" (405) from "no such path" (404).
+  const known = FindMyWay()
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === '*' || route.url.startsWith('/docs')) return
+    for (const method of [route.method].flat()) {
+      if (!(methods as readonly string[]).includes(method)) continue
+      if (known.find(method as 'GET', route.url) === null) known.on(method as 'GET', route.url, () => {})
+    }
+  })
+  const allowed = (url: string): string[] => {
+    const path = url.split('?')[0] ?? '/'
+    const found = methods.filter((m) => known.find(m, path) !== null)
+    if (found.length === 0) return []
+    return [...found, ...(found.includes('GET') ? ['HEAD'] : []), 'OPTIONS']
+  }
+
+  // JSON bodies: an empty body is an empty object; a parse error is DRF's 400.
+  fastify.removeContentTypeParser('application/json')
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = (body as string)
+    if (text.trim() === '') { done(null, undefined); return }
+    try {
+      done(null, JSON.parse(text))
+    } catch (error) {
+      done(new ApiError(400, { detail: `JSON parse error - ${(error as Error).message}` }), undefined)
+    }
+  })
+
+  fastify.addHook('onRequest', async (request) => {
+    const format = (request.query as Record<string, unknown> | undefined)?.format
+    if (format !== undefined && format !== 'json' && format !== 'api') throw new ApiError(404, { detail: 'Not found.' })
+  })
+
+  // Bodies must be objects, as DRF's serializers demanded; only for routes that take one.
+  fastify.addHook('preValidation', async (request) => {
+    if (request.routeOptions.schema?.body === undefined) return
+    const body = request.body
+    if (body === undefined) { request.body = {}; return }
+    if (body === null) throw new ApiError(400, { non_field_errors: ['No data provided'] })
+    if (typeof body !== 'object' || Array.isArray(body)) {
+      throw new ApiError(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonTypeName(body)}.`] })
+    }
+  })
+
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    if (typeof payload !== 'string' || !wantsHtml(request)) return payload
+    const type = reply.getHeader('content-type')
+    if (typeof type !== 'string' || !type.startsWith('application/json')) return payload
+    reply.header('content-type', 'text/html; charset=utf-8')
+    return renderHtmlPage(request, reply, payload)
+  })
+
+  fastify.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {
+    const allow = allowed(request.url)
+    if (allow.length === 0) return reply.code(404).send({ detail: 'Not found.' })
+    reply.header('allow', allow.join(', '))
+    if (request.method === 'OPTIONS') {
+      return reply.code(200).send({
+        name: request.url.split('?')[0],
+        renders: ['application/json', 'text/html'],
+        parses: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']
+      })
+    }
+    return reply.code(405).send({ detail: `Method "${request.method}" not allowed.` })
+  })
+
+  fastify.setErrorHandler(async (error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) {
+      return reply.code(error.statusCode).headers(error.headers).send(error.body)
+    }
+    const fastifyError = error as FastifyError
+    if (fastifyError.validation !== undefined) {
+      if (fastifyError.validationContext === 'params') return reply.code(404).send({ detail: 'Not found.' })
+      const body: Record<string, string[]> = {}
+      for (const issue of fastifyError.validation) {
+        const field = (issue.instancePath.split('/')[1] ?? '') || String(issue.params?.missingProperty ?? 'non_field_errors')
+        ;(body[field] ??= []).push(issue.message ?? 'Invalid value.')
+      }
+      return reply.code(400).send(body)
+    }
+    if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.code(415).send({ detail: `Unsupported media type "${request.headers['content-type'] ?? ''}" in request.` })
+    }
+    const status = fastifyError.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ detail: fastifyError.message })
+    }
+    request.log.error({ err: error }, 'unexpected failure')
+    return reply.code(500).send({ detail: 'A server error occurred.' })
+  })
+}, { name: 'errors' })

@@ -1,0 +1,16 @@
+// application/x-www-form-urlencoded bodies, as old HTML forms and some clients send.
+// A repeated key keeps its last value, as Django's QueryDict did.
+import formbody from '@fastify/formbody'
+import type { FastifyInstance } from 'fastify'
+
+export function lastValues (text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of new URLSearchParams(text)) out[key] = value
+  return out
+}
+
+export const autoConfig = { parser: lastValues, bodyLimit: 1 << 20 }
+
+export default async function formBodies (fastify: FastifyInstance, opts: typeof autoConfig) {
+  await fastify.register(formbody, opts)
+}

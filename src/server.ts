@@ -1,0 +1,42 @@
+// Entry point: read the configuration from the environment, build the app, listen.
+import Fastify from 'fastify'
+import app, { serverOptions } from './app.js'
+import { ConfigError, loadConfig, type AppConfig } from './config.js'
+
+export async function startServer (config: AppConfig) {
+  const fastify = Fastify({
+    ...serverOptions,
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.body.password'], censor: '[redacted]' }
+    }
+  })
+  await fastify.register(app, config)
+  await fastify.listen({ host: config.host, port: config.port })
+
+  let closing = false
+  const stop = (signal: string) => {
+    if (closing) return
+    closing = true
+    fastify.log.info({ signal }, 'shutting down')
+    fastify.close().then(() => process.exit(0), (error: unknown) => {
+      fastify.log.error({ err: error }, 'error while shutting down')
+      process.exit(1)
+    })
+  }
+  process.once('SIGTERM', () => stop('SIGTERM'))
+  process.once('SIGINT', () => stop('SIGINT'))
+  return fastify
+}
+
+let config: AppConfig
+try {
+  config = loadConfig()
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`anime-api: invalid configuration: ${error.message}`)
+    process.exit(1)
+  }
+  throw error
+}
+await startServer(config)
