@@ -17,8 +17,7 @@ export type AppOptions = Partial<AppConfig>
 
 /** Options for `Fastify()` itself that the contract depends on. */
 export const serverOptions: FastifyServerOptions = {
-  ignoreTrailingSlash: false,
-  ignoreDuplicateSlashes: false,
+  routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
   return503OnClosing: true,
   bodyLimit: 1 << 20,
   ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }

@@ -1,7 +1,9 @@
 // Entry point: read the configuration from the environment, build the app, listen.
+import fp from 'fastify-plugin'
 import Fastify from 'fastify'
 import app, { serverOptions } from './app.js'
 import { ConfigError, loadConfig, type AppConfig } from './config.js'
+import { isMain } from './cli/io.js'
 
 export async function startServer (config: AppConfig) {
   const fastify = Fastify({
@@ -11,7 +13,7 @@ export async function startServer (config: AppConfig) {
       redact: { paths: ['req.headers.authorization', 'req.body.password'], censor: '[redacted]' }
     }
   })
-  await fastify.register(app, config)
+  await fastify.register(fp(app), config)
   await fastify.listen({ host: config.host, port: config.port })
 
   let closing = false
@@ -29,14 +31,15 @@ export async function startServer (config: AppConfig) {
   return fastify
 }
 
-let config: AppConfig
-try {
-  config = loadConfig()
-} catch (error) {
-  if (error instanceof ConfigError) {
+// Run directly (`node dist/src/server.js`): configure from the environment and listen.
+if (isMain(import.meta.url)) {
+  let config: AppConfig
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
     console.error(`anime-api: invalid configuration: ${error.message}`)
     process.exit(1)
   }
-  throw error
+  await startServer(config)
 }
-await startServer(config)

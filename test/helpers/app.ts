@@ -2,6 +2,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import fp from 'fastify-plugin'
 import Fastify, { type FastifyInstance } from 'fastify'
 import app, { serverOptions, type AppOptions } from '../../src/app.js'
 
@@ -15,7 +16,7 @@ export function tempDir (t: Teardown, prefix = 'anime-api-test-'): string {
 
 export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<FastifyInstance> {
   const fastify = Fastify({ ...serverOptions, logger: false })
-  await fastify.register(app, { dataDir: options.dataDir ?? tempDir(t), ...options })
+  await fastify.register(fp(app), { dataDir: options.dataDir ?? tempDir(t), ...options })
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify

@@ -1,0 +1,66 @@
+// `anime-api catalogue …`: import a file, show what is served.
+import { loadConfig } from '../config.js'
+import { importCatalogueFile, type ImportProgress, type ImportReport } from '../catalogue/import.js'
+import { openCatalogueDb } from '../catalogue/db.js'
+import { createCatalogue } from '../catalogue/repository.js'
+import { UsageError, type CliIo } from './io.js'
+
+export const catalogueHelp = `Usage: anime-api catalogue <command>
+
+Commands:
+  import <file>   Import an anime-offline-database file (.json or .jsonl) into
+                  the catalogue under DATA_DIR, atomically: a running service
+                  keeps serving the old catalogue until the new one is complete.
+  info            Show the catalogue in DATA_DIR: entries, version, source.`
+
+export function describeProgress (progress: ImportProgress): string {
+  const mb = (progress.bytes / 1e6).toFixed(1)
+  if (progress.totalBytes === null || progress.totalBytes === 0) return `importing: ${mb} MB, ${progress.records} records`
+  const percent = Math.min(100, Math.floor((progress.bytes / progress.totalBytes) * 100))
+  return `importing: ${String(percent).padStart(3)}% (${mb} of ${(progress.totalBytes / 1e6).toFixed(1)} MB), ${progress.records} records`
+}
+
+export function describeReport (report: ImportReport): string[] {
+  const lines = [
+    `imported ${report.format.toUpperCase()}: ${report.added} added, ${report.updated} updated, ${report.kept} kept, ${report.skipped} skipped, ${report.removed} removed; ${report.total} entries served (catalogue version ${report.version})`
+  ]
+  for (const bad of report.skippedRecords.slice(0, 10)) lines.push(`  skipped record #${bad.index}: ${bad.reason}`)
+  if (report.skipped > 10) lines.push(`  … and ${report.skipped - 10} more skipped`)
+  return lines
+}
+
+export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === undefined || command === '--help' || command === '-h' || rest.includes('--help')) {
+    io.out(catalogueHelp)
+    return command === undefined ? 2 : 0
+  }
+  const config = loadConfig(io.env)
+  switch (command) {
+    case 'import': {
+      const file = rest[0]
+      if (file === undefined || rest.length > 1) throw new UsageError('usage: anime-api catalogue import <file>')
+      const report = await importCatalogueFile(config.dataDir, file, { onProgress: (p) => io.progress(describeProgress(p)) })
+      io.progress('')
+      for (const line of describeReport(report)) io.out(line)
+      return 0
+    }
+    case 'info': {
+      const db = openCatalogueDb(config.dataDir)
+      try {
+        const info = createCatalogue(db).info()
+        io.out(`data dir:     ${config.dataDir}`)
+        io.out(`entries:      ${info.count}`)
+        io.out(`version:      ${info.version}`)
+        io.out(`imported at:  ${info.importedAt ?? 'never'}`)
+        io.out(`file date:    ${info.lastUpdate ?? 'unknown'}`)
+        io.out(`source:       ${info.source ?? 'unknown'}`)
+      } finally {
+        db.close()
+      }
+      return 0
+    }
+    default:
+      throw new UsageError(`unknown catalogue command "${command}"; see anime-api catalogue --help`)
+  }
+}
