@@ -27,6 +27,8 @@ export interface AppConfig {
   /** Failed logins allowed per username in `throttleWindowMs`. */
   throttleUserLimit: number
   throttleWindowMs: number
+  /** scrypt cost N for new password hashes (a power of two; OWASP: 2^17). Lower only in tests. */
+  passwordScryptN: number
   /** Clock in milliseconds since the epoch; injected by tests. */
   now: () => number
 }
@@ -50,6 +52,7 @@ export const defaultConfig: AppConfig = {
   throttleIpLimit: 30,
   throttleUserLimit: 10,
   throttleWindowMs: 60 * 1000,
+  passwordScryptN: 2 ** 17,
   now: Date.now
 }
 
@@ -124,5 +127,11 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (userLimit !== undefined) partial.throttleUserLimit = parseInteger('THROTTLE_USER_LIMIT', userLimit, 1, 1_000_000)
   const window = get('THROTTLE_WINDOW')
   if (window !== undefined) partial.throttleWindowMs = parseDuration('THROTTLE_WINDOW', window)
+  const scryptN = get('PASSWORD_SCRYPT_N')
+  if (scryptN !== undefined) {
+    const value = parseInteger('PASSWORD_SCRYPT_N', scryptN, 2, 2 ** 20)
+    if ((value & (value - 1)) !== 0) throw new ConfigError('PASSWORD_SCRYPT_N', `must be a power of two, got ${value}`)
+    partial.passwordScryptN = value
+  }
   return resolveConfig(partial)
 }
