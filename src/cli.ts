@@ -2,7 +2,7 @@
 // `anime-api`: one command-line tool over the plain modules (catalogue import,
 // user administration) and the server. A user's mistake is one line and exit 2.
 import { ConfigError, loadConfig } from './config.js'
-import { isMain, processIo, UsageError, type CliIo } from './cli/io.js'
+import { isMain, loadDotEnv, processIo, UsageError, type CliIo } from './cli/io.js'
 import { runCatalogueCommand } from './cli/catalogue.js'
 import { NotAodError, CorruptAodError } from './catalogue/aod-reader.js'
 
@@ -51,6 +51,7 @@ export async function runCli (argv: string[], io: CliIo = processIo()): Promise<
 }
 
 if (isMain(import.meta.url)) {
+  loadDotEnv()
   const code = await runCli(process.argv.slice(2))
   if (code >= 0) process.exitCode = code
 }

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import Fastify from 'fastify'
 import app, { serverOptions } from './app.js'
 import { ConfigError, loadConfig, type AppConfig } from './config.js'
-import { isMain } from './cli/io.js'
+import { isMain, loadDotEnv } from './cli/io.js'
 
 export async function startServer (config: AppConfig) {
   const fastify = Fastify({
@@ -35,6 +35,7 @@ export async function startServer (config: AppConfig) {
 if (isMain(import.meta.url)) {
   let config: AppConfig
   try {
+    loadDotEnv()
     config = loadConfig()
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error

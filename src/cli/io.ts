@@ -33,3 +33,11 @@ export function isMain (moduleUrl: string): boolean {
   }
   return false
 }
+
+/** Loads ./.env where there is one; variables already set in the environment win. */
+export function loadDotEnv (file = '.env'): void {
+  if (!fs.existsSync(file)) return
+  const before = { ...process.env }
+  process.loadEnvFile(file)
+  Object.assign(process.env, before)
+}

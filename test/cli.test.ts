@@ -1,0 +1,73 @@
+import t from 'tap'
+import fs from 'node:fs'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { runCli } from '../src/cli.js'
+import type { CliIo } from '../src/cli/io.js'
+import { aodRecord, writeAod } from './helpers/aod.js'
+import { tempDir } from './helpers/app.js'
+
+function capture (env: Record<string, string>) {
+  const out: string[] = []
+  const err: string[] = []
+  const progress: string[] = []
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), progress: (l) => progress.push(l), env }
+  return { io, out, err, progress }
+}
+
+t.test('catalogue import and info', async (t) => {
+  const dir = tempDir(t)
+  const file = writeAod(dir, [aodRecord(1), aodRecord(2), { title: 'no sources' }])
+  const run = capture({ DATA_DIR: dir })
+  t.equal(await runCli(['catalogue', 'import', file], run.io), 0)
+  t.match(run.out.join('\n'), /imported JSON: 2 added, 0 updated, 0 kept, 1 skipped, 0 removed; 2 entries served/)
+  t.match(run.out.join('\n'), /skipped record #3: no "sources"/)
+  t.ok(run.progress.some((l) => /100%/.test(l)), 'progress reaches 100%')
+
+  const info = capture({ DATA_DIR: dir })
+  t.equal(await runCli(['catalogue', 'info'], info.io), 0)
+  t.match(info.out.join('\n'), /entries:\s+2/)
+  t.match(info.out.join('\n'), /file date:\s+2026-11-20/)
+})
+
+t.test('user mistakes are one line and a non-zero exit, never a stack trace', async (t) => {
+  const dir = tempDir(t)
+  const notAod = path.join(dir, 'x.json')
+  fs.writeFileSync(notAod, '{"hello": 1}')
+  const cases: Array<[string[], Record<string, string>, RegExp, number]> = [
+    [['catalogue', 'import', path.join(dir, 'missing.json')], { DATA_DIR: dir }, /ENOENT/, 1],
+    [['catalogue', 'import', notAod], { DATA_DIR: dir }, /not an anime-offline-database file/, 1],
+    [['catalogue', 'import'], { DATA_DIR: dir }, /usage: anime-api catalogue import <file>/, 2],
+    [['catalogue', 'frobnicate'], { DATA_DIR: dir }, /unknown catalogue command "frobnicate"/, 2],
+    [['frobnicate'], {}, /unknown command "frobnicate"/, 2],
+    [['catalogue', 'info'], { DATA_DIR: dir, PORT: 'x' }, /PORT: expected a whole number/, 1]
+  ]
+  for (const [argv, env, message, code] of cases) {
+    const run = capture(env)
+    t.equal(await runCli(argv, run.io), code, argv.join(' '))
+    t.equal(run.err.length, 1, 'one line')
+    t.match(run.err[0], message)
+    t.notMatch(run.err[0], /\n\s+at /, 'no stack')
+  }
+})
+
+t.test('--help on each command', async (t) => {
+  for (const argv of [['--help'], ['catalogue', '--help'], ['serve', '--help']]) {
+    const run = capture({})
+    t.equal(await runCli(argv, run.io), 0, argv.join(' '))
+    t.match(run.out.join('\n'), /Usage: anime-api/)
+  }
+})
+
+t.test('the real binary entry point runs as a process', async (t) => {
+  const dir = tempDir(t)
+  const file = writeAod(dir, [aodRecord(1)])
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'catalogue', 'import', file], {
+    env: { ...process.env, DATA_DIR: dir }, encoding: 'utf8'
+  })
+  t.equal(result.status, 0, result.stderr)
+  t.match(result.stdout, /1 added/)
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'catalogue', 'import', '/nonexistent.json'], { encoding: 'utf8' })
+  t.equal(bad.status, 1)
+  t.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr)
+})
