@@ -6,7 +6,7 @@ export function rebuildDerived (db: Db): void {
   db.exec(`
     DELETE FROM anime_tags;
     INSERT INTO anime_tags (tag, anime_id)
-      SELECT DISTINCT j.value, a.id FROM anime a, json_each(a.tags) j WHERE a.active = 1;
+      SELECT DISTINCT j.value, a.id FROM anime a, json_each(a.tags) j WHERE a.active = 1 ORDER BY 1, 2;
     DELETE FROM tags;
     INSERT INTO tags (name, count) SELECT tag, count(*) FROM anime_tags GROUP BY tag;
   `)
