@@ -1,0 +1,73 @@
+// The accounts' SQLite file, apart from the catalogue so that a catalogue update
+// never touches user data. Migrations run once each, in order; PRAGMA
+// user_version records how far a file got (as in src/catalogue/db.ts).
+import fs from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+
+export type AccountsDb = Database.Database
+
+export const ACCOUNTS_FILE = 'accounts.sqlite'
+
+const migrations: string[] = [
+  // 1: users and their login tokens
+  `
+  CREATE TABLE users (
+    -- AUTOINCREMENT: an id is never given again after its user is deleted
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL,
+    -- NFKC + case-folded username: uniqueness without regard to case
+    username_key TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL,
+    -- lower-cased email; NULL when empty or when an imported account shares it
+    -- with an earlier one (the old service allowed duplicates)
+    email_key TEXT UNIQUE,
+    password TEXT NOT NULL,
+    is_active INTEGER NOT NULL DEFAULT 1,
+    date_joined INTEGER NOT NULL,
+    last_login INTEGER
+  );
+  CREATE TABLE tokens (
+    -- SHA-512 of the token (hex); the token itself is never stored
+    digest TEXT PRIMARY KEY,
+    -- the token's first 8 characters, to find candidates without the digest
+    token_key TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created INTEGER NOT NULL,
+    -- milliseconds since the epoch; NULL: never expires
+    expiry INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX tokens_key ON tokens(token_key);
+  CREATE INDEX tokens_user ON tokens(user_id);
+  CREATE INDEX tokens_expiry ON tokens(expiry) WHERE expiry IS NOT NULL;
+  `
+]
+
+export const ACCOUNTS_SCHEMA_VERSION = migrations.length
+
+export function migrateAccounts (db: AccountsDb): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > migrations.length) {
+    throw new Error(`the accounts file has schema version ${current}, newer than this program knows (${migrations.length}); upgrade the program`)
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version]!)
+      db.pragma(`user_version = ${version + 1}`)
+    }).immediate()
+  }
+}
+
+export function openAccountsDb (dataDir: string): AccountsDb {
+  fs.mkdirSync(dataDir, { recursive: true })
+  const db = new Database(path.join(dataDir, ACCOUNTS_FILE))
+  db.pragma('journal_mode = WAL')
+  // FULL, not NORMAL: with WAL, NORMAL survives a killed process but may lose the
+  // last commits on power loss. A 200 from register or login promises the account
+  // and token exist; a few fsyncs per login are cheap next to the password hash.
+  db.pragma('synchronous = FULL')
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  migrateAccounts(db)
+  return db
+}

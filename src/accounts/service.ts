@@ -1,0 +1,139 @@
+// What the account endpoints do, apart from HTTP: register, log in, check a
+// token, log out. Messages and rules are CONTRACT's (knox's behaviour, with its fixes).
+import { ApiError } from '../errors.js'
+import { normalizeEmail, usernameKey } from './names.js'
+import type { PasswordHasher } from './passwords.js'
+import type { AccountsRepository, StoredToken, User } from './repository.js'
+import { DuplicateAccountError } from './repository.js'
+import type { Throttle } from './throttle.js'
+import { formatExpiry, isWellFormedToken, newToken, parseAuthorization, sameDigest, tokenDigest, tokenKey } from './tokens.js'
+
+export interface TokenPolicy {
+  /** Token lifetime; null: tokens never expire. */
+  tokenTtlMs: number | null
+  tokenAutoRefresh: boolean
+  tokenLimit: number | null
+  now: () => number
+}
+
+/** knox's MIN_REFRESH_INTERVAL: an auto-refreshed expiry is written at most once a minute. */
+const MIN_REFRESH_MS = 60_000
+
+export const messages = {
+  usernameTaken: 'A user with that username already exists.',
+  emailTaken: 'A user with that email already exists.',
+  badCredentials: 'Unable to log in with provided credentials.',
+  tokenLimit: 'Maximum amount of tokens allowed per user exceeded.',
+  noCredentials: 'Authentication credentials were not provided.',
+  invalidToken: 'Invalid token.',
+  inactive: 'User inactive or deleted.'
+}
+
+export const unauthorized = (detail: string): ApiError =>
+  new ApiError(401, { detail }, { 'www-authenticate': 'Token' })
+
+export interface Registration { username: string, email: string, password: string }
+export interface Credentials { username: string, password: string }
+
+/** The user and token a request authenticated with. */
+export interface Authenticated {
+  user: User
+  tokenDigest: string
+}
+
+export interface AccountsServiceDeps {
+  repository: AccountsRepository
+  hasher: PasswordHasher
+  throttle: Throttle
+  policy: TokenPolicy
+}
+
+export type AccountsService = ReturnType<typeof createAccountsService>
+
+export function createAccountsService ({ repository, hasher, throttle, policy }: AccountsServiceDeps) {
+  const issueToken = (userId: number, now: number): { token: string, stored: StoredToken } => {
+    const token = newToken()
+    const expiry = policy.tokenTtlMs === null ? null : now + policy.tokenTtlMs
+    return { token, stored: { digest: tokenDigest(token), tokenKey: tokenKey(token), userId, created: now, expiry } }
+  }
+
+  return {
+    throttle,
+
+    /** Uniqueness checks for the register body, run with its field validation. */
+    registerChecks: {
+      username: async (username: string) => (await repository.usernameTaken(username)) ? messages.usernameTaken : undefined,
+      email: async (email: string) => (await repository.emailTaken(email)) ? messages.emailTaken : undefined
+    },
+
+    /** Creates an account and its first token. The body is validated already. */
+    async register ({ username, email, password }: Registration) {
+      const passwordHash = await hasher.hash(password)
+      const now = policy.now()
+      const { token, stored } = issueToken(0, now)
+      try {
+        const user = await repository.createUser({ username, email: normalizeEmail(email), password: passwordHash, dateJoined: now }, stored)
+        return { user: { id: user.id, username: user.username, email: user.email }, token }
+      } catch (error) {
+        // Taken while the password was hashing.
+        if (!(error instanceof DuplicateAccountError)) throw error
+        throw new ApiError(400, { [error.field]: [error.field === 'username' ? messages.usernameTaken : messages.emailTaken] })
+      }
+    },
+
+    /** Checks the password and issues a new token. Unknown usernames cost the same as wrong passwords. */
+    async login ({ username, password }: Credentials) {
+      const key = usernameKey(username)
+      await throttle.checkUsername(key)
+      const user = await repository.userByUsername(username)
+      const valid = user === undefined ? await hasher.verifyNobody(password) : await hasher.verify(password, user.password)
+      if (!valid) await throttle.failedLogin(key)
+      if (!valid || user === undefined || !user.isActive) throw new ApiError(400, { non_field_errors: [messages.badCredentials] })
+      const newPasswordHash = hasher.needsRehash(user.password) ? await hasher.hash(password) : undefined
+      const now = policy.now()
+      const { token, stored } = issueToken(user.id, now)
+      const recorded = await repository.recordLogin({ userId: user.id, at: now, token: stored, tokenLimit: policy.tokenLimit, newPasswordHash })
+      if (!recorded) throw new ApiError(403, { error: messages.tokenLimit })
+      return { expiry: formatExpiry(stored.expiry), token }
+    },
+
+    /** The user behind an `Authorization: Token …` header, or the 401 knox gave. */
+    async authenticate (header: string | undefined): Promise<Authenticated> {
+      const parsed = parseAuthorization(header)
+      if (parsed.kind === 'none') throw unauthorized(messages.noCredentials)
+      if (parsed.kind === 'malformed') throw unauthorized(parsed.detail)
+      if (!isWellFormedToken(parsed.token)) throw unauthorized(messages.invalidToken)
+      const digest = tokenDigest(parsed.token)
+      const now = policy.now()
+      for (const candidate of await repository.tokensByKey(tokenKey(parsed.token))) {
+        if (candidate.expiry !== null && candidate.expiry <= now) {
+          await repository.deleteToken(candidate.digest)
+          continue
+        }
+        if (!sameDigest(digest, candidate.digest)) continue
+        if (policy.tokenAutoRefresh && policy.tokenTtlMs !== null && candidate.expiry !== null &&
+            now + policy.tokenTtlMs - candidate.expiry > MIN_REFRESH_MS) {
+          await repository.setTokenExpiry(candidate.digest, now + policy.tokenTtlMs)
+        }
+        const user = await repository.userById(candidate.userId)
+        if (user === undefined || !user.isActive) throw unauthorized(messages.inactive)
+        return { user, tokenDigest: candidate.digest }
+      }
+      throw unauthorized(messages.invalidToken)
+    },
+
+    async logout (auth: Authenticated): Promise<void> {
+      await repository.deleteToken(auth.tokenDigest)
+    },
+
+    async logoutAll (auth: Authenticated): Promise<void> {
+      await repository.deleteUserTokens(auth.user.id)
+    },
+
+    /** Deletes expired tokens and forgets old attempts; run now and then. */
+    async sweep (): Promise<number> {
+      await throttle.prune()
+      return repository.deleteExpiredTokens(policy.now())
+    }
+  }
+}

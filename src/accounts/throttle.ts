@@ -1,0 +1,86 @@
+// Brute-force throttling of login and register. Attempts are counted in a
+// sliding window behind the small AttemptLog interface. The one here keeps them
+// in memory: per process, and forgotten on restart (a restart gives an attacker
+// at most one more window). Several server processes will want a shared log
+// (PostgreSQL, later) behind the same interface.
+import { ApiError } from '../errors.js'
+
+export interface AttemptLog {
+  /** How many attempts under `key` fall in the window ending at `now`, and when the oldest leaves it. */
+  recent (key: string, windowMs: number, now: number): Promise<{ count: number, oldest: number | null }>
+  record (key: string, now: number): Promise<void>
+  /** Forgets attempts older than the window. */
+  prune (windowMs: number, now: number): Promise<void>
+}
+
+/** Keys held at most; beyond that the least recently used are forgotten (bounded memory under a flood). */
+const MAX_KEYS = 100_000
+
+export function createMemoryAttemptLog (): AttemptLog {
+  const attempts = new Map<string, number[]>()
+  const inWindow = (times: number[], windowMs: number, now: number) => times.filter((time) => time > now - windowMs)
+  return {
+    async recent (key, windowMs, now) {
+      const times = inWindow(attempts.get(key) ?? [], windowMs, now)
+      return { count: times.length, oldest: times[0] ?? null }
+    },
+    async record (key, now) {
+      const times = attempts.get(key) ?? []
+      attempts.delete(key)
+      times.push(now)
+      attempts.set(key, times)
+      if (attempts.size > MAX_KEYS) attempts.delete(attempts.keys().next().value!)
+    },
+    async prune (windowMs, now) {
+      for (const [key, times] of attempts) {
+        const kept = inWindow(times, windowMs, now)
+        if (kept.length === 0) attempts.delete(key)
+        else attempts.set(key, kept)
+      }
+    }
+  }
+}
+
+export interface ThrottleLimits {
+  throttleIpLimit: number
+  throttleUserLimit: number
+  throttleWindowMs: number
+  now: () => number
+}
+
+export function throttled (waitMs: number): ApiError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000))
+  return new ApiError(429, { detail: `Request was throttled. Expected available in ${seconds} seconds.` }, { 'retry-after': String(seconds) })
+}
+
+export interface Throttle {
+  /** Counts one login or register attempt from a client address; throws 429 when over the limit. */
+  attemptFrom (address: string): Promise<void>
+  /** Throws 429 while a username has had too many failed logins. */
+  checkUsername (key: string): Promise<void>
+  failedLogin (key: string): Promise<void>
+  prune (): Promise<void>
+}
+
+export function createThrottle (log: AttemptLog, limits: ThrottleLimits): Throttle {
+  const refuseIfFull = async (key: string, limit: number, now: number): Promise<void> => {
+    const { count, oldest } = await log.recent(key, limits.throttleWindowMs, now)
+    if (count >= limit) throw throttled((oldest ?? now) + limits.throttleWindowMs - now)
+  }
+  return {
+    async attemptFrom (address) {
+      const now = limits.now()
+      await refuseIfFull(`address:${address}`, limits.throttleIpLimit, now)
+      await log.record(`address:${address}`, now)
+    },
+    async checkUsername (key) {
+      await refuseIfFull(`username:${key}`, limits.throttleUserLimit, limits.now())
+    },
+    async failedLogin (key) {
+      await log.record(`username:${key}`, limits.now())
+    },
+    async prune () {
+      await log.prune(limits.throttleWindowMs, limits.now())
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// /account: register, login, logout, logoutall (CONTRACT's Accounts section).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { LoginBody, LoginReply, RegisterBody, RegisterReply, TokenLimitReached, authErrors, throttledErrors } from '../../../schemas/account.js'
+import { FieldErrors } from '../../../schemas/common.js'
+import type { Authenticated } from '../../accounts/service.js'
+import { fieldValidation } from '../../http/fields.js'
+
+const account: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { accounts } = fastify
+  // Counted before the body is read: a flood costs no parsing.
+  const throttleAddress = async (request: FastifyRequest) => { await accounts.throttle.attemptFrom(request.ip) }
+  const requireToken = fastify.auth([fastify.verifyToken])
+  const authenticated = (request: FastifyRequest): Authenticated => request.auth!
+
+  fastify.post('/register', {
+    schema: {
+      summary: 'Register an account',
+      description: 'Creates the account and returns it with a login token.',
+      tags: ['account'],
+      body: RegisterBody,
+      response: { 200: RegisterReply, 400: FieldErrors, ...throttledErrors }
+    },
+    onRequest: throttleAddress,
+    ...fieldValidation(RegisterBody, accounts.registerChecks)
+  }, async (request) => accounts.register(request.body))
+
+  fastify.post('/login', {
+    schema: {
+      summary: 'Log in',
+      description: 'Returns a new login token and its expiry. Earlier tokens stay valid.',
+      tags: ['account'],
+      body: LoginBody,
+      response: { 200: LoginReply, 400: FieldErrors, 403: TokenLimitReached, ...throttledErrors }
+    },
+    onRequest: throttleAddress,
+    ...fieldValidation(LoginBody)
+  }, async (request) => accounts.login(request.body))
+
+  fastify.post('/logout', {
+    schema: {
+      summary: 'Log out this token',
+      description: 'Deletes the token the request is authenticated with. 204, no body.',
+      tags: ['account'],
+      security: [{ token: [] }],
+      response: { 204: { type: 'null', description: 'Logged out.' }, ...authErrors }
+    },
+    onRequest: requireToken
+  }, async (request, reply) => {
+    await accounts.logout(authenticated(request))
+    return reply.code(204).send()
+  })
+
+  fastify.post('/logoutall', {
+    schema: {
+      summary: 'Log out every token of this user',
+      description: 'Deletes all tokens of the authenticated user. 204, no body.',
+      tags: ['account'],
+      security: [{ token: [] }],
+      response: { 204: { type: 'null', description: 'Logged out everywhere.' }, ...authErrors }
+    },
+    onRequest: requireToken
+  }, async (request, reply) => {
+    await accounts.logoutAll(authenticated(request))
+    return reply.code(204).send()
+  })
+}
+
+export default account
