@@ -50,6 +50,12 @@ export interface AccountsServiceDeps {
 
 export type AccountsService = ReturnType<typeof createAccountsService>
 
+/** Uniqueness checks of a registration, run with its field validation so all errors come together. */
+export const registrationChecks = (repository: AccountsRepository) => ({
+  username: async (username: string) => (await repository.usernameTaken(username)) ? messages.usernameTaken : undefined,
+  email: async (email: string) => (await repository.emailTaken(email)) ? messages.emailTaken : undefined
+})
+
 export function createAccountsService ({ repository, hasher, throttle, policy }: AccountsServiceDeps) {
   const issueToken = (userId: number, now: number): { token: string, stored: StoredToken } => {
     const token = newToken()
@@ -60,11 +66,7 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
   return {
     throttle,
 
-    /** Uniqueness checks for the register body, run with its field validation. */
-    registerChecks: {
-      username: async (username: string) => (await repository.usernameTaken(username)) ? messages.usernameTaken : undefined,
-      email: async (email: string) => (await repository.emailTaken(email)) ? messages.emailTaken : undefined
-    },
+    registerChecks: registrationChecks(repository),
 
     /** Creates an account and its first token. The body is validated already. */
     async register ({ username, email, password }: Registration) {

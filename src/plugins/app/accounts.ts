@@ -3,9 +3,7 @@
 // swept now and then besides being deleted when seen.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { openAccountsDb } from '../../accounts/db.js'
-import { createPasswordHasher, OWASP_SCRYPT } from '../../accounts/passwords.js'
-import { createSqliteAccounts } from '../../accounts/repository.js'
+import { openAccountsStore } from '../../accounts/admin.js'
 import { createAccountsService, type AccountsService } from '../../accounts/service.js'
 import { createMemoryAttemptLog, createThrottle } from '../../accounts/throttle.js'
 
@@ -19,10 +17,10 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000
 
 export default fp(async function accounts (fastify: FastifyInstance) {
   const config = fastify.config
-  const repository = createSqliteAccounts(openAccountsDb(config.dataDir))
+  const { repository, hasher } = openAccountsStore(config)
   const service = createAccountsService({
     repository,
-    hasher: createPasswordHasher({ ...OWASP_SCRYPT, N: config.passwordScryptN }),
+    hasher,
     throttle: createThrottle(createMemoryAttemptLog(), config),
     policy: config
   })

@@ -1,0 +1,42 @@
+// Account administration apart from HTTP, for the `users` command line:
+// the store itself, and creating an account under the register endpoint's rules.
+import type { AppConfig } from '../config.js'
+import { RegisterBody } from '../../schemas/account.js'
+import { validateFields } from '../http/fields.js'
+import type { FieldErrorBody } from '../errors.js'
+import { openAccountsDb } from './db.js'
+import { normalizeEmail } from './names.js'
+import { createPasswordHasher, OWASP_SCRYPT, type PasswordHasher } from './passwords.js'
+import { createSqliteAccounts, type AccountsRepository, type User } from './repository.js'
+import { registrationChecks } from './service.js'
+
+export interface AccountsStore {
+  repository: AccountsRepository
+  hasher: PasswordHasher
+}
+
+/** The accounts file under DATA_DIR and a hasher at the configured cost. */
+export function openAccountsStore (config: Pick<AppConfig, 'dataDir' | 'passwordScryptN'>): AccountsStore {
+  return {
+    repository: createSqliteAccounts(openAccountsDb(config.dataDir)),
+    hasher: createPasswordHasher({ ...OWASP_SCRYPT, N: config.passwordScryptN })
+  }
+}
+
+/** Creates an account with the same validation as POST /account/register; field errors otherwise. */
+export async function createAccount (
+  store: AccountsStore,
+  input: { username: string, email: string, password: string },
+  now: number
+): Promise<{ user: User } | { errors: FieldErrorBody }> {
+  const outcome = await validateFields(RegisterBody, input, registrationChecks(store.repository))
+  if (!outcome.ok) return { errors: outcome.errors }
+  const { username, email, password } = outcome.values as typeof input
+  const user = await store.repository.createUser({
+    username,
+    email: normalizeEmail(email),
+    password: await store.hasher.hash(password),
+    dateJoined: now
+  })
+  return { user }
+}
