@@ -26,6 +26,26 @@ function wantsHtml (request: FastifyRequest): boolean {
   return html > json
 }
 
+/** The status and body CONTRACT gives for an error thrown anywhere. */
+function errorResponse (error: FastifyError | ApiError, request: FastifyRequest): [number, Record<string, unknown>] {
+  if (error instanceof ApiError) return [error.statusCode, error.body]
+  if (error.validation !== undefined) {
+    if (error.validationContext === 'params') return [404, { detail: 'Not found.' }]
+    const body: Record<string, string[]> = {}
+    for (const issue of error.validation) {
+      const field = (issue.instancePath.split('/')[1] ?? '') || String(issue.params?.missingProperty ?? 'non_field_errors')
+      ;(body[field] ??= []).push(issue.message ?? 'Invalid value.')
+    }
+    return [400, body]
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return [415, { detail: `Unsupported media type "${request.headers['content-type'] ?? ''}" in request.` }]
+  }
+  const status = error.statusCode ?? 500
+  if (status >= 400 && status < 500) return [status, { detail: error.message }]
+  return [500, { detail: 'A server error occurred.' }]
+}
+
 export default fp(async function errors (fastify: FastifyInstance) {
   // A router of our own, only to tell "wrong method" (405) from "no such path" (404).
   const known = FindMyWay()
@@ -44,7 +64,8 @@ export default fp(async function errors (fastify: FastifyInstance) {
   }
 
   // JSON bodies: an empty body is an empty object; a parse error is DRF's 400.
-  fastify.removeContentTypeParser('application/json')
+  // Plain text is not a body type the old service took: 415 like any other.
+  fastify.removeContentTypeParser(['application/json', 'text/plain'])
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = (body as string)
     if (text.trim() === '') { done(null, undefined); return }
@@ -94,27 +115,11 @@ export default fp(async function errors (fastify: FastifyInstance) {
   })
 
   fastify.setErrorHandler(async (error: FastifyError | ApiError, request, reply) => {
-    if (error instanceof ApiError) {
-      return reply.code(error.statusCode).headers(error.headers).send(error.body)
-    }
-    const fastifyError = error as FastifyError
-    if (fastifyError.validation !== undefined) {
-      if (fastifyError.validationContext === 'params') return reply.code(404).send({ detail: 'Not found.' })
-      const body: Record<string, string[]> = {}
-      for (const issue of fastifyError.validation) {
-        const field = (issue.instancePath.split('/')[1] ?? '') || String(issue.params?.missingProperty ?? 'non_field_errors')
-        ;(body[field] ??= []).push(issue.message ?? 'Invalid value.')
-      }
-      return reply.code(400).send(body)
-    }
-    if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.code(415).send({ detail: `Unsupported media type "${request.headers['content-type'] ?? ''}" in request.` })
-    }
-    const status = fastifyError.statusCode ?? 500
-    if (status >= 400 && status < 500) {
-      return reply.code(status).send({ detail: fastifyError.message })
-    }
-    request.log.error({ err: error }, 'unexpected failure')
-    return reply.code(500).send({ detail: 'A server error occurred.' })
+    const [status, body] = errorResponse(error, request)
+    if (status >= 500) request.log.error({ err: error }, 'unexpected failure')
+    if (error instanceof ApiError) reply.headers(error.headers)
+    // Serialised here, not by the route's response schema: an error body is sent
+    // exactly as built, whichever error shapes the route documents.
+    return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body))
   })
 }, { name: 'errors' })

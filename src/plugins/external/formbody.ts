@@ -1,5 +1,6 @@
 // application/x-www-form-urlencoded bodies, as old HTML forms and some clients send.
 // A repeated key keeps its last value, as Django's QueryDict did.
+import fp from 'fastify-plugin'
 import formbody from '@fastify/formbody'
 import type { FastifyInstance } from 'fastify'
 
@@ -11,6 +12,6 @@ export function lastValues (text: string): Record<string, string> {
 
 export const autoConfig = { parser: lastValues, bodyLimit: 1 << 20 }
 
-export default async function formBodies (fastify: FastifyInstance, opts: typeof autoConfig) {
-  await fastify.register(formbody, opts)
-}
+export default fp(async function formBodies (fastify: FastifyInstance, opts: typeof autoConfig) {
+  await fastify.register(formbody, { parser: opts.parser, bodyLimit: opts.bodyLimit })
+}, { name: 'form-bodies' })
