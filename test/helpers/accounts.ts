@@ -23,7 +23,7 @@ export function fixtureCatalogue (dir: string): string {
 export async function accountsApp (t: Teardown, options: AppOptions = {}): Promise<FastifyInstance & { clock: TestClock }> {
   const dir = options.dataDir ?? tempDir(t)
   const clock = new TestClock()
-  const app = await buildApp(t, {
+  const merged: AppOptions = {
     dataDir: dir,
     defaultCatalogue: fixtureCatalogue(dir),
     passwordScryptN: FAST_SCRYPT_N,
@@ -31,7 +31,10 @@ export async function accountsApp (t: Teardown, options: AppOptions = {}): Promi
     throttleUserLimit: 1_000_000,
     now: clock.now,
     ...options
-  })
+  }
+  // An option given as undefined falls back to the service's default.
+  for (const key of Object.keys(merged) as Array<keyof AppOptions>) if (merged[key] === undefined) delete merged[key]
+  const app = await buildApp(t, merged)
   return Object.assign(app, { clock })
 }
 
