@@ -3,12 +3,16 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import { rebuildDerived } from './derived.js'
 
 export type Db = Database.Database
 
 export const CATALOGUE_FILE = 'catalogue.sqlite'
 
-const migrations: string[] = [
+/** A migration's SQL; `rebuildsDerived` ones also fill their derived tables from the rows already there. */
+type Migration = string | { sql: string, rebuildsDerived: true }
+
+const migrations: Migration[] = [
   // 1: the catalogue, the id registry and its metadata
   `
   CREATE TABLE anime (
@@ -59,7 +63,66 @@ const migrations: string[] = [
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
   ) WITHOUT ROWID;
-  `
+  `,
+  // 2: discovery: full-text search, tag weights, resolved relations and filter indexes (see derived.ts)
+  {
+    rebuildsDerived: true,
+    sql: `
+    -- word index: case- and diacritics-insensitive words, prefix indexes for typing
+    CREATE VIRTUAL TABLE search_words USING fts5(
+      title, synonyms, content='', contentless_delete=1,
+      tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+    );
+    -- the same for titles alone: bm25 there ranks by the title, not by how many synonyms an entry has
+    CREATE VIRTUAL TABLE search_titles USING fts5(
+      title, content='', contentless_delete=1,
+      tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+    );
+    -- trigram index: substrings (scripts without spaces between words)
+    CREATE VIRTUAL TABLE search_trigrams USING fts5(
+      title, synonyms, content='', contentless_delete=1,
+      tokenize='trigram remove_diacritics 1'
+    );
+    -- which version (anime.hash) of each entry the three indexes hold
+    CREATE TABLE search_indexed (
+      id INTEGER PRIMARY KEY,
+      hash TEXT NOT NULL
+    );
+    CREATE VIRTUAL TABLE search_words_vocab USING fts5vocab(search_words, 'row');
+    -- the indexed words (and reversed, for suffix lookups): typo correction
+    CREATE TABLE search_terms (
+      term TEXT PRIMARY KEY,
+      rev TEXT NOT NULL,
+      docs INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX search_terms_rev ON search_terms(rev);
+    -- idf of each tag: ln(served entries / entries with the tag)
+    CREATE TABLE tag_weights (
+      name TEXT PRIMARY KEY,
+      weight REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX tags_nocase ON tags(name COLLATE NOCASE);
+    CREATE INDEX tags_count ON tags(count DESC, name);
+    -- sum of the tag weights of each entry
+    CREATE TABLE anime_weights (
+      anime_id INTEGER PRIMARY KEY,
+      weight REAL NOT NULL
+    );
+    -- AOD relatedAnime resolved to served ids, both directions
+    CREATE TABLE anime_relations (
+      anime_id INTEGER NOT NULL,
+      related_id INTEGER NOT NULL,
+      PRIMARY KEY (anime_id, related_id)
+    ) WITHOUT ROWID;
+    -- filters and orderings over the served entries
+    CREATE INDEX anime_by_type ON anime(anime_type, id) WHERE active = 1;
+    CREATE INDEX anime_by_status ON anime(status, id) WHERE active = 1;
+    CREATE INDEX anime_by_year ON anime(year, id) WHERE active = 1;
+    CREATE INDEX anime_by_episodes ON anime(num_episodes, id) WHERE active = 1;
+    CREATE INDEX anime_by_score ON anime(score, id) WHERE active = 1;
+    CREATE INDEX anime_by_title ON anime(title COLLATE NOCASE, id) WHERE active = 1;
+    `
+  }
 ]
 
 export const CATALOGUE_SCHEMA_VERSION = migrations.length
@@ -69,9 +132,14 @@ export function migrate (db: Db): void {
   if (current > migrations.length) {
     throw new Error(`the catalogue file has schema version ${current}, newer than this program knows (${migrations.length}); upgrade the program`)
   }
+  // Derived tables are filled once, in the last migration's transaction, when
+  // the schema is complete: a file is never left migrated but not indexed.
+  const rebuild = migrations.slice(current).some((m) => typeof m !== 'string' && m.rebuildsDerived)
   for (let version = current; version < migrations.length; version++) {
+    const migration = migrations[version]!
     db.transaction(() => {
-      db.exec(migrations[version]!)
+      db.exec(typeof migration === 'string' ? migration : migration.sql)
+      if (rebuild && version === migrations.length - 1) rebuildDerived(db)
       db.pragma(`user_version = ${version + 1}`)
     }).immediate()
   }

@@ -1,6 +1,7 @@
 // Tables derived from the served rows, rebuilt inside each import's transaction
 // so that they switch together with the rows they describe.
 import type { Db } from './db.js'
+import { rebuildDiscovery } from './discovery-index.js'
 
 export function rebuildDerived (db: Db): void {
   db.exec(`
@@ -10,4 +11,5 @@ export function rebuildDerived (db: Db): void {
     DELETE FROM tags;
     INSERT INTO tags (name, count) SELECT tag, count(*) FROM anime_tags GROUP BY tag;
   `)
+  rebuildDiscovery(db)
 }

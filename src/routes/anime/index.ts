@@ -1,8 +1,14 @@
 // /anime: the seed's entry and random endpoints.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AnimeEntry, EntryParams } from '../../../schemas/anime.js'
-import { ErrorDetail, FormatQuery } from '../../../schemas/common.js'
+import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.js'
 import { notFound } from '../../errors.js'
+import { RandomQuery } from '../../../schemas/discovery.js'
+import { hasFilters, queryOf, readRandomQuery } from '../../http/discovery-query.js'
+import { manualQuery } from '../../http/query-params.js'
+import search from './search.js'
+import tags from './tags.js'
+import details from './details.js'
 
 /** A positive whole number within SQLite's integer range, else null. */
 export function parseId (text: string): number | null {
@@ -28,18 +34,25 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/random', {
+    ...manualQuery,
     schema: {
       summary: 'A random anime entry',
-      description: 'Each served entry is equally likely. 404 when the catalogue is empty.',
+      description: 'Each served entry is equally likely; with filters (those of /anime/search), each matching entry. 404 when none matches.',
       tags: ['anime'],
-      querystring: FormatQuery,
-      response: { 200: AnimeEntry, 404: ErrorDetail }
+      querystring: RandomQuery,
+      response: { 200: AnimeEntry, 400: FieldErrors, 404: ErrorDetail }
     }
-  }, async () => {
-    const entry = fastify.catalogue.random()
+  }, async (request) => {
+    const filters = readRandomQuery(queryOf(request))
+    const entry = hasFilters(filters) ? fastify.discovery.randomMatching(filters) : fastify.catalogue.random()
     if (entry === undefined) throw notFound()
     return entry
   })
+
+  // Discovery (search, tags, details, similar): autoload loads only the index file of a folder that has one.
+  await fastify.register(search)
+  await fastify.register(tags)
+  await fastify.register(details)
 }
 
 export default anime

@@ -1,0 +1,102 @@
+// Discovery: search with filters, filtered random, tag counts, full details and similar anime.
+// The handlers read their query strings themselves (DRF's messages, every bad
+// parameter at once); these schemas document them.
+import { Type, type TSchema } from '@sinclair/typebox'
+import { AnimeEntry } from './anime.js'
+import { Nullable } from './common.js'
+
+const format = Type.Optional(Type.String({
+  description: '`json` (the default) or `api` for a human-readable HTML page; any other value is 404.',
+  examples: ['json']
+}))
+
+const commaList = (description: string, example: string) => Type.Optional(Type.String({ description, examples: [example] }))
+
+/** The filters of /anime/search and /anime/random. */
+const filterProperties = {
+  type: commaList('Anime types, comma-separated, any of them: TV, Movie, OVA, ONA, Special, Unknown (case-insensitive).', 'TV,Movie'),
+  status: commaList('Statuses, comma-separated, any of them: Finished, Ongoing, Upcoming, Unknown (case-insensitive).', 'Finished'),
+  tags: commaList('Tags, comma-separated: the entry has every one (case-insensitive).', 'Action,Horror'),
+  exclude_tags: commaList('Tags, comma-separated: the entry has none of them (case-insensitive).', 'Romance'),
+  year_min: Type.Optional(Type.Integer({ description: 'First aired in this year or later (entries of unknown year never match a year filter).', examples: [2010] })),
+  year_max: Type.Optional(Type.Integer({ description: 'First aired in this year or earlier; not below `year_min`.', examples: [2020] })),
+  episodes_min: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many episodes.', examples: [12] })),
+  episodes_max: Type.Optional(Type.Integer({ minimum: 0, description: 'At most this many episodes; not below `episodes_min`.', examples: [26] }))
+}
+
+export const SearchQuery = Type.Object({
+  q: Type.Optional(Type.String({
+    maxLength: 200,
+    description: 'Text searched in titles and synonyms: case- and diacritics-insensitive, word prefixes (`toky`), substrings in Japanese or Chinese script, one typo per word tolerated.',
+    examples: ['tokyo ghoul']
+  })),
+  ...filterProperties,
+  ordering: Type.Optional(Type.String({
+    description: 'Comma-separated fields among `relevance` (the default with `q`; without `q` entries come by id), `title`, `year`, `episodes`, `score`; a leading `-` reverses. Unknown years and scores come last either way; ties by id.',
+    examples: ['-year,title']
+  })),
+  page: Type.Optional(Type.Integer({ minimum: 1, description: 'Page number from 1, or `last`. A page past the end is 404 `{"detail":"Invalid page."}`.', examples: [1] })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Entries per page (1 to 100, default 20).', examples: [20] })),
+  format
+}, { title: 'SearchQuery' })
+
+export const RandomQuery = Type.Object({ ...filterProperties, format }, { title: 'RandomQuery' })
+
+export const TagsQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'Start of the tag name (case-insensitive).', examples: ['sci'] })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Tags per page (1 to 1000, default 100).', examples: [10] })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Tags to skip.', examples: [0] })),
+  format
+}, { title: 'TagsQuery' })
+
+export const SimilarQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'How many entries (1 to 50, default 10).', examples: [10] })),
+  format
+}, { title: 'SimilarQuery' })
+
+/** `{"count":N,"next":url|null,"previous":url|null,"results":[…]}`, as DRF's paginated lists. */
+const ListOf = <T extends TSchema>(item: T, title: string, description: string) => Type.Object({
+  count: Type.Integer({ description: 'How many items match in all.', examples: [42] }),
+  next: Nullable(Type.String({ description: 'Absolute URL of the next page (the other parameters kept), null on the last.', examples: ['http://localhost:8000/anime/search?page=3&q=tokyo'] })),
+  previous: Nullable(Type.String({ description: 'Absolute URL of the previous page, null on the first.', examples: ['http://localhost:8000/anime/search?q=tokyo'] })),
+  results: Type.Array(item)
+}, { title, description })
+
+export const SearchPage = ListOf(AnimeEntry, 'SearchPage', 'One page of matching entries, each in the seed shape.')
+
+export const TagCount = Type.Object({
+  name: Type.String({ examples: ['Action'] }),
+  count: Type.Integer({ description: 'Served entries with this tag.', examples: [1234] })
+}, { title: 'TagCount' })
+
+export const TagPage = ListOf(TagCount, 'TagPage', 'Tags with how many entries have each, most used first (ties by name).')
+
+export const RelatedAnime = Type.Object({
+  id: Nullable(Type.Integer({ description: 'Our id, where the related anime is in the catalogue; else null.', examples: [18563] })),
+  title: Nullable(Type.String({ description: 'Its title where it is in the catalogue; else null.', examples: ['Tokyo Ghoul √A'] })),
+  url: Type.String({ description: 'The URL AOD lists (the first of them for an anime in the catalogue).', examples: ['https://anidb.net/anime/10875'] })
+}, { title: 'RelatedAnime' })
+
+export const AnimeDetails = Type.Object({
+  ...AnimeEntry.properties,
+  sources: Type.Array(Type.String(), { description: 'Every source URL, sorted.', examples: [['https://anidb.net/anime/10401', 'https://myanimelist.net/anime/22319']] }),
+  synonyms: Type.Array(Type.String(), { examples: [['TOKYO GHOUL', '東京喰種']] }),
+  season: Nullable(Type.String({ description: 'Season of first airing: Spring, Summer, Fall or Winter; null where unknown.', examples: ['Summer'] })),
+  studios: Type.Array(Type.String(), { examples: [['pierrot']] }),
+  producers: Type.Array(Type.String(), { examples: [['marvelous', 'shueisha']] }),
+  score: Nullable(Type.Number({ description: "AOD's score (arithmetic-geometric mean of the sources' scores, 1 to 10); the one `ordering=score` uses.", examples: [7.77] })),
+  score_mean: Nullable(Type.Number({ description: 'Arithmetic mean of the sources\' scores.', examples: [7.79] })),
+  score_median: Nullable(Type.Number({ description: 'Median of the sources\' scores.', examples: [7.83] })),
+  episode_duration: Nullable(Type.Integer({ description: 'Length of one episode in seconds.', examples: [1440] })),
+  thumbnail: Type.String({ examples: ['https://cdn.myanimelist.net/images/anime/5/64449t.jpg'] }),
+  related: Type.Array(RelatedAnime, { description: 'Anime AOD lists as related (sequels, prequels, side stories…): one item per catalogue entry, else per URL.' })
+}, { title: 'AnimeDetails', description: 'Everything the catalogue knows of an entry: the seed fields first, then the rest.' })
+
+export const SimilarAnime = Type.Object({
+  anime: AnimeEntry,
+  score: Type.Number({ minimum: 0, maximum: 1, description: 'Similarity, 0 to 1: idf-weighted overlap of tags (weighted Jaccard); related entries get 0.5 + half of it.', examples: [0.78] }),
+  shared_tags: Type.Array(Type.String(), { description: 'Tags both entries have, rarest first.', examples: [['Dark fantasy', 'Horror']] }),
+  related: Type.Boolean({ description: 'AOD lists one of the two as related to the other.', examples: [true] })
+}, { title: 'SimilarAnime' })
+
+export const SimilarPage = ListOf(SimilarAnime, 'SimilarPage', 'The most similar entries, best first (never the entry itself); one page, so next and previous are null.')

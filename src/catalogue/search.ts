@@ -1,0 +1,321 @@
+// Discovery over the served catalogue: text search with filters and orderings,
+// filtered random, tag counts. Everything runs in SQLite (FTS5 indexes built by
+// discovery-index.ts); JavaScript only plans the query and shapes the answer.
+//
+// Text matching, in tiers (a lower tier always ranks first):
+//  0. title words: every query word is a prefix of a word of the title
+//     (unicode61 tokenizer: case- and diacritics-insensitive; `toky` finds Tokyo),
+//     ranked by bm25 over titles alone, so the shortest matching title wins.
+//  1. words: the same over title and synonyms, bm25 with the title weighted
+//     over synonyms (`attack on titan` finds Shingeki no Kyojin).
+//  2. substring: the whole query inside a title or synonym (trigram tokenizer).
+//     Used when tier 1 finds nothing, and always for queries in scripts written
+//     without spaces (Japanese, Chinese…), where words are whole phrases.
+//  3, 4. typo: when tier 1 finds nothing, the word tiers again, each query word
+//     of 4+ letters also matching any indexed word one edit away (insertion,
+//     deletion, substitution or transposition), found by index range lookups
+//     on search_terms.
+import type { Statement } from 'better-sqlite3'
+import type { Db } from './db.js'
+import { reverseText } from './discovery-index.js'
+import { seedColumns, toSeed, type SeedAnime } from './repository.js'
+
+export const orderingFields = ['relevance', 'title', 'year', 'episodes', 'score'] as const
+export type OrderingField = typeof orderingFields[number]
+export interface OrderingTerm { field: OrderingField, descending: boolean }
+
+export interface Filters {
+  /** Seed values (TV, Movie …); any of them. */
+  types?: string[]
+  statuses?: string[]
+  /** Every one must be a tag of the entry (case-insensitive). */
+  tags?: string[]
+  /** None may be a tag of the entry (case-insensitive). */
+  excludeTags?: string[]
+  yearMin?: number
+  yearMax?: number
+  episodesMin?: number
+  episodesMax?: number
+}
+
+export interface SearchRequest extends Filters {
+  q?: string
+  ordering?: OrderingTerm[]
+}
+
+/** Column weights of bm25: a title match counts this many times a synonym match. */
+export const TITLE_WEIGHT = 10
+const TIER_STEP = 1e9
+const MIN_TYPO_LENGTH = 4
+const MAX_TYPO_ALTERNATIVES = 8
+const MAX_QUERY_WORDS = 16
+
+const noSpaceScripts = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u
+const alphabetic = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{N}\p{M}]+$/u
+/** A word as unicode61 sees it: letters, digits, marks and private-use characters. */
+const wordPattern = /[\p{L}\p{N}\p{M}\p{Co}]+/gu
+
+/** `"text"` as an FTS5 string. */
+const ftsString = (text: string): string => `"${text.replaceAll('"', '""')}"`
+
+/** Lower case without diacritics, as the word index stores alphabetic words. */
+export function foldWord (word: string): string {
+  return word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().normalize('NFC')
+}
+
+/** Words of `q` as the word index splits them. */
+export function queryWords (q: string): string[] {
+  return (q.match(wordPattern) ?? []).slice(0, MAX_QUERY_WORDS)
+}
+
+/** Optimal string alignment distance, stopping early past 1. */
+function withinOneEdit (a: string[], b: string[]): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false
+  let i = 0
+  while (i < a.length && i < b.length && a[i] === b[i]) i++
+  if (i === a.length && i === b.length) return true
+  const same = (x: string[], y: string[]): boolean => x.length === y.length && x.every((c, k) => c === y[k])
+  if (a.length === b.length) {
+    if (same(a.slice(i + 1), b.slice(i + 1))) return true // substitution
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && same(a.slice(i + 2), b.slice(i + 2)) // transposition
+  }
+  return a.length > b.length ? same(a.slice(i + 1), b.slice(i)) : same(a.slice(i), b.slice(i + 1))
+}
+
+export interface TextPart { table: 'search_titles' | 'search_words' | 'search_trigrams', match: string, tier: number }
+
+/** LRU-ish cache of prepared statements, keyed by their SQL (one per query shape). */
+class StatementCache {
+  private readonly statements = new Map<string, Statement>()
+  constructor (private readonly db: Db, private readonly size = 256) {}
+  get (sql: string): Statement {
+    let statement = this.statements.get(sql)
+    if (statement !== undefined) {
+      this.statements.delete(sql)
+    } else {
+      statement = this.db.prepare(sql)
+      if (this.statements.size >= this.size) this.statements.delete(this.statements.keys().next().value!)
+    }
+    this.statements.set(sql, statement)
+    return statement
+  }
+}
+
+export interface Page<T> { count: number, results: T[] }
+
+export function createSearch (db: Db) {
+  const cache = new StatementCache(db)
+  const anyWord = db.prepare('SELECT 1 FROM search_words WHERE search_words MATCH ? LIMIT 1').pluck()
+  const termPrefix = db.prepare("SELECT 1 FROM search_terms WHERE term GLOB ? || '*' LIMIT 1").pluck()
+  const termsLike = db.prepare('SELECT term, docs FROM search_terms WHERE term GLOB ?')
+  const reversedLike = db.prepare('SELECT term, docs FROM search_terms WHERE rev GLOB ?')
+  const termsIn = db.prepare('SELECT term, docs FROM search_terms WHERE term IN (SELECT value FROM json_each(?))')
+  const tagNames = db.prepare('SELECT name FROM tags WHERE name = ? COLLATE NOCASE').pluck()
+  const servedCount = db.prepare('SELECT count(*) FROM anime WHERE active = 1').pluck()
+
+  /** Indexed words one edit away from `word` (folded), most common first. */
+  function typoAlternatives (word: string): string[] {
+    const chars = [...word]
+    const length = chars.length
+    const found = new Map<string, number>()
+    const take = (rows: unknown[]): void => {
+      for (const row of rows as Array<{ term: string, docs: number }>) {
+        if (row.term !== word && withinOneEdit(chars, [...row.term])) found.set(row.term, row.docs)
+      }
+    }
+    // Substitutions and insertions: a one-character wildcard at each position,
+    // looked up by the longer literal side (the word's start, or its end reversed).
+    for (let i = 0; i <= length; i++) {
+      for (const pattern of [i < length ? [...chars.slice(0, i), '?', ...chars.slice(i + 1)] : null, [...chars.slice(0, i), '?', ...chars.slice(i)]]) {
+        if (pattern === null) continue
+        take(i >= length / 2 ? termsLike.all(pattern.join('')) : reversedLike.all(reverseText(pattern.join(''))))
+      }
+    }
+    // Deletions and transpositions: exact lookups.
+    const exact = new Set<string>()
+    for (let i = 0; i < length; i++) {
+      exact.add([...chars.slice(0, i), ...chars.slice(i + 1)].join(''))
+      if (i + 1 < length) exact.add([...chars.slice(0, i), chars[i + 1], chars[i], ...chars.slice(i + 2)].join(''))
+    }
+    take(termsIn.all(JSON.stringify([...exact])))
+    return [...found].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_TYPO_ALTERNATIVES).map(([term]) => term)
+  }
+
+  /** How `q` is matched: the FTS5 queries of its tiers (empty: nothing can match). */
+  function planText (q: string): TextPart[] {
+    const text = q.trim().replace(/\s+/g, ' ')
+    const words = queryWords(text)
+    const substring: TextPart | null = [...text].length >= 3 ? { table: 'search_trigrams', match: ftsString(text), tier: 2 } : null
+    const wordQuery = words.map((w) => `${ftsString(w)}*`).join(' AND ')
+    if (words.length > 0 && anyWord.get(wordQuery) !== undefined) {
+      const parts: TextPart[] = [{ table: 'search_titles', match: wordQuery, tier: 0 }, { table: 'search_words', match: wordQuery, tier: 1 }]
+      if (substring !== null && noSpaceScripts.test(text)) parts.push(substring)
+      return parts
+    }
+    const parts: TextPart[] = substring === null ? [] : [substring]
+    // Correct the words that start no indexed word; if each does, any of them may be the typo.
+    const eligible = words.map((w) => {
+      const folded = foldWord(w)
+      return [...folded].length >= MIN_TYPO_LENGTH && alphabetic.test(w) ? folded : null
+    })
+    const unknown = eligible.map((folded) => folded !== null && termPrefix.get(folded) === undefined)
+    const correct = unknown.some(Boolean) ? unknown : eligible.map((folded) => folded !== null)
+    let corrected = false
+    const typoQuery = words.map((w, i) => {
+      const alternatives = correct[i] === true ? typoAlternatives(eligible[i]!) : []
+      if (alternatives.length === 0) return `${ftsString(w)}*`
+      corrected = true
+      return `(${[w, ...alternatives].map((a) => `${ftsString(a)}*`).join(' OR ')})`
+    }).join(' AND ')
+    if (corrected) parts.push({ table: 'search_titles', match: typoQuery, tier: 3 }, { table: 'search_words', match: typoQuery, tier: 4 })
+    return parts
+  }
+
+  /** Canonical tag names matching `name` case-insensitively (the name itself when none does). */
+  function resolveTag (name: string): string[] {
+    const names = tagNames.all(name) as string[]
+    return names.length === 0 ? [name] : names
+  }
+
+  /** WHERE conditions on `a` (anime) for the filters, and their parameters. */
+  function filterSql (filters: Filters): { conditions: string[], params: unknown[] } {
+    const conditions = ['a.active = 1']
+    const params: unknown[] = []
+    if (filters.types !== undefined) {
+      conditions.push('a.anime_type IN (SELECT value FROM json_each(?))')
+      params.push(JSON.stringify(filters.types))
+    }
+    if (filters.statuses !== undefined) {
+      conditions.push('a.status IN (SELECT value FROM json_each(?))')
+      params.push(JSON.stringify(filters.statuses))
+    }
+    if (filters.tags !== undefined && filters.tags.length > 0) {
+      // [name, which requested tag] pairs: the entry must cover every requested tag.
+      const pairs = filters.tags.flatMap((tag, index) => resolveTag(tag).map((name) => [name, index]))
+      conditions.push(`a.id IN (
+        SELECT t.anime_id FROM json_each(?) g JOIN anime_tags t ON t.tag = g.value ->> 0
+        GROUP BY t.anime_id HAVING count(DISTINCT g.value ->> 1) = ?)`)
+      params.push(JSON.stringify(pairs), filters.tags.length)
+    }
+    if (filters.excludeTags !== undefined && filters.excludeTags.length > 0) {
+      conditions.push('NOT EXISTS (SELECT 1 FROM anime_tags x WHERE x.anime_id = a.id AND x.tag IN (SELECT value FROM json_each(?)))')
+      params.push(JSON.stringify(filters.excludeTags.flatMap(resolveTag)))
+    }
+    const ranges: Array<[number | undefined, string]> = [
+      [filters.yearMin, 'a.year >= ?'],
+      [filters.yearMax, 'a.year <= ?'],
+      [filters.episodesMin, 'a.num_episodes >= ?'],
+      [filters.episodesMax, 'a.num_episodes <= ?']
+    ]
+    for (const [value, condition] of ranges) {
+      if (value === undefined) continue
+      conditions.push(condition)
+      params.push(value)
+    }
+    return { conditions, params }
+  }
+
+  const orderColumns: Record<Exclude<OrderingField, 'relevance'>, string> = {
+    title: 'a.title COLLATE NOCASE',
+    year: 'a.year',
+    episodes: 'a.num_episodes',
+    score: 'a.score'
+  }
+
+  function orderSql (ordering: OrderingTerm[], hasText: boolean): string {
+    const terms: string[] = []
+    for (const { field, descending } of ordering) {
+      if (field === 'relevance') {
+        if (hasText) terms.push(`m.rank${descending ? ' DESC' : ''}`)
+        continue
+      }
+      // Unknown years and scores go last either way.
+      const nulls = field === 'year' || field === 'score' ? ' NULLS LAST' : ''
+      terms.push(`${orderColumns[field]}${descending ? ' DESC' : ''}${nulls}`)
+    }
+    terms.push('a.id')
+    return terms.join(', ')
+  }
+
+  /**
+   * `WITH … FROM … WHERE …` of a search: the text matches (if any, with their
+   * rank when `ranked`) joined to the filtered rows, as `m` and `a`.
+   */
+  function fromSql (request: SearchRequest, parts: TextPart[] | null, ranked: boolean): { sql: string, params: unknown[] } {
+    const { conditions, params } = filterSql(request)
+    const where = conditions.join(' AND ')
+    if (parts === null) return { sql: `FROM anime a WHERE ${where}`, params }
+    // Titles only rank: every title match is also a match of search_words.
+    const used = ranked ? parts : parts.filter((p) => p.table !== 'search_titles')
+    const hits = used.map((p) => {
+      const weights = p.table === 'search_titles' ? '' : `, ${TITLE_WEIGHT}, 1`
+      const rank = ranked ? `${p.tier * TIER_STEP} + bm25(${p.table}${weights})` : String(p.tier)
+      return `SELECT rowid AS id, ${rank} AS rank FROM ${p.table} WHERE ${p.table} MATCH ?`
+    }).join(' UNION ALL ')
+    return {
+      sql: `WITH hits AS MATERIALIZED (${hits}), m AS (SELECT id, min(rank) AS rank FROM hits GROUP BY id)
+        SELECT %COLUMNS% FROM m CROSS JOIN anime a ON a.id = m.id WHERE ${where}`,
+      params: [...used.map((p) => p.match), ...params]
+    }
+  }
+
+  /** `sql` with its column list. */
+  const select = (sql: string, columns: string): string =>
+    sql.startsWith('FROM') ? `SELECT ${columns} ${sql}` : sql.replace('%COLUMNS%', columns)
+
+  const read = <A extends unknown[], R>(fn: (...args: A) => R) => {
+    const transaction = db.transaction(fn)
+    return (...args: A): R => transaction.deferred(...args)
+  }
+
+  return {
+    planText,
+
+    /**
+     * One page of the matching entries: `pageFor(count)` turns the total into
+     * the offset and size of the page to read (it may throw, e.g. past the end).
+     * Count and page come from one snapshot of the catalogue.
+     */
+    search: read((request: SearchRequest, pageFor: (count: number) => { offset: number, size: number }): Page<SeedAnime> => {
+      const q = request.q?.trim() ?? ''
+      const parts = q === '' ? null : planText(q)
+      if (parts !== null && parts.length === 0) {
+        pageFor(0)
+        return { count: 0, results: [] }
+      }
+      const counted = fromSql(request, parts, false)
+      const count = cache.get(select(counted.sql, 'count(*)')).pluck().get(...counted.params) as number
+      const { offset, size } = pageFor(count)
+      if (count === 0 || offset >= count) return { count, results: [] }
+      const ranked = fromSql(request, parts, true)
+      const ordering = request.ordering ?? [{ field: 'relevance', descending: false }]
+      const sql = `${select(ranked.sql, seedColumns.split(', ').map((c) => `a.${c}`).join(', '))} ORDER BY ${orderSql(ordering, parts !== null)} LIMIT ? OFFSET ?`
+      const rows = cache.get(sql).all(...ranked.params, size, offset) as Array<Parameters<typeof toSeed>[0]>
+      return { count, results: rows.map(toSeed) }
+    }),
+
+    /** A uniformly random entry among those matching the filters, in one statement. */
+    randomMatching: read((filters: Filters, random: () => number = Math.random): SeedAnime | undefined => {
+      const { conditions, params } = filterSql(filters)
+      const sql = `WITH f AS MATERIALIZED (SELECT a.id FROM anime a WHERE ${conditions.join(' AND ')})
+        SELECT ${seedColumns} FROM anime WHERE id = (
+          SELECT id FROM f ORDER BY id LIMIT 1 OFFSET CAST(? * (SELECT count(*) FROM f) AS INTEGER))`
+      const row = cache.get(sql).get(...params, random()) as Parameters<typeof toSeed>[0] | undefined
+      return row === undefined ? undefined : toSeed(row)
+    }),
+
+    /** Tags by use, most used first; `prefix` matches the start of the name, case-insensitively. */
+    tags: read((prefix: string, limit: number, offset: number): Page<{ name: string, count: number }> => {
+      const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      const count = cache.get("SELECT count(*) FROM tags WHERE name LIKE ? ESCAPE '\\'").pluck().get(pattern) as number
+      const results = offset >= count
+        ? []
+        : cache.get("SELECT name, count FROM tags WHERE name LIKE ? ESCAPE '\\' ORDER BY count DESC, name LIMIT ? OFFSET ?").all(pattern, limit, offset) as Array<{ name: string, count: number }>
+      return { count, results }
+    }),
+
+    served: (): number => servedCount.get() as number
+  }
+}
+
+export type Search = ReturnType<typeof createSearch>

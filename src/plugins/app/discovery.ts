@@ -1,0 +1,18 @@
+// Discovery queries (search, filtered random, tags, details, similar) over the
+// catalogue's connection, decorated as `fastify.discovery`.
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { createSearch } from '../../catalogue/search.js'
+import { createSimilar } from '../../catalogue/similar.js'
+
+const createDiscovery = (db: FastifyInstance['catalogue']['db']) => ({ ...createSearch(db), ...createSimilar(db) })
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    discovery: ReturnType<typeof createDiscovery>
+  }
+}
+
+export default fp(async function discovery (fastify: FastifyInstance) {
+  fastify.decorate('discovery', createDiscovery(fastify.catalogue.db))
+}, { name: 'discovery', dependencies: ['catalogue'] })

@@ -1,0 +1,51 @@
+// GET /anime/entry/:id/details and /anime/entry/:id/similar.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { AnimeDetails, SimilarPage, SimilarQuery } from '../../../schemas/discovery.js'
+import { EntryParams } from '../../../schemas/anime.js'
+import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.js'
+import { notFound } from '../../errors.js'
+import { queryOf } from '../../http/discovery-query.js'
+import { manualQuery, QueryReader } from '../../http/query-params.js'
+import { parseId } from './index.js'
+
+const details: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/entry/:id/details', {
+    schema: {
+      summary: 'Everything about one anime',
+      description: 'The seed fields, then every source URL, synonyms, season, studios, producers, scores, episode duration, thumbnail ' +
+        'and related anime (with our id and title where the related one is in the catalogue). Unknown ids are 404.',
+      tags: ['anime'],
+      params: EntryParams,
+      querystring: FormatQuery,
+      response: { 200: AnimeDetails, 404: ErrorDetail }
+    }
+  }, async (request) => {
+    const id = parseId(request.params.id)
+    const entry = id === null ? undefined : fastify.discovery.details(id)
+    if (entry === undefined) throw notFound()
+    return entry
+  })
+
+  fastify.get('/entry/:id/similar', {
+    ...manualQuery,
+    schema: {
+      summary: 'Anime similar to one',
+      description: 'The entries most similar to this one, best first: rare shared tags weigh more than common ones, and entries AOD lists as related ' +
+        '(sequels, prequels…) rank by that signal too. Never the entry itself. Unknown ids are 404.',
+      tags: ['anime'],
+      params: EntryParams,
+      querystring: SimilarQuery,
+      response: { 200: SimilarPage, 400: FieldErrors, 404: ErrorDetail }
+    }
+  }, async (request) => {
+    const id = parseId((request.params as { id: string }).id)
+    const reader = new QueryReader(queryOf(request))
+    const limit = reader.integer('limit', { min: 1, max: 50 }) ?? 10
+    const results = id === null ? undefined : fastify.discovery.similar(id, limit)
+    if (results === undefined) throw notFound()
+    reader.done()
+    return { count: results.length, next: null, previous: null, results }
+  })
+}
+
+export default details

@@ -1,0 +1,31 @@
+// GET /anime/search: text search with filters, orderings and pages.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { SearchPage, SearchQuery } from '../../../schemas/discovery.js'
+import { ErrorDetail, FieldErrors } from '../../../schemas/common.js'
+import { pageOf, queryOf, readSearchQuery } from '../../http/discovery-query.js'
+import { manualQuery, pageLinks } from '../../http/query-params.js'
+
+const search: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/search', {
+    ...manualQuery,
+    schema: {
+      summary: 'Search and filter anime',
+      description: 'Entries matching `q` (titles and synonyms) and every filter given, a page at a time, in the seed shape. ' +
+        'Without `q`, filters alone list the catalogue. Bad parameters are 400 with one key per parameter; a page past the end is 404.',
+      tags: ['anime'],
+      querystring: SearchQuery,
+      response: { 200: SearchPage, 400: FieldErrors, 404: ErrorDetail }
+    }
+  }, async (request) => {
+    const { search: searchRequest, page: pageRequest } = readSearchQuery(queryOf(request))
+    let position = { page: 1, pages: 1 }
+    const { count, results } = fastify.discovery.search(searchRequest, (total) => {
+      const page = pageOf(pageRequest, total)
+      position = page
+      return page
+    })
+    return { count, ...pageLinks(request, position.page, position.pages), results }
+  })
+}
+
+export default search
