@@ -1,0 +1,98 @@
+// Durability, for real: a child process serves; the test registers accounts as
+// fast as it can, kills the child with SIGKILL mid-stream, restarts it on the
+// same DATA_DIR, and every account that got a 200 logs in (and its token works).
+import t from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import net from 'node:net'
+import { projectRoot } from '../src/config.js'
+import { tempDir } from './helpers/app.js'
+import { fixtureCatalogue } from './helpers/accounts.js'
+
+async function freePort (): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+interface Child { child: ChildProcess, base: string, exited: Promise<unknown>, output: () => string }
+
+async function startChild (t: Tap.Test, dataDir: string, catalogue: string): Promise<Child> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      DEFAULT_CATALOGUE: catalogue,
+      LOG_LEVEL: 'info',
+      PASSWORD_SCRYPT_N: '1024',
+      THROTTLE_IP_LIMIT: '1000000',
+      THROTTLE_USER_LIMIT: '1000000'
+    },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  let output = ''
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000)
+    const onData = (chunk: Buffer) => {
+      output += String(chunk)
+      if (output.includes('Server listening')) { clearTimeout(timer); resolve() }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`server exited (${code ?? signal}):\n${output}`)) })
+  })
+  return { child, base: `http://127.0.0.1:${port}`, exited, output: () => output }
+}
+
+const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+
+t.test('every registration answered 200 survives SIGKILL', async (t) => {
+  const dataDir = tempDir(t)
+  const catalogue = fixtureCatalogue(tempDir(t))
+  const first = await startChild(t, dataDir, catalogue)
+
+  const registered: Array<{ username: string, token: string }> = []
+  let next = 0
+  let stop = false
+  const worker = async () => {
+    while (!stop) {
+      const username = `user${next++}`
+      try {
+        const res = await postJson(`${first.base}/account/register`, { username, email: `${username}@test.com`, password: `pw-${username}` })
+        if (res.status === 200) registered.push({ username, token: ((await res.json()) as { token: string }).token })
+      } catch {
+        return // the connection died with the server
+      }
+    }
+  }
+  const workers = Array.from({ length: 16 }, worker)
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  t.equal(first.child.exitCode, null, `the server still ran when killed:\n${first.output()}`)
+  first.child.kill('SIGKILL')
+  stop = true
+  await Promise.all(workers)
+  await first.exited
+  t.equal(first.child.signalCode, 'SIGKILL')
+  t.ok(registered.length >= 50, `${registered.length} accounts got 200 before the kill (${next - registered.length} unanswered)`)
+
+  const second = await startChild(t, dataDir, catalogue)
+  const lost: string[] = []
+  for (let i = 0; i < registered.length; i += 32) {
+    await Promise.all(registered.slice(i, i + 32).map(async ({ username, token }) => {
+      const login = await postJson(`${second.base}/account/login`, { username, password: `pw-${username}` })
+      const logout = await postJson(`${second.base}/account/logout`, {}, { authorization: `Token ${token}` })
+      if (login.status !== 200 || logout.status !== 204) lost.push(`${username}: login ${login.status}, token ${logout.status}`)
+    }))
+  }
+  t.same(lost, [], 'every account that got a 200 logs in, and its token is valid')
+  second.child.kill('SIGTERM')
+  await second.exited
+})
