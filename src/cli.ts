@@ -5,16 +5,28 @@ import { ConfigError, loadConfig } from './config.js'
 import { isMain, loadDotEnv, processIo, UsageError, type CliIo } from './cli/io.js'
 import { runCatalogueCommand } from './cli/catalogue.js'
 import { NotAodError, CorruptAodError } from './catalogue/aod-reader.js'
+import { UpdateError } from './catalogue/update.js'
 
 const help = `Usage: anime-api <command> [options]
 
 Commands:
   serve                      Start the HTTP service (configured by the environment, see .env.example)
   catalogue import <file>    Import an anime-offline-database file atomically
+  catalogue update [--url U] Download the latest anime-offline-database release and import it
   catalogue info             Show the catalogue being served
   users <command>            Manage accounts (anime-api users --help)
+  backup <file>              Copy the accounts database to <file>, safe while the service runs
 
 Each command takes --help.`
+
+const serveHelp = `Usage: anime-api serve
+
+Starts the HTTP service. It is configured by the environment (or ./.env):
+HOST, PORT, DATA_DIR, LOG_LEVEL, DEFAULT_CATALOGUE, WORKERS (processes on the
+one port; auto = one per core), CATALOGUE_UPDATE_INTERVAL (e.g. 24h: download
+and import the catalogue from CATALOGUE_UPDATE_URL that often), … see
+.env.example. SIGHUP makes a running service re-check its catalogue;
+SIGTERM stops it gracefully.`
 
 export async function runCli (argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv
@@ -26,9 +38,10 @@ export async function runCli (argv: string[], io: CliIo = processIo()): Promise<
         io.out(help)
         return command === undefined ? 2 : 0
       case 'serve': {
-        if (rest.includes('--help')) { io.out('Usage: anime-api serve\n\nStarts the service; HOST, PORT, DATA_DIR, LOG_LEVEL … come from the environment.'); return 0 }
-        const { startServer } = await import('./server.js')
-        await startServer(loadConfig(io.env))
+        if (rest.includes('--help')) { io.out(serveHelp); return 0 }
+        if (rest.length > 0) throw new UsageError(`serve takes no arguments (got "${rest[0]}"); it is configured by the environment, see anime-api serve --help`)
+        const { startService } = await import('./cluster.js')
+        await startService(loadConfig(io.env))
         return -1 // keeps running
       }
       case 'catalogue':
@@ -37,11 +50,15 @@ export async function runCli (argv: string[], io: CliIo = processIo()): Promise<
         const { runUsersCommand } = await import('./cli/users.js')
         return await runUsersCommand(rest, io)
       }
+      case 'backup': {
+        const { runBackupCommand } = await import('./cli/backup.js')
+        return await runBackupCommand(rest, io)
+      }
       default:
         throw new UsageError(`unknown command "${command}"; see anime-api --help`)
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof NotAodError || error instanceof CorruptAodError ||
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof NotAodError || error instanceof CorruptAodError || error instanceof UpdateError ||
         (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES') {
       io.err(`anime-api: ${(error as Error).message}`)
       return error instanceof UsageError ? 2 : 1
@@ -50,8 +67,15 @@ export async function runCli (argv: string[], io: CliIo = processIo()): Promise<
   }
 }
 
-if (isMain(import.meta.url)) {
+/** Runs the command line of this process (no top-level await: the single executable is CommonJS). */
+export function main (argv: string[] = process.argv.slice(2)): void {
   loadDotEnv()
-  const code = await runCli(process.argv.slice(2))
-  if (code >= 0) process.exitCode = code
+  runCli(argv).then((code) => {
+    if (code >= 0) process.exitCode = code
+  }, (error: unknown) => {
+    console.error(error)
+    process.exitCode = 1
+  })
 }
+
+if (isMain(import.meta.url)) main()

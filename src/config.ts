@@ -1,5 +1,6 @@
 // Configuration: one typed object the app is built from. `loadConfig` reads it
 // from the environment (server, CLI); tests pass a partial object to `resolveConfig`.
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -29,9 +30,18 @@ export interface AppConfig {
   throttleWindowMs: number
   /** scrypt cost N for new password hashes (a power of two; OWASP: 2^17). Lower only in tests. */
   passwordScryptN: number
+  /** Where `anime-api catalogue update` and scheduled updates download the catalogue from. */
+  catalogueUpdateUrl: string
+  /** Download and import the catalogue this often (milliseconds); null: never (the default). */
+  catalogueUpdateIntervalMs: number | null
+  /** Processes serving requests on the one port (node:cluster); 1: no cluster. */
+  workers: number
   /** Clock in milliseconds since the epoch; injected by tests. */
   now: () => number
 }
+
+/** The latest anime-offline-database release: JSON Lines, zstd-compressed (about 10 MB). */
+export const DEFAULT_CATALOGUE_UPDATE_URL = 'https://github.com/manami-project/anime-offline-database/releases/latest/download/anime-offline-database.jsonl.zst'
 
 export class ConfigError extends Error {
   constructor (readonly variable: string, message: string) {
@@ -53,6 +63,9 @@ export const defaultConfig: AppConfig = {
   throttleUserLimit: 10,
   throttleWindowMs: 60 * 1000,
   passwordScryptN: 2 ** 17,
+  catalogueUpdateUrl: DEFAULT_CATALOGUE_UPDATE_URL,
+  catalogueUpdateIntervalMs: null,
+  workers: 1,
   now: Date.now
 }
 
@@ -133,5 +146,30 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     if ((value & (value - 1)) !== 0) throw new ConfigError('PASSWORD_SCRYPT_N', `must be a power of two, got ${value}`)
     partial.passwordScryptN = value
   }
+  const updateUrl = get('CATALOGUE_UPDATE_URL')
+  if (updateUrl !== undefined) partial.catalogueUpdateUrl = parseHttpUrl('CATALOGUE_UPDATE_URL', updateUrl)
+  const updateInterval = get('CATALOGUE_UPDATE_INTERVAL')
+  if (updateInterval !== undefined) {
+    partial.catalogueUpdateIntervalMs = never.includes(updateInterval.trim().toLowerCase()) ? null : parseDuration('CATALOGUE_UPDATE_INTERVAL', updateInterval)
+    if (partial.catalogueUpdateIntervalMs !== null && partial.catalogueUpdateIntervalMs < 60_000) {
+      throw new ConfigError('CATALOGUE_UPDATE_INTERVAL', `must be at least 1m, got "${updateInterval}"`)
+    }
+  }
+  const workers = get('WORKERS')
+  if (workers !== undefined) {
+    partial.workers = workers.trim().toLowerCase() === 'auto' ? os.availableParallelism() : parseInteger('WORKERS', workers, 1, 256)
+  }
   return resolveConfig(partial)
+}
+
+/** An http(s) URL, else ConfigError naming the variable. */
+export function parseHttpUrl (variable: string, raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    throw new ConfigError(variable, `expected an http or https URL, got "${raw}"`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, `expected an http or https URL, got "${raw}"`)
+  return url.href
 }

@@ -4,6 +4,7 @@ import Fastify from 'fastify'
 import app, { serverOptions } from './app.js'
 import { ConfigError, loadConfig, type AppConfig } from './config.js'
 import { isMain, loadDotEnv } from './cli/io.js'
+import { liveUpdates, workerHeader } from './live.js'
 
 export async function startServer (config: AppConfig) {
   const fastify = Fastify({
@@ -13,7 +14,9 @@ export async function startServer (config: AppConfig) {
       redact: { paths: ['req.headers.authorization', 'req.body.password'], censor: '[redacted]' }
     }
   })
+  workerHeader(fastify, config)
   await fastify.register(fp(app), config)
+  await fastify.register(liveUpdates, config)
   await fastify.listen({ host: config.host, port: config.port })
 
   let closing = false
@@ -42,5 +45,9 @@ if (isMain(import.meta.url)) {
     console.error(`anime-api: invalid configuration: ${error.message}`)
     process.exit(1)
   }
-  await startServer(config)
+  // WORKERS > 1: a cluster (src/cluster.ts). No top-level await: the single executable is CommonJS.
+  import('./cluster.js').then(({ startService }) => startService(config)).catch((error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  })
 }

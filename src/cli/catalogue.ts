@@ -1,8 +1,9 @@
 // `anime-api catalogue …`: import a file, show what is served.
-import { loadConfig } from '../config.js'
+import { loadConfig, parseHttpUrl } from '../config.js'
 import { importCatalogueFile, type ImportProgress, type ImportReport } from '../catalogue/import.js'
 import { openCatalogueDb } from '../catalogue/db.js'
 import { createCatalogue } from '../catalogue/repository.js'
+import { updateCatalogue, type UpdateProgress } from '../catalogue/update.js'
 import { UsageError, type CliIo } from './io.js'
 
 export const catalogueHelp = `Usage: anime-api catalogue <command>
@@ -11,7 +12,34 @@ Commands:
   import <file>   Import an anime-offline-database file (.json or .jsonl) into
                   the catalogue under DATA_DIR, atomically: a running service
                   keeps serving the old catalogue until the new one is complete.
+  update [--url U]
+                  Download the latest anime-offline-database release (.json,
+                  .jsonl, or either compressed with zstd) and import it the same
+                  way. The URL defaults to CATALOGUE_UPDATE_URL. A failed or
+                  truncated download leaves the catalogue as it was.
   info            Show the catalogue in DATA_DIR: entries, version, source.`
+
+export function describeDownload (progress: UpdateProgress): string {
+  const mb = (progress.received / 1e6).toFixed(1)
+  const what = progress.compressed ? 'downloading (zstd)' : 'downloading'
+  if (progress.total === null || progress.total === 0) return `${what}: ${mb} MB, ${progress.records} records`
+  const percent = Math.min(100, Math.floor((progress.received / progress.total) * 100))
+  const width = 24
+  const filled = Math.round((percent / 100) * width)
+  return `${what}: [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(percent).padStart(3)}% (${mb} of ${(progress.total / 1e6).toFixed(1)} MB), ${progress.records} records`
+}
+
+/** `--url U` or `--url=U`; anything else is a usage error. */
+function parseUpdateArgs (args: string[]): { url?: string } {
+  const result: { url?: string } = {}
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === '--url' && args[i + 1] !== undefined) result.url = args[++i]
+    else if (arg.startsWith('--url=')) result.url = arg.slice('--url='.length)
+    else throw new UsageError('usage: anime-api catalogue update [--url <url>]')
+  }
+  return result
+}
 
 export function describeProgress (progress: ImportProgress): string {
   const mb = (progress.bytes / 1e6).toFixed(1)
@@ -42,6 +70,16 @@ export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<n
       if (file === undefined || rest.length > 1) throw new UsageError('usage: anime-api catalogue import <file>')
       const report = await importCatalogueFile(config.dataDir, file, { onProgress: (p) => io.progress(describeProgress(p)) })
       io.progress('')
+      for (const line of describeReport(report)) io.out(line)
+      return 0
+    }
+    case 'update': {
+      const { url = config.catalogueUpdateUrl } = parseUpdateArgs(rest)
+      const checked = parseHttpUrl('--url', url)
+      io.out(`downloading ${checked}`)
+      const report = await updateCatalogue(config.dataDir, checked, { onProgress: (p) => io.progress(describeDownload(p)) })
+      io.progress('')
+      io.out(`downloaded ${(report.downloaded / 1e6).toFixed(1)} MB${report.compressed ? ' (zstd)' : ''}`)
       for (const line of describeReport(report)) io.out(line)
       return 0
     }

@@ -5,10 +5,12 @@ import type { FastifyInstance } from 'fastify'
 import { openCatalogueDb } from '../../catalogue/db.js'
 import { importCatalogueFile } from '../../catalogue/import.js'
 import { createCatalogue, type Catalogue } from '../../catalogue/repository.js'
+import { createCatalogueWatcher, type CatalogueWatcher } from '../../catalogue/watch.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     catalogue: Catalogue
+    catalogueWatcher: CatalogueWatcher
   }
 }
 
@@ -23,4 +25,14 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
     fastify.log.info({ total: report.total, skipped: report.skipped }, 'default catalogue imported')
   }
   fastify.decorate('catalogue', repository)
+  // A new catalogue committed by another connection (CLI, scheduled update, another
+  // worker) is seen by the next query; the watcher tells in-memory caches (see
+  // src/catalogue/watch.ts). SIGHUP and scheduled updates call refresh() at once.
+  const watcher = createCatalogueWatcher(db, (error) => { fastify.log.error({ err: error }, 'catalogue refresh failed') })
+  watcher.onSwitch((info, previous) => {
+    fastify.log.info({ version: info.version, previous: previous.version, entries: info.count, source: info.source }, 'serving a new catalogue')
+  })
+  watcher.start(2000)
+  fastify.addHook('onClose', async () => { watcher.stop() })
+  fastify.decorate('catalogueWatcher', watcher)
 }, { name: 'catalogue', dependencies: ['config'] })

@@ -1,0 +1,81 @@
+// Scheduled catalogue updates (CATALOGUE_UPDATE_INTERVAL): every interval, run
+// `anime-api catalogue update --url U` as a child process. Parsing a 100 MB file
+// then never stalls a request, a crash of the update cannot take the service
+// down, and the import's atomic switch does the rest. One update at a time.
+import { spawn } from 'node:child_process'
+import { selfCommand } from '../self.js'
+
+export interface UpdateLog {
+  info: (obj: object, msg: string) => void
+  error: (obj: object, msg: string) => void
+}
+
+export interface ScheduleOptions {
+  url: string
+  dataDir: string
+  intervalMs: number
+  log: UpdateLog
+  /** After each successful update (the service refreshes its caches). */
+  onUpdated?: () => void
+  env?: NodeJS.ProcessEnv
+}
+
+export interface UpdateSchedule {
+  /** Runs one update now unless one is running; resolves true when it succeeded. */
+  runNow: () => Promise<boolean>
+  stop: () => void
+}
+
+export function scheduleUpdates (options: ScheduleOptions): UpdateSchedule {
+  let running: Promise<boolean> | null = null
+  let stopped = false
+  let child: ReturnType<typeof spawn> | null = null
+
+  const runOnce = (): Promise<boolean> => new Promise((resolve) => {
+    const { file, args } = selfCommand(['catalogue', 'update', '--url', options.url])
+    options.log.info({ url: options.url }, 'scheduled catalogue update: starting')
+    const started = Date.now()
+    child = spawn(file, args, {
+      env: { ...(options.env ?? process.env), DATA_DIR: options.dataDir },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let out = ''
+    let err = ''
+    child.stdout!.on('data', (chunk: Buffer) => { out = (out + chunk.toString()).slice(-4000) })
+    child.stderr!.on('data', (chunk: Buffer) => { err = (err + chunk.toString()).slice(-4000) })
+    child.on('error', (error) => {
+      options.log.error({ err: error }, 'scheduled catalogue update: could not start')
+      resolve(false)
+    })
+    child.on('close', (code, signal) => {
+      child = null
+      const lastLine = (text: string) => text.trim().split(/\r|\n/).filter((l) => l.trim() !== '').pop() ?? ''
+      const ms = Date.now() - started
+      if (code === 0) {
+        options.log.info({ ms, result: lastLine(out) }, 'scheduled catalogue update: done')
+        try { options.onUpdated?.() } catch { /* the watcher logs its own errors */ }
+        resolve(true)
+      } else {
+        options.log.error({ ms, code, signal, error: lastLine(err) }, 'scheduled catalogue update failed; the old catalogue stays')
+        resolve(false)
+      }
+    })
+  })
+
+  const runNow = (): Promise<boolean> => {
+    if (stopped) return Promise.resolve(false)
+    if (running !== null) return running
+    running = runOnce().finally(() => { running = null })
+    return running
+  }
+
+  const timer = setInterval(() => { void runNow() }, options.intervalMs).unref()
+  return {
+    runNow,
+    stop () {
+      stopped = true
+      clearInterval(timer)
+      child?.kill('SIGTERM')
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// WORKERS=N: N processes serve the one port (node:cluster; the primary accepts
+// connections and hands them round-robin to the workers) and share the SQLite
+// files (WAL: any number of readers next to one writer; the accounts file's
+// writes are short transactions with a busy timeout).
+//
+// The primary serves nothing itself. Before forking it prepares DATA_DIR once
+// (schema migrations, the default catalogue's first import), so the workers never
+// race to do it. It restarts a worker that dies unexpectedly (with a growing
+// delay when one keeps dying at start), forwards SIGHUP (re-check the catalogue)
+// and SIGTERM/SIGINT (graceful stop) to the workers, and runs the scheduled
+// catalogue updates (CATALOGUE_UPDATE_INTERVAL), one for the whole cluster.
+import cluster, { type Worker } from 'node:cluster'
+import type { AppConfig, LogLevel } from './config.js'
+import { openCatalogueDb } from './catalogue/db.js'
+import { importCatalogueFile } from './catalogue/import.js'
+import { createCatalogue } from './catalogue/repository.js'
+import { openAccountsDb } from './accounts/db.js'
+import { scheduleUpdates, type UpdateLog } from './catalogue/schedule.js'
+import { isSingleExecutable } from './self.js'
+
+/** `anime-api serve`: one process, or a cluster of `config.workers`. */
+export async function startService (config: AppConfig): Promise<void> {
+  if (config.workers <= 1 || cluster.isWorker) {
+    const { startServer } = await import('./server.js')
+    await startServer(config)
+    return
+  }
+  await startPrimary(config)
+}
+
+const levels: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity }
+
+/** The primary's log: JSON lines in the shape of the workers' (pino) lines. */
+function primaryLog (level: LogLevel): UpdateLog & { warn: UpdateLog['info'] } {
+  const write = (at: number) => (obj: object, msg: string) => {
+    if (at < levels[level]) return
+    const fields = Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, v instanceof Error ? { message: v.message, stack: v.stack } : v]))
+    process.stdout.write(JSON.stringify({ level: at, time: Date.now(), pid: process.pid, role: 'primary', ...fields, msg }) + '\n')
+  }
+  return { info: write(30), warn: write(40), error: write(50) }
+}
+
+/** Migrates both files and imports the default catalogue if there is none yet: once, before forking. */
+export async function prepareDataDir (config: AppConfig, log: UpdateLog): Promise<void> {
+  const db = openCatalogueDb(config.dataDir)
+  try {
+    if (createCatalogue(db).info().version === 0) {
+      log.info({ file: config.defaultCatalogue }, 'no catalogue yet: importing the default catalogue')
+      const report = await importCatalogueFile(config.dataDir, config.defaultCatalogue)
+      log.info({ total: report.total, skipped: report.skipped }, 'default catalogue imported')
+    }
+  } finally {
+    db.close()
+  }
+  openAccountsDb(config.dataDir).close()
+}
+
+async function startPrimary (config: AppConfig): Promise<void> {
+  const log = primaryLog(config.logLevel)
+  await prepareDataDir(config, log)
+
+  if (isSingleExecutable()) {
+    // The executable is its own entry point: a worker is the same binary, `serve`.
+    cluster.setupPrimary({ exec: process.execPath, args: ['serve'], execArgv: [] })
+  }
+
+  let stopping = false
+  const started = new Map<number, number>() // worker id → start time
+  let quickDeaths = 0
+
+  const fork = (): Worker => {
+    const worker = cluster.fork()
+    started.set(worker.id, Date.now())
+    return worker
+  }
+
+  cluster.on('listening', (worker, address) => {
+    log.info({ worker: worker.process.pid, port: address.port }, 'worker listening')
+  })
+  cluster.on('exit', (worker, code, signal) => {
+    const lived = Date.now() - (started.get(worker.id) ?? 0)
+    started.delete(worker.id)
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+      return
+    }
+    quickDeaths = lived < 5000 ? quickDeaths + 1 : 0
+    const delay = Math.min(30_000, quickDeaths <= 1 ? 0 : 1000 * 2 ** (quickDeaths - 2))
+    log.error({ worker: worker.process.pid, code, signal, restartInMs: delay }, 'worker died; starting another')
+    setTimeout(() => { if (!stopping) fork() }, delay)
+  })
+
+  const workers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined)
+
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal, workers: workers().length }, 'stopping the workers')
+    schedule?.stop()
+    if (workers().length === 0) process.exit(0)
+    for (const worker of workers()) worker.process.kill('SIGTERM')
+    setTimeout(() => {
+      for (const worker of workers()) worker.process.kill('SIGKILL')
+      process.exit(1)
+    }, 30_000).unref()
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  const hangup = () => {
+    for (const worker of workers()) worker.process.kill('SIGHUP')
+  }
+  process.on('SIGHUP', () => {
+    log.info({ workers: workers().length }, 'SIGHUP: forwarded to the workers')
+    hangup()
+  })
+
+  const schedule = config.catalogueUpdateIntervalMs === null
+    ? null
+    : scheduleUpdates({ url: config.catalogueUpdateUrl, dataDir: config.dataDir, intervalMs: config.catalogueUpdateIntervalMs, log, onUpdated: hangup })
+
+  log.info({ workers: config.workers }, 'starting workers')
+  for (let i = 0; i < config.workers; i++) fork()
+}

@@ -1,0 +1,20 @@
+// How to start this program again as a child process (scheduled catalogue
+// updates run `anime-api catalogue update` that way, off the request path):
+// the single executable is its own CLI; otherwise node with the same loader
+// flags (tsx in development) and src/cli.ts or dist/src/cli.js.
+import { fileURLToPath } from 'node:url'
+
+declare global {
+  // Set by the single executable's entry (src/sea/main.ts).
+  var __animeApiSea: boolean | undefined
+}
+
+export function isSingleExecutable (): boolean {
+  return globalThis.__animeApiSea === true
+}
+
+export function selfCommand (args: string[]): { file: string, args: string[] } {
+  if (isSingleExecutable()) return { file: process.execPath, args }
+  const cli = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './cli.ts' : './cli.js', import.meta.url))
+  return { file: process.execPath, args: [...process.execArgv, cli, ...args] }
+}

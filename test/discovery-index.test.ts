@@ -1,0 +1,67 @@
+// The discovery indexes: built for a catalogue file made before them (schema
+// version 1), and kept in step with each import, which switches them atomically.
+import t from 'tap'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { CATALOGUE_FILE, openCatalogueDb } from '../src/catalogue/db.js'
+import { importCatalogueFile } from '../src/catalogue/import.js'
+import { aodRecord, writeAod } from './helpers/aod.js'
+import { buildApp, tempDir } from './helpers/app.js'
+
+const titlesOf = async (api: Awaited<ReturnType<typeof buildApp>>, q: string): Promise<string[]> =>
+  ((await api.inject(`/anime/search?q=${encodeURIComponent(q)}&page_size=100`)).json().results as Array<{ title: string }>).map((e) => e.title)
+
+const records = [
+  aodRecord(1, { title: 'Kaze no Tani', synonyms: ['Valley of the Wind'], tags: ['adventure', 'ecology'], relatedAnime: ['https://anidb.net/anime/2'] }),
+  aodRecord(2, { title: 'Kaze no Tani Returns', tags: ['adventure'] }),
+  aodRecord(3, { title: 'Umi no Uta', synonyms: ['海の歌'], tags: ['music'] })
+]
+
+t.test('a version-1 catalogue file upgrades in place and gets its indexes built', async (t) => {
+  const dataDir = tempDir(t)
+  await importCatalogueFile(dataDir, writeAod(dataDir, records))
+  // Make it a file of schema version 1: without migration 2's objects.
+  const raw = new Database(path.join(dataDir, CATALOGUE_FILE))
+  raw.exec(`
+    DROP TABLE search_words_vocab; DROP TABLE search_words; DROP TABLE search_titles; DROP TABLE search_trigrams;
+    DROP TABLE search_indexed; DROP TABLE search_terms; DROP TABLE tag_weights; DROP TABLE anime_weights; DROP TABLE anime_relations;
+    DROP INDEX tags_nocase; DROP INDEX tags_count; DROP INDEX anime_by_type; DROP INDEX anime_by_status; DROP INDEX anime_by_year;
+    DROP INDEX anime_by_episodes; DROP INDEX anime_by_score; DROP INDEX anime_by_title;
+  `)
+  raw.pragma('user_version = 1')
+  raw.close()
+
+  const api = await buildApp(t, { dataDir, defaultCatalogue: path.join(dataDir, 'missing.json') })
+  t.same(await titlesOf(api, 'kaze'), ['Kaze no Tani', 'Kaze no Tani Returns'], 'searchable after the upgrade')
+  t.same(await titlesOf(api, '海の歌'), ['Umi no Uta'])
+  const similar = (await api.inject('/anime/entry/1/similar')).json()
+  t.same(similar.results.map((r: { anime: { id: number }, related: boolean }) => [r.anime.id, r.related]), [[2, true]], 'relations resolved')
+  t.equal(openCatalogueDb(dataDir).pragma('user_version', { simple: true }), 2)
+})
+
+t.test('each import updates the indexes: renamed, removed and new entries', async (t) => {
+  const dataDir = tempDir(t)
+  const api = await buildApp(t, { dataDir, defaultCatalogue: writeAod(dataDir, records) })
+  t.same(await titlesOf(api, 'valley'), ['Kaze no Tani'])
+
+  await importCatalogueFile(dataDir, writeAod(dataDir, [
+    aodRecord(1, { title: 'Kaze no Tani', synonyms: ['Nausicaa'], tags: ['adventure'] }), // synonym changed
+    aodRecord(3, { title: 'Umi no Uta', synonyms: ['海の歌'], tags: ['music'] }), // unchanged
+    aodRecord(4, { title: 'Hoshi no Koe', tags: ['music', 'space'] }) // new; 2 is gone
+  ]))
+  t.same(await titlesOf(api, 'valley'), [], 'the old synonym is gone')
+  t.same(await titlesOf(api, 'nausicaa'), ['Kaze no Tani'], 'the new one is found')
+  t.same(await titlesOf(api, 'returns'), [], 'a removed entry is not found')
+  t.same(await titlesOf(api, 'hoshi'), ['Hoshi no Koe'], 'a new entry is')
+  t.same(await titlesOf(api, 'umi'), ['Umi no Uta'], 'an unchanged entry still is')
+  t.same(await titlesOf(api, 'hosih no koe'), ['Hoshi no Koe'], 'typo correction knows the new words')
+  const tags = (await api.inject('/anime/tags')).json().results
+  t.same(tags, [{ name: 'Music', count: 2 }, { name: 'Adventure', count: 1 }, { name: 'Space', count: 1 }], 'tag counts follow')
+  t.same((await api.inject('/anime/entry/1/similar')).json().results, [], 'the relation to the removed entry is gone')
+
+  const db = openCatalogueDb(dataDir)
+  t.teardown(() => db.close())
+  t.equal(db.prepare('SELECT count(*) FROM search_indexed').pluck().get(), 3, 'one indexed version per served entry')
+  t.equal(db.prepare("SELECT count(*) FROM search_words WHERE search_words MATCH 'kaze OR umi OR hoshi OR returns'").pluck().get(), 3)
+})
+
