@@ -1,7 +1,7 @@
 // Durability, for real: a child process serves; the test registers accounts as
 // fast as it can, kills the child with SIGKILL mid-stream, restarts it on the
 // same DATA_DIR, and every account that got a 200 logs in (and its token works).
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import net from 'node:net'
 import { projectRoot } from '../src/config.js'
@@ -18,7 +18,7 @@ async function freePort (): Promise<number> {
 
 interface Child { child: ChildProcess, base: string, exited: Promise<unknown>, output: () => string }
 
-async function startChild (t: Tap.Test, dataDir: string, catalogue: string): Promise<Child> {
+async function startChild (t: Test, dataDir: string, catalogue: string): Promise<Child> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: projectRoot,

@@ -1,5 +1,5 @@
 // CONTRACT: Token authentication, logout and logoutall.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
 import path from 'node:path'
@@ -8,7 +8,7 @@ import { openAccountsStore } from '../src/accounts/admin.js'
 
 const invalidToken = '{"detail":"Invalid token."}'
 
-function expect401 (t: Tap.Test, res: { statusCode: number, body: string, headers: Record<string, unknown> }, detail: string, name: string) {
+function expect401 (t: Test, res: { statusCode: number, body: string, headers: Record<string, unknown> }, detail: string, name: string) {
   t.equal(res.statusCode, 401, name)
   t.equal(res.body, JSON.stringify({ detail }), name)
   t.equal(res.headers['www-authenticate'], 'Token', `${name}: WWW-Authenticate`)
