@@ -1,7 +1,7 @@
 // Issue 4: search filters, orderings, paging, bad parameters, filtered random,
 // tags, details and similar, against a fixture catalogue written here; every
 // expectation is computed from the fixture records, not hard-coded.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { aodRecord, writeAod, type AodRecord } from './helpers/aod.js'
 import { buildApp, tempDir } from './helpers/app.js'
 
@@ -35,7 +35,7 @@ function record (n: number): AodRecord {
 const records = Array.from({ length: N }, (_, i) => record(i + 1))
 const scoreOf = (id: number): number | null => (records[id - 1]!.score as { arithmeticGeometricMean: number } | undefined)?.arithmeticGeometricMean ?? null
 
-async function fixtureApp (t: Tap.Test, list: AodRecord[] = records): Promise<Api> {
+async function fixtureApp (t: Test, list: AodRecord[] = records): Promise<Api> {
   const dir = tempDir(t)
   return buildApp(t, { dataDir: dir, defaultCatalogue: writeAod(dir, list) })
 }
@@ -47,14 +47,14 @@ async function allEntries (api: Api): Promise<Seed[]> {
 }
 
 /** Every result of a search, following next links; checks the list shape on the way. */
-async function walk (t: Tap.Test, api: Api, query: string): Promise<{ count: number, results: Seed[] }> {
+async function walk (t: Test, api: Api, query: string): Promise<{ count: number, results: Seed[] }> {
   let url: string | null = `/anime/search?${query}`
   const results: Seed[] = []
   let count = -1
   while (url !== null) {
-    const res = await api.inject(url)
+    const res: Awaited<ReturnType<Api['inject']>> = await api.inject(url)
     t.equal(res.statusCode, 200, url)
-    const body = res.json()
+    const body: { count: number, next: string | null, results: Seed[] } = res.json()
     t.same(Object.keys(body), ['count', 'next', 'previous', 'results'], 'list shape')
     count = body.count
     results.push(...body.results)
