@@ -2,18 +2,11 @@ import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
+import Database from 'better-sqlite3'
 import { runCli } from '../src/cli.js'
-import type { CliIo } from '../src/cli/io.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
 import { tempDir } from './helpers/app.js'
-
-function capture (env: Record<string, string>) {
-  const out: string[] = []
-  const err: string[] = []
-  const progress: string[] = []
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), progress: (l) => progress.push(l), env }
-  return { io, out, err, progress }
-}
+import { capture } from './helpers/cli.js'
 
 t.test('catalogue import and info', async (t) => {
   const dir = tempDir(t)
@@ -52,11 +45,35 @@ t.test('user mistakes are one line and a non-zero exit, never a stack trace', as
 })
 
 t.test('--help on each command', async (t) => {
-  for (const argv of [['--help'], ['catalogue', '--help'], ['serve', '--help']]) {
+  for (const argv of [['--help'], ['catalogue', '--help'], ['catalogue', 'update', '--help'], ['serve', '--help'], ['users', '--help'], ['backup', '--help']]) {
     const run = capture({})
     t.equal(await runCli(argv, run.io), 0, argv.join(' '))
     t.match(run.out.join('\n'), /Usage: anime-api/)
   }
+})
+
+t.test('backup copies the accounts database, refusing to overwrite without --force', async (t) => {
+  const dir = tempDir(t)
+  const env = { DATA_DIR: dir, PASSWORD_SCRYPT_N: '1024' }
+  const none = capture(env)
+  t.equal(await runCli(['backup', path.join(dir, 'b.sqlite')], none.io), 2)
+  t.match(none.err[0], /there is no accounts\.sqlite in/)
+  t.equal(await runCli(['users', 'create', 'bob', 'bob@example.com', '--password', 'secret-pw'], capture(env).io), 0)
+  const target = path.join(dir, 'backup.sqlite')
+  const run = capture(env)
+  t.equal(await runCli(['backup', target], run.io), 0, run.err.join('\n'))
+  t.match(run.out[0], /backed up 1 users to .*backup\.sqlite/)
+  const copy = new Database(target, { readonly: true })
+  t.equal(copy.prepare('SELECT username FROM users').pluck().get(), 'bob')
+  copy.close()
+  const again = capture(env)
+  t.equal(await runCli(['backup', target], again.io), 2)
+  t.match(again.err[0], /exists; pass --force to overwrite it/)
+  t.equal(await runCli(['backup', '--force', target], capture(env).io), 0)
+  const nodir = capture(env)
+  t.equal(await runCli(['backup', path.join(dir, 'missing', 'b.sqlite')], nodir.io), 2)
+  t.match(nodir.err[0], /does not exist/)
+  t.same(fs.readdirSync(dir).filter((f) => f.includes('.partial-')), [], 'no partial file left behind')
 })
 
 t.test('the real binary entry point runs as a process', async (t) => {

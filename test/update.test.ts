@@ -8,7 +8,6 @@ import path from 'node:path'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { runCli } from '../src/cli.js'
-import type { CliIo } from '../src/cli/io.js'
 import { openCatalogueDb } from '../src/catalogue/db.js'
 import { createCatalogue } from '../src/catalogue/repository.js'
 import { updateCatalogue } from '../src/catalogue/update.js'
@@ -19,6 +18,7 @@ import Fastify from 'fastify'
 import app, { serverOptions } from '../src/app.js'
 import { aodRecord, aodText, writeAod } from './helpers/aod.js'
 import { buildApp, tempDir } from './helpers/app.js'
+import { capture } from './helpers/cli.js'
 
 // Made once with the zstd CLI (Debian's zstd 1.5.4; fzstd only decodes):
 //   aodText([1..5].map(n => aodRecord(n, { title: `Zst ${n}` })), 'jsonl') | zstd -19
@@ -86,14 +86,6 @@ async function serverApp (t: Tap.Test, options: Partial<AppConfig>) {
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify
-}
-
-function capture (env: Record<string, string>) {
-  const out: string[] = []
-  const err: string[] = []
-  const progress: string[] = []
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), progress: (l) => progress.push(l), env }
-  return { io, out, err, progress }
 }
 
 /** A DATA_DIR holding the old catalogue. */
