@@ -1,0 +1,194 @@
+// Process plumbing shared by the benchmark and soak runners: start the built
+// service and the baseline as child processes, run the load generator in a
+// child of its own, read a process's RSS, describe the machine.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import http from 'node:http'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { LoadResult, LoadSpec } from './load.js'
+
+export const benchDir = path.dirname(fileURLToPath(import.meta.url))
+export const root = path.resolve(benchDir, '..')
+export const outDir = path.join(benchDir, 'out')
+const tsx = ['--import', 'tsx']
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+export function envNumber (name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw.trim() === '') return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: expected a positive number, got "${raw}"`)
+  return value
+}
+
+export function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export interface HttpAnswer { status: number, body: string, headers: http.IncomingHttpHeaders }
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
+
+/** One request over a keep-alive connection; rejects on a socket error. */
+export function request (url: string, options: { method?: string, body?: string, headers?: Record<string, string>, timeoutMs?: number } = {}): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: options.method ?? 'GET',
+      agent,
+      headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers }
+    }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }))
+      res.on('error', reject)
+    })
+    req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new Error(`timeout: ${url}`)))
+    req.on('error', reject)
+    req.end(options.body)
+  })
+}
+
+export interface Server {
+  name: string
+  child: ChildProcess
+  url: string
+  port: number
+  /** Spawn to first 200, in milliseconds. */
+  startMs: number
+  stop (): Promise<void>
+  rssMb (): number
+  /** Text the child wrote to stderr (warnings and errors; the service logs at warn). */
+  stderr (): string
+}
+
+/** Resident set size of a process in MB, from /proc (Linux); NaN where unavailable. */
+export function rssMb (pid: number | undefined): number {
+  if (pid === undefined) return NaN
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+    const match = /VmRSS:\s+(\d+) kB/.exec(status)
+    return match === null ? NaN : Number(match[1]) / 1024
+  } catch {
+    return NaN
+  }
+}
+
+/**
+ * Spawns a server and polls `probe` (a GET path) until it answers 200; the
+ * time from spawn to that answer is the cold start.
+ */
+export async function startProcess (name: string, args: string[], env: NodeJS.ProcessEnv, port: number, probe: string, timeoutMs = 30_000): Promise<Server> {
+  const started = performance.now()
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => { if (stderr.length < 100_000) stderr += text })
+  let exited: number | null | undefined
+  child.once('exit', (code) => { exited = code })
+  const url = `http://127.0.0.1:${port}`
+  for (;;) {
+    if (exited !== undefined) throw new Error(`${name} exited (${exited}) before answering:\n${stderr}`)
+    if (performance.now() - started > timeoutMs) { child.kill('SIGKILL'); throw new Error(`${name} did not answer ${probe} within ${timeoutMs} ms:\n${stderr}`) }
+    try {
+      const answer = await rawGet(url + probe)
+      if (answer === 200) break
+    } catch {}
+    await sleep(2)
+  }
+  const startMs = performance.now() - started
+  return {
+    name,
+    child,
+    url,
+    port,
+    startMs,
+    rssMb: () => rssMb(child.pid),
+    stderr: () => stderr,
+    stop: () => new Promise((resolve) => {
+      if (exited !== undefined) { resolve(); return }
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+      child.once('exit', () => { clearTimeout(timer); resolve() })
+      child.kill('SIGTERM')
+    })
+  }
+}
+
+/** A GET on a fresh connection (no agent): the cold-start probe. */
+function rawGet (url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)) })
+    req.on('error', reject)
+    req.setTimeout(2000, () => req.destroy(new Error('timeout')))
+  })
+}
+
+/** The production build: `node dist/src/server.js`, logging at warn. */
+export function startService (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  return startProcess('service', ['dist/src/server.js'], { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, port, '/anime/entry/1')
+}
+
+export function startBaseline (dataDir: string, port: number): Promise<Server> {
+  return startProcess('baseline', [...tsx, path.join(benchDir, 'baseline.ts')], { DATA_DIR: dataDir }, port, '/anime/entry/1')
+}
+
+/** Runs the load generator in a child process and returns its result. */
+export function load (spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    // The spec goes through stdin: thousands of request paths overflow a command line.
+    const child = spawn(process.execPath, [...tsx, path.join(benchDir, 'load.ts')], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] })
+    child.stdin.end(JSON.stringify(spec))
+    let out = ''
+    let err = ''
+    child.stdout.setEncoding('utf8').on('data', (text: string) => { out += text })
+    child.stderr.setEncoding('utf8').on('data', (text: string) => { err += text })
+    child.once('exit', (code) => {
+      if (code !== 0) { reject(new Error(`load generator failed (${code}): ${err}`)); return }
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadResult)
+      } catch (error) {
+        reject(new Error(`load generator printed no result: ${out}${err} ${(error as Error).message}`))
+      }
+    })
+  })
+}
+
+/** Runs an npm script (the build) and throws with its output when it fails. */
+export function npm (script: string): void {
+  const result = spawnSync('npm', ['run', '-s', script], { cwd: root, encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`npm run ${script} failed:\n${result.stdout}${result.stderr}`)
+}
+
+export function machine (): Record<string, string> {
+  const cpus = os.cpus()
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: String(cpus.length),
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`
+  }
+}
+
+export function median (values: number[]): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b)
+  if (sorted.length === 0) return NaN
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+export const fmt = (value: number, digits = 1): string => Number.isNaN(value) ? 'n/a' : value.toFixed(digits)
+
+/** Statuses in a load result other than the expected ones, as "404×3, 500×1". */
+export function unexpected (statuses: Record<string, number>, expected: number[]): string {
+  return Object.entries(statuses).filter(([code]) => !expected.includes(Number(code))).map(([code, n]) => `${code}×${n}`).join(', ')
+}

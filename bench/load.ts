@@ -1,0 +1,143 @@
+// The load generator, run as a child process of the benchmark and soak runners
+// so that it never shares an event loop with what it measures. It drives one
+// target with autocannon and prints one JSON line: requests/s, latency
+// percentiles measured at microsecond resolution (autocannon's own histogram
+// rounds to whole milliseconds), and the status codes it saw.
+//
+//   echo '<LoadSpec as JSON>' | node --import tsx bench/load.ts
+import autocannon from 'autocannon'
+import { prng } from './generate-catalogue.js'
+
+export interface RequestTemplate {
+  method?: 'GET' | 'POST'
+  path: string
+  body?: string
+  headers?: Record<string, string>
+}
+
+/** A step of a per-connection flow; `{token}` in a path or header is the last token a response returned. */
+export interface FlowStep extends RequestTemplate {
+  /** Substitute `{n}` in path/body with a number unique to this connection and iteration. */
+  unique?: boolean
+}
+
+export interface LoadSpec {
+  url: string
+  connections: number
+  /** Seconds. */
+  duration: number
+  /** Requests drawn at random (seeded) from these. */
+  requests?: RequestTemplate[]
+  /** Or: each connection runs these steps in order, again and again. */
+  flow?: FlowStep[]
+  seed?: number
+  /** Requests per second over all connections; unset: as fast as possible. */
+  rate?: number
+  /** Per-request timeout in seconds. */
+  timeout?: number
+}
+
+export interface LoadResult {
+  requests: number
+  rps: number
+  latency: { p50: number, p90: number, p99: number, max: number, mean: number }
+  statuses: Record<string, number>
+  errors: number
+  timeouts: number
+  seconds: number
+}
+
+export function percentile (sorted: Float64Array | number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[index]!
+}
+
+export function runLoad (spec: LoadSpec): Promise<LoadResult> {
+  const random = prng(spec.seed ?? 1)
+  const templates = spec.requests ?? []
+  let samples = new Float64Array(1 << 16)
+  let count = 0
+  const statuses: Record<string, number> = {}
+  let serial = 0
+
+  const requests = spec.flow !== undefined
+    ? spec.flow.map((step) => ({
+      method: step.method ?? 'GET',
+      path: step.path,
+      setupRequest: (request: Record<string, unknown>, context: Record<string, unknown>) => {
+        const n = step.unique === true ? `${process.pid}x${++serial}` : String(context.n ?? '')
+        if (step.unique === true) context.n = n
+        const fill = (text: string): string => text.replaceAll('{n}', n).replaceAll('{token}', String(context.token ?? ''))
+        request.path = fill(step.path)
+        if (step.body !== undefined) request.body = fill(step.body)
+        request.headers = { ...(step.body !== undefined ? { 'content-type': 'application/json' } : {}), ...Object.fromEntries(Object.entries(step.headers ?? {}).map(([k, v]) => [k, fill(v)])) }
+        return request
+      },
+      onResponse: (status: number, body: string, context: Record<string, unknown>) => {
+        if (status === 200 && body.includes('"token"')) {
+          try { context.token = (JSON.parse(body) as { token?: string }).token } catch {}
+        }
+      }
+    }))
+    : [{
+        setupRequest: (request: Record<string, unknown>) => {
+          const template = templates[Math.floor(random() * templates.length)]!
+          request.method = template.method ?? 'GET'
+          request.path = template.path
+          request.body = template.body
+          request.headers = { ...(template.body !== undefined ? { 'content-type': 'application/json' } : {}), ...template.headers }
+          return request
+        }
+      }]
+
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const instance = autocannon({
+      url: spec.url,
+      connections: spec.connections,
+      duration: spec.duration,
+      timeout: spec.timeout ?? 10,
+      ...(spec.rate !== undefined ? { overallRate: spec.rate } : {}),
+      requests: requests as autocannon.Request[]
+    }, (error, result) => {
+      if (error !== null && error !== undefined) { reject(error); return }
+      const seconds = (performance.now() - started) / 1000
+      const sorted = samples.subarray(0, count).sort()
+      let sum = 0
+      for (const value of sorted) sum += value
+      resolve({
+        requests: count,
+        rps: result.requests.total / result.duration,
+        latency: {
+          p50: percentile(sorted, 50),
+          p90: percentile(sorted, 90),
+          p99: percentile(sorted, 99),
+          max: sorted.length === 0 ? NaN : sorted[sorted.length - 1]!,
+          mean: sum / Math.max(1, sorted.length)
+        },
+        statuses,
+        errors: result.errors,
+        timeouts: result.timeouts,
+        seconds
+      })
+    })
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+      statuses[statusCode] = (statuses[statusCode] ?? 0) + 1
+      if (count === samples.length) {
+        const grown = new Float64Array(samples.length * 2)
+        grown.set(samples)
+        samples = grown
+      }
+      samples[count++] = responseTime
+    })
+  })
+}
+
+if (process.argv[1] !== undefined && process.argv[1].endsWith('load.ts')) {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  const spec = JSON.parse(Buffer.concat(chunks).toString('utf8')) as LoadSpec
+  const result = await runLoad(spec)
+  process.stdout.write(JSON.stringify(result) + '\n')
+}
