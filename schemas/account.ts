@@ -2,7 +2,7 @@
 // are also the validators (src/http/fields.ts reads their x- keywords).
 import { Type } from '@sinclair/typebox'
 import { USERNAME_PATTERN } from '../src/accounts/names.js'
-import { ErrorDetail, FieldErrors, Nullable } from './common.js'
+import { ErrorDetail, Nullable } from './common.js'
 
 export const USERNAME_MESSAGE = 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.'
 
@@ -74,5 +74,3 @@ export const TokenLimitReached = Type.Object({
 export const authErrors = { 401: ErrorDetail }
 
 export const throttledErrors = { 429: ErrorDetail }
-
-export { FieldErrors }

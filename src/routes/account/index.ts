@@ -42,7 +42,7 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Log out this token',
       description: 'Deletes the token the request is authenticated with. 204, no body.',
       tags: ['account'],
-      security: [{ token: [] }],
+      security: [{ Token: [] }],
       response: { 204: { type: 'null', description: 'Logged out.' }, ...authErrors }
     },
     onRequest: requireToken
@@ -56,7 +56,7 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Log out every token of this user',
       description: 'Deletes all tokens of the authenticated user. 204, no body.',
       tags: ['account'],
-      security: [{ token: [] }],
+      security: [{ Token: [] }],
       response: { 204: { type: 'null', description: 'Logged out everywhere.' }, ...authErrors }
     },
     onRequest: requireToken
