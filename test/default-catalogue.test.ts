@@ -1,32 +1,7 @@
 // The shipped default catalogue loads on first start and holds the seed's examples.
 import t from 'tap'
 import { buildApp } from './helpers/app.js'
-
-// The two examples of ../shared/seed/API.md, without their ids (ids are the service's own).
-const seedExamples = [
-  {
-    title: 'Tokyo Ghoul',
-    source: 'https://anidb.net/anime/10401',
-    anime_type: 'TV',
-    num_episodes: 12,
-    status: 'Finished',
-    year: 2014,
-    picture: 'https://cdn.myanimelist.net/images/anime/5/64449.jpg',
-    tags: ['Action', 'Crime', 'Dark fantasy', 'Drama', 'Gore', 'Horror', 'Human experimentation', 'Male protagonist',
-      'Mystery', 'Police', 'Psychological', 'Seinen', 'Supernatural', 'Survival', 'Tragedy', 'Violence']
-  },
-  {
-    title: 'Nisekoi',
-    source: 'https://anidb.net/anime/9903',
-    anime_type: 'TV',
-    num_episodes: 20,
-    status: 'Finished',
-    year: 2014,
-    picture: 'https://cdn.myanimelist.net/images/anime/13/75587.jpg',
-    tags: ['Comedy', 'Female protagonist', 'Gangs', 'Harem', 'Love polygon', 'Love triangle', 'Mafia', 'Male protagonist',
-      'Romance', 'Romantic comedy', 'School', 'School life', 'Shounen', 'Slice of life']
-  }
-]
+import { seedExamples } from './helpers/seed.js'
 
 t.test('a fresh DATA_DIR gets the default catalogue, with the seed examples exactly', async (t) => {
   const app = await buildApp(t)
