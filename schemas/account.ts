@@ -24,7 +24,7 @@ const Email = Type.String({
   examples: ['test@test.com']
 })
 
-const Password = Type.String({
+export const Password = Type.String({
   description: 'Up to 128 characters, taken exactly as sent (never trimmed).',
   maxLength: 128,
   examples: ['test']

@@ -55,7 +55,7 @@ export const SimilarQuery = Type.Object({
 }, { title: 'SimilarQuery' })
 
 /** `{"count":N,"next":url|null,"previous":url|null,"results":[…]}`, as DRF's paginated lists. */
-const ListOf = <T extends TSchema>(item: T, title: string, description: string) => Type.Object({
+export const ListOf = <T extends TSchema>(item: T, title: string, description: string) => Type.Object({
   count: Type.Integer({ description: 'How many items match in all.', examples: [42] }),
   next: Nullable(Type.String({ description: 'Absolute URL of the next page (the other parameters kept), null on the last.', examples: ['http://localhost:8000/anime/search?page=3&q=tokyo'] })),
   previous: Nullable(Type.String({ description: 'Absolute URL of the previous page, null on the first.', examples: ['http://localhost:8000/anime/search?q=tokyo'] })),

@@ -40,6 +40,34 @@ const migrations: string[] = [
   CREATE INDEX tokens_key ON tokens(token_key);
   CREATE INDEX tokens_user ON tokens(user_id);
   CREATE INDEX tokens_expiry ON tokens(expiry) WHERE expiry IS NOT NULL;
+  `,
+  // 2: watchlists and their entries (src/watchlists/repository.ts); deleted with their user
+  `
+  CREATE TABLE watchlists (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    -- NFKC + case-folded name: unique per user without regard to case
+    name_key TEXT NOT NULL,
+    public INTEGER NOT NULL DEFAULT 0,
+    created INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    UNIQUE (user_id, name_key)
+  );
+  CREATE TABLE watchlist_entries (
+    watchlist_id INTEGER NOT NULL REFERENCES watchlists(id) ON DELETE CASCADE,
+    -- a catalogue id (catalogue.sqlite); kept when the anime leaves the catalogue
+    anime_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    rating INTEGER,
+    episodes_watched INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    added INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    PRIMARY KEY (watchlist_id, anime_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX watchlist_entries_added ON watchlist_entries(watchlist_id, added, anime_id);
+  CREATE INDEX watchlist_entries_rating ON watchlist_entries(watchlist_id, rating, anime_id);
   `
 ]
 

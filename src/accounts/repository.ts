@@ -78,7 +78,10 @@ export interface AccountsRepository {
   /** Stores the token of a successful login; false (nothing stored) when the user's token limit is reached. */
   recordLogin (login: Login): Promise<boolean>
   setActive (userId: number, active: boolean): Promise<boolean>
+  /** Deletes the user, their tokens and their watchlists (all hang on the user: ON DELETE CASCADE). */
   deleteUser (userId: number): Promise<boolean>
+  /** Sets a new password hash and deletes every token of the user but `keepDigest`, in one transaction. */
+  changePassword (userId: number, passwordHash: string, keepDigest: string): Promise<void>
   listUsers (): Promise<Array<User & { tokens: number }>>
   tokensByKey (tokenKey: string): Promise<StoredToken[]>
   deleteToken (digest: string): Promise<void>
@@ -146,6 +149,7 @@ export function createSqliteAccounts (db: AccountsDb): AccountsRepository {
     SELECT digest, token_key, user_id, created, expiry FROM tokens WHERE token_key = ?`)
   const deleteTokenRow = db.prepare('DELETE FROM tokens WHERE digest = ?')
   const deleteTokensOfUser = db.prepare('DELETE FROM tokens WHERE user_id = ?')
+  const deleteOtherTokens = db.prepare('DELETE FROM tokens WHERE user_id = ? AND digest <> ?')
   const updateExpiry = db.prepare('UPDATE tokens SET expiry = ? WHERE digest = ?')
   const deleteExpired = db.prepare('DELETE FROM tokens WHERE expiry IS NOT NULL AND expiry <= ?')
 
@@ -233,6 +237,12 @@ export function createSqliteAccounts (db: AccountsDb): AccountsRepository {
     },
     async deleteUser (userId) {
       return deleteUserRow.run(userId).changes > 0
+    },
+    async changePassword (userId, passwordHash, keepDigest) {
+      db.transaction(() => {
+        updatePassword.run(passwordHash, userId)
+        deleteOtherTokens.run(userId, keepDigest)
+      }).immediate()
     },
     async listUsers () {
       return (allUsers.all() as Array<UserRow & { tokens: number }>).map((row) => ({ ...toUser(row), tokens: row.tokens }))

@@ -132,6 +132,29 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
       await repository.deleteUserTokens(auth.user.id)
     },
 
+    /**
+     * Whether `password` is the caller's (self-service: deleting the account, changing the password).
+     * Failures count against the username's login throttle, so a stolen token cannot guess the password.
+     */
+    async checkPassword (auth: Authenticated, password: string): Promise<boolean> {
+      const key = usernameKey(auth.user.username)
+      await throttle.checkUsername(key)
+      const user = await repository.userByUsername(auth.user.username)
+      const valid = user !== undefined && user.id === auth.user.id && await hasher.verify(password, user.password)
+      if (!valid) await throttle.failedLogin(key)
+      return valid
+    },
+
+    /** Deletes the caller's account with its tokens and watchlists. */
+    async deleteAccount (auth: Authenticated): Promise<void> {
+      await repository.deleteUser(auth.user.id)
+    },
+
+    /** Sets a new password and ends every other token of the caller. */
+    async changePassword (auth: Authenticated, newPassword: string): Promise<void> {
+      await repository.changePassword(auth.user.id, await hasher.hash(newPassword), auth.tokenDigest)
+    },
+
     /** Deletes expired tokens and forgets old attempts; run now and then. */
     async sweep (): Promise<number> {
       await throttle.prune()

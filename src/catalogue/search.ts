@@ -271,6 +271,9 @@ export function createSearch (db: Db) {
   return {
     planText,
 
+    /** WHERE conditions on `a` (anime) for the filters, for other queries over the catalogue (recommendations). */
+    filterSql,
+
     /**
      * One page of the matching entries: `pageFor(count)` turns the total into
      * the offset and size of the page to read (it may throw, e.g. past the end).

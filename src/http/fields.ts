@@ -120,6 +120,10 @@ export async function validateFields (schema: TObject, body: Record<string, unkn
   return Object.keys(ordered).length > 0 ? { ok: false, errors: ordered } : { ok: true, values }
 }
 
+/** A validator of whole bodies in validateFields' manner (src/http/typed-fields.ts adds integers, booleans, choices). */
+export type BodyValidator = (schema: TObject, body: Record<string, unknown>, checks: FieldChecks) =>
+  Promise<{ ok: true, values: Record<string, unknown> } | { ok: false, errors: FieldErrorBody }>
+
 /** Form bodies may repeat a key; like Django's QueryDict the last value counts. */
 function lastValues (body: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
@@ -138,12 +142,12 @@ const alreadyValidated: FastifySchemaCompiler<unknown> = () => () => true
  * shape) and replace it with the cleaned values (trimmed, normalised strings).
  * Spread into the route's options next to `schema: { body: schema }`.
  */
-export function fieldValidation (schema: TObject, checks: FieldChecks = {}) {
+export function fieldValidation (schema: TObject, checks: FieldChecks = {}, validate: BodyValidator = validateFields) {
   return {
     validatorCompiler: alreadyValidated,
     preValidation: async (request: FastifyRequest) => {
       const body = request.body as Record<string, unknown>
-      const outcome = await validateFields(schema, isFormBody(request) ? lastValues(body) : body, checks)
+      const outcome = await validate(schema, isFormBody(request) ? lastValues(body) : body, checks)
       if (!outcome.ok) throw fieldErrors(outcome.errors)
       request.body = outcome.values
     }

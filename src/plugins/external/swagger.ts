@@ -26,7 +26,8 @@ export const openapiInfo = {
   },
   tags: [
     { name: 'anime', description: 'The catalogue' },
-    { name: 'account', description: 'Registration and token logins' }
+    { name: 'account', description: 'Registration and token logins' },
+    { name: 'watchlists', description: 'Named lists of anime, MyAnimeList import and export' }
   ]
 }
 

@@ -5,6 +5,8 @@ import { LoginBody, LoginReply, RegisterBody, RegisterReply, TokenLimitReached, 
 import { FieldErrors } from '../../../schemas/common.js'
 import type { Authenticated } from '../../accounts/service.js'
 import { fieldValidation } from '../../http/fields.js'
+import recommendations from './recommendations.js'
+import selfService from './self-service.js'
 
 const account: FastifyPluginAsyncTypebox = async (fastify) => {
   const { accounts } = fastify
@@ -64,6 +66,9 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
     await accounts.logoutAll(authenticated(request))
     return reply.code(204).send()
   })
+
+  await fastify.register(selfService)
+  await fastify.register(recommendations)
 }
 
 export default account

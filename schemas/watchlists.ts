@@ -1,0 +1,106 @@
+// Watchlists: named lists of anime with a status, rating, progress and note per
+// entry; MyAnimeList import/export. Body schemas are also the validators
+// (src/http/fields.ts and typed-fields.ts read them).
+import { Type } from '@sinclair/typebox'
+import { AnimeEntry } from './anime.js'
+import { Nullable } from './common.js'
+import { ListOf, SearchQuery } from './discovery.js'
+import { entryStatuses } from '../src/watchlists/repository.js'
+
+const Time = (description: string) => Type.String({ description: `${description} UTC, ISO 8601 with six fractional digits.`, examples: ['2021-01-06T17:46:41.006000Z'] })
+
+const format = Type.Optional(Type.String({
+  description: '`json` (the default) or `api` for a human-readable HTML page; any other value is 404.',
+  examples: ['json']
+}))
+
+const ListName = Type.String({
+  description: '1 to 64 characters, trimmed; unique among your lists without regard to case.',
+  maxLength: 64,
+  'x-trim': true,
+  examples: ['Favourites']
+})
+
+const Public = Type.Boolean({ description: 'Whether anyone (without a token too) may read the list. Default false.', examples: [true] })
+
+export const WatchlistBody = Type.Object({
+  name: ListName,
+  public: Type.Optional(Public)
+}, { title: 'WatchlistBody' })
+
+export const WatchlistPatchBody = Type.Object({
+  name: Type.Optional(ListName),
+  public: Type.Optional(Public)
+}, { title: 'WatchlistPatchBody' })
+
+export const Watchlist = Type.Object({
+  id: Type.Integer({ examples: [7] }),
+  name: Type.String({ examples: ['Favourites'] }),
+  public: Type.Boolean({ examples: [true] }),
+  owner: Type.String({ description: "The owner's username (never the email).", examples: ['test'] }),
+  count: Type.Integer({ description: 'Anime in the list.', examples: [42] }),
+  created: Time('When the list was made:'),
+  updated: Time('Last change of the list or its entries:')
+}, { title: 'Watchlist' })
+
+export const WatchlistPage = ListOf(Watchlist, 'WatchlistPage', "The caller's lists by name, a page at a time.")
+
+export const WatchlistParams = Type.Object({
+  id: Type.String({ description: 'The list id: a positive whole number. Anything else, unknown ids and private lists of others are 404.', examples: ['7'] })
+})
+
+export const WatchlistEntryParams = Type.Object({
+  id: WatchlistParams.properties.id,
+  animeId: Type.String({ description: 'A catalogue anime id (a positive whole number; anything else is 404).', examples: ['18562'] })
+})
+
+const Status = Type.Union(entryStatuses.map((s) => Type.Literal(s)), {
+  description: 'planned, watching, completed, paused or dropped.',
+  examples: ['completed']
+})
+
+export const EntryBody = Type.Object({
+  status: Type.Optional(Status),
+  rating: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10, description: '1 to 10; null clears it.', examples: [9] }))),
+  episodes_watched: Type.Optional(Type.Integer({ minimum: 0, description: "0 up to the anime's episode count (where the catalogue knows it).", examples: [12] })),
+  note: Type.Optional(Type.String({ maxLength: 2000, 'x-trim': true, 'x-allow-blank': true, description: 'Up to 2000 characters.', examples: ['Rewatch the finale'] }))
+}, { title: 'EntryBody', description: 'Every field is optional: a new entry gets status planned, no rating, 0 episodes, no note; an existing one keeps what is not sent.' })
+
+export const WatchlistEntry = Type.Object({
+  anime_id: Type.Integer({ examples: [18562] }),
+  title: Nullable(Type.String({ description: "The anime's title; for an anime gone from the catalogue its last known title.", examples: ['Tokyo Ghoul'] })),
+  gone: Type.Boolean({ description: 'The anime has left the catalogue: `anime` is null, the entry stays.', examples: [false] }),
+  anime: Nullable(AnimeEntry),
+  status: Status,
+  rating: Nullable(Type.Integer({ examples: [9] })),
+  episodes_watched: Type.Integer({ examples: [12] }),
+  note: Type.String({ examples: [''] }),
+  added: Time('When the anime was added to the list:'),
+  updated: Time('Last change of the entry:')
+}, { title: 'WatchlistEntry', description: 'An entry: the anime in the seed shape (null when it left the catalogue) and the list\'s fields.' })
+
+export const WatchlistEntryPage = ListOf(WatchlistEntry, 'WatchlistEntryPage', 'Entries of a list, a page at a time.')
+
+export const WatchlistEntriesQuery = Type.Object({
+  status: Type.Optional(Type.String({ description: 'Statuses, comma-separated, any of them (planned, watching, completed, paused, dropped).', examples: ['watching,completed'] })),
+  ordering: Type.Optional(Type.String({
+    description: '`added` (the default: `-added`, newest first), `rating` (unrated last either way) or `title` (anime gone from the catalogue last); a leading `-` reverses.',
+    examples: ['-rating']
+  })),
+  page: SearchQuery.properties.page,
+  page_size: SearchQuery.properties.page_size,
+  format
+}, { title: 'WatchlistEntriesQuery' })
+
+export const PageQuery = Type.Object({
+  page: SearchQuery.properties.page,
+  page_size: SearchQuery.properties.page_size,
+  format
+}, { title: 'PageQuery' })
+
+export const MalImportReply = Type.Object({
+  added: Type.Integer({ description: 'Anime new to the list.', examples: [40] }),
+  updated: Type.Integer({ description: 'Anime already in the list, now set from the file (status, rating, episodes; the note when the file has one).', examples: [2] }),
+  unmatched: Type.Integer({ description: 'Entries of the file whose MyAnimeList id the catalogue does not know (not imported).', examples: [1] }),
+  unmatched_ids: Type.Array(Type.Integer(), { description: 'Their MyAnimeList ids, in file order.', examples: [[52991]] })
+}, { title: 'MalImportReply' })

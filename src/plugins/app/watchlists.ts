@@ -1,0 +1,49 @@
+// Watchlists and recommendations: the lists live in the accounts file (their own
+// connection to it; the SQLite WatchlistsRepository), the anime they name in the
+// catalogue. Also `optionalToken`, the authentication of routes anyone may read.
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { openAccountsDb } from '../../accounts/db.js'
+import { ApiError } from '../../errors.js'
+import { createCatalogueLinks } from '../../watchlists/catalogue-links.js'
+import { createRecommender, type Recommender } from '../../watchlists/recommendations.js'
+import { createSqliteWatchlists, type Watchlist } from '../../watchlists/repository.js'
+import { createWatchlistsService, type WatchlistsService } from '../../watchlists/service.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    watchlists: WatchlistsService
+    recommender: Recommender
+    /**
+     * For routes anyone may use: a valid token sets `request.auth`; no token, or
+     * one that does not authenticate, is an anonymous request (CONTRACT: endpoints
+     * that need no auth ignore the header), never a 401.
+     */
+    optionalToken: (request: FastifyRequest) => Promise<void>
+  }
+  interface FastifyRequest {
+    /** The list named by the URL's `:id`, once a route's access check found it. */
+    watchlist: Watchlist | null
+  }
+}
+
+export default fp(async function watchlists (fastify: FastifyInstance) {
+  const db = openAccountsDb(fastify.config.dataDir)
+  fastify.addHook('onClose', async () => { db.close() })
+  const catalogueDb = fastify.catalogue.db
+  fastify.decorate('watchlists', createWatchlistsService({
+    repository: createSqliteWatchlists(db),
+    links: createCatalogueLinks(catalogueDb),
+    now: fastify.config.now
+  }))
+  fastify.decorate('recommender', createRecommender(catalogueDb, fastify.discovery.filterSql))
+  fastify.decorateRequest('watchlist', null)
+  fastify.decorate('optionalToken', async (request: FastifyRequest) => {
+    if (request.headers.authorization === undefined) return
+    try {
+      request.auth = await fastify.accounts.authenticate(request.headers.authorization)
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.statusCode !== 401) throw error
+    }
+  })
+}, { name: 'watchlists', dependencies: ['config', 'catalogue', 'discovery', 'accounts', 'token-auth'] })

@@ -1,0 +1,37 @@
+// GET /account/recommendations: anime the caller has not listed, from what they rated and completed.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { authErrors } from '../../../schemas/account.js'
+import { FieldErrors } from '../../../schemas/common.js'
+import { RecommendationsQuery, RecommendationsReply } from '../../../schemas/recommendations.js'
+import { queryOf, readFilters } from '../../http/discovery-query.js'
+import { manualQuery, QueryReader } from '../../http/query-params.js'
+
+export const DEFAULT_LIMIT = 20
+export const MAX_LIMIT = 100
+
+const recommendations: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/recommendations', {
+    ...manualQuery,
+    schema: {
+      summary: 'Your recommendations',
+      description: 'Anime you have not listed, best first, from your lists: high ratings pull toward their tags, low ratings and dropped entries push away, ' +
+        'rare tags weigh more, and anime AOD relates to ones you liked (sequels of series you completed) rank high. Each says `because` of which of your anime ' +
+        'and which tags. With nothing rated or completed yet you get the catalogue\'s best-scored entries instead (`basis: "top_scored"`). ' +
+        'Takes the filters of /anime/search.',
+      tags: ['account'],
+      security: [{ Token: [] }],
+      querystring: RecommendationsQuery,
+      response: { 200: RecommendationsReply, ...authErrors, 400: FieldErrors }
+    },
+    onRequest: fastify.auth([fastify.verifyToken])
+  }, async (request) => {
+    const reader = new QueryReader(queryOf(request))
+    const limit = reader.integer('limit', { min: 1, max: MAX_LIMIT }) ?? DEFAULT_LIMIT
+    const filters = readFilters(reader)
+    reader.done()
+    const entries = await fastify.watchlists.repository.ratedEntries(request.auth!.user.id)
+    return fastify.recommender.recommend(entries, filters, limit)
+  })
+}
+
+export default recommendations

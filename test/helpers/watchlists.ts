@@ -1,0 +1,92 @@
+// Apps and requests for the watchlist, MAL and recommendation tests.
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { accountsApp, register, tokenHeader } from './accounts.js'
+import { aodRecord, writeAod, type AodRecord } from './aod.js'
+import { tempDir } from './app.js'
+
+interface Teardown { teardown: (fn: () => unknown) => void }
+
+export type Api = Awaited<ReturnType<typeof accountsApp>> & { dataDir: string }
+
+/** An accounts app on a catalogue of these AOD records (default: anime 1..5, MAL ids 100001..100005). */
+export async function watchlistsApp (t: Teardown, records: AodRecord[] = [1, 2, 3, 4, 5].map((n) => aodRecord(n))): Promise<Api> {
+  const dataDir = tempDir(t)
+  const app = await accountsApp(t, { dataDir, defaultCatalogue: writeAod(dataDir, records) })
+  return Object.assign(app, { dataDir })
+}
+
+export interface Caller {
+  headers: Record<string, string>
+  token: string
+  id: number
+  username: string
+}
+
+export async function user (app: FastifyInstance, username = 'test'): Promise<Caller> {
+  const { user, token } = await register(app, username)
+  return { headers: tokenHeader(token), token, id: user.id, username }
+}
+
+export function call (app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, caller?: Caller | null, payload?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  return app.inject({ method, url, payload: payload as string | object | undefined, headers: { ...(caller?.headers ?? {}), ...headers } })
+}
+
+export async function makeList (app: FastifyInstance, caller: Caller, name = 'Favourites', isPublic = false): Promise<{ id: number }> {
+  const res = await call(app, 'POST', '/watchlists', caller, { name, public: isPublic })
+  if (res.statusCode !== 201) throw new Error(`make list: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+export async function putEntry (app: FastifyInstance, caller: Caller, listId: number, animeId: number, body: Record<string, unknown> = {}) {
+  const res = await call(app, 'PUT', `/watchlists/${listId}/anime/${animeId}`, caller, body)
+  if (res.statusCode !== 200 && res.statusCode !== 201) throw new Error(`put entry: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+export interface MalItem { id: number, status?: string, score?: number, episodes?: number, comments?: string, title?: string }
+
+/** A MAL list export as MyAnimeList writes it. */
+export function malExport (items: MalItem[], root = 'myanimelist'): string {
+  const anime = items.map((i) => `
+	<anime>
+		<series_animedb_id>${i.id}</series_animedb_id>
+		<series_title><![CDATA[${i.title ?? `Anime ${i.id}`}]]></series_title>
+		<series_type>TV</series_type>
+		<series_episodes>12</series_episodes>
+		<my_id>0</my_id>
+		<my_watched_episodes>${i.episodes ?? 0}</my_watched_episodes>
+		<my_start_date>0000-00-00</my_start_date>
+		<my_finish_date>0000-00-00</my_finish_date>
+		<my_rated></my_rated>
+		<my_score>${i.score ?? 0}</my_score>
+		<my_storage></my_storage>
+		<my_storage_value>0.00</my_storage_value>
+		<my_status>${i.status ?? 'Plan to Watch'}</my_status>
+		<my_comments><![CDATA[${i.comments ?? ''}]]></my_comments>
+		<my_times_watched>0</my_times_watched>
+		<my_rewatch_value></my_rewatch_value>
+		<my_priority>LOW</my_priority>
+		<my_tags><![CDATA[]]></my_tags>
+		<my_rewatching>0</my_rewatching>
+		<my_rewatching_ep>0</my_rewatching_ep>
+		<my_discuss>1</my_discuss>
+		<my_sns>default</my_sns>
+		<update_on_import>1</update_on_import>
+	</anime>`).join('')
+  return `<?xml version="1.0" encoding="UTF-8" ?>
+<!--
+ Created by XML Export feature at MyAnimeList.net
+ Version 1.1.0
+-->
+<${root}>
+	<myinfo>
+		<user_id>1234</user_id>
+		<user_name>someone</user_name>
+		<user_export_type>1</user_export_type>
+		<user_total_anime>${items.length}</user_total_anime>
+	</myinfo>${anime}
+</${root}>
+`
+}
+
+export { aodRecord }
