@@ -246,3 +246,31 @@ t.test('scheduled updates run the CLI in a child process, one at a time', async 
   t.equal((await app.inject('/anime/entry/5')).json().title, 'Zst 5')
   t.equal(resolveConfig().catalogueUpdateIntervalMs, null, 'off by default')
 })
+
+t.test('configuration: CATALOGUE_UPDATE_URL, CATALOGUE_UPDATE_INTERVAL and WORKERS are checked', async (t) => {
+  const { loadConfig, DEFAULT_CATALOGUE_UPDATE_URL } = await import('../src/config.js')
+  const os = await import('node:os')
+  const defaults = loadConfig({})
+  t.equal(defaults.catalogueUpdateUrl, DEFAULT_CATALOGUE_UPDATE_URL)
+  t.equal(defaults.catalogueUpdateIntervalMs, null)
+  t.equal(defaults.workers, 1)
+  t.match(loadConfig({ CATALOGUE_UPDATE_URL: 'http://127.0.0.1:9/aod.json', CATALOGUE_UPDATE_INTERVAL: '24h', WORKERS: '3' }), {
+    catalogueUpdateUrl: 'http://127.0.0.1:9/aod.json', catalogueUpdateIntervalMs: 86_400_000, workers: 3
+  })
+  t.equal(loadConfig({ CATALOGUE_UPDATE_INTERVAL: 'off' }).catalogueUpdateIntervalMs, null)
+  t.equal(loadConfig({ WORKERS: 'auto' }).workers, os.availableParallelism())
+  for (const [env, message] of [
+    [{ CATALOGUE_UPDATE_URL: 'not a url' }, /CATALOGUE_UPDATE_URL: expected an http or https URL/],
+    [{ CATALOGUE_UPDATE_URL: 'file:///etc/passwd' }, /CATALOGUE_UPDATE_URL: expected an http or https URL/],
+    [{ CATALOGUE_UPDATE_INTERVAL: 'daily' }, /CATALOGUE_UPDATE_INTERVAL: expected a duration/],
+    [{ CATALOGUE_UPDATE_INTERVAL: '10s' }, /CATALOGUE_UPDATE_INTERVAL: must be at least 1m/],
+    [{ WORKERS: '0' }, /WORKERS: must be between 1 and 256/],
+    [{ WORKERS: 'many' }, /WORKERS: expected a whole number/]
+  ] as Array<[Record<string, string>, RegExp]>) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))
+  }
+  // .env.example's values are valid and are the defaults.
+  const { parseEnv } = await import('node:util')
+  const example = (parseEnv as (text: string) => Record<string, string>)(fs.readFileSync(path.join(import.meta.dirname, '..', '.env.example'), 'utf8'))
+  t.match(loadConfig(example), { catalogueUpdateUrl: DEFAULT_CATALOGUE_UPDATE_URL, catalogueUpdateIntervalMs: null, workers: 1 })
+})
