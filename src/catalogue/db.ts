@@ -89,11 +89,10 @@ const migrations: Migration[] = [
       hash TEXT NOT NULL
     );
     CREATE VIRTUAL TABLE search_words_vocab USING fts5vocab(search_words, 'row');
-    -- the indexed words (and reversed, for suffix lookups): typo correction
+    -- the indexed alphabetic words (and reversed, for suffix lookups): typo correction
     CREATE TABLE search_terms (
       term TEXT PRIMARY KEY,
-      rev TEXT NOT NULL,
-      docs INTEGER NOT NULL
+      rev TEXT NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX search_terms_rev ON search_terms(rev);
     -- idf of each tag: ln(served entries / entries with the tag)
@@ -108,19 +107,28 @@ const migrations: Migration[] = [
       anime_id INTEGER PRIMARY KEY,
       weight REAL NOT NULL
     );
-    -- AOD relatedAnime resolved to served ids, both directions
-    CREATE TABLE anime_relations (
+    -- AOD relatedAnime URLs by URL: who lists an entry as related (kept with search_indexed)
+    CREATE TABLE anime_related_urls (
+      url TEXT NOT NULL,
       anime_id INTEGER NOT NULL,
-      related_id INTEGER NOT NULL,
-      PRIMARY KEY (anime_id, related_id)
+      PRIMARY KEY (url, anime_id)
     ) WITHOUT ROWID;
-    -- filters and orderings over the served entries
-    CREATE INDEX anime_by_type ON anime(anime_type, id) WHERE active = 1;
-    CREATE INDEX anime_by_status ON anime(status, id) WHERE active = 1;
-    CREATE INDEX anime_by_year ON anime(year, id) WHERE active = 1;
-    CREATE INDEX anime_by_episodes ON anime(num_episodes, id) WHERE active = 1;
-    CREATE INDEX anime_by_score ON anime(score, id) WHERE active = 1;
-    CREATE INDEX anime_by_title ON anime(title COLLATE NOCASE, id) WHERE active = 1;
+    CREATE INDEX anime_related_urls_anime ON anime_related_urls(anime_id);
+    -- the filterable columns of the served entries, compact: filters, counts and
+    -- orderings never read the wide anime rows (kept with search_indexed)
+    CREATE TABLE anime_facets (
+      id INTEGER PRIMARY KEY,
+      anime_type TEXT NOT NULL,
+      status TEXT NOT NULL,
+      year INTEGER,
+      num_episodes INTEGER NOT NULL,
+      score REAL,
+      title TEXT NOT NULL
+    );
+    CREATE INDEX anime_facets_title ON anime_facets(title COLLATE NOCASE);
+    CREATE INDEX anime_facets_year ON anime_facets(year);
+    CREATE INDEX anime_facets_episodes ON anime_facets(num_episodes);
+    CREATE INDEX anime_facets_score ON anime_facets(score);
     `
   }
 ]

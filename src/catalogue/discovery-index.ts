@@ -3,14 +3,18 @@
 // and relations switch atomically with the catalogue they describe.
 //
 // - search_words / search_titles / search_trigrams: contentless FTS5 indexes
-//   of title and synonyms (titles alone in search_titles). Only entries whose
-//   row changed (anime.hash) are re-indexed, so a routine catalogue update touches a few hundred documents, not 40k.
-// - search_terms: the word index's vocabulary (and each word reversed), for
-//   typo correction by index range lookups (see search.ts).
+//   of title and synonyms (titles alone in search_titles).
+// - anime_facets: the filterable columns of each served entry, compact, so
+//   that filters, counts and orderings never read the wide anime rows.
+// - anime_related_urls: each entry's AOD relatedAnime URLs, by URL, to find the
+//   entries that list a given one as related.
+//   These are kept per entry version (search_indexed holds anime.hash): only
+//   entries whose row changed are re-indexed, so a routine catalogue update
+//   touches a few hundred entries, not 40k.
+// - search_terms: the word index's alphabetic vocabulary (and each word
+//   reversed), for typo correction by index range lookups (see search.ts).
 // - tag_weights / anime_weights: idf of each tag, and each entry's total, for
 //   similar anime.
-// - anime_relations: AOD relatedAnime URLs resolved to served ids through
-//   source_ids, in both directions.
 import type { Db } from './db.js'
 
 /** Characters of a string in reverse order (code points, not UTF-16 units). */
@@ -27,6 +31,8 @@ export function rebuildDiscovery (db: Db): void {
     DELETE FROM search_words WHERE rowid IN (SELECT id FROM temp.search_stale);
     DELETE FROM search_titles WHERE rowid IN (SELECT id FROM temp.search_stale);
     DELETE FROM search_trigrams WHERE rowid IN (SELECT id FROM temp.search_stale);
+    DELETE FROM anime_related_urls WHERE anime_id IN (SELECT id FROM temp.search_stale);
+    DELETE FROM anime_facets WHERE id IN (SELECT id FROM temp.search_stale);
     DELETE FROM search_indexed WHERE id IN (SELECT id FROM temp.search_stale);
 
     DROP TABLE IF EXISTS temp.search_fresh;
@@ -37,13 +43,19 @@ export function rebuildDiscovery (db: Db): void {
     INSERT INTO search_words (rowid, title, synonyms) SELECT id, title, synonyms FROM temp.search_fresh;
     INSERT INTO search_titles (rowid, title) SELECT id, title FROM temp.search_fresh;
     INSERT INTO search_trigrams (rowid, title, synonyms) SELECT id, title, synonyms FROM temp.search_fresh;
+    INSERT INTO anime_related_urls (url, anime_id)
+      SELECT DISTINCT j.value, a.id FROM temp.search_fresh f JOIN anime a ON a.id = f.id, json_each(a.related) j;
+    INSERT INTO anime_facets (id, anime_type, status, year, num_episodes, score, title)
+      SELECT a.id, a.anime_type, a.status, a.year, a.num_episodes, a.score, a.title FROM temp.search_fresh f JOIN anime a ON a.id = f.id;
     INSERT INTO search_indexed (id, hash) SELECT id, hash FROM temp.search_fresh;
     DROP TABLE temp.search_stale;
     DROP TABLE temp.search_fresh;
 
-    DELETE FROM search_terms;
-    INSERT INTO search_terms (term, rev, docs)
-      SELECT term, discovery_reverse(term), doc FROM search_words_vocab WHERE doc > 0;
+    -- Words of Latin, Greek or Cyrillic script (first character below U+0530), the ones typo correction handles.
+    DELETE FROM search_terms WHERE term NOT IN (SELECT term FROM search_words_vocab);
+    INSERT INTO search_terms (term, rev)
+      SELECT term, discovery_reverse(term) FROM search_words_vocab
+      WHERE unicode(term) < 1328 AND term NOT IN (SELECT term FROM search_terms);
 
     DELETE FROM tag_weights;
     INSERT INTO tag_weights (name, weight)
@@ -52,14 +64,5 @@ export function rebuildDiscovery (db: Db): void {
     INSERT INTO anime_weights (anime_id, weight)
       SELECT t.anime_id, sum(w.weight) FROM anime_tags t JOIN tag_weights w ON w.name = t.tag GROUP BY t.anime_id;
 
-    DELETE FROM anime_relations;
-    INSERT OR IGNORE INTO anime_relations (anime_id, related_id)
-      SELECT a.id, s.anime_id
-      FROM anime a, json_each(a.related) j
-      JOIN source_ids s ON s.url = j.value
-      JOIN anime b ON b.id = s.anime_id AND b.active = 1
-      WHERE a.active = 1 AND s.anime_id <> a.id;
-    INSERT OR IGNORE INTO anime_relations (anime_id, related_id)
-      SELECT related_id, anime_id FROM anime_relations;
   `)
 }

@@ -103,32 +103,54 @@ class StatementCache {
 
 export interface Page<T> { count: number, results: T[] }
 
+/** Served entries by id, seed-shaped, in the order of `ids` (unknown ids left out). */
+export function seedLoader (db: Db): (ids: number[]) => SeedAnime[] {
+  const rows = db.prepare(`SELECT ${seedColumns} FROM anime WHERE id IN (SELECT value FROM json_each(?)) AND active = 1`)
+  return (ids) => {
+    const byId = new Map((rows.all(JSON.stringify(ids)) as Array<Parameters<typeof toSeed>[0]>).map((row) => [row.id, row]))
+    return ids.flatMap((id) => {
+      const row = byId.get(id)
+      return row === undefined ? [] : [toSeed(row)]
+    })
+  }
+}
+
+/** Wraps `fn` in a read transaction: its statements all see one snapshot of the catalogue. */
+export const reader = (db: Db) => <A extends unknown[], R>(fn: (...args: A) => R) => {
+  const transaction = db.transaction(fn)
+  return (...args: A): R => transaction.deferred(...args)
+}
+
 export function createSearch (db: Db) {
   const cache = new StatementCache(db)
   const anyWord = db.prepare('SELECT 1 FROM search_words WHERE search_words MATCH ? LIMIT 1').pluck()
-  const termPrefix = db.prepare("SELECT 1 FROM search_terms WHERE term GLOB ? || '*' LIMIT 1").pluck()
-  const termsLike = db.prepare('SELECT term, docs FROM search_terms WHERE term GLOB ?')
-  const reversedLike = db.prepare('SELECT term, docs FROM search_terms WHERE rev GLOB ?')
-  const termsIn = db.prepare('SELECT term, docs FROM search_terms WHERE term IN (SELECT value FROM json_each(?))')
+  const termPrefix = db.prepare('SELECT 1 FROM search_terms WHERE term >= :from AND term < :from || char(1114111) LIMIT 1').pluck()
+  // Index ranges rather than GLOB: a GLOB with a bound pattern is re-prepared for every new pattern.
+  const termsFrom = db.prepare('SELECT term FROM search_terms WHERE term >= :from AND term < :from || char(1114111) AND length(term) = :length').pluck()
+  const reversedFrom = db.prepare('SELECT term FROM search_terms WHERE rev >= :from AND rev < :from || char(1114111) AND length(term) = :length').pluck()
+  const termsIn = db.prepare('SELECT term FROM search_terms WHERE term IN (SELECT value FROM json_each(?))').pluck()
+  const termDocs = db.prepare('SELECT doc FROM search_words_vocab WHERE term = ?').pluck()
   const tagNames = db.prepare('SELECT name FROM tags WHERE name = ? COLLATE NOCASE').pluck()
   const servedCount = db.prepare('SELECT count(*) FROM anime WHERE active = 1').pluck()
+  const seeds = seedLoader(db)
 
-  /** Indexed words one edit away from `word` (folded), most common first. */
+  /** Indexed words one edit away from `word` (folded), those in most entries first. */
   function typoAlternatives (word: string): string[] {
     const chars = [...word]
     const length = chars.length
     const found = new Map<string, number>()
-    const take = (rows: unknown[]): void => {
-      for (const row of rows as Array<{ term: string, docs: number }>) {
-        if (row.term !== word && withinOneEdit(chars, [...row.term])) found.set(row.term, row.docs)
+    const take = (terms: unknown[]): void => {
+      for (const term of terms as string[]) {
+        if (term !== word && !found.has(term) && withinOneEdit(chars, [...term])) found.set(term, termDocs.get(term) as number ?? 0)
       }
     }
-    // Substitutions and insertions: a one-character wildcard at each position,
-    // looked up by the longer literal side (the word's start, or its end reversed).
+    // Substitutions and insertions: any character at position i, looked up by
+    // the longer literal side (the word's start, or its end reversed).
     for (let i = 0; i <= length; i++) {
-      for (const pattern of [i < length ? [...chars.slice(0, i), '?', ...chars.slice(i + 1)] : null, [...chars.slice(0, i), '?', ...chars.slice(i)]]) {
-        if (pattern === null) continue
-        take(i >= length / 2 ? termsLike.all(pattern.join('')) : reversedLike.all(reverseText(pattern.join(''))))
+      const head = chars.slice(0, i).join('')
+      for (const [tail, size] of [[chars.slice(i + 1), length], [chars.slice(i), length + 1]] as const) {
+        if (size === length && i === length) continue
+        take(i >= length / 2 ? termsFrom.all({ from: head, length: size }) : reversedFrom.all({ from: reverseText(tail.join('')), length: size }))
       }
     }
     // Deletions and transpositions: exact lookups.
@@ -158,7 +180,7 @@ export function createSearch (db: Db) {
       const folded = foldWord(w)
       return [...folded].length >= MIN_TYPO_LENGTH && alphabetic.test(w) ? folded : null
     })
-    const unknown = eligible.map((folded) => folded !== null && termPrefix.get(folded) === undefined)
+    const unknown = eligible.map((folded) => folded !== null && termPrefix.get({ from: folded }) === undefined)
     const correct = unknown.some(Boolean) ? unknown : eligible.map((folded) => folded !== null)
     let corrected = false
     const typoQuery = words.map((w, i) => {
@@ -177,9 +199,13 @@ export function createSearch (db: Db) {
     return names.length === 0 ? [name] : names
   }
 
-  /** WHERE conditions on `a` (anime) for the filters, and their parameters. */
-  function filterSql (filters: Filters): { conditions: string[], params: unknown[] } {
-    const conditions = ['a.active = 1']
+  /**
+   * WHERE conditions on `a` for the filters, and their parameters. `a` is the
+   * anime table (the default: served rows only) or anime_facets (`facets`,
+   * which holds only served entries); the conditions use columns both have.
+   */
+  function filterSql (filters: Filters, options: { facets?: boolean } = {}): { conditions: string[], params: unknown[] } {
+    const conditions = options.facets === true ? ['true'] : ['a.active = 1']
     const params: unknown[] = []
     if (filters.types !== undefined) {
       conditions.push('a.anime_type IN (SELECT value FROM json_each(?))')
@@ -191,14 +217,14 @@ export function createSearch (db: Db) {
     }
     if (filters.tags !== undefined && filters.tags.length > 0) {
       // [name, which requested tag] pairs: the entry must cover every requested tag.
-      const pairs = filters.tags.flatMap((tag, index) => resolveTag(tag).map((name) => [name, index]))
-      conditions.push(`a.id IN (
-        SELECT t.anime_id FROM json_each(?) g JOIN anime_tags t ON t.tag = g.value ->> 0
-        GROUP BY t.anime_id HAVING count(DISTINCT g.value ->> 1) = ?)`)
-      params.push(JSON.stringify(pairs), filters.tags.length)
+      // One condition per requested tag (any of its case variants): the entry must have each.
+      for (const tag of filters.tags) {
+        conditions.push('a.id IN (SELECT anime_id FROM anime_tags WHERE tag IN (SELECT value FROM json_each(?)))')
+        params.push(JSON.stringify(resolveTag(tag)))
+      }
     }
     if (filters.excludeTags !== undefined && filters.excludeTags.length > 0) {
-      conditions.push('NOT EXISTS (SELECT 1 FROM anime_tags x WHERE x.anime_id = a.id AND x.tag IN (SELECT value FROM json_each(?)))')
+      conditions.push('a.id NOT IN (SELECT anime_id FROM anime_tags WHERE tag IN (SELECT value FROM json_each(?)))')
       params.push(JSON.stringify(filters.excludeTags.flatMap(resolveTag)))
     }
     const ranges: Array<[number | undefined, string]> = [
@@ -242,9 +268,9 @@ export function createSearch (db: Db) {
    * rank when `ranked`) joined to the filtered rows, as `m` and `a`.
    */
   function fromSql (request: SearchRequest, parts: TextPart[] | null, ranked: boolean): { sql: string, params: unknown[] } {
-    const { conditions, params } = filterSql(request)
+    const { conditions, params } = filterSql(request, { facets: true })
     const where = conditions.join(' AND ')
-    if (parts === null) return { sql: `FROM anime a WHERE ${where}`, params }
+    if (parts === null) return { sql: `FROM anime_facets a WHERE ${where}`, params }
     // Titles only rank: every title match is also a match of search_words.
     const used = ranked ? parts : parts.filter((p) => p.table !== 'search_titles')
     const hits = used.map((p) => {
@@ -254,7 +280,7 @@ export function createSearch (db: Db) {
     }).join(' UNION ALL ')
     return {
       sql: `WITH hits AS MATERIALIZED (${hits}), m AS (SELECT id, min(rank) AS rank FROM hits GROUP BY id)
-        SELECT %COLUMNS% FROM m CROSS JOIN anime a ON a.id = m.id WHERE ${where}`,
+        SELECT %COLUMNS% FROM m CROSS JOIN anime_facets a ON a.id = m.id WHERE ${where}`,
       params: [...used.map((p) => p.match), ...params]
     }
   }
@@ -263,10 +289,7 @@ export function createSearch (db: Db) {
   const select = (sql: string, columns: string): string =>
     sql.startsWith('FROM') ? `SELECT ${columns} ${sql}` : sql.replace('%COLUMNS%', columns)
 
-  const read = <A extends unknown[], R>(fn: (...args: A) => R) => {
-    const transaction = db.transaction(fn)
-    return (...args: A): R => transaction.deferred(...args)
-  }
+  const read = reader(db)
 
   return {
     planText,
@@ -292,19 +315,18 @@ export function createSearch (db: Db) {
       if (count === 0 || offset >= count) return { count, results: [] }
       const ranked = fromSql(request, parts, true)
       const ordering = request.ordering ?? [{ field: 'relevance', descending: false }]
-      const sql = `${select(ranked.sql, seedColumns.split(', ').map((c) => `a.${c}`).join(', '))} ORDER BY ${orderSql(ordering, parts !== null)} LIMIT ? OFFSET ?`
-      const rows = cache.get(sql).all(...ranked.params, size, offset) as Array<Parameters<typeof toSeed>[0]>
-      return { count, results: rows.map(toSeed) }
+      const sql = `${select(ranked.sql, 'a.id')} ORDER BY ${orderSql(ordering, parts !== null)} LIMIT ? OFFSET ?`
+      const pageIds = cache.get(sql).pluck().all(...ranked.params, size, offset) as number[]
+      return { count, results: seeds(pageIds) }
     }),
 
     /** A uniformly random entry among those matching the filters, in one statement. */
     randomMatching: read((filters: Filters, random: () => number = Math.random): SeedAnime | undefined => {
-      const { conditions, params } = filterSql(filters)
-      const sql = `WITH f AS MATERIALIZED (SELECT a.id FROM anime a WHERE ${conditions.join(' AND ')})
-        SELECT ${seedColumns} FROM anime WHERE id = (
-          SELECT id FROM f ORDER BY id LIMIT 1 OFFSET CAST(? * (SELECT count(*) FROM f) AS INTEGER))`
-      const row = cache.get(sql).get(...params, random()) as Parameters<typeof toSeed>[0] | undefined
-      return row === undefined ? undefined : toSeed(row)
+      const { conditions, params } = filterSql(filters, { facets: true })
+      const sql = `WITH f AS MATERIALIZED (SELECT a.id FROM anime_facets a WHERE ${conditions.join(' AND ')})
+        SELECT id FROM f ORDER BY id LIMIT 1 OFFSET CAST(? * (SELECT count(*) FROM f) AS INTEGER)`
+      const id = cache.get(sql).pluck().get(...params, random()) as number | undefined
+      return id === undefined ? undefined : seeds([id])[0]
     }),
 
     /** Tags by use, most used first; `prefix` matches the start of the name, case-insensitively. */

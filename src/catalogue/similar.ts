@@ -3,8 +3,8 @@
 // Similarity of B to A: weighted Jaccard of their tags, each tag weighing its
 // idf (ln(entries / entries with the tag), tag_weights): rare tags count, tags
 // nearly every entry has barely do. sim = w(A∩B) / w(A∪B), in 0..1.
-// Entries that AOD lists as related to A (or A to them: sequels, prequels,
-// side stories) carry that as their own signal: score = 0.5 + sim / 2, so they
+// Entries that AOD lists as related to A, or that list A (sequels, prequels,
+// side stories), carry that as their own signal: score = 0.5 + sim / 2, so they
 // rank above unrelated entries of equal or lower tag similarity, and by their
 // tags among themselves. An unrelated entry with no weighted tag in common is
 // not similar at all (left out).
@@ -14,9 +14,10 @@
 // plus every related entry, are then scored exactly.
 import type { Db } from './db.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
+import { reader, seedLoader } from './search.js'
 
-const CANDIDATE_POSTINGS = 20_000
-const POOL = 200
+const CANDIDATE_POSTINGS = 3_000
+const POOL = 100
 const RELATED_SIGNAL = 0.5
 
 export interface RelatedAnime { id: number | null, title: string | null, url: string }
@@ -61,22 +62,23 @@ export function createSimilar (db: Db) {
       WHERE t.tag IN (SELECT value FROM json_each(:generators)) AND t.anime_id <> :id
       GROUP BY t.anime_id ORDER BY sum(w.weight) DESC, t.anime_id LIMIT :pool
     ),
+    -- related both ways: the URLs it lists, and the entries listing one of its URLs
+    rel(id) AS (
+      SELECT s.anime_id FROM anime a, json_each(a.related) j JOIN source_ids s ON s.url = j.value WHERE a.id = :id
+      UNION SELECT r.anime_id FROM source_ids m JOIN anime_related_urls r ON r.url = m.url WHERE m.anime_id = :id
+    ),
     pool(id, related) AS (
       SELECT id, max(related) FROM (
         SELECT id, 0 AS related FROM cand
-        UNION ALL SELECT related_id, 1 FROM anime_relations WHERE anime_id = :id AND related_id <> :id
+        UNION ALL SELECT rel.id, 1 FROM rel JOIN anime_facets b ON b.id = rel.id WHERE rel.id <> :id
       ) GROUP BY id
     )
     SELECT p.id AS id, p.related AS related, coalesce(aw.weight, 0) AS weight,
       (SELECT json_group_array(s.tag) FROM anime_tags s JOIN anime_tags m ON m.anime_id = :id AND m.tag = s.tag
        WHERE s.anime_id = p.id) AS shared
     FROM pool p LEFT JOIN anime_weights aw ON aw.anime_id = p.id`)
-  const seedRows = db.prepare(`SELECT ${seedColumns} FROM anime WHERE id IN (SELECT value FROM json_each(?)) AND active = 1`)
-
-  const read = <A extends unknown[], R>(fn: (...args: A) => R) => {
-    const transaction = db.transaction(fn)
-    return (...args: A): R => transaction.deferred(...args)
-  }
+  const seeds = seedLoader(db)
+  const read = reader(db)
 
   return {
     details: read((id: number): AnimeDetails | undefined => {
@@ -137,10 +139,10 @@ export function createSimilar (db: Db) {
       }).filter((s) => s.related || s.score > 0)
         .sort((a, b) => b.score - a.score || a.id - b.id)
         .slice(0, limit)
-      const seeds = new Map((seedRows.all(JSON.stringify(scored.map((s) => s.id))) as SeedRow[]).map((row) => [row.id, toSeed(row)]))
+      const anime = new Map(seeds(scored.map((s) => s.id)).map((seed) => [seed.id, seed]))
       return scored.flatMap((s) => {
-        const anime = seeds.get(s.id)
-        return anime === undefined ? [] : [{ anime, score: Math.round(s.score * 1e4) / 1e4, shared_tags: s.shared, related: s.related }]
+        const seed = anime.get(s.id)
+        return seed === undefined ? [] : [{ anime: seed, score: Math.round(s.score * 1e4) / 1e4, shared_tags: s.shared, related: s.related }]
       })
     })
   }
