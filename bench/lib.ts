@@ -85,6 +85,22 @@ export function rssMb (pid: number | undefined): number {
 }
 
 /**
+ * RSS once the process has settled (in-flight work such as queued password
+ * hashes, 128 MiB each, has drained): samples every 500 ms until two agree
+ * within 2%, at most `timeoutMs`.
+ */
+export async function settledRssMb (pid: number | undefined, timeoutMs = 15_000): Promise<number> {
+  const until = performance.now() + timeoutMs
+  let last = rssMb(pid)
+  for (;;) {
+    await sleep(500)
+    const now = rssMb(pid)
+    if (Math.abs(now - last) <= last * 0.02 || performance.now() > until) return now
+    last = now
+  }
+}
+
+/**
  * Spawns a server and polls `probe` (a GET path) until it answers 200; the
  * time from spawn to that answer is the cold start.
  */
@@ -131,6 +147,17 @@ function rawGet (url: string): Promise<number> {
     req.setTimeout(2000, () => req.destroy(new Error('timeout')))
   })
 }
+
+/**
+ * Environment of the service under test: all load comes from one client address,
+ * so the login throttle and the global rate limit are out of the way.
+ */
+export const serviceEnv = (scryptN: number): Record<string, string> => ({
+  THROTTLE_IP_LIMIT: '1000000',
+  THROTTLE_USER_LIMIT: '1000000',
+  RATE_LIMIT_MAX: '0',
+  PASSWORD_SCRYPT_N: String(scryptN)
+})
 
 /** The production build: `node dist/src/server.js`, logging at warn. */
 export function startService (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<Server> {

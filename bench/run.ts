@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { ensureCatalogue } from './generate-catalogue.js'
-import { benchDir, envNumber, fmt, freePort, load, machine, median, npm, outDir, request, root, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
+import { benchDir, envNumber, fmt, freePort, load, machine, median, npm, outDir, request, root, serviceEnv, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
 import type { LoadResult, RequestTemplate } from './load.js'
 import { writeBench, type BenchResults, type ScenarioResult, type Summary, type Target } from './results.js'
-import { scenarios, type Scenario } from './scenarios.js'
+import { probe, scenarios, type Scenario } from './scenarios.js'
 
 const settings = {
   count: envNumber('BENCH_COUNT', 40_000),
@@ -26,8 +26,6 @@ const settings = {
 }
 const profile = process.env.BENCH_PROF === '1'
 
-/** Environment of the service under test: one client address storms the login, so throttling is out of the way. */
-export const serviceEnv = { THROTTLE_IP_LIMIT: '1000000', THROTTLE_USER_LIMIT: '1000000', PASSWORD_SCRYPT_N: String(settings.scryptN) }
 
 const log = (line: string): void => { process.stderr.write(`[bench] ${line}\n`) }
 
@@ -49,26 +47,6 @@ function summarize (rounds: LoadResult[]): Summary {
   const statuses: Record<string, number> = {}
   for (const r of rounds) for (const [code, n] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + n
   return { rps: median(rounds.map((r) => r.rps)), p50: median(rounds.map((r) => r.latency.p50)), p99: median(rounds.map((r) => r.latency.p99)), statuses, rounds }
-}
-
-/** Whether the scenario's endpoint exists, and which of its requests the service accepts. */
-async function probe (service: Server, scenario: Scenario): Promise<{ available: boolean, note?: string, requests: RequestTemplate[], dropped: string[] }> {
-  const answer = await request(service.url + scenario.probe)
-  if (answer.status === 404) return { available: false, note: `${scenario.probe} answers 404`, requests: [], dropped: [] }
-  if (answer.status !== 200) return { available: false, note: `${scenario.probe} answers ${answer.status}: ${answer.body.slice(0, 120)}`, requests: [], dropped: [] }
-  if (scenario.probeCheck !== undefined && !scenario.probeCheck(JSON.parse(answer.body) as Record<string, unknown>)) {
-    return { available: false, note: `${scenario.probe} answers, but not as the feature would (filters ignored?)`, requests: [], dropped: [] }
-  }
-  const distinct = [...new Map(scenario.requests.map((r) => [r.path, r])).values()]
-  const checked = distinct.slice(0, 100)
-  const rejected = new Set<string>()
-  for (const template of checked) {
-    const answer = await request(service.url + template.path)
-    if (!scenario.expected.includes(answer.status)) rejected.add(template.path)
-  }
-  const requests = scenario.requests.filter((r) => !rejected.has(r.path))
-  if (requests.length === 0) return { available: false, note: 'the service rejected every request of the mix', requests, dropped: [...rejected] }
-  return { available: true, requests, dropped: [...rejected] }
 }
 
 async function measureScenario (scenario: Scenario, service: Server, baseline: Server): Promise<ScenarioResult> {
@@ -177,14 +155,14 @@ async function main (): Promise<void> {
   const dataDir = dirs.jsonl
   log('cold starts')
   for (let i = 0; i < settings.coldStarts; i++) {
-    const server = await startService(dataDir, await freePort(), serviceEnv)
+    const server = await startService(dataDir, await freePort(), serviceEnv(settings.scryptN))
     results.coldStartMs.push(server.startMs)
     await server.stop()
   }
   log(`  ${results.coldStartMs.map((ms) => fmt(ms, 0)).join(', ')} ms`)
 
   const serviceArgs = profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(outDir, 'prof')}` } : {}
-  const service = await startService(dataDir, await freePort(), { ...serviceEnv, ...serviceArgs })
+  const service = await startService(dataDir, await freePort(), { ...serviceEnv(settings.scryptN), ...serviceArgs })
   const baseline = await startBaseline(dataDir, await freePort())
   try {
     await sleep(500)
@@ -203,8 +181,7 @@ async function main (): Promise<void> {
     } catch (error) {
       errors.push(`login storm: ${(error as Error).message}`)
     }
-    await sleep(1000)
-    results.rss.afterLoadMb = service.rssMb()
+    results.rss.afterLoadMb = await settledRssMb(service.child.pid)
     results.rss.peakMb = peakRssMb(service.child.pid)
     const warnings = service.stderr().trim()
     if (warnings !== '') errors.push(`the service logged (warn and above): ${warnings.split('\n').slice(0, 5).join(' / ').slice(0, 1000)}`)

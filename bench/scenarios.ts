@@ -4,6 +4,7 @@
 // dropped from its mix and listed in RESULTS.md, so a parameter renamed in the
 // API shows up there instead of silently measuring error pages.
 import { prng } from './generate-catalogue.js'
+import { request, type Server } from './lib.js'
 import type { RequestTemplate } from './load.js'
 
 export interface Scenario {
@@ -52,4 +53,24 @@ export function scenarios (maxId: number, seed: number): Scenario[] {
     { name: 'details', baseline: false, probe: '/anime/entry/1/details', requests: ids.map((id) => get(`/anime/entry/${id}/details`)), expected: [200] },
     { name: 'similar', baseline: false, probe: '/anime/entry/1/similar', requests: ids.map((id) => get(`/anime/entry/${id}/similar`)), expected: [200] }
   ]
+}
+
+/** Whether the scenario's endpoint exists, and which of its requests the service accepts. */
+export async function probe (service: Server, scenario: Scenario): Promise<{ available: boolean, note?: string, requests: RequestTemplate[], dropped: string[] }> {
+  const answer = await request(service.url + scenario.probe)
+  if (answer.status === 404) return { available: false, note: `${scenario.probe} answers 404`, requests: [], dropped: [] }
+  if (answer.status !== 200) return { available: false, note: `${scenario.probe} answers ${answer.status}: ${answer.body.slice(0, 120)}`, requests: [], dropped: [] }
+  if (scenario.probeCheck !== undefined && !scenario.probeCheck(JSON.parse(answer.body) as Record<string, unknown>)) {
+    return { available: false, note: `${scenario.probe} answers, but not as the feature would (filters ignored?)`, requests: [], dropped: [] }
+  }
+  const distinct = [...new Map(scenario.requests.map((r) => [r.path, r])).values()]
+  const checked = distinct.slice(0, 100)
+  const rejected = new Set<string>()
+  for (const template of checked) {
+    const answer = await request(service.url + template.path)
+    if (!scenario.expected.includes(answer.status)) rejected.add(template.path)
+  }
+  const requests = scenario.requests.filter((r) => !rejected.has(r.path))
+  if (requests.length === 0) return { available: false, note: 'the service rejected every request of the mix', requests, dropped: [...rejected] }
+  return { available: true, requests, dropped: [...rejected] }
 }
