@@ -38,6 +38,12 @@ export interface AppConfig {
   workers: number
   /** Clock in milliseconds since the epoch; injected by tests. */
   now: () => number
+  /** PostgreSQL URL for accounts, tokens, throttle counters and watchlists; null: SQLite under dataDir. */
+  databaseUrl: string | null
+  /** Most connections an instance holds to PostgreSQL. */
+  databasePoolSize: number
+  /** Longest wait for a PostgreSQL connection or statement, in milliseconds; past it the request answers 503. */
+  databaseTimeoutMs: number
 }
 
 /** The latest anime-offline-database release: JSON Lines, zstd-compressed (about 10 MB). */
@@ -66,7 +72,10 @@ export const defaultConfig: AppConfig = {
   catalogueUpdateUrl: DEFAULT_CATALOGUE_UPDATE_URL,
   catalogueUpdateIntervalMs: null,
   workers: 1,
-  now: Date.now
+  now: Date.now,
+  databaseUrl: null,
+  databasePoolSize: 10,
+  databaseTimeoutMs: 5000
 }
 
 export function resolveConfig (partial: Partial<AppConfig> = {}): AppConfig {
@@ -159,6 +168,17 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (workers !== undefined) {
     partial.workers = workers.trim().toLowerCase() === 'auto' ? os.availableParallelism() : parseInteger('WORKERS', workers, 1, 256)
   }
+  const databaseUrl = get('DATABASE_URL')
+  if (databaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//i.test(databaseUrl.trim())) {
+      throw new ConfigError('DATABASE_URL', 'expected postgres://user:password@host:5432/database (unset: SQLite under DATA_DIR)')
+    }
+    partial.databaseUrl = databaseUrl.trim()
+  }
+  const poolSize = get('DATABASE_POOL_SIZE')
+  if (poolSize !== undefined) partial.databasePoolSize = parseInteger('DATABASE_POOL_SIZE', poolSize, 1, 1000)
+  const databaseTimeout = get('DATABASE_TIMEOUT')
+  if (databaseTimeout !== undefined) partial.databaseTimeoutMs = parseDuration('DATABASE_TIMEOUT', databaseTimeout)
   return resolveConfig(partial)
 }
 

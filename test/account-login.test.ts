@@ -1,8 +1,7 @@
 // CONTRACT: Accounts / POST /account/login, the token limit, password re-hashing,
 // Django hashes, and the throttling of login and register.
 import t from 'tap'
-import Database from 'better-sqlite3'
-import path from 'node:path'
+import { storedRows } from './helpers/stored.js'
 import { tempDir } from './helpers/app.js'
 import { accountsApp, login, post, register, tokenHeader } from './helpers/accounts.js'
 import { openAccountsStore } from '../src/accounts/admin.js'
@@ -11,14 +10,9 @@ import { importDjangoUsers } from '../src/accounts/django.js'
 const url = '/account/login'
 const badCredentials = '{"non_field_errors":["Unable to log in with provided credentials."]}'
 
-const storedPassword = (dataDir: string, username: string): string => {
-  const db = new Database(path.join(dataDir, 'accounts.sqlite'), { readonly: true })
-  try {
-    return db.prepare('SELECT password FROM users WHERE username = ?').pluck().get(username) as string
-  } finally {
-    db.close()
-  }
-}
+// Either backend (test/postgres-suites.test.ts runs this file on PostgreSQL too).
+const storedPassword = (dataDir: string, username: string): string =>
+  storedRows<{ password: string }>(dataDir, 'SELECT password FROM users WHERE username = ?', username)[0]!.password
 
 t.test("the seed's example: expiry 10 hours on, six fractional digits, Z", async (t) => {
   const app = await accountsApp(t)

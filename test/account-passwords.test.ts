@@ -1,8 +1,7 @@
 // Passwords at the real parameters (scrypt N=2^17, r=8, p=1): the stored form,
 // hashing off the event loop, and unknown usernames costing what wrong passwords cost.
 import t from 'tap'
-import Database from 'better-sqlite3'
-import path from 'node:path'
+import { storedRows } from './helpers/stored.js'
 import { performance } from 'node:perf_hooks'
 import { accountsApp, post, register } from './helpers/accounts.js'
 import { hashPassword, needsRehash, verifyPassword, OWASP_SCRYPT } from '../src/accounts/passwords.js'
@@ -11,9 +10,7 @@ t.test('the service hashes at OWASP parameters by default', async (t) => {
   const app = await accountsApp(t, { passwordScryptN: undefined })
   t.equal(app.config.passwordScryptN, 2 ** 17)
   await register(app)
-  const db = new Database(path.join(app.config.dataDir, 'accounts.sqlite'), { readonly: true })
-  const stored = db.prepare('SELECT password FROM users').pluck().get() as string
-  db.close()
+  const stored = storedRows<{ password: string }>(app.config.dataDir, 'SELECT password FROM users')[0]!.password
   const [algorithm, N, r, p, salt, key] = stored.split('$')
   t.same([algorithm, N, r, p], ['scrypt', '131072', '8', '1'])
   t.equal(Buffer.from(salt!, 'base64').length, 16, '16-byte salt')

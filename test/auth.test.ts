@@ -1,8 +1,7 @@
 // CONTRACT: Token authentication, logout and logoutall.
 import t, { type Test } from 'tap'
-import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
-import path from 'node:path'
+import { storedRows } from './helpers/stored.js'
 import { accountsApp, login, post, register, tokenHeader } from './helpers/accounts.js'
 import { openAccountsStore } from '../src/accounts/admin.js'
 
@@ -14,14 +13,9 @@ function expect401 (t: Test, res: { statusCode: number, body: string, headers: R
   t.equal(res.headers['www-authenticate'], 'Token', `${name}: WWW-Authenticate`)
 }
 
-const tokenRows = (dataDir: string): Array<{ digest: string, token_key: string, expiry: number | null }> => {
-  const db = new Database(path.join(dataDir, 'accounts.sqlite'), { readonly: true })
-  try {
-    return db.prepare('SELECT digest, token_key, expiry FROM tokens ORDER BY created').all() as Array<{ digest: string, token_key: string, expiry: number | null }>
-  } finally {
-    db.close()
-  }
-}
+// Either backend (test/postgres-suites.test.ts runs this file on PostgreSQL too).
+const tokenRows = (dataDir: string): Array<{ digest: string, token_key: string, expiry: number | null }> =>
+  storedRows(dataDir, 'SELECT digest, token_key, expiry FROM tokens ORDER BY created')
 
 t.test('each 401 of the contract, with WWW-Authenticate: Token', async (t) => {
   const app = await accountsApp(t)
@@ -90,9 +84,7 @@ t.test('only a digest and an 8-character key are stored', async (t) => {
   t.equal(rows.length, 1)
   t.equal(rows[0]!.token_key, token.slice(0, 8))
   t.equal(rows[0]!.digest, createHash('sha512').update(Buffer.from(token, 'hex')).digest('hex'), "knox's digest: SHA-512 of the token's bytes")
-  const db = new Database(path.join(app.config.dataDir, 'accounts.sqlite'), { readonly: true })
-  const dump = JSON.stringify(db.prepare('SELECT * FROM tokens').all()) + JSON.stringify(db.prepare('SELECT * FROM users').all())
-  db.close()
+  const dump = JSON.stringify(storedRows(app.config.dataDir, 'SELECT * FROM tokens')) + JSON.stringify(storedRows(app.config.dataDir, 'SELECT * FROM users'))
   t.notOk(dump.includes(token), 'the token itself is nowhere')
 })
 

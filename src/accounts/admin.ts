@@ -4,22 +4,26 @@ import type { AppConfig } from '../config.js'
 import { RegisterBody } from '../../schemas/account.js'
 import { validateFields } from '../http/fields.js'
 import type { FieldErrorBody } from '../errors.js'
-import { openAccountsDb } from './db.js'
 import { normalizeEmail } from './names.js'
 import { createPasswordHasher, OWASP_SCRYPT, type PasswordHasher } from './passwords.js'
-import { createSqliteAccounts, type AccountsRepository, type User } from './repository.js'
+import type { AccountsRepository, User } from './repository.js'
 import { registrationChecks } from './service.js'
+import { openUserStore, type StoreConfig, type UserStore } from '../storage/index.js'
 
 export interface AccountsStore {
   repository: AccountsRepository
   hasher: PasswordHasher
+  /** The backend behind the repository (src/storage): SQLite, or PostgreSQL when DATABASE_URL is set. */
+  store: UserStore
 }
 
-/** The accounts file under DATA_DIR and a hasher at the configured cost. */
-export function openAccountsStore (config: Pick<AppConfig, 'dataDir' | 'passwordScryptN'>): AccountsStore {
+/** The user store DATA_DIR or DATABASE_URL names, and a hasher at the configured cost. */
+export function openAccountsStore (config: StoreConfig & Pick<AppConfig, 'passwordScryptN'>, options?: Parameters<typeof openUserStore>[1]): AccountsStore {
+  const store = openUserStore(config, options)
   return {
-    repository: createSqliteAccounts(openAccountsDb(config.dataDir)),
-    hasher: createPasswordHasher({ ...OWASP_SCRYPT, N: config.passwordScryptN })
+    repository: store.accounts,
+    hasher: createPasswordHasher({ ...OWASP_SCRYPT, N: config.passwordScryptN }),
+    store
   }
 }
 

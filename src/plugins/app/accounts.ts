@@ -6,10 +6,14 @@ import type { FastifyInstance } from 'fastify'
 import { openAccountsStore } from '../../accounts/admin.js'
 import { createAccountsService, type AccountsService } from '../../accounts/service.js'
 import { createMemoryAttemptLog, createThrottle } from '../../accounts/throttle.js'
+import type { StoreHealth } from '../../storage/errors.js'
+import type { UserStore } from '../../storage/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    accounts: AccountsService
+    accounts: AccountsService & { health: () => Promise<StoreHealth> }
+    /** Where users' data lives (SQLite or PostgreSQL, src/storage): the repositories behind the services. */
+    userStore: UserStore
   }
 }
 
@@ -17,12 +21,24 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000
 
 export default fp(async function accounts (fastify: FastifyInstance) {
   const config = fastify.config
-  const { repository, hasher } = openAccountsStore(config)
-  const service = createAccountsService({
+  // SQLite under DATA_DIR, or PostgreSQL when DATABASE_URL is set (src/storage).
+  const { repository, hasher, store } = openAccountsStore(config, {
+    onIdleError: (error) => { fastify.log.warn({ err: error }, 'user store connection lost') }
+  })
+  // PostgreSQL down at start: the catalogue is served anyway; account routes answer 503 until it is back.
+  await store.start().catch((error: unknown) => {
+    if ((error as { statusCode?: number }).statusCode !== 503) throw error
+    fastify.log.error({ err: error }, 'user store unavailable at start; account routes answer 503 until it is back')
+  })
+  const service = Object.assign(createAccountsService({
     repository,
     hasher,
-    throttle: createThrottle(createMemoryAttemptLog(), config),
+    // Kept in the user store when it is shared (PostgreSQL), so every instance counts the same attempts.
+    throttle: createThrottle(store.attempts ?? createMemoryAttemptLog(), config),
     policy: config
+  }), {
+    /** Whether the user store answers (for /ready). */
+    health: () => store.health()
   })
   const sweep = () => {
     service.sweep().catch((error: unknown) => { fastify.log.error({ err: error }, 'token sweep failed') })
@@ -31,7 +47,8 @@ export default fp(async function accounts (fastify: FastifyInstance) {
   const timer = setInterval(sweep, SWEEP_INTERVAL_MS).unref()
   fastify.addHook('onClose', async () => {
     clearInterval(timer)
-    await repository.close()
+    await store.close()
   })
   fastify.decorate('accounts', service)
+  fastify.decorate('userStore', store)
 }, { name: 'accounts', dependencies: ['config'] })

@@ -3,11 +3,10 @@
 // catalogue. Also `optionalToken`, the authentication of routes anyone may read.
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { openAccountsDb } from '../../accounts/db.js'
 import { ApiError } from '../../errors.js'
 import { createCatalogueLinks } from '../../watchlists/catalogue-links.js'
 import { createRecommender, type Recommender } from '../../watchlists/recommendations.js'
-import { createSqliteWatchlists, type Watchlist } from '../../watchlists/repository.js'
+import type { Watchlist } from '../../watchlists/repository.js'
 import { createWatchlistsService, type WatchlistsService } from '../../watchlists/service.js'
 
 declare module 'fastify' {
@@ -28,11 +27,10 @@ declare module 'fastify' {
 }
 
 export default fp(async function watchlists (fastify: FastifyInstance) {
-  const db = openAccountsDb(fastify.config.dataDir)
-  fastify.addHook('onClose', async () => { db.close() })
   const catalogueDb = fastify.catalogue.db
   fastify.decorate('watchlists', createWatchlistsService({
-    repository: createSqliteWatchlists(db),
+    // SQLite (the accounts file) or PostgreSQL, as the accounts (src/storage); closed with them.
+    repository: fastify.userStore.watchlists,
     links: createCatalogueLinks(catalogueDb),
     now: fastify.config.now
   }))

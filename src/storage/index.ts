@@ -1,0 +1,81 @@
+// The storage seam: everything users write (accounts, tokens, shared throttle
+// counters, watchlists) lives in one backend, chosen by DATABASE_URL:
+// PostgreSQL when set, else the SQLite file accounts.sqlite under DATA_DIR.
+// Handlers and services see only the repository interfaces.
+import type { AppConfig } from '../config.js'
+import { openAccountsDb } from '../accounts/db.js'
+import { createSqliteAccounts, type AccountsRepository } from '../accounts/repository.js'
+import type { AttemptLog } from '../accounts/throttle.js'
+import type { StoreHealth } from './errors.js'
+import { openPostgres, type PgDatabase } from './postgres/database.js'
+import { createPostgresAccounts } from './postgres/accounts.js'
+import { createPostgresAttemptLog } from './postgres/attempts.js'
+import { createPostgresWatchlists } from './postgres/watchlists.js'
+import { createSqliteWatchlists, type WatchlistsRepository } from '../watchlists/repository.js'
+
+export type StoreConfig = Pick<AppConfig, 'dataDir' | 'databaseUrl' | 'databasePoolSize' | 'databaseTimeoutMs'>
+
+export interface UserStore {
+  backend: 'sqlite' | 'postgres'
+  accounts: AccountsRepository
+  watchlists: WatchlistsRepository
+  /** The throttle's attempt log shared by all instances; null: keep it in memory (one process, SQLite). */
+  attempts: AttemptLog | null
+  /** Brings the schema up to date; on PostgreSQL a server that is down is no error here (retried on use). */
+  start (): Promise<void>
+  health (): Promise<StoreHealth>
+  /** Closes the store (the accounts repository's close does the same). */
+  close (): Promise<void>
+  /** The PostgreSQL pool, for the db commands and tests; null on SQLite. */
+  postgres: PgDatabase | null
+}
+
+export interface OpenStoreOptions {
+  /** Told about connection errors of idle PostgreSQL connections. */
+  onIdleError?: (error: Error) => void
+}
+
+export function openUserStore (config: StoreConfig, options: OpenStoreOptions = {}): UserStore {
+  if (config.databaseUrl === null || config.databaseUrl === undefined) {
+    const accounts = createSqliteAccounts(openAccountsDb(config.dataDir))
+    // The watchlists on a connection of their own to the same file, opened when first used.
+    let watchlistsDb: ReturnType<typeof openAccountsDb> | null = null
+    let watchlists: WatchlistsRepository | null = null
+    return {
+      backend: 'sqlite',
+      accounts,
+      get watchlists () {
+        watchlistsDb ??= openAccountsDb(config.dataDir)
+        watchlists ??= createSqliteWatchlists(watchlistsDb)
+        return watchlists
+      },
+      attempts: null,
+      async start () {},
+      async health () { return { ok: true, backend: 'sqlite' } },
+      async close () {
+        watchlistsDb?.close()
+        await accounts.close()
+      },
+      postgres: null
+    }
+  }
+  const db = openPostgres({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    timeoutMs: config.databaseTimeoutMs,
+    onIdleError: options.onIdleError
+  })
+  const accounts = createPostgresAccounts(db)
+  return {
+    backend: 'postgres',
+    accounts,
+    watchlists: createPostgresWatchlists(db),
+    attempts: createPostgresAttemptLog(db),
+    async start () {
+      await db.ready()
+    },
+    health: () => db.health(),
+    close: () => accounts.close(),
+    postgres: db
+  }
+}

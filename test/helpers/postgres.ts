@@ -1,0 +1,184 @@
+// A throwaway PostgreSQL server for tests: the server binaries of the machine
+// (Debian's postgresql package: /usr/lib/postgresql/<version>/bin, or initdb and
+// pg_ctl on PATH), a cluster made with initdb in a temporary directory, listening
+// on a free port on 127.0.0.1, stopped and removed afterwards. PostgreSQL refuses
+// to run as root, so as root the server runs as the `postgres` user, or as a
+// system user created for it. Where no server can be started the test fails
+// saying why; it is never skipped.
+import { execFileSync, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+
+interface Teardown { teardown: (fn: () => unknown) => void }
+
+export interface PostgresServer {
+  /** postgres://postgres@127.0.0.1:<port>/postgres: the maintenance database. */
+  adminUrl: string
+  port: number
+  /** A new empty database on this server; returns its URL. Dropped at teardown of `t` when given. */
+  createDatabase (t?: Teardown): Promise<string>
+  dropDatabase (url: string): Promise<void>
+  /** Stops the server (fast shutdown: sessions are ended), as an outage would. */
+  stop (): void
+  /** Starts it again on the same port. */
+  start (): void
+  /** Stops it for good and removes the cluster. */
+  destroy (): void
+}
+
+const SYSTEM_USER = 'animeapi-pg'
+
+/** The directory holding initdb, pg_ctl and postgres, or an Error saying what was looked for. */
+export function findPostgresBin (): string {
+  const candidates: string[] = []
+  if (process.env.PG_BIN !== undefined) candidates.push(process.env.PG_BIN)
+  const lib = '/usr/lib/postgresql'
+  if (fs.existsSync(lib)) {
+    const versions = fs.readdirSync(lib).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a))
+    candidates.push(...versions.map((v) => path.join(lib, v, 'bin')))
+  }
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir !== '') candidates.push(dir)
+  for (const dir of candidates) {
+    if (['initdb', 'pg_ctl', 'postgres'].every((name) => isExecutable(path.join(dir, name)))) {
+      // /usr/local/bin/initdb may be a wrapper script next to no `postgres`: follow pg_ctl to its real directory.
+      return dir
+    }
+    if (isExecutable(path.join(dir, 'pg_ctl')) && isExecutable(path.join(dir, 'initdb'))) {
+      const real = path.dirname(fs.realpathSync(path.join(dir, 'pg_ctl')))
+      if (isExecutable(path.join(real, 'postgres'))) return real
+    }
+  }
+  throw new Error(
+    'PostgreSQL tests need the PostgreSQL server binaries (initdb, pg_ctl, postgres), and none were found ' +
+    `under ${lib}/<version>/bin, on PATH or in PG_BIN. Install Debian's postgresql package ` +
+    '(apt-get update && apt-get install -y postgresql; .ci/run does this) and run the tests again.')
+}
+
+function isExecutable (file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK)
+    return fs.statSync(file).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** As root: the unprivileged user to run the server as (postgres, else a system user made for it). */
+function serverUser (): string | null {
+  if (process.getuid?.() !== 0) return null
+  for (const name of ['postgres', SYSTEM_USER]) {
+    if (spawnSync('id', ['-u', name]).status === 0) return name
+  }
+  const made = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', SYSTEM_USER], { encoding: 'utf8' })
+  if (made.status !== 0 && spawnSync('id', ['-u', SYSTEM_USER]).status !== 0) {
+    throw new Error(`PostgreSQL refuses to run as root and no unprivileged user could be made for it: useradd ${SYSTEM_USER}: ${made.stderr}`)
+  }
+  return SYSTEM_USER
+}
+
+export async function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+function run (user: string | null, command: string, args: string[]): string {
+  const [file, argv] = user === null ? [command, args] : ['runuser', ['-u', user, '--', command, ...args]]
+  try {
+    return execFileSync(file, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' })
+  } catch (error) {
+    const e = error as { stderr?: string, stdout?: string, message: string }
+    throw new Error(`${path.basename(command)} failed: ${e.stderr ?? ''}${e.stdout ?? ''}${e.message}`)
+  }
+}
+
+/** Starts a PostgreSQL server for the test file; it is stopped and removed at teardown of `t`. */
+export async function startPostgres (t: Teardown): Promise<PostgresServer> {
+  const bin = findPostgresBin()
+  const user = serverUser()
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'anime-api-pg-'))
+  const dataDir = path.join(root, 'data')
+  const logFile = path.join(root, 'server.log')
+  fs.mkdirSync(dataDir, { mode: 0o700 })
+  if (user !== null) {
+    fs.chmodSync(root, 0o755)
+    execFileSync('chown', ['-R', `${user}:`, root])
+  }
+  let destroyed = false
+  const destroy = () => {
+    if (destroyed) return
+    destroyed = true
+    try { run(user, path.join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30']) } catch { /* not running */ }
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+  t.teardown(destroy)
+  run(user, path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'])
+  const port = await freePort()
+  // Durability off: a test cluster is thrown away anyway.
+  const serverOptions = [
+    `-p ${port}`, "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=''",
+    '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200'
+  ].join(' ')
+  const start = () => {
+    try {
+      run(user, path.join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOptions])
+    } catch (error) {
+      const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : ''
+      throw new Error(`${(error as Error).message}\nserver log:\n${log}`)
+    }
+  }
+  start()
+  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`
+  return {
+    adminUrl,
+    port,
+    async createDatabase (owner?: Teardown) {
+      const name = `t_${randomBytes(6).toString('hex')}`
+      await adminQuery(adminUrl, `CREATE DATABASE ${name}`)
+      const url = `postgres://postgres@127.0.0.1:${port}/${name}`
+      owner?.teardown(() => dropDatabase(adminUrl, url))
+      return url
+    },
+    dropDatabase: (url) => dropDatabase(adminUrl, url),
+    stop: () => { run(user, path.join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60']) },
+    start,
+    destroy
+  }
+}
+
+async function adminQuery (adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Drops the database of `url` on its server (WITH (FORCE): connections left open are ended). */
+export async function dropDatabase (adminUrl: string, url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1)
+  if (!/^t_[0-9a-f]+$/.test(name)) throw new Error(`refusing to drop database "${name}": not a test database`)
+  await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => { /* server gone already */ })
+}
+
+/** A fresh database on the server named by an admin URL (TEST_DATABASE_URL), dropped at teardown. */
+export async function freshDatabase (t: Teardown, adminUrl: string): Promise<string> {
+  const name = `t_${randomBytes(6).toString('hex')}`
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`)
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  t.teardown(() => dropDatabase(adminUrl, url.href))
+  return url.href
+}
