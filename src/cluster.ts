@@ -13,9 +13,9 @@ import cluster, { type Worker } from 'node:cluster'
 import type { AppConfig, LogLevel } from './config.js'
 import { openCatalogueDb } from './catalogue/db.js'
 import { importCatalogueFile } from './catalogue/import.js'
-import { createCatalogue } from './catalogue/repository.js'
+import { createCatalogue, type CatalogueInfo } from './catalogue/repository.js'
 import { openAccountsDb } from './accounts/db.js'
-import { scheduleUpdates, type UpdateLog } from './catalogue/schedule.js'
+import { firstUpdateDelay, scheduleUpdates, type UpdateLog } from './catalogue/schedule.js'
 import { isSingleExecutable } from './self.js'
 
 /** `anime-api serve`: one process, or a cluster of `config.workers`. */
@@ -41,23 +41,25 @@ function primaryLog (level: LogLevel): UpdateLog & { warn: UpdateLog['info'] } {
 }
 
 /** Migrates both files and imports the default catalogue if there is none yet: once, before forking. */
-export async function prepareDataDir (config: AppConfig, log: UpdateLog): Promise<void> {
+export async function prepareDataDir (config: AppConfig, log: UpdateLog): Promise<CatalogueInfo> {
   const db = openCatalogueDb(config.dataDir)
   try {
-    if (createCatalogue(db).info().version === 0) {
+    const catalogue = createCatalogue(db)
+    if (catalogue.info().version === 0) {
       log.info({ file: config.defaultCatalogue }, 'no catalogue yet: importing the default catalogue')
       const report = await importCatalogueFile(config.dataDir, config.defaultCatalogue)
       log.info({ total: report.total, skipped: report.skipped }, 'default catalogue imported')
     }
+    openAccountsDb(config.dataDir).close()
+    return catalogue.info()
   } finally {
     db.close()
   }
-  openAccountsDb(config.dataDir).close()
 }
 
 async function startPrimary (config: AppConfig): Promise<void> {
   const log = primaryLog(config.logLevel)
-  await prepareDataDir(config, log)
+  const catalogue = await prepareDataDir(config, log)
 
   if (isSingleExecutable()) {
     // The executable is its own entry point: a worker is the same binary, `serve`.
@@ -116,7 +118,14 @@ async function startPrimary (config: AppConfig): Promise<void> {
 
   const schedule = config.catalogueUpdateIntervalMs === null
     ? null
-    : scheduleUpdates({ url: config.catalogueUpdateUrl, dataDir: config.dataDir, intervalMs: config.catalogueUpdateIntervalMs, log, onUpdated: hangup })
+    : scheduleUpdates({
+      url: config.catalogueUpdateUrl,
+      dataDir: config.dataDir,
+      intervalMs: config.catalogueUpdateIntervalMs,
+      firstDelayMs: firstUpdateDelay(catalogue.importedAt, config.catalogueUpdateIntervalMs),
+      log,
+      onUpdated: hangup
+    })
 
   log.info({ workers: config.workers }, 'starting workers')
   for (let i = 0; i < config.workers; i++) fork()

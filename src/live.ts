@@ -5,7 +5,7 @@ import cluster from 'node:cluster'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { AppConfig } from './config.js'
-import { scheduleUpdates } from './catalogue/schedule.js'
+import { firstUpdateDelay, scheduleUpdates } from './catalogue/schedule.js'
 
 /** Registered by server.ts around the app (after it, before listen). */
 export const liveUpdates = fp(async function liveUpdates (fastify: FastifyInstance, config: AppConfig) {
@@ -21,6 +21,7 @@ export const liveUpdates = fp(async function liveUpdates (fastify: FastifyInstan
       url: config.catalogueUpdateUrl,
       dataDir: config.dataDir,
       intervalMs: config.catalogueUpdateIntervalMs,
+      firstDelayMs: firstUpdateDelay(fastify.catalogue.info().importedAt, config.catalogueUpdateIntervalMs),
       log: fastify.log,
       onUpdated: () => { fastify.catalogueWatcher.refresh() }
     })

@@ -1,7 +1,7 @@
 // `anime-api catalogue update` against a local HTTP server serving fixtures:
 // good files (JSON, JSONL, zstd, behind a redirect), and every way a download
 // can go wrong; the old catalogue must keep serving in each bad case.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
@@ -78,7 +78,7 @@ t.teardown(() => { server.closeAllConnections(); server.close() })
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
 /** The app as server.ts builds it: with SIGHUP handling and scheduled updates. */
-async function serverApp (t: Tap.Test, options: Partial<AppConfig>) {
+async function serverApp (t: Test, options: Partial<AppConfig>) {
   const fastify = Fastify({ ...serverOptions, logger: false })
   const config = resolveConfig(options)
   await fastify.register(fp(app), config)
@@ -89,7 +89,7 @@ async function serverApp (t: Tap.Test, options: Partial<AppConfig>) {
 }
 
 /** A DATA_DIR holding the old catalogue. */
-async function withOldCatalogue (t: Tap.Test): Promise<string> {
+async function withOldCatalogue (t: Test): Promise<string> {
   const dir = tempDir(t)
   const run = capture({ DATA_DIR: dir })
   t.equal(await runCli(['catalogue', 'import', writeAod(dir, oldRecords)], run.io), 0)
@@ -273,4 +273,29 @@ t.test('configuration: CATALOGUE_UPDATE_URL, CATALOGUE_UPDATE_INTERVAL and WORKE
   const { parseEnv } = await import('node:util')
   const example = (parseEnv as (text: string) => Record<string, string>)(fs.readFileSync(path.join(import.meta.dirname, '..', '.env.example'), 'utf8'))
   t.match(loadConfig(example), { catalogueUpdateUrl: DEFAULT_CATALOGUE_UPDATE_URL, catalogueUpdateIntervalMs: null, workers: 1 })
+})
+
+t.test('scheduling: the first update is due one interval after the last import; one update at a time', async (t) => {
+  const { firstUpdateDelay, scheduleUpdates } = await import('../src/catalogue/schedule.js')
+  const day = 86_400_000
+  const now = Date.parse('2026-11-25T12:00:00Z')
+  t.equal(firstUpdateDelay(null, day, now), 10_000, 'never updated: soon')
+  t.equal(firstUpdateDelay('2026-11-20T12:00:00.000Z', day, now), 10_000, 'overdue: soon')
+  t.equal(firstUpdateDelay('2026-11-25T06:00:00.000Z', day, now), day / 4 * 3, 'the rest of the interval')
+  t.equal(firstUpdateDelay('2026-11-26T06:00:00.000Z', day, now), day, 'a clock set back: at most one interval')
+
+  const dir = await withOldCatalogue(t)
+  const logged: string[] = []
+  const log = { info: (_: object, msg: string) => { logged.push(msg) }, error: (obj: object, msg: string) => { logged.push(`${msg} ${JSON.stringify(obj)}`) } }
+  const schedule = scheduleUpdates({ url: `${base}/slow.jsonl`, dataDir: dir, intervalMs: day, log })
+  t.teardown(() => schedule.stop())
+  const first = schedule.runNow()
+  t.equal(schedule.runNow(), first, 'a second call while one runs joins it')
+  t.equal(await first, true, logged.join('\n'))
+  t.equal(served(dir).version, 2)
+  const failing = scheduleUpdates({ url: `${base}/missing.json`, dataDir: dir, intervalMs: day, log })
+  t.teardown(() => failing.stop())
+  t.equal(await failing.runNow(), false)
+  t.match(logged.join('\n'), /scheduled catalogue update failed; the old catalogue stays .*HTTP 404 Not Found/)
+  t.equal(served(dir).version, 2, 'the failed update changed nothing')
 })

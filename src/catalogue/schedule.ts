@@ -14,6 +14,8 @@ export interface ScheduleOptions {
   url: string
   dataDir: string
   intervalMs: number
+  /** Wait before the first update (default: intervalMs); see firstUpdateDelay. */
+  firstDelayMs?: number
   log: UpdateLog
   /** After each successful update (the service refreshes its caches). */
   onUpdated?: () => void
@@ -24,6 +26,17 @@ export interface UpdateSchedule {
   /** Runs one update now unless one is running; resolves true when it succeeded. */
   runNow: () => Promise<boolean>
   stop: () => void
+}
+
+/**
+ * When the first scheduled update is due: one interval after the last import, so
+ * a restart neither skips nor repeats an update; soon (after `minMs`) when the
+ * catalogue is older than that or was never updated.
+ */
+export function firstUpdateDelay (importedAt: string | null, intervalMs: number, now = Date.now(), minMs = 10_000): number {
+  const last = importedAt === null ? NaN : Date.parse(importedAt)
+  if (Number.isNaN(last)) return minMs
+  return Math.min(intervalMs, Math.max(minMs, last + intervalMs - now))
 }
 
 export function scheduleUpdates (options: ScheduleOptions): UpdateSchedule {
@@ -69,12 +82,15 @@ export function scheduleUpdates (options: ScheduleOptions): UpdateSchedule {
     return running
   }
 
-  const timer = setInterval(() => { void runNow() }, options.intervalMs).unref()
+  let timer = setTimeout(function tick () {
+    void runNow()
+    timer = setTimeout(tick, options.intervalMs).unref()
+  }, options.firstDelayMs ?? options.intervalMs).unref()
   return {
     runNow,
     stop () {
       stopped = true
-      clearInterval(timer)
+      clearTimeout(timer)
       child?.kill('SIGTERM')
     }
   }
