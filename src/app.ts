@@ -18,9 +18,23 @@ export type AppOptions = Partial<AppConfig>
 /** Options for `Fastify()` itself that the contract depends on. */
 export const serverOptions: FastifyServerOptions = {
   routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
-  return503OnClosing: true,
+  // While shutting down, requests already on open connections are still answered
+  // (with `Connection: close`); the listener no longer accepts new connections.
+  return503OnClosing: false,
   bodyLimit: 1 << 20,
   ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
+}
+
+/** `serverOptions` with the configured body limit, timeouts and trusted proxies. */
+export function serverOptionsFor (config: AppConfig): FastifyServerOptions {
+  return {
+    ...serverOptions,
+    bodyLimit: config.bodyLimit,
+    // Whole request (headers and body) must arrive in time; an idle socket is closed after the same time.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    trustProxy: config.trustProxy
+  }
 }
 
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {

@@ -1,6 +1,7 @@
 // Configuration: one typed object the app is built from. `loadConfig` reads it
 // from the environment (server, CLI); tests pass a partial object to `resolveConfig`.
 import os from 'node:os'
+import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -36,6 +37,21 @@ export interface AppConfig {
   catalogueUpdateIntervalMs: number | null
   /** Processes serving requests on the one port (node:cluster); 1: no cluster. */
   workers: number
+  /** Origins allowed to call the API from browser scripts (CORS); null: every origin. */
+  corsOrigins: string[] | null
+  /** max-age, in seconds, of the Cache-Control header on catalogue reads. */
+  cacheMaxAge: number
+  /** Requests per client address in `rateLimitWindowMs`, over the whole API; 0: no global limit. */
+  rateLimitMax: number
+  rateLimitWindowMs: number
+  /** Largest request body, in bytes. */
+  bodyLimit: number
+  /** Longest a request may take to arrive and be answered, in milliseconds; 0: no limit. */
+  requestTimeoutMs: number
+  /** On SIGTERM/SIGINT, how long in-flight requests get to finish, in milliseconds. */
+  shutdownTimeoutMs: number
+  /** Which proxies' X-Forwarded-For to believe: false, true (any peer), or addresses/CIDR ranges. */
+  trustProxy: boolean | string[]
   /** Clock in milliseconds since the epoch; injected by tests. */
   now: () => number
   /** PostgreSQL URL for accounts, tokens, throttle counters and watchlists; null: SQLite under dataDir. */
@@ -72,6 +88,14 @@ export const defaultConfig: AppConfig = {
   catalogueUpdateUrl: DEFAULT_CATALOGUE_UPDATE_URL,
   catalogueUpdateIntervalMs: null,
   workers: 1,
+  corsOrigins: null,
+  cacheMaxAge: 300,
+  rateLimitMax: 1000,
+  rateLimitWindowMs: 60 * 1000,
+  bodyLimit: 1 << 20,
+  requestTimeoutMs: 30 * 1000,
+  shutdownTimeoutMs: 10 * 1000,
+  trustProxy: false,
   now: Date.now,
   databaseUrl: null,
   databasePoolSize: 10,
@@ -179,7 +203,71 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (poolSize !== undefined) partial.databasePoolSize = parseInteger('DATABASE_POOL_SIZE', poolSize, 1, 1000)
   const databaseTimeout = get('DATABASE_TIMEOUT')
   if (databaseTimeout !== undefined) partial.databaseTimeoutMs = parseDuration('DATABASE_TIMEOUT', databaseTimeout)
+  loadHttpConfig(get, partial)
   return resolveConfig(partial)
+}
+
+/** The HTTP-facing settings: CORS, caching, the global rate limit, body size, timeouts, proxies. */
+function loadHttpConfig (get: (name: string) => string | undefined, partial: Partial<AppConfig>): void {
+  const off = (raw: string): boolean => never.includes(raw.trim().toLowerCase())
+  const origins = get('CORS_ORIGINS')
+  if (origins !== undefined) partial.corsOrigins = parseOrigins('CORS_ORIGINS', origins)
+  const maxAge = get('CACHE_MAX_AGE')
+  if (maxAge !== undefined) partial.cacheMaxAge = off(maxAge) ? 0 : Math.round(parseDuration('CACHE_MAX_AGE', maxAge) / 1000)
+  const rateMax = get('RATE_LIMIT_MAX')
+  if (rateMax !== undefined) partial.rateLimitMax = off(rateMax) ? 0 : parseInteger('RATE_LIMIT_MAX', rateMax, 0, 1_000_000_000)
+  const rateWindow = get('RATE_LIMIT_WINDOW')
+  if (rateWindow !== undefined) partial.rateLimitWindowMs = parseDuration('RATE_LIMIT_WINDOW', rateWindow)
+  const bodyLimit = get('BODY_LIMIT')
+  if (bodyLimit !== undefined) partial.bodyLimit = parseSize('BODY_LIMIT', bodyLimit)
+  const requestTimeout = get('REQUEST_TIMEOUT')
+  if (requestTimeout !== undefined) partial.requestTimeoutMs = off(requestTimeout) ? 0 : parseDuration('REQUEST_TIMEOUT', requestTimeout)
+  const shutdownTimeout = get('SHUTDOWN_TIMEOUT')
+  if (shutdownTimeout !== undefined) partial.shutdownTimeoutMs = parseDuration('SHUTDOWN_TIMEOUT', shutdownTimeout)
+  const trustProxy = get('TRUST_PROXY')
+  if (trustProxy !== undefined) partial.trustProxy = parseTrustProxy('TRUST_PROXY', trustProxy)
+}
+
+/** 'https://a.example, http://localhost:3000' → the origins; '*' → null (every origin). */
+export function parseOrigins (variable: string, raw: string): string[] | null {
+  const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '')
+  if (items.length === 0 || items.includes('*')) return null
+  return items.map((item) => {
+    let url: URL | undefined
+    try { url = new URL(item) } catch { /* reported below */ }
+    if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.origin !== item.replace(/\/$/, '').toLowerCase()) {
+      throw new ConfigError(variable, `expected * or origins such as https://app.example.com,http://localhost:3000 (scheme, host, optional port), got "${item}"`)
+    }
+    return url.origin
+  })
+}
+
+const sizeUnits: Record<string, number> = { b: 1, kb: 1024, k: 1024, kib: 1024, mb: 1 << 20, m: 1 << 20, mib: 1 << 20 }
+
+/** '1048576', '512kb', '1mb' → bytes (1 KB = 1024 bytes), between 1 KB and 1 GB. */
+export function parseSize (variable: string, raw: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)?$/i.exec(raw.trim())
+  const unit = sizeUnits[(match?.[2] ?? 'b').toLowerCase()]
+  if (match === null || unit === undefined) throw new ConfigError(variable, `expected a size such as 1048576, 512kb or 1mb, got "${raw}"`)
+  const bytes = Math.round(Number(match[1]) * unit)
+  if (bytes < 1024 || bytes > 1 << 30) throw new ConfigError(variable, `must be between 1kb and 1024mb, got "${raw}"`)
+  return bytes
+}
+
+/** Fastify's trustProxy: true/false, or a comma-separated list of addresses, CIDR ranges, loopback, linklocal, uniquelocal. */
+export function parseTrustProxy (variable: string, raw: string): boolean | string[] {
+  const value = raw.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on', '0', 'false', 'no', 'off'].includes(value)) return parseBoolean(variable, value)
+  return value.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => {
+    const [address = '', bits, ...rest] = item.split('/')
+    const family = net.isIP(address)
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(item)
+    const prefixOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32))
+    if (!named && (family === 0 || !prefixOk || rest.length > 0)) {
+      throw new ConfigError(variable, `expected true, false, or the proxies' addresses/CIDR ranges such as 127.0.0.1,10.0.0.0/8 or loopback, got "${item}"`)
+    }
+    return item
+  })
 }
 
 /** An http(s) URL, else ConfigError naming the variable. */

@@ -1,14 +1,14 @@
 // Entry point: read the configuration from the environment, build the app, listen.
 import fp from 'fastify-plugin'
 import Fastify from 'fastify'
-import app, { serverOptions } from './app.js'
+import app, { serverOptionsFor } from './app.js'
 import { ConfigError, loadConfig, type AppConfig } from './config.js'
 import { isMain, loadDotEnv } from './cli/io.js'
 import { liveUpdates, workerHeader } from './live.js'
 
 export async function startServer (config: AppConfig) {
   const fastify = Fastify({
-    ...serverOptions,
+    ...serverOptionsFor(config),
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.body.password'], censor: '[redacted]' }
@@ -19,11 +19,24 @@ export async function startServer (config: AppConfig) {
   await fastify.register(liveUpdates, config)
   await fastify.listen({ host: config.host, port: config.port })
 
+  // Graceful stop: the listener closes at once (no new connections), idle
+  // keep-alive connections are closed, requests in flight finish (answered with
+  // `Connection: close`), then the databases are checkpointed and closed (onClose
+  // hooks) and the process exits 0. Requests still running after SHUTDOWN_TIMEOUT
+  // lose their connections; a close that hangs past that plus 5 s exits 1.
   let closing = false
   const stop = (signal: string) => {
     if (closing) return
     closing = true
-    fastify.log.info({ signal }, 'shutting down')
+    fastify.log.info({ signal, shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutting down')
+    setTimeout(() => {
+      fastify.log.warn('shutdown timeout: closing the connections still open')
+      fastify.server.closeAllConnections()
+    }, config.shutdownTimeoutMs).unref()
+    setTimeout(() => {
+      fastify.log.error('shutdown did not finish in time')
+      process.exit(1)
+    }, config.shutdownTimeoutMs + 5000).unref()
     fastify.close().then(() => process.exit(0), (error: unknown) => {
       fastify.log.error({ err: error }, 'error while shutting down')
       process.exit(1)

@@ -17,7 +17,11 @@ declare module 'fastify' {
 export default fp(async function catalogue (fastify: FastifyInstance) {
   const { dataDir, defaultCatalogue } = fastify.config
   const db = openCatalogueDb(dataDir)
-  fastify.addHook('onClose', async () => { db.close() })
+  // Leave the file whole: the WAL folded into the database and emptied before closing.
+  fastify.addHook('onClose', async () => {
+    db.pragma('wal_checkpoint(TRUNCATE)')
+    db.close()
+  })
   const repository = createCatalogue(db)
   if (repository.info().version === 0) {
     fastify.log.info({ file: defaultCatalogue }, 'no catalogue yet: importing the default catalogue')

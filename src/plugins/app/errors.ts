@@ -8,7 +8,7 @@ import { renderHtmlPage } from '../../http/html.js'
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
-function wantsHtml (request: FastifyRequest): boolean {
+export function wantsHtml (request: FastifyRequest): boolean {
   const format = (request.query as Record<string, unknown> | undefined)?.format
   if (format !== undefined) return format === 'api'
   const accept = request.headers.accept

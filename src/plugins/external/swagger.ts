@@ -27,7 +27,8 @@ export const openapiInfo = {
   tags: [
     { name: 'anime', description: 'The catalogue' },
     { name: 'account', description: 'Registration and token logins' },
-    { name: 'watchlists', description: 'Named lists of anime, MyAnimeList import and export' }
+    { name: 'watchlists', description: 'Named lists of anime, MyAnimeList import and export' },
+    { name: 'health', description: 'Liveness and readiness, for load balancers and monitoring' }
   ]
 }
 

@@ -1,0 +1,87 @@
+// Readiness for /ready: the catalogue is loaded (entries > 0), the accounts
+// database takes writes, and the service is not shutting down. Each check is one
+// trivial statement, cheap enough for a load balancer polling every second.
+import path from 'node:path'
+import fp from 'fastify-plugin'
+import Database from 'better-sqlite3'
+import type { FastifyInstance } from 'fastify'
+import type { Static } from '@sinclair/typebox'
+import { ACCOUNTS_FILE } from '../../accounts/db.js'
+import type { AccountsStatus, CatalogueStatus } from '../../../schemas/health.js'
+
+export interface Readiness {
+  ready: boolean
+  /** Why not, when not ready. */
+  problems: string[]
+  catalogue: Static<typeof CatalogueStatus>
+  accounts: Static<typeof AccountsStatus>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readiness: () => Promise<Readiness>
+  }
+}
+
+/** A path shows only its file name (no directories of the server); a URL loses any credentials. */
+export function publicSource (source: string | null): string | null {
+  if (source === null) return null
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
+    try {
+      const url = new URL(source)
+      url.username = ''
+      url.password = ''
+      return url.href
+    } catch { return null }
+  }
+  return path.basename(source)
+}
+
+/** What the user store's own health check answers (src/storage). */
+interface StoreHealth { ok: boolean, backend: string, detail?: string }
+
+export default fp(async function health (fastify: FastifyInstance) {
+  const { dataDir, databaseUrl } = fastify.config as typeof fastify.config & { databaseUrl?: string | null }
+  let closing = false
+  fastify.addHook('preClose', async () => { closing = true })
+
+  // SQLite: take the write lock and let go, on a connection of our own (short busy
+  // timeout: a writer holding the lock longer than that counts as not writable).
+  let probe: Database.Database | null = null
+  fastify.addHook('onClose', async () => { probe?.close() })
+  const sqliteWritable = (): boolean => {
+    try {
+      probe ??= new Database(path.join(dataDir, ACCOUNTS_FILE), { fileMustExist: true, timeout: 250 })
+      probe.exec('BEGIN IMMEDIATE')
+      probe.exec('ROLLBACK')
+      return true
+    } catch (error) {
+      fastify.log.warn({ err: error }, 'readiness: the accounts database is not writable')
+      return false
+    }
+  }
+  const accountsStatus = async (): Promise<Static<typeof AccountsStatus>> => {
+    const store = (fastify as unknown as { accounts?: { health?: () => Promise<StoreHealth> } }).accounts
+    const reported = typeof store?.health === 'function' ? await store.health().catch(() => ({ ok: false, backend: 'unknown' })) : null
+    const backend = reported?.backend ?? (databaseUrl == null ? 'sqlite' : 'postgres')
+    const writable = (reported?.ok ?? true) && (backend !== 'sqlite' || sqliteWritable())
+    return { writable, backend }
+  }
+
+  fastify.decorate('readiness', async (): Promise<Readiness> => {
+    const problems: string[] = []
+    if (closing) problems.push('the service is shutting down')
+    let catalogue: Static<typeof CatalogueStatus> = { count: 0, lastUpdate: null, source: null, version: 0, importedAt: null }
+    try {
+      const info = fastify.catalogue.info()
+      catalogue = { count: info.count, lastUpdate: info.lastUpdate, source: publicSource(info.source), version: info.version, importedAt: info.importedAt }
+      if (info.count === 0) problems.push('the catalogue is empty')
+    } catch (error) {
+      fastify.log.error({ err: error }, 'readiness: the catalogue cannot be read')
+      problems.push('the catalogue cannot be read')
+    }
+    const accounts = await accountsStatus()
+    if (!accounts.writable) problems.push('the accounts database is not writable')
+    return { ready: problems.length === 0, problems, catalogue, accounts }
+  })
+}, { name: 'health', dependencies: ['config', 'catalogue', 'accounts'] })

@@ -1,0 +1,44 @@
+// Cross-origin requests from browser scripts (@fastify/cors). Every origin by
+// default: tokens travel in the Authorization header, never in cookies, so another
+// site cannot act with a visitor's credentials. CORS_ORIGINS narrows it to a list.
+//
+// @fastify/cors adds Access-Control-Allow-Origin to every answer; its own
+// preflight handling is off because it would also take over plain OPTIONS
+// requests, which CONTRACT answers 200 with Allow (errors.ts). A true preflight
+// (OPTIONS with Origin and Access-Control-Request-Method) is answered here: 204
+// with the allowed methods and the requested headers.
+import fp from 'fastify-plugin'
+import cors from '@fastify/cors'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { resolveConfig, type AppConfig } from '../../config.js'
+
+/** Methods a browser may use cross-origin; the route still answers 405 to one it does not have. */
+const methods = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'
+/** Preflight answers are cached by browsers this long (seconds). */
+const preflightMaxAge = '86400'
+
+export default fp(async function crossOrigin (fastify: FastifyInstance, opts: Partial<AppConfig>) {
+  const { corsOrigins } = resolveConfig(opts)
+  await fastify.register(cors, {
+    origin: corsOrigins ?? '*',
+    preflight: false,
+    // Response headers browser scripts may read besides the always-readable ones.
+    exposedHeaders: ['ETag', 'Retry-After', 'WWW-Authenticate']
+  })
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    const requestedMethod = request.headers['access-control-request-method']
+    if (request.method !== 'OPTIONS' || requestedMethod === undefined || request.headers.origin === undefined) {
+      done()
+      return
+    }
+    // An origin outside CORS_ORIGINS got no Access-Control-Allow-Origin: the browser refuses.
+    if (reply.hasHeader('access-control-allow-origin')) {
+      reply.header('access-control-allow-methods', methods)
+      const requestedHeaders = request.headers['access-control-request-headers']
+      if (requestedHeaders !== undefined) reply.header('access-control-allow-headers', requestedHeaders)
+      reply.header('access-control-max-age', preflightMaxAge)
+    }
+    reply.header('vary', 'Origin, Access-Control-Request-Headers')
+    reply.code(204).header('content-length', '0').send()
+  })
+}, { name: 'cross-origin' })
