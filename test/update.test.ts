@@ -130,7 +130,11 @@ t.test('the progress line shows a bar and a percentage when the size is known', 
   const dir = await withOldCatalogue(t)
   const run = capture({ DATA_DIR: dir })
   t.equal(await runCli(['catalogue', 'update', `--url=${base}/good.json`], run.io), 0)
-  t.ok(run.progress.some((l) => /\[#+\] 100% \(0\.0 of 0\.0 MB\)/.test(l)), run.progress.join('|'))
+  t.ok(run.progress.some((l) => /^downloading: \[#{24}\] 100% \(\d+\.\d kB of \d+\.\d kB\)/.test(l)), run.progress.join('|'))
+  const { describeDownload } = await import('../src/cli/catalogue.js')
+  t.equal(describeDownload({ received: 5_000_000, total: 10_000_000, records: 1234, compressed: true }),
+    'downloading (zstd): [############............]  50% (5.0 MB of 10.0 MB), 1234 records')
+  t.equal(describeDownload({ received: 512, total: null, records: 0, compressed: false }), 'downloading: 512 B')
 })
 
 t.test('bad downloads fail with one clear line and leave the old catalogue serving', async (t) => {

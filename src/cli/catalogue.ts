@@ -19,14 +19,21 @@ Commands:
                   truncated download leaves the catalogue as it was.
   info            Show the catalogue in DATA_DIR: entries, version, source.`
 
+/** 950 B, 12.3 kB, 45.6 MB */
+export function byteSize (bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`
+  return `${(bytes / 1e6).toFixed(1)} MB`
+}
+
 export function describeDownload (progress: UpdateProgress): string {
-  const mb = (progress.received / 1e6).toFixed(1)
   const what = progress.compressed ? 'downloading (zstd)' : 'downloading'
-  if (progress.total === null || progress.total === 0) return `${what}: ${mb} MB, ${progress.records} records`
+  const records = progress.records > 0 ? `, ${progress.records} records` : ''
+  if (progress.total === null || progress.total === 0) return `${what}: ${byteSize(progress.received)}${records}`
   const percent = Math.min(100, Math.floor((progress.received / progress.total) * 100))
   const width = 24
   const filled = Math.round((percent / 100) * width)
-  return `${what}: [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(percent).padStart(3)}% (${mb} of ${(progress.total / 1e6).toFixed(1)} MB), ${progress.records} records`
+  return `${what}: [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(percent).padStart(3)}% (${byteSize(progress.received)} of ${byteSize(progress.total)})${records}`
 }
 
 /** `--url U` or `--url=U`; anything else is a usage error. */
@@ -79,7 +86,7 @@ export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<n
       io.out(`downloading ${checked}`)
       const report = await updateCatalogue(config.dataDir, checked, { onProgress: (p) => io.progress(describeDownload(p)) })
       io.progress('')
-      io.out(`downloaded ${(report.downloaded / 1e6).toFixed(1)} MB${report.compressed ? ' (zstd)' : ''}`)
+      io.out(`downloaded ${byteSize(report.downloaded)}${report.compressed ? ' (zstd)' : ''}`)
       for (const line of describeReport(report)) io.out(line)
       return 0
     }
