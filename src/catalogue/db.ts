@@ -125,6 +125,8 @@ const migrations: Migration[] = [
       score REAL,
       title TEXT NOT NULL
     );
+    CREATE INDEX anime_facets_type ON anime_facets(anime_type);
+    CREATE INDEX anime_facets_status ON anime_facets(status);
     CREATE INDEX anime_facets_title ON anime_facets(title COLLATE NOCASE);
     CREATE INDEX anime_facets_year ON anime_facets(year);
     CREATE INDEX anime_facets_episodes ON anime_facets(num_episodes);

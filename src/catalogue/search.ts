@@ -131,6 +131,7 @@ export function createSearch (db: Db) {
   const termsIn = db.prepare('SELECT term FROM search_terms WHERE term IN (SELECT value FROM json_each(?))').pluck()
   const termDocs = db.prepare('SELECT doc FROM search_words_vocab WHERE term = ?').pluck()
   const tagNames = db.prepare('SELECT name FROM tags WHERE name = ? COLLATE NOCASE').pluck()
+  const tagCount = db.prepare('SELECT count FROM tags WHERE name = ?').pluck()
   const servedCount = db.prepare('SELECT count(*) FROM anime WHERE active = 1').pluck()
   const seeds = seedLoader(db)
 
@@ -199,33 +200,50 @@ export function createSearch (db: Db) {
     return names.length === 0 ? [name] : names
   }
 
+  /** `x.tag IN (?, …)` for these names, and the names. */
+  const tagIn = (column: string, names: string[]): [string, string[]] =>
+    [`${column} IN (${names.map(() => '?').join(', ')})`, names]
+
+  interface FilterOptions {
+    /** `a` is anime_facets (served entries only) rather than anime. */
+    facets?: boolean
+    /** Rows come from a small driving set (text matches, a tag's postings): probe per row rather than build sets. */
+    driven?: boolean
+    /** A required tag the driving set already guarantees (its index in `filters.tags`). */
+    skipTag?: number
+  }
+
   /**
    * WHERE conditions on `a` for the filters, and their parameters. `a` is the
    * anime table (the default: served rows only) or anime_facets (`facets`,
    * which holds only served entries); the conditions use columns both have.
    */
-  function filterSql (filters: Filters, options: { facets?: boolean } = {}): { conditions: string[], params: unknown[] } {
+  function filterSql (filters: Filters, options: FilterOptions = {}): { conditions: string[], params: unknown[] } {
     const conditions = options.facets === true ? ['true'] : ['a.active = 1']
     const params: unknown[] = []
-    if (filters.types !== undefined) {
-      conditions.push('a.anime_type IN (SELECT value FROM json_each(?))')
-      params.push(JSON.stringify(filters.types))
+    for (const [column, values] of [['a.anime_type', filters.types], ['a.status', filters.statuses]] as const) {
+      if (values === undefined) continue
+      conditions.push(`${column} IN (${values.map(() => '?').join(', ')})`)
+      params.push(...values)
     }
-    if (filters.statuses !== undefined) {
-      conditions.push('a.status IN (SELECT value FROM json_each(?))')
-      params.push(JSON.stringify(filters.statuses))
-    }
-    if (filters.tags !== undefined && filters.tags.length > 0) {
-      // [name, which requested tag] pairs: the entry must cover every requested tag.
-      // One condition per requested tag (any of its case variants): the entry must have each.
-      for (const tag of filters.tags) {
-        conditions.push('a.id IN (SELECT anime_id FROM anime_tags WHERE tag IN (SELECT value FROM json_each(?)))')
-        params.push(JSON.stringify(resolveTag(tag)))
-      }
+    // Each requested tag (any of its case variants): a primary-key probe per row.
+    for (const [index, tag] of (filters.tags ?? []).entries()) {
+      if (index === options.skipTag) continue
+      const [test, names] = tagIn('x.tag', resolveTag(tag))
+      conditions.push(`EXISTS (SELECT 1 FROM anime_tags x WHERE ${test} AND x.anime_id = a.id)`)
+      params.push(...names)
     }
     if (filters.excludeTags !== undefined && filters.excludeTags.length > 0) {
-      conditions.push('a.id NOT IN (SELECT anime_id FROM anime_tags WHERE tag IN (SELECT value FROM json_each(?)))')
-      params.push(JSON.stringify(filters.excludeTags.flatMap(resolveTag)))
+      const names = filters.excludeTags.flatMap(resolveTag)
+      if (options.driven === true) {
+        const [test] = tagIn('x.tag', names)
+        conditions.push(`NOT EXISTS (SELECT 1 FROM anime_tags x WHERE ${test} AND x.anime_id = a.id)`)
+        params.push(...names)
+      } else {
+        // Scanning every entry: one set of the excluded entries beats a probe per entry.
+        conditions.push('a.id NOT IN (SELECT anime_id FROM anime_tags WHERE tag IN (SELECT value FROM json_each(?)))')
+        params.push(JSON.stringify(names))
+      }
     }
     const ranges: Array<[number | undefined, string]> = [
       [filters.yearMin, 'a.year >= ?'],
@@ -239,6 +257,25 @@ export function createSearch (db: Db) {
       params.push(value)
     }
     return { conditions, params }
+  }
+
+  /**
+   * Without text, the rows to filter: the postings of the rarest requested tag
+   * (when it names one tag), else every served entry.
+   */
+  function baseSql (filters: Filters): { from: string, params: unknown[], options: FilterOptions } {
+    let best: { index: number, name: string, count: number } | null = null
+    for (const [index, tag] of (filters.tags ?? []).entries()) {
+      const names = resolveTag(tag)
+      const count = names.length === 1 ? (tagCount.get(names[0]) as number | undefined ?? 0) : Infinity
+      if (names.length === 1 && (best === null || count < best.count)) best = { index, name: names[0]!, count }
+    }
+    if (best === null) return { from: 'anime_facets a', params: [], options: { facets: true } }
+    return {
+      from: 'anime_tags d CROSS JOIN anime_facets a ON a.id = d.anime_id AND d.tag = ?',
+      params: [best.name],
+      options: { facets: true, driven: true, skipTag: best.index }
+    }
   }
 
   const orderColumns: Record<Exclude<OrderingField, 'relevance'>, string> = {
@@ -268,9 +305,13 @@ export function createSearch (db: Db) {
    * rank when `ranked`) joined to the filtered rows, as `m` and `a`.
    */
   function fromSql (request: SearchRequest, parts: TextPart[] | null, ranked: boolean): { sql: string, params: unknown[] } {
-    const { conditions, params } = filterSql(request, { facets: true })
+    if (parts === null) {
+      const base = baseSql(request)
+      const { conditions, params } = filterSql(request, base.options)
+      return { sql: `FROM ${base.from} WHERE ${conditions.join(' AND ')}`, params: [...base.params, ...params] }
+    }
+    const { conditions, params } = filterSql(request, { facets: true, driven: true })
     const where = conditions.join(' AND ')
-    if (parts === null) return { sql: `FROM anime_facets a WHERE ${where}`, params }
     // Titles only rank: every title match is also a match of search_words.
     const used = ranked ? parts : parts.filter((p) => p.table !== 'search_titles')
     const hits = used.map((p) => {
@@ -320,12 +361,15 @@ export function createSearch (db: Db) {
       return { count, results: seeds(pageIds) }
     }),
 
-    /** A uniformly random entry among those matching the filters, in one statement. */
+    /** A uniformly random entry among those matching the filters (count, then the k-th, in one snapshot). */
     randomMatching: read((filters: Filters, random: () => number = Math.random): SeedAnime | undefined => {
-      const { conditions, params } = filterSql(filters, { facets: true })
-      const sql = `WITH f AS MATERIALIZED (SELECT a.id FROM anime_facets a WHERE ${conditions.join(' AND ')})
-        SELECT id FROM f ORDER BY id LIMIT 1 OFFSET CAST(? * (SELECT count(*) FROM f) AS INTEGER)`
-      const id = cache.get(sql).pluck().get(...params, random()) as number | undefined
+      const base = baseSql(filters)
+      const { conditions, params: filterParams } = filterSql(filters, base.options)
+      const params = [...base.params, ...filterParams]
+      const from = `FROM ${base.from} WHERE ${conditions.join(' AND ')}`
+      const count = cache.get(`SELECT count(*) ${from}`).pluck().get(...params) as number
+      if (count === 0) return undefined
+      const id = cache.get(`SELECT a.id ${from} LIMIT 1 OFFSET ?`).pluck().get(...params, Math.floor(random() * count)) as number | undefined
       return id === undefined ? undefined : seeds([id])[0]
     }),
 
