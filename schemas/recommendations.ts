@@ -11,7 +11,7 @@ export const RecommendationsQuery = Type.Object({
 export const Recommendation = Type.Object({
   anime: AnimeEntry,
   score: Type.Number({
-    description: 'With basis `ratings`: 0 to 1, half from the tags the entry shares with what you liked (relative to the best candidate), up to half more when AOD relates it to an anime you liked (a sequel of a series you completed). With basis `top_scored`: the catalogue score (1 to 10).',
+    description: 'With basis `ratings`: 0 to 0.5 from the tags the entry shares with what you liked (relative to the best candidate); 0.5 to 1 when AOD relates it to an anime you liked (a sequel of a series you completed or rated 7 and up), so those come first. With basis `top_scored`: the catalogue score (1 to 10).',
     examples: [0.87]
   }),
   because: Type.Object({

@@ -282,7 +282,7 @@ t.test(`a list holds at most ${MAX_LIST_ENTRIES} anime`, async (t) => {
 t.test('the OpenAPI document covers the watchlist endpoints', async (t) => {
   const app = await watchlistsApp(t)
   const doc = (await call(app, 'GET', '/openapi.json')).json()
-  for (const [path, method] of [['/watchlists', 'get'], ['/watchlists', 'post'], ['/watchlists/{id}', 'patch'], ['/watchlists/{id}/anime', 'get'],
+  for (const [path, method] of <Array<[string, string]>>[['/watchlists', 'get'], ['/watchlists', 'post'], ['/watchlists/{id}', 'patch'], ['/watchlists/{id}/anime', 'get'],
     ['/watchlists/{id}/anime/{animeId}', 'put'], ['/watchlists/{id}/import', 'post'], ['/watchlists/{id}/export', 'get']]) {
     t.ok(doc.paths[path]?.[method], `${method} ${path}`)
   }

@@ -1,39 +1,45 @@
-// Personal recommendations from a user's lists, computed over the catalogue's
-// connection (the user's entries come in as ids and weights: the accounts file
-// and the catalogue stay separate files).
+// Personal recommendations from a user's lists. The user's entries come in as
+// ids, statuses and ratings (the accounts file and the catalogue stay separate
+// files); the catalogue side is a tag index held in memory (tag-index.ts, built
+// from anime_tags and tag_weights, rebuilt when the catalogue changes), so a
+// recommendation is a few passes over typed arrays plus a few SQL lookups.
 //
 // 1. Each listed anime gets a weight: a rating counts around the user's own
 //    centre (their mean rating, held within 5..7.5; 5.5 with fewer than three
 //    ratings), (rating - centre) / 4.5, so high ratings pull and low ones push;
 //    unrated completed entries pull a little (0.5), watching ones less (0.25),
-//    dropped ones push (-0.75, and at least -0.5 when rated). Planned and paused
+//    dropped ones push (-0.75, and at most -0.5 when rated). Planned and paused
 //    entries carry no signal (but are never recommended back).
 // 2. The user's tag preferences: for each tag, the sum of the weights of the
 //    listed anime having it (each anime's share divided by √its tag count),
-//    times the tag's idf (tag_weights: rare tags weigh more).
-// 3. Candidates come from the strongest liked tags (at most CANDIDATE_POSTINGS
-//    index entries read, so the cost does not grow with the catalogue), with the
-//    search filters and without listed anime, best POOL by a first score in SQL;
-//    plus every served anime AOD relates to a liked one, either way (sequels,
-//    prequels, side stories of what the user completed or rated well; resolved
-//    through source_ids from relatedAnime URLs, as similar.ts does).
-// 4. The pool is scored exactly with every preference (disliked tags included):
-//    tag score = Σ preference·idf over the candidate's tags / √(its idf sum),
-//    relative to the pool's best, so 0..1; score = tag score / 2, and related
-//    entries add up to 0.5 by the liked anime's weight, so they rank high.
+//    times the tag's idf (rare tags weigh more).
+// 3. Every served anime is scored: Σ preference·idf over its tags / √(its idf
+//    sum), relative to the best unlisted one, so at most 1. Liked tags pull,
+//    disliked ones push; anime scoring 0 or less are left out.
+// 4. Anime AOD relates to one the user liked (weight 0.25 and up: completed, or
+//    rated about 7 and up), either way (sequels, prequels, side stories; through
+//    source_ids from relatedAnime URLs, as similar.ts), rank above all others.
+//    score = tag score / 2 (0..0.5); related: 0.5 + (weight + tag score) / 4.
+// 5. The search filters are checked in SQL on the best candidates, in order.
 import type { Statement } from 'better-sqlite3'
 import type { Db } from '../catalogue/db.js'
 import { seedColumns, toSeed, type SeedAnime } from '../catalogue/repository.js'
 import type { Filters } from '../catalogue/search.js'
 import type { RatedEntry } from './repository.js'
+import { createTagIndexCache, type TagIndex } from './tag-index.js'
 
-const CANDIDATE_POSTINGS = 30_000
-const POOL = 300
 const RELATED_SIGNAL = 0.5
+/** A relation counts when the listed anime was liked at least this much. */
+const MIN_RELATED_WEIGHT = 0.25
+/** Liked anime whose relations are looked up, the most liked first. */
+const MAX_RELATION_SOURCES = 500
 const MAX_BECAUSE_TAGS = 5
 const MAX_BECAUSE_ANIME = 3
-/** Liked anime whose tags are compared with each recommendation for `because`. */
+/** Liked anime compared with each recommendation for `because`. */
 const MAX_EXPLAINING = 500
+/** Candidates checked against the filters per SQL statement before all matching ids are read at once. */
+const FILTER_CHUNK = 500
+const FILTER_CHUNKS = 2
 
 export interface Because {
   anime: Array<{ id: number, title: string, related: boolean }>
@@ -52,7 +58,7 @@ export interface Recommendations {
   results: Recommendation[]
 }
 
-export type FilterSql = (filters: Filters) => { conditions: string[], params: unknown[] }
+export type FilterSql = (filters: Filters, options?: { facets?: boolean }) => { conditions: string[], params: unknown[] }
 
 /** How much each listed anime pulls (positive) or pushes (negative). */
 export function entryWeights (entries: RatedEntry[]): Map<number, number> {
@@ -71,26 +77,33 @@ export function entryWeights (entries: RatedEntry[]): Map<number, number> {
 }
 
 const round = (value: number): number => Math.round(value * 1e4) / 1e4
+const hasFilters = (filters: Filters): boolean => Object.values(filters).some((value) => value !== undefined)
 
 type SeedRow = Parameters<typeof toSeed>[0]
 
+interface Scored { id: number, score: number, tagScore: number, sources: Array<{ source: number, w: number }> }
+
+/** The ids of the `k` highest positive scores (ties by id), best first, without sorting every candidate. */
+export function topIds (scores: Float64Array, k: number): number[] {
+  const positive: number[] = []
+  for (let id = 0; id < scores.length; id++) if (scores[id]! > 0) positive.push(id)
+  let selected = positive
+  if (positive.length > k) {
+    // The k-th highest score by a native numeric sort of the values, then only those at or above it.
+    const values = Float64Array.from(positive, (id) => scores[id]!).sort()
+    const threshold = values[values.length - k]!
+    selected = positive.filter((id) => scores[id]! >= threshold)
+  }
+  return selected.sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, k)
+}
+
 export function createRecommender (db: Db, filterSql: FilterSql) {
-  const preferences = db.prepare(`
-    WITH u(id, w) AS (SELECT value ->> 0, value ->> 1 FROM json_each(?)),
-    n(id, cnt) AS (SELECT anime_id, count(*) FROM anime_tags WHERE anime_id IN (SELECT id FROM u) GROUP BY anime_id)
-    SELECT t.tag AS tag, sum(u.w / sqrt(n.cnt)) * tw.weight AS pref, tw.weight AS idf, g.count AS count
-    FROM u JOIN n ON n.id = u.id JOIN anime_tags t ON t.anime_id = u.id
-    JOIN tag_weights tw ON tw.name = t.tag JOIN tags g ON g.name = t.tag
-    GROUP BY t.tag`)
-  // Related both ways, as similar.ts: the URLs a liked anime lists, and the entries listing one of its URLs.
+  const tagIndex = createTagIndexCache(db)
   const relations = db.prepare(`
     WITH liked(id) AS (SELECT value FROM json_each(?))
-    SELECT l.id AS source, s.anime_id AS id FROM liked l JOIN anime a ON a.id = l.id, json_each(a.related) j JOIN source_ids s ON s.url = j.value
+    SELECT l.id AS source, s.anime_id AS id FROM liked l JOIN anime_related_urls r ON r.anime_id = l.id JOIN source_ids s ON s.url = r.url
     UNION
     SELECT l.id, r.anime_id FROM liked l JOIN source_ids m ON m.anime_id = l.id JOIN anime_related_urls r ON r.url = m.url`)
-  const poolTags = db.prepare(`SELECT t.anime_id AS id, t.tag AS tag, coalesce(aw.weight, 0) AS norm
-    FROM anime_tags t LEFT JOIN anime_weights aw ON aw.anime_id = t.anime_id WHERE t.anime_id IN (SELECT value FROM json_each(?))`)
-  const tagsOf = db.prepare('SELECT anime_id AS id, tag FROM anime_tags WHERE anime_id IN (SELECT value FROM json_each(?))')
   const titles = db.prepare('SELECT id, title FROM anime WHERE id IN (SELECT value FROM json_each(?))')
   const seedRows = db.prepare(`SELECT ${seedColumns} FROM anime WHERE id IN (SELECT value FROM json_each(?)) AND active = 1`)
   const cache = new Map<string, Statement<unknown[]>>()
@@ -103,115 +116,151 @@ export function createRecommender (db: Db, filterSql: FilterSql) {
     }
     return statement
   }
+  const seeds = (ids: number[]): Map<number, SeedAnime> =>
+    new Map((seedRows.all(JSON.stringify(ids)) as SeedRow[]).map((row) => [row.id, toSeed(row)]))
 
-  function topScored (listed: number[], filters: Filters, limit: number): Recommendations {
-    const { conditions, params } = filterSql(filters)
-    const rows = prepared(`SELECT ${seedColumns.split(', ').map((c) => `a.${c}`).join(', ')}, a.score AS catalogue_score FROM anime a
+  /**
+   * The best `limit` candidates matching the filters: `top(k)` gives the best k
+   * candidate ids, best first (all of them when k is Infinity).
+   */
+  function applyFilters (top: (k: number) => number[], filters: Filters, limit: number): number[] {
+    if (!hasFilters(filters)) return top(limit)
+    const ordered = top(FILTER_CHUNK * FILTER_CHUNKS)
+    const { conditions, params } = filterSql(filters, { facets: true })
+    const where = conditions.join(' AND ')
+    const kept: number[] = []
+    for (let position = 0; position < ordered.length && kept.length < limit; position += FILTER_CHUNK) {
+      const ids = ordered.slice(position, position + FILTER_CHUNK)
+      const passing = new Set(prepared(`SELECT a.id FROM anime_facets a WHERE a.id IN (SELECT value FROM json_each(?)) AND ${where}`)
+        .pluck().all(JSON.stringify(ids), ...params) as number[])
+      kept.push(...ids.filter((id) => passing.has(id)))
+    }
+    if (kept.length >= limit || ordered.length < FILTER_CHUNK * FILTER_CHUNKS) return kept.slice(0, limit)
+    // Few of the best match: read every matching id once, then take the best of them.
+    const matching = new Set(prepared(`SELECT a.id FROM anime_facets a WHERE ${where}`).pluck().all(...params) as number[])
+    return top(Infinity).filter((id) => matching.has(id)).slice(0, limit)
+  }
+
+  function topScored (listed: Set<number>, filters: Filters, limit: number): Recommendations {
+    const { conditions, params } = filterSql(filters, { facets: true })
+    const rows = prepared(`SELECT a.id AS id, a.score AS score FROM anime_facets a
       WHERE ${conditions.join(' AND ')} AND a.id NOT IN (SELECT value FROM json_each(?))
-      ORDER BY a.score DESC NULLS LAST, a.id LIMIT ?`).all(...params, JSON.stringify(listed), limit) as Array<SeedRow & { catalogue_score: number | null }>
+      ORDER BY a.score DESC NULLS LAST, a.id LIMIT ?`).all(...params, JSON.stringify([...listed]), limit) as Array<{ id: number, score: number | null }>
+    const anime = seeds(rows.map((r) => r.id))
     return {
       basis: 'top_scored',
-      results: rows.map((row) => ({ anime: toSeed(row), score: row.catalogue_score ?? 0, because: { anime: [], tags: [] } }))
+      results: rows.flatMap((r) => {
+        const seed = anime.get(r.id)
+        return seed === undefined ? [] : [{ anime: seed, score: r.score ?? 0, because: { anime: [], tags: [] } }]
+      })
     }
   }
 
-  function personal (weights: Map<number, number>, listed: number[], filters: Filters, limit: number): Recommendations {
-    const prefs = preferences.all(JSON.stringify([...weights])) as Array<{ tag: string, pref: number, idf: number, count: number }>
-    const pref = new Map(prefs.map((p) => [p.tag, p]))
-    // Generators: the strongest liked tags, until the postings budget is spent.
-    const generators: Array<[string, number]> = []
-    let postings = 0
-    for (const p of prefs.filter((p) => p.pref > 0).sort((a, b) => b.pref * b.idf - a.pref * a.idf)) {
-      if (generators.length > 0 && postings + p.count > CANDIDATE_POSTINGS) continue
-      generators.push([p.tag, p.pref * p.idf])
-      postings += p.count
+  /** Tag preferences (already times idf) from the weighted anime. */
+  function preferences (index: TagIndex, weights: Map<number, number>): Float64Array {
+    const pref = new Float64Array(index.tagNames.length)
+    for (const [id, w] of weights) {
+      if (id > index.maxId) continue
+      const start = index.animeStart[id]!
+      const end = index.animeStart[id + 1]!
+      if (end === start) continue
+      const share = w / Math.sqrt(end - start)
+      for (let i = start; i < end; i++) pref[index.animeTags[i]!]! += share
     }
-    const liked = [...weights].filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1])
+    for (let t = 0; t < pref.length; t++) pref[t]! *= index.idf[t]!
+    return pref
+  }
+
+  function personal (index: TagIndex, weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Recommendations {
+    const pref = preferences(index, weights)
+    const { postingStart, postings, idf, norm, served, maxId } = index
+    // Every served anime's tag score: one pass over the postings of the tags the user has a preference for.
+    const sums = new Float64Array(maxId + 1)
+    for (let t = 0; t < pref.length; t++) {
+      const contribution = pref[t]! * idf[t]!
+      if (contribution === 0) continue
+      const end = postingStart[t + 1]!
+      for (let i = postingStart[t]!; i < end; i++) sums[postings[i]!]! += contribution
+    }
+    for (const id of listed) if (id <= maxId) sums[id] = 0
+    let best = 0
+    for (let id = 1; id <= maxId; id++) {
+      const value = sums[id]! / norm[id]!
+      sums[id] = value
+      if (value > best) best = value
+    }
+    const liked = [...weights].filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0])
     const relatedTo = new Map<number, Array<{ source: number, w: number }>>()
-    for (const r of relations.all(JSON.stringify(liked.map(([id]) => id))) as Array<{ source: number, id: number }>) {
-      if (r.source === r.id) continue
-      const sources = relatedTo.get(r.id) ?? []
-      sources.push({ source: r.source, w: weights.get(r.source)! })
-      relatedTo.set(r.id, sources)
+    const sources = liked.filter(([, w]) => w >= MIN_RELATED_WEIGHT).slice(0, MAX_RELATION_SOURCES).map(([id]) => id)
+    for (const r of relations.all(JSON.stringify(sources)) as Array<{ source: number, id: number }>) {
+      if (r.source === r.id || listed.has(r.id) || r.id > maxId || served[r.id] !== 1) continue
+      const list = relatedTo.get(r.id) ?? []
+      list.push({ source: r.source, w: weights.get(r.source)! })
+      relatedTo.set(r.id, list)
     }
-    const { conditions, params } = filterSql(filters)
-    const where = `${conditions.join(' AND ')} AND a.id NOT IN (SELECT value FROM json_each(?))`
-    const listedJson = JSON.stringify(listed)
-    const pool = prepared(`
-      WITH g(tag, pref) AS (SELECT value ->> 0, value ->> 1 FROM json_each(?)),
-      c(id, score) AS (SELECT t.anime_id, sum(g.pref) FROM g JOIN anime_tags t ON t.tag = g.tag GROUP BY t.anime_id),
-      top(id) AS (SELECT c.id FROM c JOIN anime a ON a.id = c.id WHERE ${where} ORDER BY c.score DESC, c.id LIMIT ?)
-      SELECT id FROM top
-      UNION SELECT a.id FROM anime a WHERE a.id IN (SELECT value FROM json_each(?)) AND ${where}`)
-      .pluck().all(JSON.stringify(generators), ...params, listedJson, POOL, JSON.stringify([...relatedTo.keys()]), ...params, listedJson) as number[]
+    // Final scores; 0: not a candidate.
+    const scores = new Float64Array(maxId + 1)
+    if (best > 0) for (let id = 1; id <= maxId; id++) if (sums[id]! > 0) scores[id] = sums[id]! / best / 2
+    for (const [id, related] of relatedTo) {
+      related.sort((a, b) => b.w - a.w || a.source - b.source)
+      scores[id] = RELATED_SIGNAL + (Math.min(1, related[0]!.w) + scores[id]! * 2) / 4
+    }
+    const chosenIds = applyFilters((k) => topIds(scores, k), filters, limit)
+    const chosen: Scored[] = chosenIds.map((id) => ({ id, score: scores[id]!, tagScore: sums[id]!, sources: relatedTo.get(id) ?? [] }))
 
-    // Exact scores of the pool with every preference.
-    const candidates = new Map<number, { tag: number, norm: number, contributions: Array<[string, number]> }>()
-    for (const row of poolTags.all(JSON.stringify(pool)) as Array<{ id: number, tag: string, norm: number }>) {
-      const c = candidates.get(row.id) ?? { tag: 0, norm: row.norm, contributions: [] }
-      const p = pref.get(row.tag)
-      if (p !== undefined) {
-        c.tag += p.pref * p.idf
-        c.contributions.push([row.tag, p.pref * p.idf])
+    // because: the shared tags that pulled most, and the liked anime related to it or sharing the most of them.
+    const explaining = liked.slice(0, MAX_EXPLAINING).map(([id]) => id).filter((id) => id <= index.maxId)
+    const explained = chosen.map((c) => {
+      const contributions: Array<[number, number]> = []
+      for (let i = index.animeStart[c.id]!; i < index.animeStart[c.id + 1]!; i++) {
+        const t = index.animeTags[i]!
+        const value = pref[t]! * index.idf[t]!
+        if (value > 0) contributions.push([t, value])
       }
-      candidates.set(row.id, c)
-    }
-    for (const id of pool) if (!candidates.has(id)) candidates.set(id, { tag: 0, norm: 0, contributions: [] })
-    const tagScore = (c: { tag: number, norm: number }) => c.norm > 0 ? c.tag / Math.sqrt(c.norm) : 0
-    const best = Math.max(0, ...[...candidates.values()].map(tagScore))
-    const scored = [...candidates].map(([id, c]) => {
-      const sources = (relatedTo.get(id) ?? []).sort((a, b) => b.w - a.w)
-      const relative = best > 0 ? Math.max(0, tagScore(c)) / best : 0
-      const relation = sources.length > 0 ? RELATED_SIGNAL * Math.min(1, 2 * sources[0]!.w) : 0
-      return { id, c, sources, score: relative / 2 + relation, raw: tagScore(c) }
-    }).filter((s) => s.sources.length > 0 || s.raw > 0)
-      .sort((a, b) => b.score - a.score || a.id - b.id)
-      .slice(0, limit)
-
-    // because: the tags that pulled most, and the liked anime related to it or sharing the most of them.
-    const explaining = liked.slice(0, MAX_EXPLAINING).map(([id]) => id)
-    const likedTags = new Map<number, Set<string>>()
-    for (const row of tagsOf.all(JSON.stringify(explaining)) as Array<{ id: number, tag: string }>) {
-      const set = likedTags.get(row.id) ?? new Set()
-      set.add(row.tag)
-      likedTags.set(row.id, set)
-    }
-    const becauses = scored.map((s) => {
-      const tags = s.c.contributions.filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-        .slice(0, MAX_BECAUSE_TAGS).map(([tag]) => tag)
-      const named: Array<{ id: number, related: boolean }> = s.sources.slice(0, MAX_BECAUSE_ANIME).map((r) => ({ id: r.source, related: true }))
+      contributions.sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      const tags = contributions.slice(0, MAX_BECAUSE_TAGS).map(([t]) => t)
+      const named = c.sources.slice(0, MAX_BECAUSE_ANIME).map((r) => ({ id: r.source, related: true }))
       if (named.length < MAX_BECAUSE_ANIME && tags.length > 0) {
         const sharing = explaining
           .filter((id) => !named.some((n) => n.id === id))
-          .map((id) => ({ id, shared: tags.reduce((sum, tag) => sum + (likedTags.get(id)?.has(tag) === true ? pref.get(tag)!.idf : 0), 0) * weights.get(id)! }))
+          .map((id) => {
+            let shared = 0
+            for (let i = index.animeStart[id]!; i < index.animeStart[id + 1]!; i++) if (tags.includes(index.animeTags[i]!)) shared += index.idf[index.animeTags[i]!]!
+            return { id, shared: shared * weights.get(id)! }
+          })
           .filter((x) => x.shared > 0)
           .sort((a, b) => b.shared - a.shared || a.id - b.id)
         named.push(...sharing.slice(0, MAX_BECAUSE_ANIME - named.length).map((x) => ({ id: x.id, related: false })))
       }
-      return { tags, named }
+      return { tags: tags.map((t) => index.tagNames[t]!), named }
     })
-    const titleOf = new Map((titles.all(JSON.stringify(becauses.flatMap((b) => b.named.map((n) => n.id)))) as Array<{ id: number, title: string }>).map((r) => [r.id, r.title]))
-    const seeds = new Map((seedRows.all(JSON.stringify(scored.map((s) => s.id))) as SeedRow[]).map((row) => [row.id, toSeed(row)]))
+    const titleOf = new Map((titles.all(JSON.stringify(explained.flatMap((b) => b.named.map((n) => n.id)))) as Array<{ id: number, title: string }>)
+      .map((r) => [r.id, r.title]))
+    const anime = seeds(chosen.map((c) => c.id))
     return {
       basis: 'ratings',
-      results: scored.flatMap((s, i) => {
-        const anime = seeds.get(s.id)
-        if (anime === undefined) return []
-        const b = becauses[i]!
+      results: chosen.flatMap((c, i) => {
+        const seed = anime.get(c.id)
+        if (seed === undefined) return []
+        const b = explained[i]!
         return [{
-          anime,
-          score: round(s.score),
+          anime: seed,
+          score: round(c.score),
           because: { anime: b.named.map((n) => ({ id: n.id, title: titleOf.get(n.id) ?? '', related: n.related })), tags: b.tags }
         }]
       })
     }
   }
 
+  // One read transaction: the index, the relations and the rows all come from one catalogue version.
   const read = db.transaction((entries: RatedEntry[], filters: Filters, limit: number): Recommendations => {
-    const listed = entries.map((e) => e.animeId)
+    const listed = new Set(entries.map((e) => e.animeId))
     const weights = entryWeights(entries)
-    const personalised = [...weights.values()].some((w) => w > 0) ? personal(weights, listed, filters, limit) : undefined
-    return personalised !== undefined && personalised.results.length > 0 ? personalised : topScored(listed, filters, limit)
+    if ([...weights.values()].some((w) => w > 0)) {
+      const personalised = personal(tagIndex.current(), weights, listed, filters, limit)
+      if (personalised.results.length > 0) return personalised
+    }
+    return topScored(listed, filters, limit)
   })
 
   return {

@@ -1,0 +1,220 @@
+// MyAnimeList import and export: POST /watchlists/:id/import, GET /watchlists/:id/export.
+import t from 'tap'
+import { gzipSync } from 'node:zlib'
+import { XMLParser } from 'fast-xml-parser'
+import { importCatalogueFile } from '../src/catalogue/import.js'
+import { MAL_MAX_BYTES } from '../src/watchlists/mal.js'
+import { aodRecord, writeAod } from './helpers/aod.js'
+import { call, makeList, malExport, putEntry, user, watchlistsApp, type Api, type Caller } from './helpers/watchlists.js'
+
+// Catalogue: anime n has MAL id 100000 + n (aodRecord's sources); anime 6 has no MAL source.
+const catalogue = () => [
+  aodRecord(1, { title: 'One', episodes: 12 }),
+  aodRecord(2, { title: 'Two', episodes: 24 }),
+  aodRecord(3, { title: 'Three', episodes: 1, type: 'MOVIE' }),
+  aodRecord(4, { title: 'Four' }),
+  aodRecord(5, { title: 'Five', episodes: 0, status: 'ONGOING' }),
+  aodRecord(6, { title: 'Six', sources: ['https://anidb.net/anime/6'] })
+]
+
+
+function importRaw (app: Api, caller: Caller | null, listId: number, payload: string | Buffer, type = 'application/xml') {
+  return call(app, 'POST', `/watchlists/${listId}/import`, caller, payload, { 'content-type': type })
+}
+
+function multipart (fields: Record<string, { filename?: string, data: Buffer | string }>) {
+  const boundary = '----anime-api-test-boundary'
+  const parts = Object.entries(fields).map(([name, { filename, data }]) => Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename === undefined ? '' : `; filename="${filename}"`}\r\n` +
+      `${filename === undefined ? '' : 'Content-Type: application/octet-stream\r\n'}\r\n`),
+    Buffer.isBuffer(data) ? data : Buffer.from(data),
+    Buffer.from('\r\n')
+  ]))
+  return { payload: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]), contentType: `multipart/form-data; boundary=${boundary}` }
+}
+
+const parser = new XMLParser({ parseTagValue: false, isArray: (name) => name === 'anime' })
+const entriesOf = (text: string) => ((parser.parse(text) as { myanimelist: { anime?: Array<Record<string, string>> } }).myanimelist.anime ?? [])
+  .map((a) => ({ id: a.series_animedb_id, status: a.my_status, score: a.my_score, episodes: a.my_watched_episodes, comments: a.my_comments }))
+
+async function listEntries (app: Api, caller: Caller, listId: number) {
+  const res = await call(app, 'GET', `/watchlists/${listId}/anime?ordering=title`, caller)
+  return res.json().results.map((e: Record<string, unknown>) => ({ id: e.anime_id, status: e.status, rating: e.rating, episodes: e.episodes_watched, note: e.note }))
+}
+
+t.test('import: matches MAL ids through the catalogue\'s source URLs, adds, updates, reports the unmatched', async (t) => {
+  const app = await watchlistsApp(t, catalogue())
+  const alice = await user(app, 'alice')
+  const list = await makeList(app, alice)
+  await putEntry(app, alice, list.id, 2, { status: 'watching', episodes_watched: 3, note: 'keep me' })
+  const file = malExport([
+    { id: 100001, status: 'Completed', score: 9, episodes: 12, comments: 'loved it' },
+    { id: 100002, status: 'Completed', score: 0, episodes: 24 },
+    { id: 100003, status: 'On-Hold', score: 4, episodes: 99 },
+    { id: 100004, status: 'Dropped', score: 2, episodes: 1 },
+    { id: 100005, status: 'Plan to Watch', episodes: 7 },
+    { id: 5114, status: 'Completed', score: 10 },
+    { id: 9253, status: 'Watching' },
+    { id: 5114, status: 'Completed', score: 10 }
+  ])
+  const res = await importRaw(app, alice, list.id, file)
+  t.equal(res.statusCode, 200)
+  t.equal(res.body, '{"added":4,"updated":1,"unmatched":2,"unmatched_ids":[5114,9253]}')
+  t.same(await listEntries(app, alice, list.id), [
+    { id: 5, status: 'planned', rating: null, episodes: 7, note: '' },
+    { id: 4, status: 'dropped', rating: 2, episodes: 1, note: '' },
+    { id: 1, status: 'completed', rating: 9, episodes: 12, note: 'loved it' },
+    { id: 3, status: 'paused', rating: 4, episodes: 1, note: '' },
+    { id: 2, status: 'completed', rating: null, episodes: 24, note: 'keep me' }
+  ], 'statuses mapped, score 0 is no rating, episodes capped at the anime\'s count (unknown count: as given), notes kept when the file has none')
+
+  const again = await importRaw(app, alice, list.id, file, 'text/xml; charset=utf-8')
+  t.same(again.json(), { added: 0, updated: 5, unmatched: 2, unmatched_ids: [5114, 9253] }, 'importing again updates')
+  const numeric = malExport([{ id: 100006 }, { id: 100001, status: '2' }])
+  t.same((await importRaw(app, alice, list.id, numeric)).json(), { added: 0, updated: 1, unmatched: 1, unmatched_ids: [100006] },
+    'numeric statuses of old exports; an anime without a MAL source is unmatched')
+})
+
+t.test('import: gzip (as MAL serves it), raw or multipart', async (t) => {
+  const app = await watchlistsApp(t, catalogue())
+  const alice = await user(app, 'alice')
+  const file = malExport([{ id: 100001, status: 'Completed', score: 8 }, { id: 100002, status: 'Watching', episodes: 2 }])
+  const gz = gzipSync(file)
+  for (const type of ['application/gzip', 'application/x-gzip', 'application/xml']) {
+    const list = await makeList(app, alice, `gz ${type}`)
+    const res = await importRaw(app, alice, list.id, gz, type)
+    t.equal(res.statusCode, 200, type)
+    t.same(res.json(), { added: 2, updated: 0, unmatched: 0, unmatched_ids: [] }, `${type}: gzip recognised by its bytes`)
+  }
+  for (const [name, data] of [['animelist.xml', file], ['animelist.xml.gz', gz]] as const) {
+    const list = await makeList(app, alice, `multipart ${name}`)
+    const { payload, contentType } = multipart({ file: { filename: name, data } })
+    const res = await call(app, 'POST', `/watchlists/${list.id}/import`, alice, payload, { 'content-type': contentType })
+    t.equal(res.statusCode, 200, name)
+    t.same(res.json(), { added: 2, updated: 0, unmatched: 0, unmatched_ids: [] }, `multipart ${name}`)
+    t.same(await listEntries(app, alice, list.id), [
+      { id: 1, status: 'completed', rating: 8, episodes: 0, note: '' },
+      { id: 2, status: 'watching', rating: null, episodes: 2, note: '' }
+    ])
+  }
+  const list = await makeList(app, alice, 'errors')
+  const noFile = multipart({ other: { data: 'x' } })
+  const missing = await call(app, 'POST', `/watchlists/${list.id}/import`, alice, noFile.payload, { 'content-type': noFile.contentType })
+  t.equal(missing.statusCode, 400)
+  t.same(missing.json(), { file: ['No file was submitted.'] })
+  const json = await call(app, 'POST', `/watchlists/${list.id}/import`, alice, { file: 'x' })
+  t.equal(json.statusCode, 415)
+  t.same(json.json(), { detail: 'Unsupported media type "application/json" in request.' })
+  const plain = await importRaw(app, alice, list.id, file, 'text/plain')
+  t.equal(plain.statusCode, 415)
+  t.equal((await call(app, 'POST', '/watchlists', alice, '<x/>', { 'content-type': 'application/xml' })).statusCode, 415, 'XML bodies are for the import only')
+})
+
+t.test('import: malformed XML, a wrong root, bad entries and oversized files are a clear 400, and nothing is imported', async (t) => {
+  const app = await watchlistsApp(t, catalogue())
+  const alice = await user(app, 'alice')
+  const list = await makeList(app, alice)
+  const good = { id: 100001, status: 'Completed', score: 9 }
+  const cases: Array<[string, string | Buffer, RegExp]> = [
+    ['not XML', 'hello', /^Malformed XML: /],
+    ['unclosed', '<myanimelist><anime><series_animedb_id>100001</series_animedb_id></anime>', /^Malformed XML: .*\(line 1\)\.$/],
+    ['empty', '', /^Malformed XML: /],
+    ['another root', malExport([good], 'animelist'), /^Not a MyAnimeList export: the root element is <animelist>, expected <myanimelist>\.$/],
+    ['no id', malExport([good]).replace('<series_animedb_id>100001</series_animedb_id>', ''), /^Entry 1: <series_animedb_id> is missing\.$/],
+    ['score 11', malExport([good, { id: 100002, score: 11 }]), /^Entry 2: <my_score> is not a whole number from 0 to 10\.$/],
+    ['bad status', malExport([good, { id: 100002, status: 'Finished' }]), /^Entry 2: unknown <my_status> "Finished"\.$/],
+    ['broken gzip', Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('garbage')]), /^The file is not valid gzip: /],
+    ['zip bomb', gzipSync(Buffer.alloc(MAL_MAX_BYTES + 1, 0x20)), /^The file is larger than 16777216 bytes once decompressed\.$/]
+  ]
+  for (const [name, payload, detail] of cases) {
+    const res = await importRaw(app, alice, list.id, payload)
+    t.equal(res.statusCode, 400, name)
+    t.match(res.json(), { detail }, name)
+    t.same(Object.keys(res.json()), ['detail'], name)
+  }
+  const big = Buffer.alloc(MAL_MAX_BYTES + 1, 0x20)
+  const tooBig = await importRaw(app, alice, list.id, big)
+  t.equal(tooBig.statusCode, 400, 'raw body over the limit')
+  t.same(tooBig.json(), { detail: 'The file is larger than 16777216 bytes.' })
+  const { payload, contentType } = multipart({ file: { filename: 'big.xml', data: big } })
+  const tooBigPart = await call(app, 'POST', `/watchlists/${list.id}/import`, alice, payload, { 'content-type': contentType })
+  t.equal(tooBigPart.statusCode, 400, 'multipart file over the limit')
+  t.same(tooBigPart.json(), { detail: 'The file is larger than 16777216 bytes.' })
+  t.equal((await call(app, 'GET', `/watchlists/${list.id}`, alice)).json().count, 0, 'nothing half-imported')
+})
+
+t.test('import: the owner only; 401 and 404 before the file is read', async (t) => {
+  const app = await watchlistsApp(t, catalogue())
+  const alice = await user(app, 'alice')
+  const bob = await user(app, 'bob')
+  const open = await makeList(app, alice, 'Open', true)
+  const closed = await makeList(app, alice, 'Closed')
+  const file = malExport([{ id: 100001 }])
+  t.equal((await importRaw(app, null, open.id, file)).statusCode, 401)
+  t.equal((await importRaw(app, bob, open.id, file)).statusCode, 403)
+  t.equal((await importRaw(app, bob, closed.id, file)).statusCode, 404)
+  t.equal((await importRaw(app, bob, closed.id, 'not even xml')).statusCode, 404, 'access before parsing')
+  t.equal((await importRaw(app, alice, 999, file)).statusCode, 404)
+})
+
+t.test('export: MAL\'s format, readable like the list; entries without a MAL id are named in a comment', async (t) => {
+  const app = await watchlistsApp(t, catalogue())
+  const alice = await user(app, 'alice')
+  const bob = await user(app, 'bob')
+  const list = await makeList(app, alice, 'Shared & <odd> ]]> name', true)
+  await putEntry(app, alice, list.id, 1, { status: 'completed', rating: 10, episodes_watched: 12, note: 'a & b <c> ]]> d' })
+  await putEntry(app, alice, list.id, 3, { status: 'paused' })
+  await putEntry(app, alice, list.id, 6, { status: 'watching' })
+  const res = await call(app, 'GET', `/watchlists/${list.id}/export`)
+  t.equal(res.statusCode, 200, 'a public list: anyone')
+  t.match(res.headers['content-type'], /^application\/xml/)
+  t.equal(res.headers['content-disposition'], `attachment; filename="watchlist-${list.id}.xml"`)
+  t.ok(res.body.startsWith('<?xml version="1.0" encoding="UTF-8" ?>\n<myanimelist>'))
+  t.match(res.body, /<!-- 1 entries have no MyAnimeList id and are left out: anime ids 6 -->/)
+  t.same(entriesOf(res.body), [
+    { id: '100001', status: 'Completed', score: '10', episodes: '12', comments: 'a & b <c> ]]> d' },
+    { id: '100003', status: 'On-Hold', score: '0', episodes: '0', comments: '' }
+  ])
+  const info = (parser.parse(res.body) as { myanimelist: { myinfo: Record<string, string> } }).myanimelist.myinfo
+  t.match(info, { user_name: 'alice', user_total_anime: '2', user_total_completed: '1', user_total_onhold: '1' })
+  t.match(res.body, /<series_type>Movie<\/series_type>/)
+
+  await call(app, 'PATCH', `/watchlists/${list.id}`, alice, { public: false })
+  t.equal((await call(app, 'GET', `/watchlists/${list.id}/export`)).statusCode, 404, 'private: not for others')
+  t.equal((await call(app, 'GET', `/watchlists/${list.id}/export`, bob)).statusCode, 404)
+  t.equal((await call(app, 'GET', `/watchlists/${list.id}/export`, alice)).statusCode, 200, 'the owner')
+})
+
+t.test('round trip: import a MAL export, export the list, import that into a new list: the same entries', async (t) => {
+  const app = await watchlistsApp(t, catalogue())
+  const alice = await user(app, 'alice')
+  const items = [
+    { id: 100001, status: 'Completed', score: 9, episodes: 12, comments: 'Great, "really" <great> & more' },
+    { id: 100002, status: 'Watching', score: 7, episodes: 10 },
+    { id: 100003, status: 'On-Hold', score: 0, episodes: 0 },
+    { id: 100004, status: 'Dropped', score: 3, episodes: 2, comments: 'meh' },
+    { id: 100005, status: 'Plan to Watch', score: 0, episodes: 0 }
+  ]
+  const original = malExport(items)
+  const first = await makeList(app, alice, 'First')
+  t.same((await importRaw(app, alice, first.id, original)).json(), { added: 5, updated: 0, unmatched: 0, unmatched_ids: [] })
+  const exported = (await call(app, 'GET', `/watchlists/${first.id}/export`, alice)).body
+  const sorted = (entries: ReturnType<typeof entriesOf>) => [...entries].sort((a, b) => String(a.id).localeCompare(String(b.id)))
+  t.same(sorted(entriesOf(exported)), sorted(entriesOf(original)), 'the export carries what the file had')
+  const second = await makeList(app, alice, 'Second')
+  t.same((await importRaw(app, alice, second.id, gzipSync(exported), 'application/gzip')).json(), { added: 5, updated: 0, unmatched: 0, unmatched_ids: [] })
+  t.same(await listEntries(app, alice, second.id), await listEntries(app, alice, first.id), 'the same list again')
+})
+
+t.test('export: an anime gone from the catalogue keeps its MAL id and last title', async (t) => {
+  const app = await watchlistsApp(t, catalogue())
+  const alice = await user(app, 'alice')
+  const list = await makeList(app, alice)
+  await putEntry(app, alice, list.id, 2, { status: 'completed', rating: 8 })
+  await importCatalogueFile(app.dataDir, writeAod(app.dataDir, catalogue().filter((r) => r.title !== 'Two')))
+  const res = await call(app, 'GET', `/watchlists/${list.id}/export`, alice)
+  t.same(entriesOf(res.body), [{ id: '100002', status: 'Completed', score: '8', episodes: '0', comments: '' }])
+  t.match(res.body, /<series_title>\s*<!\[CDATA\[Two\]\]>\s*<\/series_title>/)
+  const reimport = await importRaw(app, alice, list.id, res.body)
+  t.same(reimport.json(), { added: 0, updated: 0, unmatched: 1, unmatched_ids: [100002] }, 'it no longer matches a served anime')
+})
