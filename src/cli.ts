@@ -15,6 +15,7 @@ Commands:
   catalogue update [--url U] Download the latest anime-offline-database release and import it
   catalogue info             Show the catalogue being served
   users <command>            Manage accounts (anime-api users --help)
+  db <command>               User store: migrate, copy between SQLite and PostgreSQL (anime-api db --help)
   backup <file>              Copy the accounts database to <file>, safe while the service runs
 
 Each command takes --help.`
@@ -49,6 +50,10 @@ export async function runCli (argv: string[], io: CliIo = processIo()): Promise<
       case 'users': {
         const { runUsersCommand } = await import('./cli/users.js')
         return await runUsersCommand(rest, io)
+      }
+      case 'db': {
+        const { runDbCommand } = await import('./cli/db.js')
+        return await runDbCommand(rest, io)
       }
       case 'backup': {
         const { runBackupCommand } = await import('./cli/backup.js')
