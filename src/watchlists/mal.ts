@@ -126,9 +126,8 @@ export interface ExportEntry {
   note: string
 }
 
-const builder = new XMLBuilder({ format: true, indentBy: '\t', cdataPropName: '#cdata', commentPropName: '#comment', suppressEmptyNode: false })
-
-const cdata = (value: string) => [{ '#cdata': value }]
+// Text is escaped (&amp; &lt; …) rather than wrapped in CDATA as MAL does: the same to any XML parser, and it stays on one line.
+const builder = new XMLBuilder({ format: true, indentBy: '\t', commentPropName: '#comment', suppressEmptyNode: false })
 
 /** A list in MAL's export format; `left out` says which entries have no MyAnimeList id. */
 export function buildMalExport (owner: string, entries: ExportEntry[], leftOut: number[]): string {
@@ -149,7 +148,7 @@ export function buildMalExport (owner: string, entries: ExportEntry[], leftOut: 
       },
       anime: entries.map((e) => ({
         series_animedb_id: e.malId,
-        series_title: cdata(e.title),
+        series_title: e.title,
         series_type: e.type,
         series_episodes: e.episodes,
         my_id: 0,
@@ -161,11 +160,11 @@ export function buildMalExport (owner: string, entries: ExportEntry[], leftOut: 
         my_storage: '',
         my_storage_value: '0.00',
         my_status: statusToMal[e.status],
-        my_comments: cdata(e.note),
+        my_comments: e.note,
         my_times_watched: 0,
         my_rewatch_value: '',
         my_priority: 'LOW',
-        my_tags: cdata(''),
+        my_tags: '',
         my_rewatching: 0,
         my_rewatching_ep: 0,
         my_discuss: 1,
