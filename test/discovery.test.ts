@@ -401,3 +401,16 @@ t.test('rare shared tags weigh more than common ones', async (t) => {
   t.equal(body.results[0].score, 1, 'the same tags: 1')
   t.same(body.results[1].shared_tags, ['Rare a', 'Common'], 'rarest first')
 })
+
+t.test('any text is a search, never an FTS5 syntax error', async (t) => {
+  const api = await fixtureApp(t)
+  for (const q of ['"', '*', 'AND', 'OR', 'NOT', 'NEAR(a', 'a"b"c', '\u0000abc', 'tok\u0000yo', '---', '()', '{title}:x', '^a', 'a*b', '😀😀😀', '\\', "'; DROP TABLE anime; --"]) {
+    const res = await api.inject(`/anime/search?q=${encodeURIComponent(q)}`)
+    t.equal(res.statusCode, 200, JSON.stringify(q))
+    t.same(Object.keys(res.json()), ['count', 'next', 'previous', 'results'])
+  }
+  t.equal((await api.inject('/anime/search?q=alpha%20OR%20zeta')).json().count, 0, 'OR is a word, not an operator')
+  t.equal((await api.inject('/anime/search?q=Alpha')).json().count, (await api.inject('/anime/search?q=alpha')).json().count)
+  t.equal((await api.inject('/anime/search?q=BETA')).json().count, (await api.inject('/anime/search?q=b%C3%A9ta')).json().count, 'diacritics-insensitive')
+  t.ok((await api.inject('/anime/search?q=BETA')).json().count > 0)
+})

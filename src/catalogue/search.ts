@@ -166,7 +166,8 @@ export function createSearch (db: Db) {
 
   /** How `q` is matched: the FTS5 queries of its tiers (empty: nothing can match). */
   function planText (q: string): TextPart[] {
-    const text = q.trim().replace(/\s+/g, ' ')
+    // Control characters (NUL ends an FTS5 query string) count as spaces.
+    const text = q.replace(/\p{Cc}/gu, ' ').trim().replace(/\s+/g, ' ')
     const words = queryWords(text)
     const substring: TextPart | null = [...text].length >= 3 ? { table: 'search_trigrams', match: ftsString(text), tier: 2 } : null
     const wordQuery = words.map((w) => `${ftsString(w)}*`).join(' AND ')
