@@ -44,23 +44,27 @@ if (!/NODE_SEA_FUSE_[0-9a-f]{32}/.test(fs.readFileSync(process.execPath).toStrin
     t.equal(help.status, 0)
     t.match(help.stdout, /catalogue update/)
 
-    const begin = Date.now()
-    const child = spawn(binary, ['serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    const exited = once(child, 'exit')
-    t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-
     const base = `http://127.0.0.1:${port}`
-    let first: Response | undefined
-    while (first === undefined) {
-      if (child.exitCode !== null) throw new Error(`the executable exited: ${output}`)
-      if (Date.now() - begin > 30_000) throw new Error(`no answer in 30 s: ${output}`)
-      first = await fetch(`${base}/anime/random`).catch(() => undefined)
-      if (first === undefined) await new Promise((resolve) => setTimeout(resolve, 25))
+    /** Starts `anime-api serve` and waits for its first answer. */
+    const serve = async (what: string) => {
+      const begin = Date.now()
+      const child = spawn(binary, ['serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      let output = ''
+      child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+      child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+      const exited = once(child, 'exit')
+      t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+      let first: Response | undefined
+      while (first === undefined) {
+        if (child.exitCode !== null) throw new Error(`the executable exited: ${output}`)
+        if (Date.now() - begin > 30_000) throw new Error(`no answer in 30 s: ${output}`)
+        first = await fetch(`${base}/anime/random`).catch(() => undefined)
+        if (first === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      t.comment(`first answer ${Date.now() - begin} ms after start (${what})`)
+      return { child, exited, first }
     }
-    t.comment(`first answer ${Date.now() - begin} ms after start (fresh DATA_DIR: includes importing the default catalogue)`)
+    const { child, exited, first } = await serve('empty DATA_DIR and cache: extracts the assets, imports the default catalogue')
     t.equal(first.status, 200)
     t.same(Object.keys(await first.json() as object), ['id', 'title', 'source', 'anime_type', 'num_episodes', 'status', 'year', 'picture', 'tags'])
 
@@ -100,6 +104,10 @@ if (!/NODE_SEA_FUSE_[0-9a-f]{32}/.test(fs.readFileSync(process.execPath).toStrin
     child.kill('SIGTERM')
     const [code] = await exited
     t.equal(code, 0, 'stops cleanly on SIGTERM')
+    const again = await serve('second start')
+    t.equal(again.first.status, 200)
+    again.child.kill('SIGTERM')
+    t.equal((await again.exited)[0], 0)
     t.same(fs.readdirSync(dir).sort(), ['accounts-backup.sqlite', 'anime-api', 'cache', 'var'], 'nothing else written beside it')
     t.ok(fs.readdirSync(path.join(dir, 'cache', 'anime-api')).length === 1, 'the binding and catalogue in one cache directory')
   })

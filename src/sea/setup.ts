@@ -24,10 +24,10 @@ function cacheRoots (): string[] {
   return roots
 }
 
-/** Writes `bytes` to `file` unless it is already there, atomically (other processes may race). */
+/** Writes `bytes` to `file` unless exactly they are already there, atomically (other processes may race). */
 function materialise (file: string, bytes: Buffer): void {
   try {
-    if (fs.statSync(file).size === bytes.length) return
+    if (fs.readFileSync(file).equals(bytes)) return
   } catch { /* not there yet */ }
   const partial = `${file}.${process.pid}.tmp`
   fs.writeFileSync(partial, bytes, { mode: 0o644 })
@@ -44,6 +44,9 @@ for (const root of cacheRoots()) {
   try {
     const candidate = path.join(root, hash)
     fs.mkdirSync(candidate, { recursive: true, mode: 0o700 })
+    // Only a directory of our own: a shared temp dir could hold someone else's.
+    const owner = fs.statSync(candidate).uid
+    if (process.getuid !== undefined && owner !== process.getuid()) throw new Error(`${candidate} belongs to another user`)
     materialise(path.join(candidate, 'better_sqlite3.node'), binding)
     materialise(path.join(candidate, 'anime-offline-database.json'), catalogue)
     dir = candidate
