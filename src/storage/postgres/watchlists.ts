@@ -174,7 +174,8 @@ export function createPostgresWatchlists (db: PgDatabase): WatchlistsRepository 
     async entries (listId, query) {
       const [count, results] = await Promise.all([
         db.query<{ count: number }>(`SELECT count(*) AS count FROM watchlist_entries WHERE watchlist_id = $1 AND ${statusFilter}`, [listId, query.statuses ?? null]),
-        entryPage(listId, query.statuses, query.ordering, query.limit, query.offset)
+        // A count alone (limit 0) costs no second round trip.
+        query.limit === 0 ? [] : entryPage(listId, query.statuses, query.ordering, query.limit, query.offset)
       ])
       return { count: count.rows[0]!.count, results }
     },
