@@ -149,3 +149,19 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.reso
   process.stdout.write(`\nAccounts on PostgreSQL vs SQLite (${settings.connections} connections, ${settings.rounds} × ${settings.duration} s, scrypt N=${settings.scryptN}, ${os.cpus().length} CPUs)\n\n`)
   process.stdout.write(storageTable(rows))
 }
+
+/** Puts the table into bench/RESULTS.md as its own section (before the soak runs, replacing an older one). */
+export function addStorageSection (table: string, resultsFile = path.join(path.dirname(import.meta.filename), 'RESULTS.md')): void {
+  const heading = '## Accounts on PostgreSQL vs SQLite'
+  const section = `${heading}\n\n\`npm run bench:postgres\` alone. A throwaway PostgreSQL on this machine; the service built, ` +
+    'one backend at a time, the same users and requests on each.\n\n' + table
+  let text = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8') : '# Benchmark results\n'
+  const old = text.indexOf(`\n${heading}\n`)
+  if (old >= 0) {
+    const next = text.indexOf('\n## ', old + 1)
+    text = text.slice(0, old) + (next < 0 ? '\n' : text.slice(next))
+  }
+  const soak = text.indexOf('\n## Soak runs')
+  text = soak < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, soak).trimEnd()}\n\n${section}${text.slice(soak)}`
+  fs.writeFileSync(resultsFile, text)
+}

@@ -190,6 +190,18 @@ async function main (): Promise<void> {
     await baseline.stop()
   }
 
+  // Accounts on PostgreSQL against SQLite (bench/postgres.ts), after the main service stopped; BENCH_POSTGRES=0 skips it.
+  let storageTableText = ''
+  if (process.env.BENCH_POSTGRES !== '0') {
+    log('accounts on PostgreSQL vs SQLite')
+    try {
+      const { benchStorage, storageTable } = await import('./postgres.js')
+      storageTableText = storageTable(await benchStorage({ duration: settings.duration, rounds: settings.rounds, connections: settings.connections, scryptN: settings.scryptN, log }))
+    } catch (error) {
+      errors.push(`accounts on PostgreSQL: ${(error as Error).message}`)
+    }
+  }
+
   const ratio = (name: string): number => {
     const s = results.scenarios.find((x) => x.name === name)
     return s?.service !== undefined && s.baseline !== undefined ? s.service.rps / s.baseline.rps : NaN
@@ -211,6 +223,7 @@ async function main (): Promise<void> {
   results.targets = targets
   results.wallSeconds = (performance.now() - began) / 1000
   writeBench(results)
+  if (storageTableText !== '') (await import('./postgres.js')).addStorageSection(storageTableText)
   log(`wrote ${path.relative(root, path.join(benchDir, 'RESULTS.md'))} in ${fmt(results.wallSeconds / 60)} min`)
   for (const t of targets) log(`${t.name}: ${fmt(t.measured, 2)} ${t.unit} (limit ${t.kind === 'min' ? '≥' : '≤'} ${t.limit})`)
 }
