@@ -4,9 +4,10 @@ import t from 'tap'
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { promisify } from 'node:util'
 import { once } from 'node:events'
-import { aodRecord, writeAod } from './helpers/aod.js'
+import { aodRecord, aodText, writeAod } from './helpers/aod.js'
 import { tempDir } from './helpers/app.js'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -118,10 +119,15 @@ t.test('WORKERS=2 serves one port from two processes sharing the SQLite files', 
     t.equal(res.status, 401, `the logged-out token is refused by ${res.worker}`)
   }
 
-  // A catalogue import through the CLI reaches every worker at once.
-  const file = writeAod(dir, [1, 2, 3, 4].map((n) => aodRecord(n, { title: `New ${n}` })))
-  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'catalogue', 'import', file], { cwd: root, env, encoding: 'utf8' })
-  t.equal(cli.status, 0, cli.stderr)
+  // A catalogue update through the CLI (from a local HTTP server) reaches every worker at once.
+  const body = aodText([1, 2, 3, 4].map((n) => aodRecord(n, { title: `New ${n}` })), 'jsonl')
+  const files = http.createServer((_req, res) => { res.end(body) }).listen(0, '127.0.0.1')
+  await once(files, 'listening')
+  t.teardown(() => files.close())
+  const url = `http://127.0.0.1:${(files.address() as net.AddressInfo).port}/anime-offline-database.jsonl`
+  // (not spawnSync: this process serves the file)
+  const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'catalogue', 'update', '--url', url], { cwd: root, env, encoding: 'utf8' })
+  t.match(cli.stdout, /1 added, 3 updated/)
   const seen = new Map<string, string>()
   for (let i = 0; i < 40 && seen.size < 2; i++) {
     const res = await request(port, 'GET', '/anime/entry/1')
