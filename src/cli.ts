@@ -6,6 +6,7 @@ import { isMain, loadDotEnv, processIo, UsageError, type CliIo } from './cli/io.
 import { runCatalogueCommand } from './cli/catalogue.js'
 import { NotAodError, CorruptAodError } from './catalogue/aod-reader.js'
 import { UpdateError } from './catalogue/update.js'
+import { StoreUnavailableError } from './storage/errors.js'
 
 const help = `Usage: anime-api <command> [options]
 
@@ -67,6 +68,11 @@ export async function runCli (argv: string[], io: CliIo = processIo()): Promise<
         (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES') {
       io.err(`anime-api: ${(error as Error).message}`)
       return error instanceof UsageError ? 2 : 1
+    }
+    if (error instanceof StoreUnavailableError) {
+      // PostgreSQL (DATABASE_URL) unreachable or too slow: say where, not a stack trace.
+      io.err(`anime-api: the user store is unavailable: ${error.reason}`)
+      return 1
     }
     throw error
   }

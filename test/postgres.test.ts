@@ -223,3 +223,32 @@ t.test('db copy: SQLite → PostgreSQL → SQLite keeps every account, hash, tok
   const usage = capture()
   t.equal(await runCli(['db', 'copy', '--from', 'mysql://x'], usage.io), 2)
 })
+
+t.test('config: DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT', async (t) => {
+  const { loadConfig } = await import('../src/config.js')
+  t.match(loadConfig({}), { databaseUrl: null, databasePoolSize: 10, databaseTimeoutMs: 5000 })
+  t.match(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/anime', DATABASE_POOL_SIZE: '25', DATABASE_TIMEOUT: '1500ms' }),
+    { databaseUrl: 'postgres://u:p@db:5432/anime', databasePoolSize: 25, databaseTimeoutMs: 1500 })
+  t.equal(loadConfig({ DATABASE_URL: 'postgresql://db/anime' }).databaseUrl, 'postgresql://db/anime')
+  t.throws(() => loadConfig({ DATABASE_URL: 'mysql://db/anime' }), { name: 'ConfigError', message: /^DATABASE_URL: / })
+  t.throws(() => loadConfig({ DATABASE_POOL_SIZE: '0' }), { message: /^DATABASE_POOL_SIZE: / })
+  t.throws(() => loadConfig({ DATABASE_TIMEOUT: 'soon' }), { message: /^DATABASE_TIMEOUT: / })
+  const { parseEnv } = await import('node:util')
+  const fs = await import('node:fs')
+  const example = (parseEnv as (text: string) => Record<string, string>)(fs.readFileSync(new URL('../.env.example', import.meta.url), 'utf8'))
+  t.match(loadConfig(example), { databaseUrl: null, databasePoolSize: 10, databaseTimeoutMs: 5000 }, ".env.example's values are the defaults")
+})
+
+t.test('the users command on PostgreSQL; an unreachable server is one line, exit 1', async (t) => {
+  const url = await server.createDatabase(t)
+  const made = capture()
+  t.equal(await runCli(['users', 'create', 'Dana', 'dana@test.com', '--password', 'long enough pw'], { ...made.io, env: { ...made.io.env, DATABASE_URL: url, PASSWORD_SCRYPT_N: '1024' } }), 0, made.err.join('\n'))
+  const listed = capture()
+  t.equal(await runCli(['users', 'list'], { ...listed.io, env: { ...listed.io.env, DATABASE_URL: url } }), 0)
+  t.match(listed.out.join('\n'), /\tDana\tdana@test\.com\tyes\t/)
+  const port = await freePort()
+  const down = capture()
+  t.equal(await runCli(['users', 'list'], { ...down.io, env: { ...down.io.env, DATABASE_URL: `postgres://x:secret@127.0.0.1:${port}/none` } }), 1)
+  t.match(down.err.join('\n'), /^anime-api: the user store is unavailable: PostgreSQL at 127\.0\.0\.1:\d+\/none: /)
+  t.notMatch(down.err.join('\n'), /secret/)
+})
