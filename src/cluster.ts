@@ -50,7 +50,8 @@ export async function prepareDataDir (config: AppConfig, log: UpdateLog): Promis
       const report = await importCatalogueFile(config.dataDir, config.defaultCatalogue)
       log.info({ total: report.total, skipped: report.skipped }, 'default catalogue imported')
     }
-    openAccountsDb(config.dataDir).close()
+    // With DATABASE_URL the users live in PostgreSQL: each worker migrates it at start (under the advisory lock).
+    if (config.databaseUrl === null) openAccountsDb(config.dataDir).close()
     return catalogue.info()
   } finally {
     db.close()

@@ -10,7 +10,7 @@ import { freePort, startPostgres } from './helpers/postgres.js'
 
 interface Instance { base: string, child: ChildProcess, output: () => string }
 
-async function startInstance (t: Test, databaseUrl: string): Promise<Instance> {
+async function startInstance (t: Test, databaseUrl: string, workers = 1): Promise<Instance> {
   const dataDir = tempDir(t, 'anime-api-instance-')
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
@@ -24,7 +24,7 @@ async function startInstance (t: Test, databaseUrl: string): Promise<Instance> {
       DATABASE_URL: databaseUrl,
       DATABASE_TIMEOUT: '5s',
       LOG_LEVEL: 'warn',
-      WORKERS: '1',
+      WORKERS: String(workers),
       RATE_LIMIT_MAX: '0',
       PASSWORD_SCRYPT_N: '1024',
       THROTTLE_IP_LIMIT: '100000',
@@ -61,7 +61,8 @@ async function send (instance: Instance, method: string, url: string, body?: unk
 t.test('two instances on one PostgreSQL share accounts, tokens, logouts, watchlists and the login throttle', async (t) => {
   const server = await startPostgres(t)
   const url = await server.createDatabase(t)
-  const [a, b] = await Promise.all([startInstance(t, url), startInstance(t, url)])
+  // B runs two worker processes (WORKERS=2): three processes share the one user base.
+  const [a, b] = await Promise.all([startInstance(t, url), startInstance(t, url, 2)])
 
   const registered = await send(a, 'POST', '/account/register', { username: 'alice', email: 'alice@test.com', password: 'secret' })
   t.equal(registered.status, 200, registered.text)
