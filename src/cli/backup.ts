@@ -24,6 +24,10 @@ export async function runBackupCommand (argv: string[], io: CliIo): Promise<numb
   if (files.length !== 1 || files[0]!.startsWith('-')) throw new UsageError('usage: anime-api backup [--force] <file>')
   const target = path.resolve(files[0]!)
   const config = loadConfig(io.env)
+  if (config.databaseUrl !== null) {
+    throw new UsageError('DATABASE_URL is set: the accounts are in PostgreSQL; back them up with pg_dump ' +
+      '(or anime-api db copy --from "$DATABASE_URL" --to sqlite:<dir>)')
+  }
   if (path.resolve(config.dataDir, ACCOUNTS_FILE) === target) throw new UsageError('the backup file must not be the accounts database itself')
   if (fs.existsSync(target) && !force) throw new UsageError(`${target} exists; pass --force to overwrite it`)
   if (!fs.existsSync(path.dirname(target))) throw new UsageError(`the directory ${path.dirname(target)} does not exist`)
