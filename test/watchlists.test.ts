@@ -279,6 +279,25 @@ t.test(`a list holds at most ${MAX_LIST_ENTRIES} anime`, async (t) => {
   t.equal((await call(app, 'GET', `/watchlists/${other.id}`, alice)).json().count, 1, 'nothing half-imported')
 })
 
+t.test('CONTRACT\'s general rules hold on the watchlist paths', async (t) => {
+  const app = await watchlistsApp(t)
+  const alice = await user(app, 'alice')
+  const list = await makeList(app, alice, 'Open', true)
+  const wrong = await call(app, 'POST', `/watchlists/${list.id}`, alice)
+  t.equal(wrong.statusCode, 405)
+  t.same(wrong.json(), { detail: 'Method "POST" not allowed.' })
+  t.equal(wrong.headers.allow, 'GET, PATCH, DELETE, HEAD, OPTIONS')
+  t.equal((await app.inject({ method: 'OPTIONS', url: `/watchlists/${list.id}/anime/1` })).headers.allow, 'PUT, DELETE, OPTIONS')
+  const head = await app.inject({ method: 'HEAD', url: `/watchlists/${list.id}` })
+  t.equal(head.statusCode, 200)
+  t.equal(head.body, '')
+  t.match((await call(app, 'GET', `/watchlists/${list.id}?format=api`)).headers['content-type'], /^text\/html/)
+  t.equal((await call(app, 'GET', `/watchlists/${list.id}?format=xml`)).statusCode, 404)
+  t.equal((await call(app, 'GET', `/watchlists/${list.id}/anime?page=last&page_size=1`)).statusCode, 200)
+  t.equal((await call(app, 'POST', '/watchlists', alice, 'name=x', { 'content-type': 'text/plain' })).statusCode, 415)
+  t.match((await call(app, 'POST', '/watchlists', alice, '{"name":', { 'content-type': 'application/json' })).json(), { detail: /^JSON parse error - / })
+})
+
 t.test('the OpenAPI document covers the watchlist endpoints', async (t) => {
   const app = await watchlistsApp(t)
   const doc = (await call(app, 'GET', '/openapi.json')).json()
