@@ -118,7 +118,8 @@ interface ListRow {
   updated: number
 }
 
-interface EntryRow {
+/** An entry row as both implementations store it (src/storage/postgres/watchlists.ts may share it). */
+export interface EntryRow {
   anime_id: number
   status: EntryStatus
   rating: number | null
@@ -139,7 +140,7 @@ const toList = (row: ListRow): Watchlist => ({
   updated: row.updated
 })
 
-const toEntry = (row: EntryRow): WatchlistEntry => ({
+export const toEntry = (row: EntryRow): WatchlistEntry => ({
   animeId: row.anime_id,
   status: row.status,
   rating: row.rating,
@@ -154,7 +155,8 @@ export const listNameKey = usernameKey
 
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE'
 
-const entryOrder: Record<EntryOrdering, string> = {
+/** ORDER BY of each entry ordering; plain SQL both SQLite and PostgreSQL run. */
+export const entryOrder: Record<EntryOrdering, string> = {
   added: 'added, anime_id',
   '-added': 'added DESC, anime_id DESC',
   rating: 'rating IS NULL, rating, added, anime_id',
