@@ -63,11 +63,14 @@ async function walk (t: Test, api: Api, query: string): Promise<{ count: number,
   return { count, results }
 }
 
+// One app for the tests that only read the fixture catalogue (fewer slow starts).
+const shared = await fixtureApp(t)
+
 const ids = (list: Seed[]): number[] => list.map((e) => e.id)
 const byId = (a: Seed, b: Seed): number => a.id - b.id
 
 t.test('each filter alone matches exactly the entries it describes', async (t) => {
-  const api = await fixtureApp(t)
+  const api = shared
   const all = await allEntries(api)
   t.equal(all.length, N)
   const has = (e: Seed, tag: string): boolean => e.tags.some((x) => x.toLowerCase() === tag.toLowerCase())
@@ -103,7 +106,7 @@ t.test('each filter alone matches exactly the entries it describes', async (t) =
 })
 
 t.test('filters combine: every one must hold', async (t) => {
-  const api = await fixtureApp(t)
+  const api = shared
   const all = await allEntries(api)
   const cases: Array<[string, (e: Seed) => boolean]> = [
     ['type=TV,Movie&status=Finished,Ongoing', (e) => ['TV', 'Movie'].includes(e.anime_type) && ['Finished', 'Ongoing'].includes(e.status)],
@@ -121,7 +124,7 @@ t.test('filters combine: every one must hold', async (t) => {
 })
 
 t.test('paging: count, next and previous keep the other parameters, DRF style', async (t) => {
-  const api = await fixtureApp(t)
+  const api = shared
   const all = await allEntries(api)
   const expected = all.filter((e) => e.anime_type !== 'Unknown')
   const query = 'type=tv,movie,ova,ona,special&page_size=4&format=json'
@@ -165,7 +168,7 @@ t.test('paging: count, next and previous keep the other parameters, DRF style', 
 })
 
 t.test('every ordering, reversed with -, ties by id; unknown years and scores last', async (t) => {
-  const api = await fixtureApp(t)
+  const api = shared
   const all = await allEntries(api)
   const fold = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase())
   const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0)
@@ -200,7 +203,7 @@ t.test('every ordering, reversed with -, ties by id; unknown years and scores la
 })
 
 t.test('bad parameters: 400 with one key per parameter and DRF messages', async (t) => {
-  const api = await fixtureApp(t)
+  const api = shared
   const integer = 'A valid integer is required.'
   const cases: Array<[string, Record<string, string[]>]> = [
     ['year_min=abc', { year_min: [integer] }],
@@ -243,7 +246,7 @@ t.test('bad parameters: 400 with one key per parameter and DRF messages', async 
 })
 
 t.test('random with filters: only matching entries, 404 when none', async (t) => {
-  const api = await fixtureApp(t)
+  const api = shared
   const all = await allEntries(api)
   const matching = new Set(ids(all.filter((e) => e.anime_type === 'TV' && e.tags.includes('Drama'))))
   t.ok(matching.size >= 2, 'the filter matches several entries')
@@ -275,7 +278,7 @@ t.test('random with filters: only matching entries, 404 when none', async (t) =>
 })
 
 t.test('tags: counts equal a direct count, most used first, prefix and limit/offset', async (t) => {
-  const api = await fixtureApp(t)
+  const api = shared
   const all = await allEntries(api)
   const direct = new Map<string, number>()
   for (const e of all) for (const tag of e.tags) direct.set(tag, (direct.get(tag) ?? 0) + 1)
@@ -311,7 +314,7 @@ t.test('tags: counts equal a direct count, most used first, prefix and limit/off
 })
 
 t.test('details: every field, related anime resolved to our ids', async (t) => {
-  const api = await fixtureApp(t)
+  const api = shared
   const res = await api.inject('/anime/entry/3/details')
   t.equal(res.statusCode, 200)
   const body = res.json()
@@ -343,7 +346,7 @@ t.test('details: every field, related anime resolved to our ids', async (t) => {
 })
 
 t.test('similar: never itself, scores descending in 0..1, shared tags really shared, related present', async (t) => {
-  const api = await fixtureApp(t)
+  const api = shared
   const all = await allEntries(api)
   for (const id of [1, 2, 9, 24]) {
     const res = await api.inject(`/anime/entry/${id}/similar?limit=50`)
@@ -403,7 +406,7 @@ t.test('rare shared tags weigh more than common ones', async (t) => {
 })
 
 t.test('any text is a search, never an FTS5 syntax error', async (t) => {
-  const api = await fixtureApp(t)
+  const api = shared
   for (const q of ['"', '*', 'AND', 'OR', 'NOT', 'NEAR(a', 'a"b"c', '\u0000abc', 'tok\u0000yo', '---', '()', '{title}:x', '^a', 'a*b', '😀😀😀', '\\', "'; DROP TABLE anime; --"]) {
     const res = await api.inject(`/anime/search?q=${encodeURIComponent(q)}`)
     t.equal(res.statusCode, 200, JSON.stringify(q))
@@ -413,4 +416,24 @@ t.test('any text is a search, never an FTS5 syntax error', async (t) => {
   t.equal((await api.inject('/anime/search?q=Alpha')).json().count, (await api.inject('/anime/search?q=alpha')).json().count)
   t.equal((await api.inject('/anime/search?q=BETA')).json().count, (await api.inject('/anime/search?q=b%C3%A9ta')).json().count, 'diacritics-insensitive')
   t.ok((await api.inject('/anime/search?q=BETA')).json().count > 0)
+})
+
+t.test('the new endpoints follow the General rules: HEAD, OPTIONS, 405, ?format=api', async (t) => {
+  const api = shared
+  for (const path of ['/anime/search', '/anime/tags', '/anime/entry/1/details', '/anime/entry/1/similar']) {
+    const head = await api.inject({ method: 'HEAD', url: path })
+    t.equal(head.statusCode, 200, `HEAD ${path}`)
+    t.equal(head.body, '')
+    const options = await api.inject({ method: 'OPTIONS', url: path })
+    t.equal(options.statusCode, 200, `OPTIONS ${path}`)
+    t.equal(options.headers.allow, 'GET, HEAD, OPTIONS')
+    const post = await api.inject({ method: 'POST', url: path })
+    t.equal(post.statusCode, 405, `POST ${path}`)
+    t.same(post.json(), { detail: 'Method "POST" not allowed.' })
+    const html = await api.inject(`${path}?format=api`)
+    t.equal(html.statusCode, 200)
+    t.match(html.headers['content-type'], /^text\/html/)
+    t.equal((await api.inject(`${path}?format=yaml`)).statusCode, 404)
+    t.equal((await api.inject(`${path}/`)).statusCode, 404, 'no trailing slash')
+  }
 })
