@@ -84,6 +84,19 @@ export function rssMb (pid: number | undefined): number {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in milliseconds, from /proc (Linux); NaN elsewhere. */
+export function cpuMs (pid: number | undefined): number {
+  if (pid === undefined) return NaN
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return NaN
+  }
+}
+
 /**
  * RSS once the process has settled (in-flight work such as queued password
  * hashes, 128 MiB each, has drained): samples every 500 ms until two agree
@@ -160,8 +173,8 @@ export const serviceEnv = (scryptN: number): Record<string, string> => ({
 })
 
 /** The production build: `node dist/src/server.js`, logging at warn. */
-export function startService (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  return startProcess('service', ['dist/src/server.js'], { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, port, '/anime/entry/1')
+export function startService (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<Server> {
+  return startProcess('service', [...nodeArgs, 'dist/src/server.js'], { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, port, '/anime/entry/1')
 }
 
 export function startBaseline (dataDir: string, port: number): Promise<Server> {

@@ -45,6 +45,8 @@ export interface LoadResult {
   errors: number
   timeouts: number
   seconds: number
+  /** Filled in by the runner: the target's CPU time (user + system) per answered request, in µs. */
+  serverCpuUsPerRequest?: number
 }
 
 export function percentile (sorted: Float64Array | number[], p: number): number {

@@ -24,7 +24,7 @@ export interface Target {
 export const passes = (t: Target): boolean | null =>
   t.missing !== undefined || Number.isNaN(t.measured) ? null : t.kind === 'min' ? t.measured >= t.limit : t.measured <= t.limit
 
-export interface Summary { rps: number, p50: number, p99: number, statuses: Record<string, number>, rounds: LoadResult[] }
+export interface Summary { rps: number, p50: number, p99: number, cpuUs: number, statuses: Record<string, number>, rounds: LoadResult[] }
 
 export interface ScenarioResult {
   name: string
@@ -75,17 +75,18 @@ export function renderBench (r: BenchResults): string {
   lines.push('')
 
   lines.push('## Requests', '')
-  lines.push(`Medians over ${r.settings.rounds} rounds of ${r.settings.duration} s at ${r.settings.connections} connections each (service and baseline alternate, after ${r.settings.warmup} s of warm-up). Latency in milliseconds, measured by the load generator per request.`, '')
-  lines.push(row(['scenario', 'service req/s', 'p50', 'p99', 'baseline req/s', 'p50', 'p99', 'service / baseline', 'notes']))
-  lines.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']))
+  lines.push(`Medians over ${r.settings.rounds} rounds of ${r.settings.duration} s at ${r.settings.connections} connections each (service and baseline alternate, after ${r.settings.warmup} s of warm-up). Latency in milliseconds, measured by the load generator per request. CPU µs/req is the server process's CPU time (user + system, from /proc) per answered request: on a shared machine it moves far less than req/s, so the last column is the steadier view of the same ratio.`, '')
+  lines.push(row(['scenario', 'service req/s', 'p50', 'p99', 'CPU µs/req', 'baseline req/s', 'p50', 'p99', 'CPU µs/req', 'service / baseline req/s', 'baseline / service CPU', 'notes']))
+  lines.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']))
   for (const s of r.scenarios) {
-    if (!s.available) { lines.push(row([s.name, 'not available', '', '', '', '', '', '', s.note ?? ''])); continue }
+    if (!s.available) { lines.push(row([s.name, 'not available', '', '', '', '', '', '', '', '', '', s.note ?? ''])); continue }
     const b = s.baseline
     const notes = [s.note, s.unexpected !== undefined && s.unexpected !== '' ? `unexpected statuses: ${s.unexpected}` : undefined,
       s.dropped !== undefined && s.dropped.length > 0 ? `dropped (rejected by the service): ${s.dropped.join(' ')}` : undefined].filter(Boolean).join('; ')
-    lines.push(row([s.name, fmt(s.service!.rps, 0), fmt(s.service!.p50, 2), fmt(s.service!.p99, 2),
-      b === undefined ? '' : fmt(b.rps, 0), b === undefined ? '' : fmt(b.p50, 2), b === undefined ? '' : fmt(b.p99, 2),
-      b === undefined ? '' : fmt(s.service!.rps / b.rps, 2), notes]))
+    const sv = s.service!
+    lines.push(row([s.name, fmt(sv.rps, 0), fmt(sv.p50, 2), fmt(sv.p99, 2), fmt(sv.cpuUs, 0),
+      ...(b === undefined ? ['', '', '', '', '', ''] : [fmt(b.rps, 0), fmt(b.p50, 2), fmt(b.p99, 2), fmt(b.cpuUs, 0), fmt(sv.rps / b.rps, 2), fmt(b.cpuUs / sv.cpuUs, 2)]),
+      notes]))
   }
   lines.push('')
   const perRound = r.scenarios.filter((s) => s.available && s.service !== undefined)

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { ensureCatalogue } from './generate-catalogue.js'
-import { benchDir, envNumber, fmt, freePort, load, machine, median, npm, outDir, request, root, serviceEnv, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
+import { benchDir, cpuMs, envNumber, fmt, freePort, load, machine, median, npm, outDir, request, root, serviceEnv, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
 import type { LoadResult, RequestTemplate } from './load.js'
 import { writeBench, type BenchResults, type ScenarioResult, type Summary, type Target } from './results.js'
 import { probe, scenarios, type Scenario } from './scenarios.js'
@@ -46,7 +46,14 @@ function runImport (file: string, dataDir: string): Promise<{ seconds: number, p
 function summarize (rounds: LoadResult[]): Summary {
   const statuses: Record<string, number> = {}
   for (const r of rounds) for (const [code, n] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + n
-  return { rps: median(rounds.map((r) => r.rps)), p50: median(rounds.map((r) => r.latency.p50)), p99: median(rounds.map((r) => r.latency.p99)), statuses, rounds }
+  return {
+    rps: median(rounds.map((r) => r.rps)),
+    p50: median(rounds.map((r) => r.latency.p50)),
+    p99: median(rounds.map((r) => r.latency.p99)),
+    cpuUs: median(rounds.map((r) => r.serverCpuUsPerRequest ?? NaN)),
+    statuses,
+    rounds
+  }
 }
 
 async function measureScenario (scenario: Scenario, service: Server, baseline: Server): Promise<ScenarioResult> {
@@ -59,7 +66,9 @@ async function measureScenario (scenario: Scenario, service: Server, baseline: S
   for (let round = 0; round < settings.rounds; round++) {
     // Alternate the order, so that drift of a noisy machine hits both alike.
     for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+      const cpuBefore = cpuMs(target.child.pid)
       const result = await load(spec(target, settings.duration))
+      result.serverCpuUsPerRequest = 1000 * (cpuMs(target.child.pid) - cpuBefore) / Math.max(1, result.requests)
       rounds.get(target)!.push(result)
       log(`${scenario.name} ${target.name} round ${round + 1}: ${fmt(result.rps, 0)} req/s, p99 ${fmt(result.latency.p99, 2)} ms`)
     }
@@ -161,8 +170,7 @@ async function main (): Promise<void> {
   }
   log(`  ${results.coldStartMs.map((ms) => fmt(ms, 0)).join(', ')} ms`)
 
-  const serviceArgs = profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(outDir, 'prof')}` } : {}
-  const service = await startService(dataDir, await freePort(), { ...serviceEnv(settings.scryptN), ...serviceArgs })
+  const service = await startService(dataDir, await freePort(), serviceEnv(settings.scryptN), profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(outDir, 'prof')}`] : [])
   const baseline = await startBaseline(dataDir, await freePort())
   try {
     await sleep(500)
