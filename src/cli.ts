@@ -30,6 +30,9 @@ and import the catalogue from CATALOGUE_UPDATE_URL that often), … see
 .env.example. SIGHUP makes a running service re-check its catalogue;
 SIGTERM stops it gracefully.`
 
+/** System errors that come from what the user asked for (a path, a port), told in one line. */
+const userErrorCodes = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EADDRINUSE', 'EADDRNOTAVAIL'])
+
 export async function runCli (argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv
   try {
@@ -65,7 +68,7 @@ export async function runCli (argv: string[], io: CliIo = processIo()): Promise<
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError || error instanceof NotAodError || error instanceof CorruptAodError || error instanceof UpdateError ||
-        (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES') {
+        userErrorCodes.has((error as NodeJS.ErrnoException).code ?? '')) {
       io.err(`anime-api: ${(error as Error).message}`)
       return error instanceof UsageError ? 2 : 1
     }

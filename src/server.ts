@@ -17,7 +17,12 @@ export async function startServer (config: AppConfig) {
   workerHeader(fastify, config)
   await fastify.register(fp(app), config)
   await fastify.register(liveUpdates, config)
-  await fastify.listen({ host: config.host, port: config.port })
+  try {
+    await fastify.listen({ host: config.host, port: config.port })
+  } catch (error) {
+    await fastify.close() // the databases and timers opened by the plugins
+    throw error
+  }
 
   // Graceful stop: the listener closes at once (no new connections), idle
   // keep-alive connections are closed, requests in flight finish (answered with

@@ -2,6 +2,8 @@ import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
+import net from 'node:net'
+import { once } from 'node:events'
 import Database from 'better-sqlite3'
 import { runCli } from '../src/cli.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
@@ -50,6 +52,21 @@ t.test('--help on each command', async (t) => {
     t.equal(await runCli(argv, run.io), 0, argv.join(' '))
     t.match(run.out.join('\n'), /Usage: anime-api/)
   }
+})
+
+t.test('serve on a port already in use: one line, exit 1', async (t) => {
+  const dir = tempDir(t)
+  const busy = net.createServer().listen(0, '127.0.0.1')
+  await once(busy, 'listening')
+  t.teardown(() => busy.close())
+  const port = (busy.address() as net.AddressInfo).port
+  const run = capture({ DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'silent', DEFAULT_CATALOGUE: writeAod(dir, [aodRecord(1)]) })
+  t.equal(await runCli(['serve'], run.io), 1)
+  t.equal(run.err.length, 1)
+  t.match(run.err[0], new RegExp(`anime-api: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}`))
+  const extra = capture({ DATA_DIR: dir })
+  t.equal(await runCli(['serve', '--port', '80'], extra.io), 2)
+  t.match(extra.err[0], /serve takes no arguments/)
 })
 
 t.test('backup copies the accounts database, refusing to overwrite without --force', async (t) => {
