@@ -16,5 +16,7 @@ export function isSingleExecutable (): boolean {
 export function selfCommand (args: string[]): { file: string, args: string[] } {
   if (isSingleExecutable()) return { file: process.execPath, args }
   const cli = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './cli.ts' : './cli.js', import.meta.url))
-  return { file: process.execPath, args: [...process.execArgv, cli, ...args] }
+  // Loader flags carry over; a debugger's would clash on its port.
+  const flags = process.execArgv.filter((flag) => !/^--inspect/.test(flag))
+  return { file: process.execPath, args: [...flags, cli, ...args] }
 }
