@@ -305,7 +305,7 @@ export function createSearch (db: Db) {
    * `WITH … FROM … WHERE …` of a search: the text matches (if any, with their
    * rank when `ranked`) joined to the filtered rows, as `m` and `a`.
    */
-  function fromSql (request: SearchRequest, parts: TextPart[] | null, ranked: boolean): { sql: string, params: unknown[] } {
+  function fromSql (request: SearchRequest, parts: TextPart[] | null, ranked: boolean, top?: number): { sql: string, params: unknown[] } {
     if (parts === null) {
       const base = baseSql(request)
       const { conditions, params } = filterSql(request, base.options)
@@ -318,13 +318,30 @@ export function createSearch (db: Db) {
     const hits = used.map((p) => {
       const weights = p.table === 'search_titles' ? '' : `, ${TITLE_WEIGHT}, 1`
       const rank = ranked ? `${p.tier * TIER_STEP} + bm25(${p.table}${weights})` : String(p.tier)
-      return `SELECT rowid AS id, ${rank} AS rank FROM ${p.table} WHERE ${p.table} MATCH ?`
+      const match = `SELECT rowid AS id, ${rank} AS rank FROM ${p.table} WHERE ${p.table} MATCH ?`
+      return top === undefined ? match : `SELECT * FROM (${match} ORDER BY rank, rowid LIMIT ?)`
     }).join(' UNION ALL ')
+    // With `top`, each tier keeps its best `top` (the first) or 2 × `top` rows (the
+    // others, where up to `top` - 1 may repeat earlier tiers): enough for the first `top` overall.
+    const hitParams = used.flatMap((p, i) => top === undefined ? [p.match] : [p.match, i === 0 ? top : 2 * top])
     return {
       sql: `WITH hits AS MATERIALIZED (${hits}), m AS (SELECT id, min(rank) AS rank FROM hits GROUP BY id)
         SELECT %COLUMNS% FROM m CROSS JOIN anime_facets a ON a.id = m.id WHERE ${where}`,
-      params: [...used.map((p) => p.match), ...params]
+      params: [...hitParams, ...params]
     }
+  }
+
+  /** How many entries match; one FTS5 count when the text has one word query and nothing filters it. */
+  function countMatches (request: SearchRequest, parts: TextPart[] | null): number {
+    const counted = parts?.filter((p) => p.table !== 'search_titles')
+    const filtered = filterSql(request, { facets: true }).conditions.length > 1
+    if (counted !== undefined && counted.length === 1 && !filtered) {
+      // The FTS tables hold exactly the served entries.
+      const part = counted[0]!
+      return cache.get(`SELECT count(*) FROM ${part.table} WHERE ${part.table} MATCH ?`).pluck().get(part.match) as number
+    }
+    const sql = fromSql(request, parts, false)
+    return cache.get(select(sql.sql, 'count(*)')).pluck().get(...sql.params) as number
   }
 
   /** `sql` with its column list. */
@@ -351,12 +368,14 @@ export function createSearch (db: Db) {
         pageFor(0)
         return { count: 0, results: [] }
       }
-      const counted = fromSql(request, parts, false)
-      const count = cache.get(select(counted.sql, 'count(*)')).pluck().get(...counted.params) as number
+      const count = countMatches(request, parts)
       const { offset, size } = pageFor(count)
       if (count === 0 || offset >= count) return { count, results: [] }
-      const ranked = fromSql(request, parts, true)
       const ordering = request.ordering ?? [{ field: 'relevance', descending: false }]
+      // Unfiltered, by relevance alone: only the best offset + size of each tier can make the page.
+      const plain = ordering.length === 1 && ordering[0]!.field === 'relevance' && !ordering[0]!.descending &&
+        filterSql(request, { facets: true }).conditions.length === 1
+      const ranked = fromSql(request, parts, true, plain && parts !== null ? offset + size : undefined)
       const sql = `${select(ranked.sql, 'a.id')} ORDER BY ${orderSql(ordering, parts !== null)} LIMIT ? OFFSET ?`
       const pageIds = cache.get(sql).pluck().all(...ranked.params, size, offset) as number[]
       return { count, results: seeds(pageIds) }
