@@ -7,9 +7,9 @@
 // - 'no-store' (/anime/random, everything under /account, every route whose schema
 //   declares `security` (a user's own data), /health, /ready).
 // - 'none': no caching headers.
-// Per request this costs one primary-key read of the version (an import on any
-// connection changes it, so an ETag never outlives the data it was given for) and a
-// hash of the URL; bodies are never hashed.
+// Per request this costs a hash of the URL and at most one primary-key read of the
+// version (an import on any connection changes it, so an ETag never outlives the
+// data it was given for); bodies are never hashed.
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { wantsHtml } from './errors.js'
@@ -72,7 +72,18 @@ function appendVary (reply: FastifyReply, value: string): void {
 export default fp(async function caching (fastify: FastifyInstance) {
   const { cacheMaxAge } = fastify.config
   const cacheControl = cacheMaxAge === 0 ? 'public, no-cache' : `public, max-age=${cacheMaxAge}`
+  // The version is read at most once per turn of the event loop: under load one
+  // read serves every request parsed in that turn.
   const versionRow = fastify.catalogue.db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck()
+  let version: string | null = null
+  const forget = () => { version = null }
+  const currentVersion = (): string => {
+    if (version === null) {
+      version = String(versionRow.get() ?? 0)
+      setImmediate(forget)
+    }
+    return version
+  }
   fastify.decorateRequest(kEtag, '')
 
   const catalogueHeaders = (reply: FastifyReply, etag: string) => {
@@ -84,8 +95,7 @@ export default fp(async function caching (fastify: FastifyInstance) {
   // Read the version before the handler reads the data: an import in between
   // gives new data an old ETag (refetched next time), never the reverse.
   const revalidate: Hook = (request, reply, done) => {
-    const version = versionRow.get() as string | undefined
-    const etag = `W/"${version ?? 0}-${shortHash(request.url)}${wantsHtml(request) ? '-h' : ''}"`
+    const etag = `W/"${currentVersion()}-${shortHash(request.url)}${wantsHtml(request) ? '-h' : ''}"`
     ;(request as unknown as Record<symbol, string>)[kEtag] = etag
     const header = request.headers['if-none-match']
     if (header !== undefined && ifNoneMatch(header, etag)) {

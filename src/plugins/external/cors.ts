@@ -21,9 +21,7 @@ export default fp(async function crossOrigin (fastify: FastifyInstance, opts: Pa
   const { corsOrigins } = resolveConfig(opts)
   await fastify.register(cors, {
     origin: corsOrigins ?? '*',
-    preflight: false,
-    // Response headers browser scripts may read besides the always-readable ones.
-    exposedHeaders: ['ETag', 'Retry-After', 'WWW-Authenticate']
+    preflight: false
   })
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const requestedMethod = request.headers['access-control-request-method']
