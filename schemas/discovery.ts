@@ -18,7 +18,8 @@ const filterProperties = {
   status: commaList('Statuses, comma-separated, any of them: Finished, Ongoing, Upcoming, Unknown (case-insensitive).', 'Finished'),
   tags: commaList('Tags, comma-separated: the entry has every one (case-insensitive).', 'Action,Horror'),
   exclude_tags: commaList('Tags, comma-separated: the entry has none of them (case-insensitive).', 'Romance'),
-  year_min: Type.Optional(Type.Integer({ description: 'First aired in this year or later (entries of unknown year never match a year filter).', examples: [2010] })),
+  year: Type.Optional(Type.Integer({ description: 'First aired in this year (entries of unknown year never match a year filter).', examples: [2014] })),
+  year_min: Type.Optional(Type.Integer({ description: 'First aired in this year or later.', examples: [2010] })),
   year_max: Type.Optional(Type.Integer({ description: 'First aired in this year or earlier; not below `year_min`.', examples: [2020] })),
   episodes_min: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many episodes.', examples: [12] })),
   episodes_max: Type.Optional(Type.Integer({ minimum: 0, description: 'At most this many episodes; not below `episodes_min`.', examples: [26] }))

@@ -90,6 +90,8 @@ t.test('each filter alone matches exactly the entries it describes', async (t) =
     ['year_min=2005', (e) => e.year !== null && e.year >= 2005],
     ['year_max=2000', (e) => e.year !== null && e.year <= 2000],
     ['year_min=2000&year_max=2000', (e) => e.year === 2000],
+    ['year=2000', (e) => e.year === 2000],
+    ['year=2000&year_min=2001', () => false],
     ['episodes_min=20', (e) => e.num_episodes >= 20],
     ['episodes_max=10', (e) => e.num_episodes <= 10],
     ['episodes_min=0&episodes_max=0', (e) => e.num_episodes === 0],
@@ -208,6 +210,7 @@ t.test('bad parameters: 400 with one key per parameter and DRF messages', async 
   const cases: Array<[string, Record<string, string[]>]> = [
     ['year_min=abc', { year_min: [integer] }],
     ['year_max=12abc', { year_max: [integer] }],
+    ['year=20x0', { year: [integer] }],
     ['episodes_min=1.5', { episodes_min: [integer] }],
     ['episodes_max=ten', { episodes_max: [integer] }],
     ['page=abc', { page: [integer] }],

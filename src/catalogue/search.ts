@@ -32,6 +32,8 @@ export interface Filters {
   tags?: string[]
   /** None may be a tag of the entry (case-insensitive). */
   excludeTags?: string[]
+  /** Exactly this year. */
+  year?: number
   yearMin?: number
   yearMax?: number
   episodesMin?: number
@@ -247,6 +249,7 @@ export function createSearch (db: Db) {
       }
     }
     const ranges: Array<[number | undefined, string]> = [
+      [filters.year, 'a.year = ?'],
       [filters.yearMin, 'a.year >= ?'],
       [filters.yearMax, 'a.year <= ?'],
       [filters.episodesMin, 'a.num_episodes >= ?'],

@@ -16,13 +16,14 @@ function checkRange (reader: QueryReader, minName: string, min: number | undefin
   if (min !== undefined && max !== undefined && min > max) reader.fail(minName, messages.max(max))
 }
 
-/** type, status, tags, exclude_tags, year_min, year_max, episodes_min, episodes_max. */
+/** type, status, tags, exclude_tags, year, year_min, year_max, episodes_min, episodes_max. */
 export function readFilters (reader: QueryReader): Filters {
   const filters: Filters = {
     types: reader.choices('type', typeChoices),
     statuses: reader.choices('status', statusChoices),
     tags: reader.list('tags'),
     excludeTags: reader.list('exclude_tags'),
+    year: reader.integer('year'),
     yearMin: reader.integer('year_min'),
     yearMax: reader.integer('year_max'),
     episodesMin: reader.integer('episodes_min', { min: 0 }),
