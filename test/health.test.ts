@@ -84,3 +84,12 @@ t.test('publicSource shows a file name, or a URL without credentials', async (t)
     'https://github.com/manami-project/anime-offline-database/releases/latest/download/anime-offline-database.jsonl.zst')
   t.equal(publicSource(null), null)
 })
+
+t.test('not ready from the moment a shutdown begins', async (t) => {
+  const api = await fixtureApp(t)
+  t.equal((await api.readiness()).ready, true)
+  await api.close()
+  const readiness = await api.readiness()
+  t.equal(readiness.ready, false)
+  t.ok(readiness.problems.includes('the service is shutting down'), readiness.problems.join('; '))
+})
