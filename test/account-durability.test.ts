@@ -7,6 +7,7 @@ import net from 'node:net'
 import { projectRoot } from '../src/config.js'
 import { tempDir } from './helpers/app.js'
 import { fixtureCatalogue } from './helpers/accounts.js'
+import { freshDatabase } from './helpers/postgres.js'
 
 async function freePort (): Promise<number> {
   const server = net.createServer()
@@ -18,7 +19,7 @@ async function freePort (): Promise<number> {
 
 interface Child { child: ChildProcess, base: string, exited: Promise<unknown>, output: () => string }
 
-async function startChild (t: Test, dataDir: string, catalogue: string): Promise<Child> {
+async function startChild (t: Test, dataDir: string, catalogue: string, databaseUrl?: string): Promise<Child> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: projectRoot,
@@ -31,7 +32,9 @@ async function startChild (t: Test, dataDir: string, catalogue: string): Promise
       LOG_LEVEL: 'info',
       PASSWORD_SCRYPT_N: '1024',
       THROTTLE_IP_LIMIT: '1000000',
-      THROTTLE_USER_LIMIT: '1000000'
+      THROTTLE_USER_LIMIT: '1000000',
+      // On PostgreSQL when test/postgres-suites.test.ts runs this file.
+      ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl })
     },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -57,7 +60,9 @@ const postJson = (url: string, body: unknown, headers: Record<string, string> = 
 t.test('every registration answered 200 survives SIGKILL', async (t) => {
   const dataDir = tempDir(t)
   const catalogue = fixtureCatalogue(tempDir(t))
-  const first = await startChild(t, dataDir, catalogue)
+  const server = process.env.TEST_DATABASE_URL
+  const databaseUrl = server === undefined || server === '' ? undefined : await freshDatabase(t, server)
+  const first = await startChild(t, dataDir, catalogue, databaseUrl)
 
   const registered: Array<{ username: string, token: string }> = []
   let next = 0
@@ -83,7 +88,7 @@ t.test('every registration answered 200 survives SIGKILL', async (t) => {
   t.equal(first.child.signalCode, 'SIGKILL')
   t.ok(registered.length >= 10, `${registered.length} accounts got 200 before the kill (${next - registered.length} unanswered)`)
 
-  const second = await startChild(t, dataDir, catalogue)
+  const second = await startChild(t, dataDir, catalogue, databaseUrl)
   const lost: string[] = []
   for (let i = 0; i < registered.length; i += 32) {
     await Promise.all(registered.slice(i, i + 32).map(async ({ username, token }) => {
