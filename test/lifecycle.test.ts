@@ -131,7 +131,7 @@ t.test('requests still running at SHUTDOWN_TIMEOUT lose their connection; the pr
   const { code } = await server.exited
   const took = Date.now() - signalledAt
   t.equal(code, 0)
-  t.ok(took >= 900 && took < 5000, `exited after the timeout (${took} ms)`)
+  t.ok(took >= 900 && took < 6000, `exited after the timeout, before the hard stop (${took} ms)`)
   const outcome = await stuck.done
   t.ok(outcome.error !== undefined && connectionErrors.includes(outcome.error), `connection closed (${outcome.error ?? outcome.status})`)
   t.match(server.output(), /shutdown timeout/)
@@ -143,6 +143,6 @@ t.test('SIGINT stops an idle server at once with exit 0', async (t) => {
   server.child.kill('SIGINT')
   const { code } = await server.exited
   t.equal(code, 0)
-  t.ok(Date.now() - signalledAt < 3000, 'promptly')
+  t.ok(Date.now() - signalledAt < 8000, 'promptly')
   t.equal(walSize(path.join(server.dataDir, 'catalogue.sqlite')), 0)
 })
