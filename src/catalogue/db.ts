@@ -78,15 +78,21 @@ const migrations: Migration[] = [
       title, content='', contentless_delete=1,
       tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
     );
+    -- each synonym alone (rowid = anime id × 1000 + its position): the shortest matching synonym ranks first
+    CREATE VIRTUAL TABLE search_synonyms USING fts5(
+      synonym, content='', contentless_delete=1,
+      tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+    );
     -- trigram index: substrings (scripts without spaces between words)
     CREATE VIRTUAL TABLE search_trigrams USING fts5(
       title, synonyms, content='', contentless_delete=1,
       tokenize='trigram remove_diacritics 1'
     );
-    -- which version (anime.hash) of each entry the three indexes hold
+    -- which version (anime.hash) of each entry the indexes hold, and how many synonym rows
     CREATE TABLE search_indexed (
       id INTEGER PRIMARY KEY,
-      hash TEXT NOT NULL
+      hash TEXT NOT NULL,
+      synonyms INTEGER NOT NULL
     );
     CREATE VIRTUAL TABLE search_words_vocab USING fts5vocab(search_words, 'row');
     -- the indexed alphabetic words (and reversed, for suffix lookups): typo correction

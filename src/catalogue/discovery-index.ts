@@ -2,8 +2,10 @@
 // rebuildDerived inside each import's write transaction, so search, tag weights
 // and relations switch atomically with the catalogue they describe.
 //
-// - search_words / search_titles / search_trigrams: contentless FTS5 indexes
-//   of title and synonyms (titles alone in search_titles).
+// - search_words / search_titles / search_synonyms / search_trigrams:
+//   contentless FTS5 indexes of title and synonyms (titles alone in
+//   search_titles, each synonym alone in search_synonyms, with rowid
+//   id × SYNONYM_SLOTS + position).
 // - anime_facets: the filterable columns of each served entry, compact, so
 //   that filters, counts and orderings never read the wide anime rows.
 // - anime_related_urls: each entry's AOD relatedAnime URLs, by URL, to find the
@@ -16,6 +18,9 @@
 // - tag_weights / anime_weights: idf of each tag, and each entry's total, for
 //   similar anime.
 import type { Db } from './db.js'
+
+/** Rowids per entry in search_synonyms: an entry's first 1000 synonyms are indexed alone. */
+export const SYNONYM_SLOTS = 1000
 
 /** Characters of a string in reverse order (code points, not UTF-16 units). */
 export const reverseText = (text: string): string => [...text].reverse().join('')
@@ -30,6 +35,9 @@ export function rebuildDiscovery (db: Db): void {
       WHERE a.hash IS NOT i.hash;
     DELETE FROM search_words WHERE rowid IN (SELECT id FROM temp.search_stale);
     DELETE FROM search_titles WHERE rowid IN (SELECT id FROM temp.search_stale);
+    DELETE FROM search_synonyms WHERE rowid IN (
+      WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < ${SYNONYM_SLOTS - 1})
+      SELECT i.id * ${SYNONYM_SLOTS} + k.n FROM temp.search_stale s JOIN search_indexed i ON i.id = s.id JOIN k ON k.n < i.synonyms);
     DELETE FROM search_trigrams WHERE rowid IN (SELECT id FROM temp.search_stale);
     DELETE FROM anime_related_urls WHERE anime_id IN (SELECT id FROM temp.search_stale);
     DELETE FROM anime_facets WHERE id IN (SELECT id FROM temp.search_stale);
@@ -42,12 +50,16 @@ export function rebuildDiscovery (db: Db): void {
       FROM anime a WHERE a.active = 1 AND a.id NOT IN (SELECT id FROM search_indexed);
     INSERT INTO search_words (rowid, title, synonyms) SELECT id, title, synonyms FROM temp.search_fresh;
     INSERT INTO search_titles (rowid, title) SELECT id, title FROM temp.search_fresh;
+    INSERT INTO search_synonyms (rowid, synonym)
+      SELECT f.id * ${SYNONYM_SLOTS} + j.key, j.value FROM temp.search_fresh f JOIN anime a ON a.id = f.id, json_each(a.synonyms) j
+      WHERE j.key < ${SYNONYM_SLOTS};
     INSERT INTO search_trigrams (rowid, title, synonyms) SELECT id, title, synonyms FROM temp.search_fresh;
     INSERT INTO anime_related_urls (url, anime_id)
       SELECT DISTINCT j.value, a.id FROM temp.search_fresh f JOIN anime a ON a.id = f.id, json_each(a.related) j;
     INSERT INTO anime_facets (id, anime_type, status, year, num_episodes, score, title)
       SELECT a.id, a.anime_type, a.status, a.year, a.num_episodes, a.score, a.title FROM temp.search_fresh f JOIN anime a ON a.id = f.id;
-    INSERT INTO search_indexed (id, hash) SELECT id, hash FROM temp.search_fresh;
+    INSERT INTO search_indexed (id, hash, synonyms)
+      SELECT f.id, f.hash, min(json_array_length(a.synonyms), ${SYNONYM_SLOTS}) FROM temp.search_fresh f JOIN anime a ON a.id = f.id;
     DROP TABLE temp.search_stale;
     DROP TABLE temp.search_fresh;
 

@@ -6,18 +6,20 @@
 //  0. title words: every query word is a prefix of a word of the title
 //     (unicode61 tokenizer: case- and diacritics-insensitive; `toky` finds Tokyo),
 //     ranked by bm25 over titles alone, so the shortest matching title wins.
-//  1. words: the same over title and synonyms, bm25 with the title weighted
-//     over synonyms (`attack on titan` finds Shingeki no Kyojin).
-//  2. substring: the whole query inside a title or synonym (trigram tokenizer).
-//     Used when tier 1 finds nothing, and always for queries in scripts written
+//  1. synonym words: the same within one synonym (`attack on titan` finds
+//     Shingeki no Kyojin), the shortest matching synonym first.
+//  2. words: the same over title and synonyms together, bm25 with the title
+//     weighted over synonyms.
+//  3. substring: the whole query inside a title or synonym (trigram tokenizer).
+//     Used when tier 2 finds nothing, and always for queries in scripts written
 //     without spaces (Japanese, Chinese…), where words are whole phrases.
-//  3, 4. typo: when tier 1 finds nothing, the word tiers again, each query word
+//  4–6. typo: when tier 2 finds nothing, the word tiers again, each query word
 //     of 4+ letters also matching any indexed word one edit away (insertion,
 //     deletion, substitution or transposition), found by index range lookups
 //     on search_terms.
 import type { Statement } from 'better-sqlite3'
 import type { Db } from './db.js'
-import { reverseText } from './discovery-index.js'
+import { reverseText, SYNONYM_SLOTS } from './discovery-index.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
 
 export const orderingFields = ['relevance', 'title', 'year', 'episodes', 'score'] as const
@@ -84,7 +86,10 @@ function withinOneEdit (a: string[], b: string[]): boolean {
   return a.length > b.length ? same(a.slice(i + 1), b.slice(i)) : same(a.slice(i), b.slice(i + 1))
 }
 
-export interface TextPart { table: 'search_titles' | 'search_words' | 'search_trigrams', match: string, tier: number }
+export interface TextPart { table: 'search_titles' | 'search_synonyms' | 'search_words' | 'search_trigrams', match: string, tier: number }
+
+/** Tables that only rank: their matches are all matches of search_words too. */
+const rankingOnly = new Set<TextPart['table']>(['search_titles', 'search_synonyms'])
 
 /** LRU-ish cache of prepared statements, keyed by their SQL (one per query shape). */
 class StatementCache {
@@ -166,15 +171,21 @@ export function createSearch (db: Db) {
     return [...found].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_TYPO_ALTERNATIVES).map(([term]) => term)
   }
 
+  const wordTiers = (match: string, first: number): TextPart[] => [
+    { table: 'search_titles', match, tier: first },
+    { table: 'search_synonyms', match, tier: first + 1 },
+    { table: 'search_words', match, tier: first + 2 }
+  ]
+
   /** How `q` is matched: the FTS5 queries of its tiers (empty: nothing can match). */
   function planText (q: string): TextPart[] {
     // Control characters (NUL ends an FTS5 query string) count as spaces.
     const text = q.replace(/\p{Cc}/gu, ' ').trim().replace(/\s+/g, ' ')
     const words = queryWords(text)
-    const substring: TextPart | null = [...text].length >= 3 ? { table: 'search_trigrams', match: ftsString(text), tier: 2 } : null
+    const substring: TextPart | null = [...text].length >= 3 ? { table: 'search_trigrams', match: ftsString(text), tier: 3 } : null
     const wordQuery = words.map((w) => `${ftsString(w)}*`).join(' AND ')
     if (words.length > 0 && anyWord.get(wordQuery) !== undefined) {
-      const parts: TextPart[] = [{ table: 'search_titles', match: wordQuery, tier: 0 }, { table: 'search_words', match: wordQuery, tier: 1 }]
+      const parts: TextPart[] = wordTiers(wordQuery, 0)
       if (substring !== null && noSpaceScripts.test(text)) parts.push(substring)
       return parts
     }
@@ -193,7 +204,7 @@ export function createSearch (db: Db) {
       corrected = true
       return `(${[w, ...alternatives].map((a) => `${ftsString(a)}*`).join(' OR ')})`
     }).join(' AND ')
-    if (corrected) parts.push({ table: 'search_titles', match: typoQuery, tier: 3 }, { table: 'search_words', match: typoQuery, tier: 4 })
+    if (corrected) parts.push(...wordTiers(typoQuery, 4))
     return parts
   }
 
@@ -317,12 +328,15 @@ export function createSearch (db: Db) {
     const { conditions, params } = filterSql(request, { facets: true, driven: true })
     const where = conditions.join(' AND ')
     // Titles only rank: every title match is also a match of search_words.
-    const used = ranked ? parts : parts.filter((p) => p.table !== 'search_titles')
+    const used = ranked ? parts : parts.filter((p) => !rankingOnly.has(p.table))
     const hits = used.map((p) => {
-      const weights = p.table === 'search_titles' ? '' : `, ${TITLE_WEIGHT}, 1`
+      const weights = p.table === 'search_words' || p.table === 'search_trigrams' ? `, ${TITLE_WEIGHT}, 1` : ''
       const rank = ranked ? `${p.tier * TIER_STEP} + bm25(${p.table}${weights})` : String(p.tier)
-      const match = `SELECT rowid AS id, ${rank} AS rank FROM ${p.table} WHERE ${p.table} MATCH ?`
-      return top === undefined ? match : `SELECT * FROM (${match} ORDER BY rank, rowid LIMIT ?)`
+      // search_synonyms: one row per synonym, so the best synonym of each entry (LIMIT -1 keeps bm25 inside its query).
+      const match = p.table === 'search_synonyms'
+        ? `SELECT id, min(rank) AS rank FROM (SELECT rowid / ${SYNONYM_SLOTS} AS id, ${rank} AS rank FROM ${p.table} WHERE ${p.table} MATCH ? LIMIT -1) GROUP BY id`
+        : `SELECT rowid AS id, ${rank} AS rank FROM ${p.table} WHERE ${p.table} MATCH ?`
+      return top === undefined ? match : `SELECT * FROM (${match} ORDER BY rank, id LIMIT ?)`
     }).join(' UNION ALL ')
     // With `top`, each tier keeps its best `top` (the first) or 2 × `top` rows (the
     // others, where up to `top` - 1 may repeat earlier tiers): enough for the first `top` overall.
@@ -336,7 +350,7 @@ export function createSearch (db: Db) {
 
   /** How many entries match; one FTS5 count when the text has one word query and nothing filters it. */
   function countMatches (request: SearchRequest, parts: TextPart[] | null): number {
-    const counted = parts?.filter((p) => p.table !== 'search_titles')
+    const counted = parts?.filter((p) => !rankingOnly.has(p.table))
     const filtered = filterSql(request, { facets: true }).conditions.length > 1
     if (counted !== undefined && counted.length === 1 && !filtered) {
       // The FTS tables hold exactly the served entries.
