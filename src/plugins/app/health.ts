@@ -37,11 +37,8 @@ export function publicSource (source: string | null): string | null {
   return path.basename(source)
 }
 
-/** What the user store's own health check answers (src/storage). */
-interface StoreHealth { ok: boolean, backend: string, detail?: string }
-
 export default fp(async function health (fastify: FastifyInstance) {
-  const { dataDir, databaseUrl } = fastify.config as typeof fastify.config & { databaseUrl?: string | null }
+  const { dataDir } = fastify.config
   let closing = false
   fastify.addHook('preClose', async () => { closing = true })
 
@@ -60,12 +57,10 @@ export default fp(async function health (fastify: FastifyInstance) {
       return false
     }
   }
+  // The user store's own check (PostgreSQL: the pool answers), then on SQLite the write lock.
   const accountsStatus = async (): Promise<Static<typeof AccountsStatus>> => {
-    const store = (fastify as unknown as { accounts?: { health?: () => Promise<StoreHealth> } }).accounts
-    const reported = typeof store?.health === 'function' ? await store.health().catch(() => ({ ok: false, backend: 'unknown' })) : null
-    const backend = reported?.backend ?? (databaseUrl == null ? 'sqlite' : 'postgres')
-    const writable = (reported?.ok ?? true) && (backend !== 'sqlite' || sqliteWritable())
-    return { writable, backend }
+    const { ok, backend } = await fastify.accounts.health().catch(() => ({ ok: false, backend: fastify.config.databaseUrl === null ? 'sqlite' : 'postgres' }))
+    return { writable: ok && (backend !== 'sqlite' || sqliteWritable()), backend }
   }
 
   fastify.decorate('readiness', async (): Promise<Readiness> => {
