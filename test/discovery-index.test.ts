@@ -66,3 +66,20 @@ t.test('each import updates the indexes: renamed, removed and new entries', asyn
   t.equal(db.prepare("SELECT count(*) FROM search_words WHERE search_words MATCH 'kaze OR umi OR hoshi OR returns'").pluck().get(), 3)
 })
 
+
+t.test('ranking: title matches, then the shortest matching synonym, then words spread over both', async (t) => {
+  const dataDir = tempDir(t)
+  const many = Array.from({ length: 30 }, (_, i) => `Other name ${i}`)
+  const api = await buildApp(t, {
+    dataDir,
+    defaultCatalogue: writeAod(dataDir, [
+      aodRecord(1, { title: 'Shingeki! Kyojin Chuugakkou', synonyms: ['Attack on Titan: Junior High'] }),
+      aodRecord(2, { title: 'Shingeki no Kyojin', synonyms: [...many, 'Attack on Titan', '進撃の巨人'] }),
+      aodRecord(3, { title: 'Titan Attack', synonyms: [] }),
+      aodRecord(4, { title: 'Attack Something', synonyms: ['On the Titan moon'] })
+    ])
+  })
+  t.same(await titlesOf(api, 'attack on titan'), ['Shingeki no Kyojin', 'Shingeki! Kyojin Chuugakkou', 'Attack Something'],
+    'the exact synonym first though its entry has 32 synonyms; words spread over title and synonym last')
+  t.same((await titlesOf(api, 'titan attack'))[0], 'Titan Attack', 'a title match first')
+})
