@@ -1,7 +1,7 @@
 // The API documents: /openapi.json is the committed schemas/openapi.json, /docs
 // renders it, every endpoint is described with an example, and every endpoint
 // that takes a token declares the Token security scheme.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { projectRoot } from '../src/config.js'
@@ -21,7 +21,7 @@ interface Document { paths: Record<string, Record<string, Operation>>, component
 
 const committed = JSON.parse(fs.readFileSync(path.join(projectRoot, 'schemas', 'openapi.json'), 'utf8')) as Document
 
-async function fixtureApp (t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function fixtureApp (t: Test) {
   const dir = tempDir(t)
   return buildApp(t, { dataDir: dir, defaultCatalogue: writeAod(dir, [aodRecord(1)]) })
 }
