@@ -440,3 +440,14 @@ t.test('the new endpoints follow the General rules: HEAD, OPTIONS, 405, ?format=
     t.equal((await api.inject(`${path}/`)).statusCode, 404, 'no trailing slash')
   }
 })
+
+t.test('small pages of common tags (scanned in order) equal the full list', async (t) => {
+  const api = shared
+  for (const query of ['tags=action', 'tags=action,drama', 'tags=drama&exclude_tags=comedy', 'tags=action&ordering=-title', 'tags=drama&type=tv,ova&ordering=year']) {
+    const full = (await api.inject(`/anime/search?${query}&page_size=100`)).json()
+    const { count, results } = await walk(t, api, `${query}&page_size=1`)
+    t.equal(count, full.count, `${query}: count`)
+    t.same(ids(results), ids(full.results), `${query}: one by one, the same entries in the same order`)
+    t.ok(full.count >= 2, `${query}: several matches`)
+  }
+})

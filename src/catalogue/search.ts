@@ -139,6 +139,7 @@ export function createSearch (db: Db) {
   const termDocs = db.prepare('SELECT doc FROM search_words_vocab WHERE term = ?').pluck()
   const tagNames = db.prepare('SELECT name FROM tags WHERE name = ? COLLATE NOCASE').pluck()
   const tagCount = db.prepare('SELECT count FROM tags WHERE name = ?').pluck()
+  const servedFacets = db.prepare('SELECT count(*) FROM anime_facets').pluck()
   const servedCount = db.prepare('SELECT count(*) FROM anime WHERE active = 1').pluck()
   const seeds = seedLoader(db)
 
@@ -276,16 +277,25 @@ export function createSearch (db: Db) {
 
   /**
    * Without text, the rows to filter: the postings of the rarest requested tag
-   * (when it names one tag), else every served entry.
+   * (when it names one tag), else every served entry. A page that needs only
+   * its first `stopAfter` rows scans the entries in order instead when the
+   * requested tags are common enough (an estimated 8 × `stopAfter` matches):
+   * the scan stops after a few hundred rows rather than reading every posting.
    */
-  function baseSql (filters: Filters): { from: string, params: unknown[], options: FilterOptions } {
+  function baseSql (filters: Filters, stopAfter?: number): { from: string, params: unknown[], options: FilterOptions } {
     let best: { index: number, name: string, count: number } | null = null
+    let share = 1
+    const served = stopAfter === undefined ? 0 : servedFacets.get() as number
     for (const [index, tag] of (filters.tags ?? []).entries()) {
       const names = resolveTag(tag)
-      const count = names.length === 1 ? (tagCount.get(names[0]) as number | undefined ?? 0) : Infinity
-      if (names.length === 1 && (best === null || count < best.count)) best = { index, name: names[0]!, count }
+      if (names.length !== 1) continue
+      const count = tagCount.get(names[0]) as number | undefined ?? 0
+      share *= served > 0 ? count / served : 1
+      if (best === null || count < best.count) best = { index, name: names[0]!, count }
     }
-    if (best === null) return { from: 'anime_facets a', params: [], options: { facets: true } }
+    if (best === null || (stopAfter !== undefined && served * share >= 8 * stopAfter)) {
+      return { from: 'anime_facets a', params: [], options: { facets: true, driven: best !== null } }
+    }
     return {
       from: 'anime_tags d CROSS JOIN anime_facets a ON a.id = d.anime_id AND d.tag = ?',
       params: [best.name],
@@ -321,7 +331,7 @@ export function createSearch (db: Db) {
    */
   function fromSql (request: SearchRequest, parts: TextPart[] | null, ranked: boolean, top?: number): { sql: string, params: unknown[] } {
     if (parts === null) {
-      const base = baseSql(request)
+      const base = baseSql(request, top)
       const { conditions, params } = filterSql(request, base.options)
       return { sql: `FROM ${base.from} WHERE ${conditions.join(' AND ')}`, params: [...base.params, ...params] }
     }
@@ -392,7 +402,8 @@ export function createSearch (db: Db) {
       // Unfiltered, by relevance alone: only the best offset + size of each tier can make the page.
       const plain = ordering.length === 1 && ordering[0]!.field === 'relevance' && !ordering[0]!.descending &&
         filterSql(request, { facets: true }).conditions.length === 1
-      const ranked = fromSql(request, parts, true, plain && parts !== null ? offset + size : undefined)
+      // Without text, a page can stop after offset + size rows in order.
+      const ranked = fromSql(request, parts, true, parts === null || plain ? offset + size : undefined)
       const sql = `${select(ranked.sql, 'a.id')} ORDER BY ${orderSql(ordering, parts !== null)} LIMIT ? OFFSET ?`
       const pageIds = cache.get(sql).pluck().all(...ranked.params, size, offset) as number[]
       return { count, results: seeds(pageIds) }
