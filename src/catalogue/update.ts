@@ -112,7 +112,9 @@ export async function updateCatalogueFrom (db: Db, url: string, options: UpdateO
 
     let received = 0
     let records = 0
-    let compressed = /\.zst$/i.test(new URL(response.url || url).pathname)
+    // By name (asked for, or redirected to: release downloads redirect to signed
+    // storage URLs), else by the first bytes below.
+    let compressed = [url, response.url].some((u) => u !== '' && /\.zst$/i.test(new URL(u).pathname))
     let lastReport = 0
     const report = (force = false) => {
       if (options.onProgress === undefined) return
