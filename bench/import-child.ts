@@ -13,6 +13,9 @@ const cli = await import(path.join(root, 'dist/src/cli.js')) as { runCli: (argv:
 const lines: string[] = []
 const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(line), progress: () => {}, env: process.env }
 const started = performance.now()
+const cpuBefore = process.cpuUsage()
 const code = await cli.runCli(['catalogue', 'import', file], io)
 const seconds = (performance.now() - started) / 1000
-process.stdout.write(JSON.stringify({ code, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, output: lines }) + '\n')
+const cpu = process.cpuUsage(cpuBefore)
+const cpuSeconds = (cpu.user + cpu.system) / 1e6
+process.stdout.write(JSON.stringify({ code, seconds, cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, output: lines }) + '\n')

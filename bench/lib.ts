@@ -66,6 +66,8 @@ export interface Server {
   port: number
   /** Spawn to first 200, in milliseconds. */
   startMs: number
+  /** CPU time the process had used by its first 200, in milliseconds. */
+  startCpuMs: number
   stop (): Promise<void>
   rssMb (): number
   /** Text the child wrote to stderr (warnings and errors; the service logs at warn). */
@@ -98,18 +100,21 @@ export function cpuMs (pid: number | undefined): number {
 }
 
 /**
- * RSS once the process has settled (in-flight work such as queued password
- * hashes, 128 MiB each, has drained): samples every 500 ms until two agree
- * within 2%, at most `timeoutMs`.
+ * RSS once the process has settled: in-flight work (queued password hashes, 128 MiB
+ * each while they run) has drained, that is the process used under 5% of a CPU
+ * over the last 500 ms and its RSS moved less than 2%. Gives up after `timeoutMs`.
  */
-export async function settledRssMb (pid: number | undefined, timeoutMs = 15_000): Promise<number> {
+export async function settledRssMb (pid: number | undefined, timeoutMs = 20_000): Promise<number> {
   const until = performance.now() + timeoutMs
-  let last = rssMb(pid)
+  let rss = rssMb(pid)
+  let cpu = cpuMs(pid)
   for (;;) {
     await sleep(500)
-    const now = rssMb(pid)
-    if (Math.abs(now - last) <= last * 0.02 || performance.now() > until) return now
-    last = now
+    const [nextRss, nextCpu] = [rssMb(pid), cpuMs(pid)]
+    const quiet = nextCpu - cpu < 25 && Math.abs(nextRss - rss) <= rss * 0.02
+    if (quiet || performance.now() > until) return nextRss
+    rss = nextRss
+    cpu = nextCpu
   }
 }
 
@@ -135,12 +140,14 @@ export async function startProcess (name: string, args: string[], env: NodeJS.Pr
     await sleep(2)
   }
   const startMs = performance.now() - started
+  const startCpuMs = cpuMs(child.pid)
   return {
     name,
     child,
     url,
     port,
     startMs,
+    startCpuMs,
     rssMb: () => rssMb(child.pid),
     stderr: () => stderr,
     stop: () => new Promise((resolve) => {

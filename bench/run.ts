@@ -29,7 +29,7 @@ const profile = process.env.BENCH_PROF === '1'
 
 const log = (line: string): void => { process.stderr.write(`[bench] ${line}\n`) }
 
-function runImport (file: string, dataDir: string): Promise<{ seconds: number, peakRssMb: number, code: number, output: string[] }> {
+function runImport (file: string, dataDir: string): Promise<{ seconds: number, cpuSeconds: number, peakRssMb: number, code: number, output: string[] }> {
   fs.rmSync(dataDir, { recursive: true, force: true })
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(benchDir, 'import-child.ts'), file], {
@@ -140,6 +140,7 @@ async function main (): Promise<void> {
     settings: { ...settings },
     imports: [],
     coldStartMs: [],
+    coldStartCpuMs: [],
     scenarios: [],
     rss: { idleMb: NaN, afterLoadMb: NaN, peakMb: NaN },
     targets: [],
@@ -157,8 +158,8 @@ async function main (): Promise<void> {
     log(`importing ${format.toUpperCase()}`)
     const report = await runImport(files[format], dirs[format])
     if (report.code !== 0) errors.push(`import ${format}: exit ${report.code}: ${report.output.join(' ')}`)
-    results.imports.push({ format: format.toUpperCase(), seconds: report.seconds, peakRssMb: report.peakRssMb, records: report.output.join(' ').replace(/^imported \w+: /, '') })
-    log(`  ${fmt(report.seconds, 2)} s, peak RSS ${fmt(report.peakRssMb, 0)} MB`)
+    results.imports.push({ format: format.toUpperCase(), seconds: report.seconds, cpuSeconds: report.cpuSeconds, peakRssMb: report.peakRssMb, records: report.output.join(' ').replace(/^imported \w+: /, '') })
+    log(`  ${fmt(report.seconds, 2)} s (CPU ${fmt(report.cpuSeconds, 2)} s), peak RSS ${fmt(report.peakRssMb, 0)} MB`)
   }
 
   const dataDir = dirs.jsonl
@@ -166,6 +167,7 @@ async function main (): Promise<void> {
   for (let i = 0; i < settings.coldStarts; i++) {
     const server = await startService(dataDir, await freePort(), serviceEnv(settings.scryptN))
     results.coldStartMs.push(server.startMs)
+    results.coldStartCpuMs.push(server.startCpuMs)
     await server.stop()
   }
   log(`  ${results.coldStartMs.map((ms) => fmt(ms, 0)).join(', ')} ms`)
