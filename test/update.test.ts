@@ -53,6 +53,12 @@ const routes: Record<string, Handler> = {
   '/page.html': (_req, res) => { res.setHeader('content-type', 'text/html'); res.end('<!doctype html><title>Release</title>') },
   '/bad.zst': (_req, res) => { res.end(Buffer.concat([zstFixture.subarray(0, 4), Buffer.alloc(200, 7)])) },
   '/truncated.zst': (_req, res) => { res.end(zstFixture.subarray(0, zstFixture.length - 30)) },
+  '/etag.json': (req, res) => {
+    // Answers 304 to a request naming the version it has.
+    if (req.headers['if-none-match'] === '"v1"') { res.writeHead(304); res.end(); return }
+    res.writeHead(200, { etag: '"v1"', 'last-modified': 'Wed, 25 Nov 2026 12:00:00 GMT', 'content-length': jsonBody.length })
+    res.end(jsonBody)
+  },
   '/slow.jsonl': (_req, res) => {
     // The good file, a few bytes at a time: the update takes a while.
     let at = 0
@@ -211,7 +217,7 @@ t.test('a running app switches to the new catalogue with no failed request', asy
     await new Promise((resolve) => setImmediate(resolve))
   }
   const report = await update
-  t.equal(report.total, 4)
+  t.equal(report.notModified !== true && report.total, 4)
   t.same([...statuses.keys()], [200], `every one of ${requests} requests during the update answered 200`)
   t.ok(requests > 20, `${requests} requests during the update`)
   t.ok(titles.has('Old 1'), 'the old catalogue answered while downloading')
@@ -302,4 +308,23 @@ t.test('scheduling: the first update is due one interval after the last import; 
   t.equal(await failing.runNow(), false)
   t.match(logged.join('\n'), /scheduled catalogue update failed; the old catalogue stays .*HTTP 404 Not Found/)
   t.equal(served(dir).version, 2, 'the failed update changed nothing')
+})
+
+t.test('an unchanged file is not downloaded again (ETag), unless --force', async (t) => {
+  const dir = await withOldCatalogue(t)
+  const url = `${base}/etag.json`
+  const first = capture({ DATA_DIR: dir })
+  t.equal(await runCli(['catalogue', 'update', '--url', url], first.io), 0)
+  t.match(first.out.join('\n'), /1 added, 3 updated/)
+  const again = capture({ DATA_DIR: dir })
+  t.equal(await runCli(['catalogue', 'update', '--url', url], again.io), 0)
+  t.match(again.out.join('\n'), /the catalogue is up to date/)
+  t.equal(served(dir).version, 2, 'nothing imported')
+  const forced = capture({ DATA_DIR: dir })
+  t.equal(await runCli(['catalogue', 'update', '--force', '--url', url], forced.io), 0)
+  t.match(forced.out.join('\n'), /0 added, 0 updated, 4 kept/)
+  t.equal(served(dir).version, 3)
+  const other = capture({ DATA_DIR: dir })
+  t.equal(await runCli(['catalogue', 'update', '--url', `${base}/good.json`], other.io), 0, 'another URL: no validators sent')
+  t.equal(served(dir).version, 4)
 })

@@ -34,6 +34,18 @@ export interface UpdateOptions {
   idleTimeoutMs?: number
   signal?: AbortSignal
   now?: () => number
+  /**
+   * Download only if the file changed since the last update from this same URL
+   * (HTTP If-None-Match / If-Modified-Since, validators kept in the catalogue's
+   * metadata). Default true; false downloads and imports regardless.
+   */
+  ifChanged?: boolean
+}
+
+/** The server answered 304: the file is the one imported last time from this URL. */
+export interface NotModified {
+  notModified: true
+  url: string
 }
 
 export interface UpdateReport extends ImportReport {
@@ -41,6 +53,7 @@ export interface UpdateReport extends ImportReport {
   /** Bytes downloaded (compressed size for .zst). */
   downloaded: number
   compressed: boolean
+  notModified?: false
 }
 
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd])
@@ -51,6 +64,25 @@ function describeCause (error: unknown): string {
   if (cause?.code !== undefined) return `${message} (${cause.code})`
   if (cause?.message !== undefined) return `${message} (${cause.message})`
   return message
+}
+
+function getMeta (db: Db, key: string): string {
+  return (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined) ?? ''
+}
+
+function setMeta (db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
+}
+
+/** Validators of the last file imported from `url`, if the catalogue came from there. */
+function conditionalHeaders (db: Db, url: string): Record<string, string> {
+  if (getMeta(db, 'source') !== url) return {}
+  const headers: Record<string, string> = {}
+  const etag = getMeta(db, 'update_etag')
+  const lastModified = getMeta(db, 'update_last_modified')
+  if (etag !== '') headers['if-none-match'] = etag
+  if (lastModified !== '') headers['if-modified-since'] = lastModified
+  return headers
 }
 
 /** Decompresses a zstd byte stream chunk by chunk (fzstd: pure JS, streaming). */
@@ -77,7 +109,7 @@ async function * unzstd (input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
  * Throws UpdateError (download), NotAodError or CorruptAodError (content); the
  * catalogue is then unchanged.
  */
-export async function updateCatalogueFrom (db: Db, url: string, options: UpdateOptions = {}): Promise<UpdateReport> {
+export async function updateCatalogueFrom (db: Db, url: string, options: UpdateOptions = {}): Promise<UpdateReport | NotModified> {
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000
   const controller = new AbortController()
   const abort = () => controller.abort(options.signal?.reason)
@@ -96,11 +128,19 @@ export async function updateCatalogueFrom (db: Db, url: string, options: UpdateO
       response = await fetch(url, {
         redirect: 'follow',
         signal: controller.signal,
-        headers: { 'accept-encoding': 'identity', 'user-agent': 'anime-api catalogue update' }
+        headers: {
+          'accept-encoding': 'identity',
+          'user-agent': 'anime-api catalogue update',
+          ...(options.ifChanged === false ? {} : conditionalHeaders(db, url))
+        }
       })
     } catch (error) {
       if (controller.signal.reason instanceof UpdateError) throw controller.signal.reason
       throw new UpdateError(`download of ${url} failed: ${describeCause(error)}`, { cause: error })
+    }
+    if (response.status === 304) {
+      await response.body?.cancel().catch(() => {})
+      return { notModified: true, url }
     }
     if (!response.ok || response.body === null) {
       await response.body?.cancel().catch(() => {})
@@ -169,6 +209,9 @@ export async function updateCatalogueFrom (db: Db, url: string, options: UpdateO
       now: options.now,
       onProgress: (p) => { records = p.records; report() }
     })
+    // The import committed; remember how the server named this version of the file.
+    setMeta(db, 'update_etag', response.headers.get('etag') ?? '')
+    setMeta(db, 'update_last_modified', response.headers.get('last-modified') ?? '')
     return { ...imported, url, downloaded: received, compressed }
   } finally {
     clearTimeout(idle)
@@ -178,7 +221,7 @@ export async function updateCatalogueFrom (db: Db, url: string, options: UpdateO
 }
 
 /** Downloads `url` into the catalogue under `dataDir`, on a connection of its own. */
-export async function updateCatalogue (dataDir: string, url: string, options: UpdateOptions = {}): Promise<UpdateReport> {
+export async function updateCatalogue (dataDir: string, url: string, options: UpdateOptions = {}): Promise<UpdateReport | NotModified> {
   const db = openCatalogueDb(dataDir)
   try {
     return await updateCatalogueFrom(db, url, options)

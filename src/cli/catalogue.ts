@@ -12,11 +12,13 @@ Commands:
   import <file>   Import an anime-offline-database file (.json or .jsonl) into
                   the catalogue under DATA_DIR, atomically: a running service
                   keeps serving the old catalogue until the new one is complete.
-  update [--url U]
+  update [--url U] [--force]
                   Download the latest anime-offline-database release (.json,
                   .jsonl, or either compressed with zstd) and import it the same
                   way. The URL defaults to CATALOGUE_UPDATE_URL. A failed or
-                  truncated download leaves the catalogue as it was.
+                  truncated download leaves the catalogue as it was. Nothing is
+                  downloaded when the server says the file has not changed since
+                  the last update from the same URL, unless --force.
   info            Show the catalogue in DATA_DIR: entries, version, source.`
 
 /** 950 B, 12.3 kB, 45.6 MB */
@@ -37,13 +39,14 @@ export function describeDownload (progress: UpdateProgress): string {
 }
 
 /** `--url U` or `--url=U`; anything else is a usage error. */
-function parseUpdateArgs (args: string[]): { url?: string } {
-  const result: { url?: string } = {}
+function parseUpdateArgs (args: string[]): { url?: string, force: boolean } {
+  const result: { url?: string, force: boolean } = { force: false }
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === '--url' && args[i + 1] !== undefined) result.url = args[++i]
     else if (arg.startsWith('--url=')) result.url = arg.slice('--url='.length)
-    else throw new UsageError('usage: anime-api catalogue update [--url <url>]')
+    else if (arg === '--force') result.force = true
+    else throw new UsageError('usage: anime-api catalogue update [--url <url>] [--force]')
   }
   return result
 }
@@ -81,11 +84,15 @@ export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<n
       return 0
     }
     case 'update': {
-      const { url = config.catalogueUpdateUrl } = parseUpdateArgs(rest)
+      const { url = config.catalogueUpdateUrl, force } = parseUpdateArgs(rest)
       const checked = parseHttpUrl('--url', url)
       io.out(`downloading ${checked}`)
-      const report = await updateCatalogue(config.dataDir, checked, { onProgress: (p) => io.progress(describeDownload(p)) })
+      const report = await updateCatalogue(config.dataDir, checked, { ifChanged: !force, onProgress: (p) => io.progress(describeDownload(p)) })
       io.progress('')
+      if (report.notModified === true) {
+        io.out('the catalogue is up to date: the file has not changed since the last update from this URL (--force imports it anyway)')
+        return 0
+      }
       io.out(`downloaded ${byteSize(report.downloaded)}${report.compressed ? ' (zstd)' : ''}`)
       for (const line of describeReport(report)) io.out(line)
       return 0
