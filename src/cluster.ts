@@ -102,10 +102,12 @@ async function startPrimary (config: AppConfig): Promise<void> {
     schedule?.stop()
     if (workers().length === 0) process.exit(0)
     for (const worker of workers()) worker.process.kill('SIGTERM')
+    // Each worker gives its requests SHUTDOWN_TIMEOUT, and itself 5 s more to close.
     setTimeout(() => {
+      log.error({ workers: workers().length }, 'workers did not stop in time: killing them')
       for (const worker of workers()) worker.process.kill('SIGKILL')
       process.exit(1)
-    }, 30_000).unref()
+    }, config.shutdownTimeoutMs + 10_000).unref()
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
