@@ -1,11 +1,13 @@
 // The whole service as one Fastify plugin, built from an options object (see
-// config.ts). Like Fastify's demo app it loads three folders in order: external
-// plugins, our own plugins, then the routes (each folder a URL prefix).
+// config.ts). After the contract's error handling (plugins/errors.ts), it loads
+// three folders in order like Fastify's demo app: external plugins, our own
+// plugins, then the routes (each folder a URL prefix).
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import AutoLoad from '@fastify/autoload'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
+import errors from './plugins/errors.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
@@ -39,6 +41,10 @@ export function serverOptionsFor (config: AppConfig): FastifyServerOptions {
 
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   const loaded = { ...opts }
+  // The contract's error handling first, so that every route, third-party
+  // plugins' own included (/docs, /openapi.json, CORS preflights), answers in
+  // its shapes and the 405 router sees every route.
+  await fastify.register(errors)
   await fastify.register(AutoLoad, {
     dir: path.join(here, 'plugins/external'),
     options: loaded

@@ -1,5 +1,5 @@
 // CONTRACT: General and Anime sections, through app.inject().
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import { Writable } from 'node:stream'
@@ -9,7 +9,7 @@ import { buildApp, tempDir } from './helpers/app.js'
 
 const seedKeys = ['id', 'title', 'source', 'anime_type', 'num_episodes', 'status', 'year', 'picture', 'tags']
 
-async function fixtureApp (t: Tap.Test, count = 5) {
+async function fixtureApp (t: Test, count = 5) {
   const dir = tempDir(t)
   const records = Array.from({ length: count }, (_, i) => aodRecord(i + 1, { title: `Anime ${i + 1}`, tags: ['drama', 'action'] }))
   return buildApp(t, { dataDir: dir, defaultCatalogue: writeAod(dir, records) })

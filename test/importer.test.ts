@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -9,7 +9,7 @@ import { NO_PICTURE, NO_THUMBNAIL } from '../src/catalogue/normalize.js'
 import { aodRecord, aodText, writeAod } from './helpers/aod.js'
 import { buildApp, tempDir } from './helpers/app.js'
 
-function catalogueOf (t: Tap.Test, dataDir: string) {
+function catalogueOf (t: Test, dataDir: string) {
   const db = openCatalogueDb(dataDir)
   t.teardown(() => db.close())
   return createCatalogue(db)

@@ -12,7 +12,7 @@
 // data it was given for); bodies are never hashed.
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
-import { wantsHtml } from './errors.js'
+import { wantsHtml } from '../errors.js'
 
 export type CachePolicy = 'catalogue' | 'no-store' | 'none'
 

@@ -17,7 +17,7 @@
 import fp from 'fastify-plugin'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import helmet from '@fastify/helmet'
-import { wantsHtml } from '../app/errors.js'
+import { wantsHtml } from '../errors.js'
 
 export const helmetOptions = {
   contentSecurityPolicy: {

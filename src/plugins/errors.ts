@@ -3,8 +3,8 @@
 import fp from 'fastify-plugin'
 import FindMyWay from 'find-my-way'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ApiError, pythonTypeName } from '../../errors.js'
-import { renderHtmlPage } from '../../http/html.js'
+import { ApiError, pythonTypeName } from '../errors.js'
+import { renderHtmlPage } from '../http/html.js'
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
