@@ -5,7 +5,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import AutoLoad from '@fastify/autoload'
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
 import errors from './plugins/errors.js'
 
@@ -24,6 +24,13 @@ export const serverOptions: FastifyServerOptions = {
   // (with `Connection: close`); the listener no longer accepts new connections.
   return503OnClosing: false,
   bodyLimit: 1 << 20,
+  // Errors the router raises before any plugin runs: a malformed %-escape or an
+  // over-long path parameter names no resource, so 404 as CONTRACT's unknown paths.
+  frameworkErrors: (error, _request, reply) => {
+    const notFound = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8')
+      .send(JSON.stringify({ detail: notFound ? 'Not found.' : error.message }))
+  },
   ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
 }
 

@@ -161,3 +161,12 @@ t.test('an unexpected failure is 500 A server error occurred, with the stack in 
   t.match(lines.join(''), /secret internals at \/srv\/x\.ts/)
   t.equal((await fastify.inject('/anime/entry/1')).statusCode, 200, 'still answering afterwards')
 })
+
+t.test('malformed %-escapes and over-long ids are 404 Not found, not a framework error', async (t) => {
+  const api = await fixtureApp(t)
+  for (const url of ['/anime/entry/%zz', '/anime/entry/%E0%A4%A', `/anime/entry/${'9'.repeat(500)}`, `/anime/entry/${'a'.repeat(5000)}`]) {
+    const res = await api.inject(url)
+    t.equal(res.statusCode, 404, url.slice(0, 40))
+    t.same(res.json(), { detail: 'Not found.' })
+  }
+})
