@@ -209,6 +209,25 @@ export function load (spec: LoadSpec): Promise<LoadResult> {
   })
 }
 
+/**
+ * Deletes compiled files in dist/ whose TypeScript source is gone: tsc never
+ * removes them, and @fastify/autoload would load a plugin that was moved or deleted.
+ */
+export function removeStaleBuild (): string[] {
+  const removed: string[] = []
+  const walk = (dir: string): void => {
+    if (!fs.existsSync(dir)) return
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name)
+      if (entry.isDirectory()) { walk(file); continue }
+      const source = path.join(root, path.relative(path.join(root, 'dist'), file)).replace(/\.js(\.map)?$/, '.ts')
+      if (/\.js(\.map)?$/.test(entry.name) && !fs.existsSync(source)) { fs.rmSync(file); removed.push(path.relative(root, file)) }
+    }
+  }
+  for (const dir of ['src', 'schemas']) walk(path.join(root, 'dist', dir))
+  return removed
+}
+
 /** Runs an npm script (the build) and throws with its output when it fails. */
 export function npm (script: string): void {
   const result = spawnSync('npm', ['run', '-s', script], { cwd: root, encoding: 'utf8' })

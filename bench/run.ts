@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { ensureCatalogue } from './generate-catalogue.js'
-import { benchDir, cpuMs, envNumber, fmt, freePort, load, machine, median, npm, outDir, request, root, serviceEnv, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
+import { benchDir, cpuMs, envNumber, fmt, freePort, load, machine, median, npm, outDir, removeStaleBuild, request, root, serviceEnv, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
 import type { LoadResult, RequestTemplate } from './load.js'
 import { writeBench, type BenchResults, type ScenarioResult, type Summary, type Target } from './results.js'
 import { probe, scenarios, type Scenario } from './scenarios.js'
@@ -151,7 +151,12 @@ async function main (): Promise<void> {
   log('generating the catalogue')
   const files = ensureCatalogue(outDir, { count: settings.count, seed: settings.seed })
   if (process.env.BENCH_SKIP_BUILD === '1') log('using the existing build (BENCH_SKIP_BUILD=1)')
-  else { log('building the service'); npm('build') }
+  else {
+    log('building the service')
+    const stale = removeStaleBuild()
+    if (stale.length > 0) log(`removed stale build output: ${stale.join(', ')}`)
+    npm('build')
+  }
 
   const dirs = { json: path.join(outDir, 'data-json'), jsonl: path.join(outDir, 'data-jsonl') }
   for (const format of ['json', 'jsonl'] as const) {

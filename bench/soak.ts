@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { ensureCatalogue, revisionPlan } from './generate-catalogue.js'
-import { envNumber, fmt, freePort, load, machine, npm, outDir, request, root, serviceEnv, settledRssMb, sleep, startService, unexpected, type Server } from './lib.js'
+import { envNumber, fmt, freePort, load, machine, npm, outDir, removeStaleBuild, request, root, serviceEnv, settledRssMb, sleep, startService, unexpected, type Server } from './lib.js'
 import type { FlowStep, LoadResult, LoadSpec, RequestTemplate } from './load.js'
 import { appendSoak } from './results.js'
 import { probe, randomIds, scenarios } from './scenarios.js'
@@ -132,7 +132,12 @@ async function main (): Promise<void> {
   let newIds = 0
   for (let n = settings.count + 1; n <= plan.total; n++) if (!plan.removed(n)) newIds++
   if (process.env.BENCH_SKIP_BUILD === '1') log('using the existing build (BENCH_SKIP_BUILD=1)')
-  else { log('building the service'); npm('build') }
+  else {
+    log('building the service')
+    const stale = removeStaleBuild()
+    if (stale.length > 0) log(`removed stale build output: ${stale.join(', ')}`)
+    npm('build')
+  }
 
   const dataDir = path.join(outDir, 'soak-data')
   fs.rmSync(dataDir, { recursive: true, force: true })
