@@ -43,10 +43,8 @@ export function findPostgresBin (): string {
   }
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir !== '') candidates.push(dir)
   for (const dir of candidates) {
-    if (['initdb', 'pg_ctl', 'postgres'].every((name) => isExecutable(path.join(dir, name)))) {
-      // /usr/local/bin/initdb may be a wrapper script next to no `postgres`: follow pg_ctl to its real directory.
-      return dir
-    }
+    if (['initdb', 'pg_ctl', 'postgres'].every((name) => isExecutable(path.join(dir, name)))) return dir
+    // initdb and pg_ctl on PATH as links (/usr/local/bin) with no `postgres` beside them: follow pg_ctl to its directory.
     if (isExecutable(path.join(dir, 'pg_ctl')) && isExecutable(path.join(dir, 'initdb'))) {
       const real = path.dirname(fs.realpathSync(path.join(dir, 'pg_ctl')))
       if (isExecutable(path.join(real, 'postgres'))) return real
@@ -123,21 +121,30 @@ export async function startPostgres (t: Teardown): Promise<PostgresServer> {
   }
   t.teardown(destroy)
   run(user, path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'])
-  const port = await freePort()
+  let port = 0
   // Durability off: a test cluster is thrown away anyway.
-  const serverOptions = [
-    `-p ${port}`, "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=''",
+  const serverOptions = () => [
+    `-p ${port}`, '-c listen_addresses=127.0.0.1', "-c unix_socket_directories=''",
     '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200'
   ].join(' ')
   const start = () => {
     try {
-      run(user, path.join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOptions])
+      run(user, path.join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOptions()])
     } catch (error) {
       const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : ''
       throw new Error(`${(error as Error).message}\nserver log:\n${log}`)
     }
   }
-  start()
+  // Another process may take the free port before the server binds it: try a few.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort()
+    try {
+      start()
+      break
+    } catch (error) {
+      if (attempt >= 3 || !/could not (bind|create listen socket)|Address already in use/i.test((error as Error).message)) throw error
+    }
+  }
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`
   return {
     adminUrl,
