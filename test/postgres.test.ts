@@ -258,3 +258,19 @@ t.test('backup with DATABASE_URL set points to pg_dump', async (t) => {
   t.equal(await runCli(['backup', `${tempDir(t)}/b.sqlite`], { ...c.io, env: { ...c.io.env, DATABASE_URL: 'postgres://127.0.0.1/x' } }), 2)
   t.match(c.err.join('\n'), /accounts are in PostgreSQL; back them up with pg_dump/)
 })
+
+t.test('a request while another instance holds the migration lock: 503 after DATABASE_TIMEOUT, then served', async (t) => {
+  const url = await server.createDatabase(t)
+  await withClient(url, async (holder) => {
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY])
+    const db = openPostgres({ url, poolSize: 2, timeoutMs: 700 })
+    t.teardown(() => db.close())
+    const started = Date.now()
+    await t.rejects(db.query('SELECT 1'), { statusCode: 503, reason: /schema migrations still running/ })
+    t.ok(Date.now() - started < 3000, 'answered within the timeout')
+    t.match(await db.health(), { ok: false })
+    await holder.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
+    await db.ready()
+    t.equal((await db.query<{ n: number }>('SELECT 1 AS n')).rows[0]!.n, 1)
+  })
+})

@@ -65,6 +65,9 @@ export function describeUrl (url: string): string {
   }
 }
 
+/** Longest a migration statement may run (or wait for the migration lock). */
+const MIGRATION_TIMEOUT_MS = 10 * 60 * 1000
+
 const unavailable = (error: unknown, where: string): StoreUnavailableError =>
   error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`PostgreSQL at ${where}: ${(error as Error).message || String(error)}`)
 
@@ -102,16 +105,25 @@ export function openPostgres (options: PostgresOptions): PgDatabase {
     }
   }
 
+  // Migrations on a connection of their own, without the request timeout: building an index on a
+  // large table, or waiting for another instance's migrations (the advisory lock), may take longer.
   const migrate = async (): Promise<MigrationReport> => {
-    const client = await connect()
-    let failure: unknown
+    const client = new pg.Client({
+      connectionString: options.url,
+      connectionTimeoutMillis: options.timeoutMs,
+      statement_timeout: MIGRATION_TIMEOUT_MS,
+      query_timeout: MIGRATION_TIMEOUT_MS,
+      application_name: 'anime-api migrations',
+      types
+    })
+    client.on('error', () => { /* reported by the query that fails */ })
     try {
+      await client.connect()
       return await migratePostgres(client)
     } catch (error) {
-      failure = error
       throw isUnavailable(error) ? unavailable(error, where) : error
     } finally {
-      client.release(failure !== undefined && isUnavailable(failure) ? (failure as Error) : undefined)
+      await client.end().catch(() => {})
     }
   }
 
@@ -120,17 +132,26 @@ export function openPostgres (options: PostgresOptions): PgDatabase {
     schema ??= migrate().then(() => {}, (error: unknown) => { schema = null; throw error })
     return schema
   }
+  /** For requests: the schema, or 503 after the timeout (another instance may still be migrating). */
+  const readyInTime = (): Promise<void> => {
+    const pending = ready()
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(`PostgreSQL at ${where}: schema migrations still running`)), options.timeoutMs)
+    })
+    return Promise.race([pending, late]).finally(() => clearTimeout(timer))
+  }
 
   return {
     pool,
     ready,
     migrate,
     async query<R extends pg.QueryResultRow> (text: string, values?: unknown[]) {
-      await ready()
+      await readyInTime()
       return run<R>(pool, text, values)
     },
     async transaction<T> (fn: (client: Queryable) => Promise<T>): Promise<T> {
-      await ready()
+      await readyInTime()
       const client = await connect()
       const inTransaction: Queryable = { query: (text, values) => run(client, text, values) }
       let broken: Error | undefined
@@ -150,7 +171,7 @@ export function openPostgres (options: PostgresOptions): PgDatabase {
     },
     async health () {
       try {
-        await ready()
+        await readyInTime()
         await run(pool, 'SELECT 1')
         return { ok: true, backend: 'postgres' }
       } catch (error) {
