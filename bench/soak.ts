@@ -106,6 +106,11 @@ function accountFlow (): FlowStep[] {
   ]
 }
 
+/** Percent of the reads each scenario gets (bench/scenarios.ts names); others 5%. */
+const readShares: Record<string, number> = {
+  'entry by id': 40, random: 15, details: 10, search: 10, tags: 10, similar: 5, 'random, filtered': 5
+}
+
 async function readMix (service: Server): Promise<{ requests: RequestTemplate[], included: string[] }> {
   // Reads that answer 200 before and after the import: ids both editions have.
   const removed = revisionPlan(settings.count, 2).removed
@@ -115,9 +120,10 @@ async function readMix (service: Server): Promise<{ requests: RequestTemplate[],
     const probed = await probe(service, scenario)
     if (!probed.available) continue
     const kept = probed.requests.filter((r) => !/\/anime\/entry\/(\d+)/.test(r.path) || !removed(Number(/\/anime\/entry\/(\d+)/.exec(r.path)![1])))
-    // Each scenario weighs the same in the mix, whatever the length of its list.
-    for (let i = 0; i < 64; i++) requests.push(kept[i % kept.length]!)
-    included.push(scenario.name)
+    // Shares of a day's traffic, not of the endpoints' cost: lookups mostly, some discovery.
+    const share = readShares[scenario.name] ?? 5
+    for (let i = 0; i < share * 10; i++) requests.push(kept[i % kept.length]!)
+    included.push(`${scenario.name} ${share}%`)
   }
   return { requests, included }
 }
