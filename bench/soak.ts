@@ -177,6 +177,10 @@ async function main (): Promise<void> {
     check.importDone(update.exitedAt)
     if (update.code !== 0) failures.push(`the import during the soak failed (${update.code}): ${update.output}`)
     const [readResult, flowResult] = await loads as [LoadResult, LoadResult | undefined]
+    // On a busy machine the import can outlast the load: then readers get another
+    // ten seconds on the new catalogue, so that the switch is seen under load too.
+    const loadEnded = performance.now()
+    const afterSwitch = update.exitedAt > loadEnded - 5000 ? await load({ ...readSpec, duration: 10 }) : undefined
     clearInterval(sampler)
     await sleep(2000) // the checker runs on a little past the import, then stops
     await check.stop()
@@ -187,6 +191,10 @@ async function main (): Promise<void> {
     const flowBad = flowResult === undefined ? '' : unexpected(flowResult.statuses, [200, 204])
     if (readResult.errors + readResult.timeouts > 0) failures.push(`readers: ${readResult.errors} errors, ${readResult.timeouts} timeouts`)
     if (readBad !== '') failures.push(`readers: unexpected statuses ${readBad}`)
+    if (afterSwitch !== undefined) {
+      const bad = unexpected(afterSwitch.statuses, [200])
+      if (afterSwitch.errors + afterSwitch.timeouts > 0 || bad !== '') failures.push(`readers after the switch: ${afterSwitch.errors} errors, ${afterSwitch.timeouts} timeouts${bad === '' ? '' : `, unexpected statuses ${bad}`}`)
+    }
     if (flowResult !== undefined && flowResult.errors + flowResult.timeouts > 0) failures.push(`account flows: ${flowResult.errors} errors, ${flowResult.timeouts} timeouts`)
     if (flowBad !== '') failures.push(`account flows: unexpected statuses ${flowBad}`)
     for (const p of check.stats.problems) failures.push(`import checker: ${p}`)
@@ -206,6 +214,7 @@ async function main (): Promise<void> {
       flowResult === undefined
         ? '- account flows: not available (/account answers 404)'
         : `- account flows (${settings.accountConnections} connections; register, login, logout, login, logoutall): ${flowResult.requests} requests, ${fmt(flowResult.rps, 1)} req/s, p99 ${fmt(flowResult.latency.p99, 0)} ms; statuses ${JSON.stringify(flowResult.statuses)}, ${flowResult.errors} errors, ${flowResult.timeouts} timeouts`,
+      ...(afterSwitch === undefined ? [] : [`- the import outlasted the load, so readers ran 10 s more after the switch: ${afterSwitch.requests} requests, p99 ${fmt(afterSwitch.latency.p99, 2)} ms; statuses ${JSON.stringify(afterSwitch.statuses)}, ${afterSwitch.errors} errors, ${afterSwitch.timeouts} timeouts`]),
       `- import of the next edition (CLI, same DATA_DIR) after ${settings.importAt} s: ${fmt((update.exitedAt - importStarted) / 1000, 1)} s, exit ${update.code}; ${update.output.split('\n').pop() ?? ''}`,
       `- import checker: ${check.stats.requests} sequential reads, ${check.stats.old} from the old catalogue and ${check.stats.new} from the new; switch seen ${switched === null ? 'never' : `${fmt((switched - importStarted) / 1000, 1)} s after the import started (it exited after ${fmt((update.exitedAt - importStarted) / 1000, 1)} s)`}; ${check.stats.problems.length} problems`,
       `- RSS (settled, once queued work has drained): ${fmt(rssWarm, 0)} MB after warm-up, ${fmt(rssEnd, 0)} MB at the end (${fmt(rssEnd / rssWarm, 2)}×, limit ${RSS_GROWTH_LIMIT}×); highest sample during the soak ${fmt(Math.max(...rssSamples), 0)} MB`,
