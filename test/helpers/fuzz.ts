@@ -171,7 +171,7 @@ export function fuzzRequest (routes: Route[], fields: string[], tokens: string[]
     fc.constantFrom('/', '//', '/anime/', '/anime//entry/1', '/account/login/', '/anime/entry/1/', '/ANIME/RANDOM', '/anime/entry/', '/%', '/*', '/docs/../openapi.json')
   )
   const url = fc.oneof(
-    { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...routes), param).map(([route, p]) => ({ route, path: route.url.replace(/:[A-Za-z_]+/g, p).replace('*', p) })) },
+    { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...routes), param).map(([route, p]) => ({ route, path: ('/' + route.url.replace(/:[A-Za-z_]+/g, p).replace('*', p)).replace(/^\/\//, '/') })) },
     { weight: 1, arbitrary: junkPath.map((path) => ({ route: undefined, path })) }
   )
   const headers = fc.record({
