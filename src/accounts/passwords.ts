@@ -6,6 +6,7 @@
 // Both use node:crypto's async API: the work runs on libuv's threadpool, and the
 // event loop keeps answering other requests meanwhile.
 import { pbkdf2, randomBytes, scrypt, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 
 export interface ScryptParams {
   N: number
@@ -20,18 +21,38 @@ const KEY_BYTES = 32
 const MAX_SCRYPT_N = 2 ** 20
 const MAX_PBKDF2_ITERATIONS = 10_000_000
 
+// Hashes run on libuv's thread pool, off the event loop, but they still need a
+// core: at most one fewer hash at a time than there are cores, so the event loop
+// keeps a core to answer other requests during a login storm (and at most that
+// many 128 MiB scrypt buffers exist at once). The others wait their turn.
+const hashSlots = Math.max(1, availableParallelism() - 1)
+let hashesRunning = 0
+const waiting: Array<() => void> = []
+
+async function inHashSlot<T> (work: () => Promise<T>): Promise<T> {
+  if (hashesRunning >= hashSlots) await new Promise<void>((resolve) => waiting.push(resolve))
+  else hashesRunning++
+  try {
+    return await work()
+  } finally {
+    const next = waiting.shift()
+    if (next !== undefined) next() // the slot passes straight to the next in line
+    else hashesRunning--
+  }
+}
+
 function scryptAsync (password: BinaryLike, salt: Buffer, keylen: number, params: ScryptParams): Promise<Buffer> {
   // scrypt needs 128·N·r bytes; Node's default ceiling (32 MiB) is below OWASP's 128 MiB.
   const options: ScryptOptions = { ...params, maxmem: 2 * 128 * params.N * params.r + (1 << 20) }
-  return new Promise((resolve, reject) => {
+  return inHashSlot(() => new Promise((resolve, reject) => {
     scrypt(password, salt, keylen, options, (error, key) => { if (error !== null) reject(error); else resolve(key) })
-  })
+  }))
 }
 
 function pbkdf2Async (password: BinaryLike, salt: BinaryLike, iterations: number, keylen: number, digest: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+  return inHashSlot(() => new Promise((resolve, reject) => {
     pbkdf2(password, salt, iterations, keylen, digest, (error, key) => { if (error !== null) reject(error); else resolve(key) })
-  })
+  }))
 }
 
 export async function hashPassword (password: string, params: ScryptParams): Promise<string> {
