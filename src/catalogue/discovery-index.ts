@@ -33,29 +33,57 @@ export function rebuildDiscovery (db: Db): void {
     INSERT INTO temp.search_stale (id)
       SELECT i.id FROM search_indexed i LEFT JOIN anime a ON a.id = i.id AND a.active = 1
       WHERE a.hash IS NOT i.hash;
-    DELETE FROM search_words WHERE rowid IN (SELECT id FROM temp.search_stale);
-    DELETE FROM search_titles WHERE rowid IN (SELECT id FROM temp.search_stale);
-    DELETE FROM search_synonyms WHERE rowid IN (
-      WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < ${SYNONYM_SLOTS - 1})
-      SELECT i.id * ${SYNONYM_SLOTS} + k.n FROM temp.search_stale s JOIN search_indexed i ON i.id = s.id JOIN k ON k.n < i.synonyms);
-    DELETE FROM search_trigrams WHERE rowid IN (SELECT id FROM temp.search_stale);
-    DELETE FROM anime_related_urls WHERE anime_id IN (SELECT id FROM temp.search_stale);
-    DELETE FROM anime_facets WHERE id IN (SELECT id FROM temp.search_stale);
-    DELETE FROM search_indexed WHERE id IN (SELECT id FROM temp.search_stale);
-
+  `)
+  const stale = db.prepare('SELECT count(*) FROM temp.search_stale').pluck().get() as number
+  const indexed = db.prepare('SELECT count(*) FROM search_indexed').pluck().get() as number
+  if (stale > 0 && stale * 2 >= indexed) {
+    // Most entries changed: emptying the indexes and indexing every entry again
+    // is far cheaper than deleting them one by one (same contents either way).
+    db.exec(`
+      INSERT INTO search_words (search_words) VALUES ('delete-all');
+      INSERT INTO search_titles (search_titles) VALUES ('delete-all');
+      INSERT INTO search_synonyms (search_synonyms) VALUES ('delete-all');
+      INSERT INTO search_trigrams (search_trigrams) VALUES ('delete-all');
+      DELETE FROM anime_related_urls;
+      DELETE FROM anime_facets;
+      DELETE FROM search_indexed;
+    `)
+  } else if (stale > 0) {
+    db.exec(`
+      DELETE FROM search_words WHERE rowid IN (SELECT id FROM temp.search_stale);
+      DELETE FROM search_titles WHERE rowid IN (SELECT id FROM temp.search_stale);
+      DELETE FROM search_synonyms WHERE rowid IN (
+        WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < ${SYNONYM_SLOTS - 1})
+        SELECT i.id * ${SYNONYM_SLOTS} + k.n FROM temp.search_stale s JOIN search_indexed i ON i.id = s.id JOIN k ON k.n < i.synonyms);
+      DELETE FROM search_trigrams WHERE rowid IN (SELECT id FROM temp.search_stale);
+      DELETE FROM anime_related_urls WHERE anime_id IN (SELECT id FROM temp.search_stale);
+      DELETE FROM anime_facets WHERE id IN (SELECT id FROM temp.search_stale);
+      DELETE FROM search_indexed WHERE id IN (SELECT id FROM temp.search_stale);
+    `)
+  }
+  db.exec(`
     DROP TABLE IF EXISTS temp.search_fresh;
     CREATE TEMP TABLE search_fresh (id INTEGER PRIMARY KEY, hash TEXT NOT NULL, title TEXT NOT NULL, synonyms TEXT);
     INSERT INTO temp.search_fresh (id, hash, title, synonyms)
       SELECT a.id, a.hash, a.title, (SELECT group_concat(j.value, char(10)) FROM json_each(a.synonyms) j)
       FROM anime a WHERE a.active = 1 AND a.id NOT IN (SELECT id FROM search_indexed);
+  `)
+  const fresh = db.prepare('SELECT count(*) FROM temp.search_fresh').pluck().get() as number
+  const remaining = db.prepare('SELECT count(*) FROM search_indexed').pluck().get() as number
+  // Many new rows: build anime_related_urls without its secondary index (rows
+  // in id order, OR IGNORE instead of a DISTINCT sort) and index it once after.
+  const bulk = fresh > 1000 && fresh >= remaining
+  db.exec(`
     INSERT INTO search_words (rowid, title, synonyms) SELECT id, title, synonyms FROM temp.search_fresh;
     INSERT INTO search_titles (rowid, title) SELECT id, title FROM temp.search_fresh;
     INSERT INTO search_synonyms (rowid, synonym)
       SELECT f.id * ${SYNONYM_SLOTS} + j.key, j.value FROM temp.search_fresh f JOIN anime a ON a.id = f.id, json_each(a.synonyms) j
       WHERE j.key < ${SYNONYM_SLOTS};
     INSERT INTO search_trigrams (rowid, title, synonyms) SELECT id, title, synonyms FROM temp.search_fresh;
-    INSERT INTO anime_related_urls (url, anime_id)
-      SELECT DISTINCT j.value, a.id FROM temp.search_fresh f JOIN anime a ON a.id = f.id, json_each(a.related) j;
+    ${bulk ? 'DROP INDEX IF EXISTS anime_related_urls_anime;' : ''}
+    INSERT OR IGNORE INTO anime_related_urls (url, anime_id)
+      SELECT j.value, a.id FROM temp.search_fresh f JOIN anime a ON a.id = f.id, json_each(a.related) j;
+    ${bulk ? 'CREATE INDEX anime_related_urls_anime ON anime_related_urls(anime_id);' : ''}
     INSERT INTO anime_facets (id, anime_type, status, year, num_episodes, score, title)
       SELECT a.id, a.anime_type, a.status, a.year, a.num_episodes, a.score, a.title FROM temp.search_fresh f JOIN anime a ON a.id = f.id;
     INSERT INTO search_indexed (id, hash, synonyms)
