@@ -48,9 +48,26 @@ export function createCatalogue (db: Db) {
   const byPos = db.prepare(`SELECT ${seedColumns} FROM anime WHERE pos = ?`)
   const maxPos = db.prepare('SELECT max(pos) FROM anime').pluck()
   const metaRows = db.prepare('SELECT key, value FROM meta')
+  const versionRow = db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck()
+  let version: string | null = null
+  const forget = (): void => { version = null }
 
   return {
     db,
+
+    /**
+     * The catalogue version as text, read at most once per turn of the event loop:
+     * under load one read serves every request parsed in that turn. Read it before
+     * the data it labels (ETags, cached answers): an import in between gives new
+     * data an old label (refetched next time), never the reverse.
+     */
+    version (): string {
+      if (version === null) {
+        version = String(versionRow.get() ?? 0)
+        setImmediate(forget)
+      }
+      return version
+    },
 
     entry (id: number): SeedAnime | undefined {
       const row = byId.get(id) as SeedRow | undefined

@@ -72,18 +72,8 @@ function appendVary (reply: FastifyReply, value: string): void {
 export default fp(async function caching (fastify: FastifyInstance) {
   const { cacheMaxAge } = fastify.config
   const cacheControl = cacheMaxAge === 0 ? 'public, no-cache' : `public, max-age=${cacheMaxAge}`
-  // The version is read at most once per turn of the event loop: under load one
-  // read serves every request parsed in that turn.
-  const versionRow = fastify.catalogue.db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck()
-  let version: string | null = null
-  const forget = () => { version = null }
-  const currentVersion = (): string => {
-    if (version === null) {
-      version = String(versionRow.get() ?? 0)
-      setImmediate(forget)
-    }
-    return version
-  }
+  // The version is read at most once per turn of the event loop (see Catalogue.version).
+  const currentVersion = fastify.catalogue.version
   fastify.decorateRequest(kEtag, '')
 
   const catalogueHeaders = (reply: FastifyReply, etag: string) => {

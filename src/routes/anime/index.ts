@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AnimeEntry, EntryParams } from '../../../schemas/anime.js'
 import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.js'
 import { notFound } from '../../errors.js'
+import type { SeedAnime } from '../../catalogue/repository.js'
 import { RandomQuery } from '../../../schemas/discovery.js'
 import { hasFilters, queryOf, readRandomQuery } from '../../http/discovery-query.js'
 import { manualQuery } from '../../http/query-params.js'
@@ -16,7 +17,42 @@ export function parseId (text: string): number | null {
   return Number(text)
 }
 
+const jsonType = 'application/json; charset=utf-8'
+
+/**
+ * The answers of GET /anime/entry/:id as sent (serialised by the route's response
+ * schema), for one catalogue version at a time, the `max` most recently used ids.
+ * A hit skips the SQLite read, the tags' JSON.parse and the serialisation.
+ */
+export function createEntryCache (max = 5000) {
+  let version: string | null = null
+  const answers = new Map<number, string>()
+  return {
+    get (atVersion: string, id: number): string | undefined {
+      if (atVersion !== version) return undefined
+      const json = answers.get(id)
+      if (json !== undefined) {
+        // Most recently used last: Map keeps insertion order.
+        answers.delete(id)
+        answers.set(id, json)
+      }
+      return json
+    },
+    set (atVersion: string, id: number, json: string): void {
+      if (atVersion !== version) {
+        answers.clear()
+        version = atVersion
+      }
+      answers.set(id, json)
+      if (answers.size > max) answers.delete(answers.keys().next().value!)
+    },
+    get size () { return answers.size }
+  }
+}
+
 const anime: FastifyPluginAsyncTypebox = async (fastify) => {
+  const entries = createEntryCache()
+
   fastify.get('/entry/:id', {
     schema: {
       summary: 'One anime entry',
@@ -26,11 +62,22 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: FormatQuery,
       response: { 200: AnimeEntry, 404: ErrorDetail }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const id = parseId(request.params.id)
-    const entry = id === null ? undefined : fastify.catalogue.entry(id)
-    if (entry === undefined) throw notFound()
-    return entry
+    if (id === null) throw notFound()
+    // The version before the data (see Catalogue.version): an import in between
+    // files new data under the old version, which is dropped on the next turn.
+    const version = fastify.catalogue.version()
+    let json = entries.get(version, id)
+    if (json === undefined) {
+      const entry = fastify.catalogue.entry(id)
+      if (entry === undefined) throw notFound()
+      json = reply.serialize(entry) as string
+      entries.set(version, id, json)
+    }
+    // Sent as it is: a string with a JSON content type skips the serialiser.
+    reply.type(jsonType)
+    return json as unknown as SeedAnime
   })
 
   fastify.get('/random', {
