@@ -6,7 +6,7 @@
 // fast-xml-parser (no regular expressions over XML); decompression is capped
 // so that a small gzip file cannot expand without bound.
 import { gunzipSync } from 'node:zlib'
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser'
+import type { XMLBuilder, XMLParser } from 'fast-xml-parser'
 import { ApiError } from '../errors.js'
 import type { EntryStatus } from './repository.js'
 
@@ -60,17 +60,30 @@ export function uploadText (data: Buffer): string {
   }
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // DOCTYPE entities expand within fast-xml-parser's limits (100 entities, 1,000
-  // expansions, 100,000 characters): no billion laughs; beyond them parsing fails.
-  processEntities: true,
-  isArray: (name, path) => name === 'anime' && String(path) === 'myanimelist.anime'
-})
+// fast-xml-parser (some 20 modules) loads on the first MAL import or export, not at
+// every start of the service.
+let xml: { XMLValidator: typeof import('fast-xml-parser').XMLValidator, parser: XMLParser, builder: XMLBuilder } | undefined
+async function loadXml (): Promise<NonNullable<typeof xml>> {
+  if (xml !== undefined) return xml
+  const { XMLBuilder, XMLParser, XMLValidator } = await import('fast-xml-parser')
+  xml = {
+    XMLValidator,
+    parser: new XMLParser({
+      ignoreAttributes: true,
+      parseTagValue: false,
+      trimValues: true,
+      ignoreDeclaration: true,
+      ignorePiTags: true,
+      // DOCTYPE entities expand within fast-xml-parser's limits (100 entities, 1,000
+      // expansions, 100,000 characters): no billion laughs; beyond them parsing fails.
+      processEntities: true,
+      isArray: (name, path) => name === 'anime' && String(path) === 'myanimelist.anime'
+    }),
+    // Text is escaped (&amp; &lt; …) rather than wrapped in CDATA as MAL does: the same to any XML parser, and it stays on one line.
+    builder: new XMLBuilder({ format: true, indentBy: '\t', commentPropName: '#comment', suppressEmptyNode: false })
+  }
+  return xml
+}
 
 const text = (value: unknown): string => typeof value === 'string' ? value : typeof value === 'number' ? String(value) : ''
 
@@ -82,7 +95,8 @@ function wholeNumber (value: unknown, field: string, index: number, max = Number
 }
 
 /** The entries of a MAL export; a clear 400 for anything that is not one. */
-export function parseMalExport (xml: string): MalEntry[] {
+export async function parseMalExport (xml: string): Promise<MalEntry[]> {
+  const { XMLValidator, parser } = await loadXml()
   const valid = XMLValidator.validate(xml)
   if (valid !== true) throw badImport(`Malformed XML: ${valid.err.msg} (line ${valid.err.line}).`)
   let document: Record<string, unknown>
@@ -126,11 +140,9 @@ export interface ExportEntry {
   note: string
 }
 
-// Text is escaped (&amp; &lt; …) rather than wrapped in CDATA as MAL does: the same to any XML parser, and it stays on one line.
-const builder = new XMLBuilder({ format: true, indentBy: '\t', commentPropName: '#comment', suppressEmptyNode: false })
-
 /** A list in MAL's export format; `left out` says which entries have no MyAnimeList id. */
-export function buildMalExport (owner: string, entries: ExportEntry[], leftOut: number[]): string {
+export async function buildMalExport (owner: string, entries: ExportEntry[], leftOut: number[]): Promise<string> {
+  const { builder } = await loadXml()
   const total = (status: EntryStatus) => entries.filter((e) => e.status === status).length
   const document: Record<string, unknown> = {
     myanimelist: {

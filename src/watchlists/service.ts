@@ -158,7 +158,7 @@ export function createWatchlistsService ({ repository, links, now }: WatchlistsD
 
     /** Adds a MAL export's entries to the list, all or none. */
     async importMal (list: Watchlist, upload: Buffer) {
-      const parsed = parseMalExport(uploadText(upload))
+      const parsed = await parseMalExport(uploadText(upload))
       const matches = links.fromMal([...new Set(parsed.map((e) => e.malId))])
       const unmatched = [...new Set(parsed.filter((e) => !matches.has(e.malId)).map((e) => e.malId))]
       const items = parsed.flatMap((e) => {
@@ -205,7 +205,7 @@ export function createWatchlistsService ({ repository, links, now }: WatchlistsD
           note: e.note
         })
       }
-      return buildMalExport(list.owner, exported, leftOut)
+      return await buildMalExport(list.owner, exported, leftOut)
     }
   }
 }
