@@ -82,7 +82,11 @@ function optionalNumber (value: unknown, key: string): number | null {
 
 /** `dark fantasy` → `Dark fantasy`: the seed's tag casing. */
 export function seedTag (tag: string): string {
-  return tag.replace(/^\p{Ll}/u, (first) => first.toUpperCase())
+  // ASCII first (nearly every tag), without a regular expression: 600k tags in a 40k file.
+  const first = tag.charCodeAt(0)
+  if (first >= 97 && first <= 122) return String.fromCharCode(first - 32) + tag.slice(1)
+  if (!(first >= 128)) return tag
+  return tag.replace(/^\p{Ll}/u, (letter) => letter.toUpperCase())
 }
 
 export function normalizeRecord (record: unknown): AnimeRow {
