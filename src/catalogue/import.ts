@@ -200,22 +200,32 @@ function applyStaged (db: Db, info: { format: AodFormat, source: string, lastUpd
   `).get() as { added: number | null, updated: number | null, kept: number | null }
   const removed = db.prepare('SELECT count(*) FROM anime WHERE active = 1 AND id NOT IN (SELECT id FROM temp.assignment)').pluck().get() as number
 
+  // Rows whose version (hash of every column) is unchanged are not written again;
+  // positions move only when the served set does, and the derived tables (a
+  // function of the served rows) only when any row changed: re-importing the
+  // same file writes next to nothing.
+  const added = counts.added ?? 0
+  const changed = added + (counts.updated ?? 0) + removed > 0
   db.exec(`
     UPDATE anime SET active = 0 WHERE id NOT IN (SELECT id FROM temp.assignment);
-    UPDATE anime SET pos = NULL;
+    ${added + removed > 0 ? 'UPDATE anime SET pos = NULL;' : ''}
     INSERT INTO anime (id, active, hash, ${rowColumns.join(', ')})
       SELECT x.id, 1, s.hash, ${rowColumns.map((c) => `s.${c}`).join(', ')}
       FROM temp.staging s JOIN temp.assignment x USING (seq) WHERE true
       ON CONFLICT (id) DO UPDATE SET active = 1, hash = excluded.hash,
-        ${rowColumns.map((c) => `${c} = excluded.${c}`).join(', ')};
-    UPDATE anime SET pos = r.n
+        ${rowColumns.map((c) => `${c} = excluded.${c}`).join(', ')}
+      WHERE anime.active = 0 OR anime.hash IS NOT excluded.hash;
+    ${added + removed > 0
+      ? `UPDATE anime SET pos = r.n
       FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM anime WHERE active = 1) AS r
-      WHERE anime.id = r.id;
+      WHERE anime.id = r.id;`
+      : ''}
     INSERT INTO source_ids (url, anime_id)
       SELECT s.url, x.id FROM temp.staging_sources s JOIN temp.assignment x USING (seq) WHERE true
-      ON CONFLICT (url) DO UPDATE SET anime_id = excluded.anime_id;
+      ON CONFLICT (url) DO UPDATE SET anime_id = excluded.anime_id
+      WHERE source_ids.anime_id IS NOT excluded.anime_id;
   `)
-  rebuildDerived(db)
+  if (changed) rebuildDerived(db)
 
   const total = db.prepare('SELECT count(*) FROM anime WHERE active = 1').pluck().get() as number
   const version = ((db.prepare("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'").pluck().get() as number | undefined) ?? 0) + 1
