@@ -25,6 +25,8 @@ export const SYNONYM_SLOTS = 1000
 /** Characters of a string in reverse order (code points, not UTF-16 units). */
 export const reverseText = (text: string): string => [...text].reverse().join('')
 
+const ftsTables = ['search_words', 'search_titles', 'search_synonyms', 'search_trigrams']
+
 export function rebuildDiscovery (db: Db): void {
   db.function('discovery_reverse', { deterministic: true }, (text: unknown) => typeof text === 'string' ? reverseText(text) : text)
   db.exec(`
@@ -40,10 +42,7 @@ export function rebuildDiscovery (db: Db): void {
     // Most entries changed: emptying the indexes and indexing every entry again
     // is far cheaper than deleting them one by one (same contents either way).
     db.exec(`
-      INSERT INTO search_words (search_words) VALUES ('delete-all');
-      INSERT INTO search_titles (search_titles) VALUES ('delete-all');
-      INSERT INTO search_synonyms (search_synonyms) VALUES ('delete-all');
-      INSERT INTO search_trigrams (search_trigrams) VALUES ('delete-all');
+      ${ftsTables.map((t) => `INSERT INTO ${t} (${t}) VALUES ('delete-all');`).join('\n')}
       DELETE FROM anime_related_urls;
       DELETE FROM anime_facets;
       DELETE FROM search_indexed;
@@ -73,13 +72,19 @@ export function rebuildDiscovery (db: Db): void {
   // Many new rows: build anime_related_urls without its secondary index (rows
   // in id order, OR IGNORE instead of a DISTINCT sort) and index it once after.
   const bulk = fresh > 1000 && fresh >= remaining
+  // In bulk, the FTS5 indexes merge their segments 16 at a time instead of 4
+  // (automerge): about a sixth less CPU for the same searches afterwards; the
+  // default (4) is set back once they are filled.
+  const automerge = (n: number) => ftsTables.map((t) => `INSERT INTO ${t} (${t}, rank) VALUES ('automerge', ${n});`).join('\n')
   db.exec(`
+    ${bulk ? automerge(16) : ''}
     INSERT INTO search_words (rowid, title, synonyms) SELECT id, title, synonyms FROM temp.search_fresh;
     INSERT INTO search_titles (rowid, title) SELECT id, title FROM temp.search_fresh;
     INSERT INTO search_synonyms (rowid, synonym)
       SELECT f.id * ${SYNONYM_SLOTS} + j.key, j.value FROM temp.search_fresh f JOIN anime a ON a.id = f.id, json_each(a.synonyms) j
       WHERE j.key < ${SYNONYM_SLOTS};
     INSERT INTO search_trigrams (rowid, title, synonyms) SELECT id, title, synonyms FROM temp.search_fresh;
+    ${bulk ? automerge(4) : ''}
     ${bulk ? 'DROP INDEX IF EXISTS anime_related_urls_anime;' : ''}
     INSERT OR IGNORE INTO anime_related_urls (url, anime_id)
       SELECT j.value, a.id FROM temp.search_fresh f JOIN anime a ON a.id = f.id, json_each(a.related) j;
