@@ -1,6 +1,7 @@
 // Read access to the served catalogue: prepared statements over one connection.
 // An import on another connection commits atomically; each statement here sees
 // either the old catalogue or the new one, never a mix.
+import type { Statement } from 'better-sqlite3'
 import type { Db } from './db.js'
 
 export interface SeedAnime {
@@ -29,6 +30,15 @@ type SeedRow = Omit<SeedAnime, 'tags'> & { tags: string }
 
 export const seedColumns = 'id, title, source, anime_type, num_episodes, status, year, picture, tags'
 
+/**
+ * An entry's answer as SQLite writes it: the seed fields in the order of the
+ * AnimeEntry schema, compact, `tags` as stored (a JSON array). Byte for byte what
+ * `JSON.stringify(toSeed(row))` gives (SQLite escapes strings as JSON.stringify
+ * does), without building the row, the tags array and the entry in JavaScript.
+ */
+export const seedJson = "json_object('id', id, 'title', title, 'source', source, 'anime_type', anime_type, 'num_episodes', num_episodes, " +
+  "'status', status, 'year', year, 'picture', picture, 'tags', json(tags))"
+
 export function toSeed (row: SeedRow): SeedAnime {
   return {
     id: row.id,
@@ -46,11 +56,33 @@ export function toSeed (row: SeedRow): SeedAnime {
 export function createCatalogue (db: Db) {
   const byId = db.prepare(`SELECT ${seedColumns} FROM anime WHERE id = ? AND active = 1`)
   const byPos = db.prepare(`SELECT ${seedColumns} FROM anime WHERE pos = ?`)
+  const jsonById = db.prepare(`SELECT ${seedJson} FROM anime WHERE id = ? AND active = 1`).pluck()
+  const jsonByPos = db.prepare(`SELECT ${seedJson} FROM anime WHERE pos = ?`).pluck()
   const maxPos = db.prepare('SELECT max(pos) FROM anime').pluck()
   const metaRows = db.prepare('SELECT key, value FROM meta')
   const versionRow = db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck()
   let version: string | null = null
-  const forget = (): void => { version = null }
+  // max(pos), like the version, at most once per turn (random() re-reads it on a miss).
+  let count: number | null | undefined
+  const forget = (): void => { version = null; count = undefined }
+  const currentCount = (fresh: boolean): number | null => {
+    if (count === undefined || fresh) {
+      if (version === null && count === undefined) setImmediate(forget)
+      count = maxPos.get() as number | null
+    }
+    return count
+  }
+
+  const atRandom = (statement: Statement, random: () => number): unknown => {
+    // Two statements: an import may commit between them, so retry on a miss.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const count = currentCount(attempt > 0)
+      if (count === null || count === 0) return undefined
+      const row = statement.get(1 + Math.floor(random() * count))
+      if (row !== undefined) return row
+    }
+    return undefined
+  }
 
   return {
     db,
@@ -63,8 +95,8 @@ export function createCatalogue (db: Db) {
      */
     version (): string {
       if (version === null) {
+        if (count === undefined) setImmediate(forget)
         version = String(versionRow.get() ?? 0)
-        setImmediate(forget)
       }
       return version
     },
@@ -74,16 +106,20 @@ export function createCatalogue (db: Db) {
       return row === undefined ? undefined : toSeed(row)
     },
 
+    /** `entry(id)` as the JSON text of the answer (see seedJson). */
+    entryJson (id: number): string | undefined {
+      return jsonById.get(id) as string | undefined
+    },
+
     /** A uniformly random served entry: one index lookup on the dense `pos` column. */
     random (random: () => number = Math.random): SeedAnime | undefined {
-      // Two statements: an import may commit between them, so retry on a miss.
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const count = maxPos.get() as number | null
-        if (count === null || count === 0) return undefined
-        const row = byPos.get(1 + Math.floor(random() * count)) as SeedRow | undefined
-        if (row !== undefined) return toSeed(row)
-      }
-      return undefined
+      const row = atRandom(byPos, random) as SeedRow | undefined
+      return row === undefined ? undefined : toSeed(row)
+    },
+
+    /** `random()` as the JSON text of the answer (see seedJson). */
+    randomJson (random: () => number = Math.random): string | undefined {
+      return atRandom(jsonByPos, random) as string | undefined
     },
 
     info (): CatalogueInfo {

@@ -19,11 +19,17 @@ const preflightMaxAge = '86400'
 
 export default fp(async function crossOrigin (fastify: FastifyInstance, opts: Partial<AppConfig>) {
   const { corsOrigins } = resolveConfig(opts)
-  await fastify.register(cors, {
-    origin: corsOrigins ?? '*',
-    preflight: false
-  })
+  // Every origin: the one header @fastify/cors would add (`*`, no Vary), set here
+  // without its per-request work (options copied, origin resolved through a callback).
+  const anyOrigin = corsOrigins === null || corsOrigins === undefined
+  if (!anyOrigin) {
+    await fastify.register(cors, {
+      origin: corsOrigins,
+      preflight: false
+    })
+  }
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (anyOrigin) reply.header('access-control-allow-origin', '*')
     const requestedMethod = request.headers['access-control-request-method']
     if (request.method !== 'OPTIONS' || requestedMethod === undefined || request.headers.origin === undefined) {
       done()

@@ -20,9 +20,9 @@ export function parseId (text: string): number | null {
 const jsonType = 'application/json; charset=utf-8'
 
 /**
- * The answers of GET /anime/entry/:id as sent (serialised by the route's response
- * schema), for one catalogue version at a time, the `max` most recently used ids.
- * A hit skips the SQLite read, the tags' JSON.parse and the serialisation.
+ * The answers of GET /anime/entry/:id as sent (the JSON text SQLite builds, see
+ * seedJson in src/catalogue/repository.ts), for one catalogue version at a time, the `max` most recently used ids.
+ * A hit skips the SQLite read.
  */
 export function createEntryCache (max = 5000) {
   let version: string | null = null
@@ -70,9 +70,8 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
     const version = fastify.catalogue.version()
     let json = entries.get(version, id)
     if (json === undefined) {
-      const entry = fastify.catalogue.entry(id)
-      if (entry === undefined) throw notFound()
-      json = reply.serialize(entry) as string
+      json = fastify.catalogue.entryJson(id)
+      if (json === undefined) throw notFound()
       entries.set(version, id, json)
     }
     // Sent as it is: a string with a JSON content type skips the serialiser.
@@ -89,11 +88,17 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: RandomQuery,
       response: { 200: AnimeEntry, 400: FieldErrors, 404: ErrorDetail }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const filters = readRandomQuery(queryOf(request))
-    const entry = hasFilters(filters) ? fastify.discovery.randomMatching(filters) : fastify.catalogue.random()
-    if (entry === undefined) throw notFound()
-    return entry
+    if (hasFilters(filters)) {
+      const entry = fastify.discovery.randomMatching(filters)
+      if (entry === undefined) throw notFound()
+      return entry
+    }
+    const json = fastify.catalogue.randomJson()
+    if (json === undefined) throw notFound()
+    reply.type(jsonType)
+    return json as unknown as SeedAnime
   })
 
   // Discovery (search, tags, details, similar): autoload loads only the index file of a folder that has one.
