@@ -89,8 +89,9 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: AnimeEntry, 400: FieldErrors, 404: ErrorDetail }
     }
   }, async (request, reply) => {
-    const filters = readRandomQuery(queryOf(request))
-    if (hasFilters(filters)) {
+    // No query string, no filters: the query reader is skipped on the common call.
+    const filters = request.url.includes('?') ? readRandomQuery(queryOf(request)) : undefined
+    if (filters !== undefined && hasFilters(filters)) {
       const entry = fastify.discovery.randomMatching(filters)
       if (entry === undefined) throw notFound()
       return entry
