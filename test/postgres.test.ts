@@ -266,7 +266,7 @@ t.test('a request while another instance holds the migration lock: 503 after DAT
     const db = openPostgres({ url, poolSize: 2, timeoutMs: 700 })
     t.teardown(() => db.close())
     const started = Date.now()
-    await t.rejects(db.query('SELECT 1'), { statusCode: 503, reason: /schema migrations still running/ })
+    await t.rejects(db.query('SELECT 1'), { statusCode: 503, reason: /schema migrations still running/ } as object)
     t.ok(Date.now() - started < 3000, 'answered within the timeout')
     t.match(await db.health(), { ok: false })
     await holder.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
