@@ -93,9 +93,18 @@ export function cpuMs (pid: number | undefined): number {
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10
+    return (Number(fields[11]) + Number(fields[12])) * 10 + childrenOf(pid).reduce((sum, child) => sum + cpuMs(child), 0)
   } catch {
     return NaN
+  }
+}
+
+/** Live child processes (a cluster primary's workers), whose CPU counts with their parent's. */
+function childrenOf (pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((x) => x !== '').map(Number)
+  } catch {
+    return []
   }
 }
 

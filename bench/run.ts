@@ -200,6 +200,23 @@ async function main (): Promise<void> {
     results.rss.peakMb = peakRssMb(service.child.pid)
     const warnings = service.stderr().trim()
     if (warnings !== '') errors.push(`the service logged (warn and above): ${warnings.split('\n').slice(0, 5).join(' / ').slice(0, 1000)}`)
+    await service.stop()
+
+    // The same service with WORKERS=2 (node:cluster, one port): the baseline stays one process.
+    log('WORKERS=2')
+    const workers = await startService(dataDir, await freePort(), { ...serviceEnv(settings.scryptN), WORKERS: '2' })
+    try {
+      for (const scenario of all.filter((s) => ['entry by id', 'random', 'search'].includes(s.name))) {
+        const renamed = { ...scenario, name: `${scenario.name}, WORKERS=2` }
+        try {
+          results.scenarios.push(await measureScenario(renamed, workers, baseline))
+        } catch (error) {
+          errors.push(`${renamed.name}: ${(error as Error).message}`)
+        }
+      }
+    } finally {
+      await workers.stop()
+    }
   } finally {
     await service.stop()
     await baseline.stop()
