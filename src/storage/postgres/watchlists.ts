@@ -3,8 +3,8 @@
 // concurrent writers (on any instance) see the list's true size and the
 // at-most-maxEntries rule holds as under SQLite's single writer.
 import {
-  DuplicateListNameError, ListFullError, entryDefaults, listNameKey,
-  type EntryChange, type EntryOrdering, type EntryStatus, type RatedEntry, type Watchlist, type WatchlistEntry, type WatchlistsRepository
+  DuplicateListNameError, ListFullError, entryDefaults, entryOrder, listNameKey, toEntry,
+  type EntryChange, type EntryOrdering, type EntryRow, type EntryStatus, type RatedEntry, type Watchlist, type WatchlistsRepository
 } from '../../watchlists/repository.js'
 import type { PgDatabase, Queryable } from './database.js'
 import { uniqueViolation } from './accounts.js'
@@ -20,16 +20,6 @@ interface ListRow {
   updated: number
 }
 
-interface EntryRow {
-  anime_id: number
-  status: EntryStatus
-  rating: number | null
-  episodes_watched: number
-  note: string
-  added: number
-  updated: number
-}
-
 const toList = (row: ListRow): Watchlist => ({
   id: row.id,
   userId: row.user_id,
@@ -40,23 +30,6 @@ const toList = (row: ListRow): Watchlist => ({
   created: row.created,
   updated: row.updated
 })
-
-const toEntry = (row: EntryRow): WatchlistEntry => ({
-  animeId: row.anime_id,
-  status: row.status,
-  rating: row.rating,
-  episodesWatched: row.episodes_watched,
-  note: row.note,
-  added: row.added,
-  updated: row.updated
-})
-
-const entryOrder: Record<EntryOrdering, string> = {
-  added: 'added, anime_id',
-  '-added': 'added DESC, anime_id DESC',
-  rating: 'rating IS NULL, rating, added, anime_id',
-  '-rating': 'rating IS NULL, rating DESC, added, anime_id'
-}
 
 const listColumns = `w.id, w.user_id, u.username AS owner, w.name, w.public, w.created, w.updated,
   (SELECT count(*) FROM watchlist_entries e WHERE e.watchlist_id = w.id) AS count`
