@@ -3,19 +3,11 @@
 // same DATA_DIR, and every account that got a 200 logs in (and its token works).
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
-import net from 'node:net'
 import { projectRoot } from '../src/config.js'
 import { tempDir } from './helpers/app.js'
 import { fixtureCatalogue } from './helpers/accounts.js'
 import { freshDatabase } from './helpers/postgres.js'
-
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+import { freePort } from './helpers/server.js'
 
 interface Child { child: ChildProcess, base: string, exited: Promise<unknown>, output: () => string }
 

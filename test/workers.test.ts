@@ -9,17 +9,9 @@ import { promisify } from 'node:util'
 import { once } from 'node:events'
 import { aodRecord, aodText, writeAod } from './helpers/aod.js'
 import { tempDir } from './helpers/app.js'
+import { freePort } from './helpers/server.js'
 
 const root = path.resolve(import.meta.dirname, '..')
-
-async function freePort (): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as net.AddressInfo).port
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 interface Answer { status: number, worker: string, body: string }
 

@@ -7,11 +7,11 @@
 // saying why; it is never skipped.
 import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { freePort } from './server.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
@@ -78,17 +78,7 @@ function serverUser (): string | null {
   return SYSTEM_USER
 }
 
-export async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.unref()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
+export { freePort }
 
 function run (user: string | null, command: string, args: string[]): string {
   const [file, argv] = user === null ? [command, args] : ['runuser', ['-u', user, '--', command, ...args]]

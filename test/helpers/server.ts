@@ -9,12 +9,17 @@ import { projectRoot } from '../../src/config.js'
 import { aodRecord, writeAod } from './aod.js'
 import { tempDir } from './app.js'
 
+/** A port free on 127.0.0.1 right now (the one place tests get one). */
 export async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
 }
 
 export interface ServerProcess {
