@@ -37,6 +37,8 @@ export interface AppConfig {
   catalogueUpdateIntervalMs: number | null
   /** Processes serving requests on the one port (node:cluster); 1: no cluster. */
   workers: number
+  /** 'small': the serving process keeps V8's young generation at its initial size (src/heap.ts); 'default': V8 grows it. */
+  heapYoungGeneration: 'small' | 'default'
   /** Origins allowed to call the API from browser scripts (CORS); null: every origin. */
   corsOrigins: string[] | null
   /** max-age, in seconds, of the Cache-Control header on catalogue reads. */
@@ -96,6 +98,7 @@ export const defaultConfig: AppConfig = {
   requestTimeoutMs: 30 * 1000,
   shutdownTimeoutMs: 10 * 1000,
   trustProxy: false,
+  heapYoungGeneration: 'small',
   now: Date.now,
   databaseUrl: null,
   databasePoolSize: 10,
@@ -226,6 +229,12 @@ function loadHttpConfig (get: (name: string) => string | undefined, partial: Par
   if (shutdownTimeout !== undefined) partial.shutdownTimeoutMs = parseDuration('SHUTDOWN_TIMEOUT', shutdownTimeout)
   const trustProxy = get('TRUST_PROXY')
   if (trustProxy !== undefined) partial.trustProxy = parseTrustProxy('TRUST_PROXY', trustProxy)
+  const young = get('HEAP_YOUNG_GENERATION')
+  if (young !== undefined) {
+    const value = young.trim().toLowerCase()
+    if (value !== 'small' && value !== 'default') throw new ConfigError('HEAP_YOUNG_GENERATION', `expected small or default, got "${young}"`)
+    partial.heapYoungGeneration = value
+  }
 }
 
 /** 'https://a.example, http://localhost:3000' → the origins; '*' → null (every origin). */

@@ -5,8 +5,10 @@ import app, { serverOptionsFor } from './app.js'
 import { ConfigError, loadConfig, type AppConfig } from './config.js'
 import { isMain, loadDotEnv } from './cli/io.js'
 import { liveUpdates, workerHeader } from './live.js'
+import { limitYoungGeneration } from './heap.js'
 
 export async function startServer (config: AppConfig) {
+  limitYoungGeneration(config.heapYoungGeneration)
   const fastify = Fastify({
     ...serverOptionsFor(config),
     logger: {

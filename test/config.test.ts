@@ -1,5 +1,6 @@
 import t from 'tap'
 import path from 'node:path'
+import { execFileSync } from 'node:child_process'
 import { ConfigError, defaultConfig, loadConfig, parseDuration } from '../src/config.js'
 
 t.test('defaults', async (t) => {
@@ -50,4 +51,33 @@ t.test('durations', async (t) => {
   t.equal(parseDuration('X', '250ms'), 250)
   t.equal(parseDuration('X', '1.5h'), 5_400_000)
   t.equal(parseDuration('X', '7d'), 604_800_000)
+})
+
+t.test('HEAP_YOUNG_GENERATION', async (t) => {
+  t.equal(loadConfig({}).heapYoungGeneration, 'small')
+  t.equal(loadConfig({ HEAP_YOUNG_GENERATION: 'Default' }).heapYoungGeneration, 'default')
+  t.throws(() => loadConfig({ HEAP_YOUNG_GENERATION: 'tiny' }), /^HEAP_YOUNG_GENERATION: expected small or default/)
+})
+
+t.test('a small young generation stays small under allocation pressure', async (t) => {
+  // In a child: the flag is process-wide. Allocates ~400 MB of short-lived objects, then reports the new space.
+  const newSpaceMb = (setting: string, nodeArgs: string[] = []): number => {
+    const script = `
+      import v8 from 'node:v8'
+      import { limitYoungGeneration } from ${JSON.stringify(new URL('../src/heap.ts', import.meta.url).href)}
+      const applied = limitYoungGeneration(${JSON.stringify(setting)})
+      let keep = []
+      for (let i = 0; i < 4_000_000; i++) { keep.push({ i, text: 'x' + i }); if (keep.length > 1000) keep = [] }
+      const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')
+      console.log(JSON.stringify({ applied, mb: space.space_size / 1048576 }))`
+    const out = execFileSync(process.execPath, [...nodeArgs, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })
+    const { applied, mb } = JSON.parse(out.trim()) as { applied: boolean, mb: number }
+    t.equal(applied, setting === 'small' && nodeArgs.length === 0, `applied with ${setting} ${nodeArgs.join(' ')}`)
+    return mb
+  }
+  const small = newSpaceMb('small')
+  const grown = newSpaceMb('default')
+  t.ok(small <= 4, `new space ${small} MB with small`)
+  t.ok(grown >= 2 * small, `new space ${grown} MB with default (V8 grows it)`)
+  t.ok(newSpaceMb('small', ['--max-semi-space-size=8']) > small, "node's own --max-semi-space-size wins")
 })
