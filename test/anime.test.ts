@@ -36,6 +36,28 @@ t.test('GET /anime/entry/:id answers the seed shape, keys in order, compact JSON
   t.same((await api.inject('/anime/entry/3?format=json')).json(), res.json(), '?format=json changes nothing')
 })
 
+t.test('entry and random answers are exactly JSON.stringify of the entry, for awkward strings too', async (t) => {
+  const dir = tempDir(t)
+  const titles = ['Quote " and \\ backslash', 'Tab\there, newline\nthere, \u0001 and \u001f', 'Ünïcödé 日本語 🎌', '</script><b>', 'Slash / and \u007f']
+  const records = titles.map((title, i) => aodRecord(i + 1, {
+    title,
+    tags: i === 0 ? ['a "quoted" tag', 'back\\slash'] : ['drama'],
+    animeSeason: i === 1 ? { season: 'UNDEFINED' } : { season: 'SPRING', year: 2001 },
+    episodes: i === 2 ? 0 : 12
+  }))
+  const api = await buildApp(t, { dataDir: dir, defaultCatalogue: writeAod(dir, records) })
+  const bodies = new Set<string>()
+  for (let id = 1; id <= titles.length; id++) {
+    const res = await api.inject(`/anime/entry/${id}`)
+    const entry = res.json()
+    t.equal(entry.title, titles[id - 1])
+    t.equal(res.body, JSON.stringify(entry), `entry ${id}: byte for byte what JSON.stringify writes`)
+    bodies.add(res.body)
+  }
+  t.equal((await api.inject('/anime/entry/2')).json().year, null, 'a missing year is null')
+  for (let i = 0; i < 40; i++) t.ok(bodies.has((await api.inject('/anime/random')).body), 'random answers one of the same bodies')
+})
+
 t.test('ids that are unknown or not positive whole numbers are 404 Not found', async (t) => {
   const api = await fixtureApp(t)
   for (const id of ['0', '-1', 'abc', '1.5', '1e3', '0x1', '01', '+1', ' 1', '99', '99999999999999999999', '9007199254740993', '%00', '1%20', "1'--", 'null']) {

@@ -1,6 +1,6 @@
 // The discovery indexes: built for a catalogue file made before them (schema
 // version 1), and kept in step with each import, which switches them atomically.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { CATALOGUE_FILE, CATALOGUE_SCHEMA_VERSION, openCatalogueDb } from '../src/catalogue/db.js'
@@ -38,6 +38,31 @@ t.test('a version-1 catalogue file upgrades in place and gets its indexes built'
   const similar = (await api.inject('/anime/entry/1/similar')).json()
   t.same(similar.results.map((r: { anime: { id: number }, related: boolean }) => [r.anime.id, r.related]), [[2, true]], 'relations resolved')
   t.equal(openCatalogueDb(dataDir).pragma('user_version', { simple: true }), CATALOGUE_SCHEMA_VERSION)
+  await servesEveryEntry(t, api, [1, 2, 3])
+})
+
+/** Each id's entry answers 200 with its title, and random only ever picks among them. */
+async function servesEveryEntry (t: Test, api: Awaited<ReturnType<typeof buildApp>>, ids: number[]): Promise<void> {
+  for (const id of ids) {
+    const res = await api.inject(`/anime/entry/${id}`)
+    t.equal(res.statusCode, 200, `entry ${id}`)
+    t.equal(res.json().id, id)
+  }
+  const seen = new Set<number>()
+  for (let i = 0; i < 60; i++) seen.add((await api.inject('/anime/random')).json().id)
+  t.same([...seen].sort((a, b) => a - b), ids, 'random picks each served entry')
+}
+
+t.test('a version-2 catalogue file gets its entry answers built by the upgrade', async (t) => {
+  const dataDir = tempDir(t)
+  await importCatalogueFile(dataDir, writeAod(dataDir, records))
+  const raw = new Database(path.join(dataDir, CATALOGUE_FILE))
+  raw.exec('DROP TABLE entry_answers')
+  raw.pragma('user_version = 2')
+  raw.close()
+  const api = await buildApp(t, { dataDir, defaultCatalogue: path.join(dataDir, 'missing.json') })
+  await servesEveryEntry(t, api, [1, 2, 3])
+  t.equal((await api.inject('/anime/entry/1')).json().title, 'Kaze no Tani')
 })
 
 t.test('each import updates the indexes: renamed, removed and new entries', async (t) => {
@@ -55,6 +80,8 @@ t.test('each import updates the indexes: renamed, removed and new entries', asyn
   t.same(await titlesOf(api, 'returns'), [], 'a removed entry is not found')
   t.same(await titlesOf(api, 'hoshi'), ['Hoshi no Koe'], 'a new entry is')
   t.same(await titlesOf(api, 'umi'), ['Umi no Uta'], 'an unchanged entry still is')
+  t.equal((await api.inject('/anime/entry/2')).statusCode, 404, 'a removed entry has no answer')
+  await servesEveryEntry(t, api, [1, 3, 4])
   t.same(await titlesOf(api, 'hosih no koe'), ['Hoshi no Koe'], 'typo correction knows the new words')
   const tags = (await api.inject('/anime/tags')).json().results
   t.same(tags, [{ name: 'Music', count: 2 }, { name: 'Adventure', count: 1 }, { name: 'Space', count: 1 }], 'tag counts follow')

@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { rebuildDerived } from './derived.js'
+import { answerSql } from './repository.js'
 
 export type Db = Database.Database
 
@@ -138,7 +139,17 @@ const migrations: Migration[] = [
     CREATE INDEX anime_facets_episodes ON anime_facets(num_episodes);
     CREATE INDEX anime_facets_score ON anime_facets(score);
     `
-  }
+  },
+  // 3: each served entry's answer as sent (see answerSql), kept with search_indexed:
+  // GET /anime/entry/:id and /anime/random read one small row instead of building it
+  `
+  CREATE TABLE entry_answers (
+    id INTEGER PRIMARY KEY,
+    answer TEXT NOT NULL
+  );
+  -- the entries the indexes hold (a file coming from version 1 has none yet: the rebuild after the last migration fills both)
+  INSERT INTO entry_answers (id, answer) SELECT id, ${answerSql} FROM anime WHERE id IN (SELECT id FROM search_indexed);
+  `
 ]
 
 export const CATALOGUE_SCHEMA_VERSION = migrations.length

@@ -10,6 +10,7 @@
 //   that filters, counts and orderings never read the wide anime rows.
 // - anime_related_urls: each entry's AOD relatedAnime URLs, by URL, to find the
 //   entries that list a given one as related.
+// - entry_answers: each served entry's answer as sent (see answerSql).
 //   These are kept per entry version (search_indexed holds anime.hash): only
 //   entries whose row changed are re-indexed, so a routine catalogue update
 //   touches a few hundred entries, not 40k.
@@ -18,6 +19,7 @@
 // - tag_weights / anime_weights: idf of each tag, and each entry's total, for
 //   similar anime.
 import type { Db } from './db.js'
+import { answerSql } from './repository.js'
 
 /** Rowids per entry in search_synonyms: an entry's first 1000 synonyms are indexed alone. */
 export const SYNONYM_SLOTS = 1000
@@ -60,6 +62,7 @@ export function rebuildDiscovery (db: Db): void {
       ${ftsTables.map((t) => `INSERT INTO ${t} (${t}) VALUES ('delete-all');`).join('\n')}
       DELETE FROM anime_related_urls;
       DELETE FROM anime_facets;
+      DELETE FROM entry_answers;
       DELETE FROM search_indexed;
     `)
   } else if (stale > 0) {
@@ -72,6 +75,7 @@ export function rebuildDiscovery (db: Db): void {
       DELETE FROM search_trigrams WHERE rowid IN (SELECT id FROM temp.search_stale);
       DELETE FROM anime_related_urls WHERE anime_id IN (SELECT id FROM temp.search_stale);
       DELETE FROM anime_facets WHERE id IN (SELECT id FROM temp.search_stale);
+      DELETE FROM entry_answers WHERE id IN (SELECT id FROM temp.search_stale);
       DELETE FROM search_indexed WHERE id IN (SELECT id FROM temp.search_stale);
     `)
   }
@@ -108,6 +112,8 @@ export function rebuildDiscovery (db: Db): void {
     INSERT INTO anime_facets (id, anime_type, status, year, num_episodes, score, title)
       SELECT a.id, a.anime_type, a.status, a.year, a.num_episodes, a.score, a.title FROM temp.search_fresh f JOIN anime a ON a.id = f.id;
     ${indexes.create}
+    INSERT INTO entry_answers (id, answer)
+      SELECT id, ${answerSql} FROM anime WHERE id IN (SELECT id FROM temp.search_fresh);
     INSERT INTO search_indexed (id, hash, synonyms)
       SELECT f.id, f.hash, min(json_array_length(a.synonyms), ${SYNONYM_SLOTS}) FROM temp.search_fresh f JOIN anime a ON a.id = f.id;
     DROP TABLE temp.search_stale;

@@ -21,7 +21,7 @@ const jsonType = 'application/json; charset=utf-8'
 
 /**
  * The answers of GET /anime/entry/:id as sent (the JSON text SQLite builds, see
- * seedJson in src/catalogue/repository.ts), for one catalogue version at a time, the `max` most recently used ids.
+ * answerSql in src/catalogue/repository.ts), for one catalogue version at a time, the `max` most recently used ids.
  * A hit skips the SQLite read.
  */
 export function createEntryCache (max = 5000) {
