@@ -188,9 +188,9 @@ export const serviceEnv = (scryptN: number): Record<string, string> => ({
   PASSWORD_SCRYPT_N: String(scryptN)
 })
 
-/** The production build: `node dist/src/server.js`, logging at warn. */
+/** The production build as `npm start` runs it (`node dist/bundle/start.cjs serve`: the bundle with its code cache), logging at warn. */
 export function startService (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<Server> {
-  return startProcess('service', [...nodeArgs, 'dist/src/server.js'], { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, port, '/anime/entry/1')
+  return startProcess('service', [...nodeArgs, 'dist/bundle/start.cjs', 'serve'], { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, port, '/anime/entry/1')
 }
 
 export function startBaseline (dataDir: string, port: number): Promise<Server> {

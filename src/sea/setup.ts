@@ -5,9 +5,9 @@
 // DEFAULT_CATALOGUE at the extracted catalogue unless the environment sets it.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
+import { cacheDirs, makeOwnDir, writeAtomically } from '../cache-dir.js'
 
 declare global {
   var __animeApiSqliteBinding: unknown
@@ -16,22 +16,12 @@ declare global {
 // node:sea exists only in Node's own module table of a single executable.
 const sea = createRequire(process.execPath)('node:sea') as { getAsset: (key: string) => ArrayBuffer }
 
-function cacheRoots (): string[] {
-  const roots: string[] = []
-  if (process.env.XDG_CACHE_HOME) roots.push(path.join(process.env.XDG_CACHE_HOME, 'anime-api'))
-  try { roots.push(path.join(os.homedir(), '.cache', 'anime-api')) } catch { /* no home */ }
-  roots.push(path.join(os.tmpdir(), `anime-api-${process.getuid?.() ?? 'user'}`))
-  return roots
-}
-
 /** Writes `bytes` to `file` unless exactly they are already there, atomically (other processes may race). */
 function materialise (file: string, bytes: Buffer): void {
   try {
     if (fs.readFileSync(file).equals(bytes)) return
   } catch { /* not there yet */ }
-  const partial = `${file}.${process.pid}.tmp`
-  fs.writeFileSync(partial, bytes, { mode: 0o644 })
-  fs.renameSync(partial, file)
+  writeAtomically(file, bytes)
 }
 
 const binding = Buffer.from(sea.getAsset('better_sqlite3.node'))
@@ -40,13 +30,9 @@ const hash = crypto.createHash('sha256').update(binding).update(catalogue).diges
 
 let dir: string | undefined
 let lastError: unknown
-for (const root of cacheRoots()) {
+for (const candidate of cacheDirs(hash)) {
   try {
-    const candidate = path.join(root, hash)
-    fs.mkdirSync(candidate, { recursive: true, mode: 0o700 })
-    // Only a directory of our own: a shared temp dir could hold someone else's.
-    const owner = fs.statSync(candidate).uid
-    if (process.getuid !== undefined && owner !== process.getuid()) throw new Error(`${candidate} belongs to another user`)
+    makeOwnDir(candidate) // only a directory of our own: a shared temp dir could hold someone else's
     materialise(path.join(candidate, 'better_sqlite3.node'), binding)
     materialise(path.join(candidate, 'anime-offline-database.json'), catalogue)
     dir = candidate
