@@ -2,6 +2,8 @@ import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
+import { spawnSync } from 'node:child_process'
+import { Worker } from 'node:worker_threads'
 import { importCatalogue, importCatalogueFile, parsingWorkerScript } from '../src/catalogue/import.js'
 import { openCatalogueDb, CATALOGUE_SCHEMA_VERSION } from '../src/catalogue/db.js'
 import { createCatalogue } from '../src/catalogue/repository.js'
@@ -127,7 +129,11 @@ t.test('reads pretty JSON, minified JSON and JSONL alike, in chunks of any size'
 })
 
 t.test('parsing in a worker thread gives the same rows, reports and errors as in the import\'s thread', async (t) => {
-  t.not(parsingWorkerScript(), null, 'the worker script is there when run from source')
+  const script = parsingWorkerScript()
+  t.not(script, null, 'the worker script is there when run from source')
+  const worker = new Worker(script!)
+  t.same(await new Promise((resolve, reject) => { worker.once('message', resolve).once('error', reject) }), { items: [], chunks: 0 }, 'and it runs here: the imports below use it')
+  await worker.terminate()
   const records = [
     ...Array.from({ length: 12 }, (_, i) => aodRecord(i + 1, { tags: ['drama', 'action', 'drama'], relatedAnime: [`https://anidb.net/anime/${i + 2}`] })),
     { ...aodRecord(40), title: undefined },
@@ -196,6 +202,34 @@ t.test('parsing in a worker thread gives the same rows, reports and errors as in
     t.not(outcomes[0], 'imported', name)
     t.equal(outcomes[1], outcomes[0], name)
   }
+})
+
+t.test('where the parsing worker cannot start, the import parses in its own thread', async (t) => {
+  // node --import tsx gives worker threads no TypeScript loader: the .ts worker fails to load.
+  const dir = tempDir(t)
+  const file = writeAod(dir, Array.from({ length: 3000 }, (_, i) => aodRecord(i + 1)), 'jsonl')
+  const runner = path.join(dir, 'run.mts')
+  fs.writeFileSync(runner, [
+    `import { Worker } from 'node:worker_threads'`,
+    `import { importCatalogueFile, parsingWorkerScript } from ${JSON.stringify(path.resolve(import.meta.dirname, '../src/catalogue/import.ts'))}`,
+    `const worker = new Worker(parsingWorkerScript()!)`,
+    `const started = await new Promise((resolve) => { worker.once('message', () => resolve(true)).once('error', () => resolve(false)) })`,
+    `await worker.terminate()`,
+    `const report = await importCatalogueFile(process.argv[2]!, process.argv[3]!, { parseInWorker: true })`,
+    `console.log(JSON.stringify({ started, added: report.added }))`
+  ].join('\n'))
+  const child = spawnSync(process.execPath, ['--import', 'tsx', runner, path.join(dir, 'data'), file], { encoding: 'utf8' })
+  t.equal(child.status, 0, child.stderr)
+  const result = JSON.parse(child.stdout) as { started: boolean, added: number }
+  t.comment(`the worker ${result.started ? 'started' : 'did not start'} under node --import tsx`)
+  t.equal(result.added, 3000)
+  const here = openCatalogueDb(path.join(dir, 'here'))
+  t.teardown(() => here.close())
+  await importCatalogue(here, fs.createReadStream(file), { parseInWorker: false })
+  const data = openCatalogueDb(path.join(dir, 'data'))
+  t.teardown(() => data.close())
+  const rows = (db: typeof here) => db.prepare('SELECT id, pos, hash, title, sources FROM anime ORDER BY id').all()
+  t.same(rows(data), rows(here), 'the same rows')
 })
 
 t.test('skips and counts bad records, reporting why', async (t) => {

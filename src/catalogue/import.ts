@@ -118,17 +118,30 @@ function workerError (report: Extract<FromWorker, { failed: string }>): Error {
   return error
 }
 
+/** The worker never ran (its script did not load): nothing was parsed. */
+class WorkerUnavailable extends Error {}
+
 /**
  * Parses `input` with a worker thread (staging-worker.ts): this thread reads the
  * input, sends it over, and stages the records the worker sends back in file
  * order, finishing the ones it left as text. Same rows and same errors as
  * stageHere: the worker stops where the input failed, and the first problem in
- * file order is the one thrown.
+ * file order is the one thrown. A worker that cannot start (say, a .ts script in
+ * a process whose workers lack the TypeScript loader) leaves the parsing to stageHere.
  */
 async function stageInWorker (
   script: URL, input: AsyncIterable<Buffer | string>, stageRecord: StageRecord, stageRow: StageRow, skip: (reason: string) => void, progress: Progress
 ): Promise<Staged> {
+  const pieces = input[Symbol.asyncIterator]()
+  let exhausted = false
+  const nextPiece = async (): Promise<Buffer | string | undefined> => {
+    const next = await pieces.next()
+    if (next.done === true) exhausted = true
+    return next.done === true ? undefined : next.value
+  }
   const worker = new Worker(script)
+  // Input read before the worker's first message (it runs): kept, to parse here if it never does.
+  let early: Array<Buffer | string> | null = []
   const ends: number[] = [] // input length read after each chunk sent
   let sent = 0
   let parsed = 0 // input length the worker has parsed
@@ -138,10 +151,11 @@ async function stageInWorker (
   const finished = new Promise<Staged>((resolve, reject) => {
     const fail = (error: unknown): void => {
       settled = true
-      reject(error)
+      reject(early !== null ? new WorkerUnavailable(String(error)) : error)
       wake?.()
     }
     worker.on('message', (message: FromWorker) => {
+      early = null
       if (settled) return
       try {
         if ('items' in message) {
@@ -175,10 +189,11 @@ async function stageInWorker (
     worker.on('error', fail)
     worker.on('exit', (code) => fail(new Error(`the import's parsing worker stopped (exit code ${code})`)))
   })
-  finished.catch(() => {}) // awaited below, once the input is read
+  let staged: Staged | WorkerUnavailable
   try {
     try {
-      for await (const piece of input) {
+      for (let piece = await nextPiece(); piece !== undefined; piece = await nextPiece()) {
+        early?.push(piece)
         if (settled) break
         sent += piece.length
         ends.push(sent)
@@ -191,10 +206,27 @@ async function stageInWorker (
       inputError = error
       worker.postMessage({ inputFailed: true } satisfies ToWorker)
     }
-    return await finished
+    staged = await finished.catch((error: unknown) => {
+      if (error instanceof WorkerUnavailable) return error
+      throw error
+    })
+  } catch (error) {
+    if (!exhausted && inputError === undefined) await pieces.return?.() // the input is not read further, as in stageHere
+    throw error
   } finally {
     await worker.terminate()
   }
+  if (!(staged instanceof WorkerUnavailable)) return staged
+  const replay = async function * (): AsyncGenerator<Buffer | string> {
+    try {
+      yield * (early ?? [])
+      if (inputError !== undefined) throw inputError
+      for (let piece = await nextPiece(); piece !== undefined; piece = await nextPiece()) yield piece
+    } finally {
+      if (!exhausted && inputError === undefined) await pieces.return?.()
+    }
+  }
+  return await stageHere(replay(), stageRecord, progress)
 }
 
 /** Streams `input` into the catalogue `db`. Throws NotAodError/CorruptAodError and leaves the catalogue untouched. */
