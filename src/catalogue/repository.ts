@@ -1,7 +1,6 @@
 // Read access to the served catalogue: prepared statements over one connection.
 // An import on another connection commits atomically; each statement here sees
 // either the old catalogue or the new one, never a mix.
-import type { Statement } from 'better-sqlite3'
 import type { Db } from './db.js'
 
 export interface SeedAnime {
@@ -57,7 +56,6 @@ export function toSeed (row: SeedRow): SeedAnime {
 
 export function createCatalogue (db: Db) {
   const byId = db.prepare(`SELECT ${seedColumns} FROM anime WHERE id = ? AND active = 1`)
-  const byPos = db.prepare(`SELECT ${seedColumns} FROM anime WHERE pos = ?`)
   // entry_answers holds the served entries only; pos → id through the anime_pos index alone.
   const jsonById = db.prepare('SELECT answer FROM entry_answers WHERE id = ?').pluck()
   const jsonByPos = db.prepare('SELECT answer FROM entry_answers WHERE id = (SELECT id FROM anime WHERE pos = ?)').pluck()
@@ -74,17 +72,6 @@ export function createCatalogue (db: Db) {
       count = maxPos.get() as number | null
     }
     return count
-  }
-
-  const atRandom = (statement: Statement, random: () => number): unknown => {
-    // Two statements: an import may commit between them, so retry on a miss.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const count = currentCount(attempt > 0)
-      if (count === null || count === 0) return undefined
-      const row = statement.get(1 + Math.floor(random() * count))
-      if (row !== undefined) return row
-    }
-    return undefined
   }
 
   return {
@@ -114,15 +101,19 @@ export function createCatalogue (db: Db) {
       return jsonById.get(id) as string | undefined
     },
 
-    /** A uniformly random served entry: one index lookup on the dense `pos` column. */
-    random (random: () => number = Math.random): SeedAnime | undefined {
-      const row = atRandom(byPos, random) as SeedRow | undefined
-      return row === undefined ? undefined : toSeed(row)
-    },
-
-    /** `random()` as the JSON text of the answer (see answerSql). */
+    /**
+     * A uniformly random served entry as the JSON text of the answer (see
+     * answerSql): one index lookup on the dense `pos` column.
+     */
     randomJson (random: () => number = Math.random): string | undefined {
-      return atRandom(jsonByPos, random) as string | undefined
+      // Two statements: an import may commit between them, so retry on a miss.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const count = currentCount(attempt > 0)
+        if (count === null || count === 0) return undefined
+        const json = jsonByPos.get(1 + Math.floor(random() * count)) as string | undefined
+        if (json !== undefined) return json
+      }
+      return undefined
     },
 
     info (): CatalogueInfo {

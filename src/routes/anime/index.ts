@@ -20,9 +20,9 @@ export function parseId (text: string): number | null {
 const jsonType = 'application/json; charset=utf-8'
 
 /**
- * The answers of GET /anime/entry/:id as sent (the JSON text SQLite builds, see
- * answerSql in src/catalogue/repository.ts), for one catalogue version at a time, the `max` most recently used ids.
- * A hit skips the SQLite read.
+ * The answers of GET /anime/entry/:id as sent (the JSON text each import stores,
+ * see answerSql in src/catalogue/repository.ts), for one catalogue version at a
+ * time, the `max` most recently used ids. A hit skips the SQLite read.
  */
 export function createEntryCache (max = 5000) {
   let version: string | null = null
