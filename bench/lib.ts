@@ -110,18 +110,23 @@ function childrenOf (pid: number): number[] {
 
 /**
  * RSS once the process has settled: in-flight work (queued password hashes, 128 MiB
- * each while they run) has drained, that is the process used under 5% of a CPU
- * over the last 500 ms and its RSS moved less than 2%. Gives up after `timeoutMs`.
+ * each while they run) has drained and the process has been quiet for `quietMs`,
+ * that is, in every 500 ms of that time it used under 5% of a CPU and its RSS moved
+ * less than 2%. The default 8 s spans the service's idle collection (5 s of idle,
+ * HEAP_IDLE_COLLECTION in src/heap.ts): what it holds once a burst is over, not
+ * while it is about to give it back. Gives up after `timeoutMs`.
  */
-export async function settledRssMb (pid: number | undefined, timeoutMs = 20_000): Promise<number> {
+export async function settledRssMb (pid: number | undefined, quietMs = 8_000, timeoutMs = 40_000): Promise<number> {
   const until = performance.now() + timeoutMs
   let rss = rssMb(pid)
   let cpu = cpuMs(pid)
+  let quietSince = performance.now()
   for (;;) {
     await sleep(500)
     const [nextRss, nextCpu] = [rssMb(pid), cpuMs(pid)]
     const quiet = nextCpu - cpu < 25 && Math.abs(nextRss - rss) <= rss * 0.02
-    if (quiet || performance.now() > until) return nextRss
+    if (!quiet) quietSince = performance.now()
+    if (performance.now() - quietSince >= quietMs || performance.now() > until) return nextRss
     rss = nextRss
     cpu = nextCpu
   }

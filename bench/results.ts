@@ -47,7 +47,7 @@ export interface BenchResults {
   coldStartCpuMs: number[]
   scenarios: ScenarioResult[]
   loginStorm?: { available: boolean, note?: string, idleP99: number, stormP99: number, idleP50: number, stormP50: number, loginsPerSecond: number, unexpected?: string }
-  rss: { idleMb: number, afterLoadMb: number, peakMb: number }
+  rss: { idleMb: number, endOfLoadMb: number, afterLoadMb: number, peakMb: number }
   targets: Target[]
   errors: string[]
   wallSeconds: number
@@ -120,7 +120,9 @@ export function renderBench (r: BenchResults): string {
   lines.push('')
   lines.push('## Start and memory', '')
   lines.push(`Cold start (spawn of \`node dist/bundle/start.cjs serve\`, what \`npm start\` runs, to the first 200 of GET /anime/entry/1, 40k catalogue imported; the first start after the build compiles the bundle without a code cache and writes one, the others use it): ${r.coldStartMs.map((ms) => fmt(ms, 0)).join(', ')} ms; CPU time used by then: ${r.coldStartCpuMs.map((ms) => fmt(ms, 0)).join(', ')} ms.`, '')
-  lines.push(`Service RSS: ${fmt(r.rss.idleMb, 0)} MB after start, ${fmt(r.rss.afterLoadMb, 0)} MB after the load runs (once settled), ${fmt(r.rss.peakMb, 0)} MB at its peak (VmHWM; scrypt at N=2^17 takes 128 MiB per hash while it runs).`, '')
+  lines.push(`Service RSS: ${fmt(r.rss.idleMb, 0)} MB after start; ${fmt(r.rss.endOfLoadMb, 0)} MB the moment the last load run (the login storm) ended; ` +
+    `${fmt(r.rss.afterLoadMb, 0)} MB after the load runs once settled (quiet for 8 s, which spans the service's full garbage collection after 5 s of idle, HEAP_IDLE_COLLECTION); ` +
+    `${fmt(r.rss.peakMb, 0)} MB at its peak (VmHWM; scrypt at N=2^17 takes 128 MiB per hash while it runs).`, '')
   if (r.errors.length > 0) {
     lines.push('## Problems during the run', '')
     for (const e of r.errors) lines.push(`- ${e.replace(/\n/g, ' ')}`)

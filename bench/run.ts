@@ -142,7 +142,7 @@ async function main (): Promise<void> {
     coldStartMs: [],
     coldStartCpuMs: [],
     scenarios: [],
-    rss: { idleMb: NaN, afterLoadMb: NaN, peakMb: NaN },
+    rss: { idleMb: NaN, endOfLoadMb: NaN, afterLoadMb: NaN, peakMb: NaN },
     targets: [],
     errors,
     wallSeconds: 0
@@ -196,6 +196,7 @@ async function main (): Promise<void> {
     } catch (error) {
       errors.push(`login storm: ${(error as Error).message}`)
     }
+    results.rss.endOfLoadMb = service.rssMb()
     results.rss.afterLoadMb = await settledRssMb(service.child.pid)
     results.rss.peakMb = peakRssMb(service.child.pid)
     const warnings = service.stderr().trim()

@@ -39,6 +39,8 @@ export interface AppConfig {
   workers: number
   /** 'small': the serving process keeps V8's young generation at its initial size (src/heap.ts); 'default': V8 grows it. */
   heapYoungGeneration: 'small' | 'default'
+  /** After work grew the heap, one full garbage collection once the event loop has been idle this long (ms, src/heap.ts); 0: never. */
+  heapIdleCollectionMs: number
   /** Origins allowed to call the API from browser scripts (CORS); null: every origin. */
   corsOrigins: string[] | null
   /** max-age, in seconds, of the Cache-Control header on catalogue reads. */
@@ -99,6 +101,7 @@ export const defaultConfig: AppConfig = {
   shutdownTimeoutMs: 10 * 1000,
   trustProxy: false,
   heapYoungGeneration: 'small',
+  heapIdleCollectionMs: 5000,
   now: Date.now,
   databaseUrl: null,
   databasePoolSize: 10,
@@ -235,6 +238,8 @@ function loadHttpConfig (get: (name: string) => string | undefined, partial: Par
     if (value !== 'small' && value !== 'default') throw new ConfigError('HEAP_YOUNG_GENERATION', `expected small or default, got "${young}"`)
     partial.heapYoungGeneration = value
   }
+  const idleCollection = get('HEAP_IDLE_COLLECTION')
+  if (idleCollection !== undefined) partial.heapIdleCollectionMs = off(idleCollection) ? 0 : parseDuration('HEAP_IDLE_COLLECTION', idleCollection)
 }
 
 /** 'https://a.example, http://localhost:3000' → the origins; '*' → null (every origin). */

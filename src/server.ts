@@ -5,10 +5,11 @@ import app, { serverOptionsFor } from './app.js'
 import { ConfigError, loadConfig, type AppConfig } from './config.js'
 import { isMain, loadDotEnv } from './cli/io.js'
 import { liveUpdates, workerHeader } from './live.js'
-import { limitYoungGeneration } from './heap.js'
+import { collectWhenIdle, limitYoungGeneration } from './heap.js'
 
 export async function startServer (config: AppConfig) {
   limitYoungGeneration(config.heapYoungGeneration)
+  const stopIdleCollection = collectWhenIdle(config.heapIdleCollectionMs)
   const fastify = Fastify({
     ...serverOptionsFor(config),
     logger: {
@@ -16,6 +17,7 @@ export async function startServer (config: AppConfig) {
       redact: { paths: ['req.headers.authorization', 'req.body.password'], censor: '[redacted]' }
     }
   })
+  fastify.addHook('onClose', async () => stopIdleCollection())
   workerHeader(fastify, config)
   await fastify.register(fp(app), config)
   await fastify.register(liveUpdates, config)

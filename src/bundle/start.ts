@@ -33,6 +33,7 @@ import { debuglog } from 'node:util'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { cacheDirs, checkOwner, makeOwnDir, writeAtomically } from '../cache-dir.js'
+import { runtimeFlagDefaults } from '../heap.js'
 
 const debug = debuglog('anime-api')
 const bundle = path.join(__dirname, 'anime-api.cjs')
@@ -68,18 +69,17 @@ function readCache (): { file: string, data: Buffer } | undefined {
 }
 
 // V8 accepts cached data only under the flags it was made with: the flag hash
-// in it must match the one at compile time. The service changes a flag once it
+// in it must match the one at compile time. The service changes flags once it
 // runs (src/heap.ts: --semi-space-growth-factor=1 at the start of startServer,
-// unless HEAP_YOUNG_GENERATION=default), so data made after the first answer
-// would carry another hash than the next start's compile and always be rejected.
-// Choice: compile under the flags node starts with, record the flags the program
-// sets later (v8.setFlagsFromString, wrapped), and make the cached data with those
-// flags back at V8's defaults for the moment of the call (the hash covers only
-// flags that differ from their defaults), then set them again. Setting the flag
-// here before compiling instead would mean deciding HEAP_YOUNG_GENERATION (the
-// environment, ./.env) a second time, outside src/config.ts.
-/** V8's defaults of the flags the program sets at run time (src/heap.ts). */
-const v8Defaults: Record<string, string> = { 'semi-space-growth-factor': '2' }
+// unless HEAP_YOUNG_GENERATION=default; --expose-gc on and off again), so data
+// made after the first answer could carry another hash than the next start's
+// compile and always be rejected. Choice: compile under the flags node starts
+// with, record the flags the program sets later (v8.setFlagsFromString, wrapped),
+// and make the cached data with those flags back at V8's defaults for the moment
+// of the call (the hash covers only flags that differ from their defaults), then
+// set them again. Setting the flag here before compiling instead would mean
+// deciding HEAP_YOUNG_GENERATION (the environment, ./.env) a second time,
+// outside src/config.ts.
 const flagsSet: string[] = []
 const setFlagsFromString = v8.setFlagsFromString
 
@@ -95,15 +95,31 @@ function recordFlags (): void {
   })
 }
 
+function stopRecordingFlags (): void {
+  Object.defineProperty(v8, 'setFlagsFromString', { configurable: true, writable: true, value: setFlagsFromString })
+}
+
+/** Each flag the program set, with the value it was set to last ('--no-x': false, '--x': true). */
+function flagValues (): Map<string, string | boolean> {
+  const values = new Map<string, string | boolean>()
+  for (const flag of flagsSet.join(' ').split(/\s+/).filter((flag) => flag !== '')) {
+    const [name, value] = flag.replace(/^--/, '').replaceAll('_', '-').split('=') as [string, string | undefined]
+    if (value !== undefined) values.set(name, value)
+    else if (name.startsWith('no-')) values.set(name.slice(3), false)
+    else values.set(name, true)
+  }
+  return values
+}
+
 /** The flags that put back the compile-time flag hash; null when some flag set at run time has no known default or came from the command line. */
 function compileTimeFlags (): string | null {
-  const names = new Set(flagsSet.join(' ').split(/\s+/).filter((flag) => flag !== '').map((flag) => flag.replace(/^--/, '').split('=')[0]!.replaceAll('_', '-')))
   const given = process.execArgv.map((flag) => flag.replaceAll('_', '-'))
   const restore: string[] = []
-  for (const name of names) {
-    const value = v8Defaults[name]
-    if (value === undefined || given.some((flag) => flag.startsWith(`--${name}`))) return null
-    restore.push(`--${name}=${value}`)
+  for (const [name, value] of flagValues()) {
+    const initial = runtimeFlagDefaults[name]
+    if (initial === undefined || given.some((flag) => flag.startsWith(`--${name}`) || flag.startsWith(`--no-${name}`))) return null
+    if (value === initial) continue
+    restore.push(initial === true ? `--${name}` : initial === false ? `--no-${name}` : `--${name}=${initial}`)
   }
   return restore.join(' ')
 }
@@ -150,6 +166,8 @@ else {
         writeCache(script)
       } catch (error) {
         debug('code cache not written: %s', (error as Error).message)
+      } finally {
+        stopRecordingFlags() // flags set from now on (src/heap.ts's idle collections) need not be remembered
       }
     })
   }
