@@ -48,9 +48,11 @@ export interface ThrottleLimits {
   now: () => number
 }
 
+/** CONTRACT's 429. Worded as Django REST framework's Throttled: "1 second.", "2 seconds." */
 export function throttled (waitMs: number): ApiError {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000))
-  return new ApiError(429, { detail: `Request was throttled. Expected available in ${seconds} seconds.` }, { 'retry-after': String(seconds) })
+  const detail = `Request was throttled. Expected available in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`
+  return new ApiError(429, { detail }, { 'retry-after': String(seconds) })
 }
 
 export interface Throttle {
