@@ -98,6 +98,32 @@ export const PageQuery = Type.Object({
   format
 }, { title: 'PageQuery' })
 
+const malExportExample = '<?xml version="1.0" encoding="UTF-8" ?><myanimelist><myinfo><user_export_type>1</user_export_type></myinfo>' +
+  '<anime><series_animedb_id>52991</series_animedb_id><series_title><![CDATA[Sousou no Frieren]]></series_title>' +
+  '<my_watched_episodes>28</my_watched_episodes><my_score>10</my_score><my_status>Completed</my_status></anime></myanimelist>'
+const malXml = Type.String({ format: 'binary', description: "MyAnimeList's list export, XML.", examples: [malExportExample] })
+const malGzip = Type.String({ format: 'binary', description: "MyAnimeList's list export as MAL serves it: the XML, gzip-compressed (.xml.gz)." })
+
+/**
+ * The MAL import's upload, per media type. Documentation only (the OpenAPI
+ * requestBody, through the route's swaggerTransform): the route reads the
+ * multipart field or the raw body itself, so that a wrong upload gets a
+ * message about the file, not about a schema.
+ */
+export const MalImportBody = {
+  content: {
+    'multipart/form-data': {
+      schema: Type.Object({
+        file: Type.String({ format: 'binary', description: 'The export file: XML, or gzip-compressed XML.', examples: [malExportExample] })
+      }, { title: 'MalImportForm' })
+    },
+    'application/xml': { schema: malXml },
+    'text/xml': { schema: malXml },
+    'application/gzip': { schema: malGzip },
+    'application/x-gzip': { schema: malGzip }
+  }
+}
+
 export const MalImportReply = Type.Object({
   added: Type.Integer({ description: 'Anime new to the list.', examples: [40] }),
   updated: Type.Integer({ description: 'Anime already in the list, now set from the file (status, rating, episodes; the note when the file has one).', examples: [2] }),

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError, FastifyRequest } from 'fastify'
 import { authErrors } from '../../../schemas/account.js'
 import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.js'
-import { MalImportReply, WatchlistParams } from '../../../schemas/watchlists.js'
+import { MalImportBody, MalImportReply, WatchlistParams } from '../../../schemas/watchlists.js'
 import { ApiError, fieldErrors } from '../../errors.js'
 import { badImport, MAL_MAX_BYTES } from '../../watchlists/mal.js'
 import { parseId } from '../anime/index.js'
@@ -40,6 +40,8 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: FormatQuery,
       response: { 200: MalImportReply, ...authErrors, 400: { anyOf: [ErrorDetail, FieldErrors] }, 403: ErrorDetail, 404: ErrorDetail, 415: ErrorDetail }
     },
+    // The upload in the OpenAPI document only: a body schema would also validate it.
+    config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: MalImportBody }, url }) },
     onRequest: [fastify.auth([fastify.verifyToken]), async (request) => {
       request.watchlist = await service.owned(idParam(request), request.auth!.user)
     }]
