@@ -5,6 +5,7 @@ import { storedRows } from './helpers/stored.js'
 import { tempDir } from './helpers/app.js'
 import { accountsApp, login, post, register, tokenHeader } from './helpers/accounts.js'
 import { openAccountsStore } from '../src/accounts/admin.js'
+import { ACCOUNTS_SCHEMA_VERSION, openAccountsDb } from '../src/accounts/db.js'
 import { importDjangoUsers } from '../src/accounts/django.js'
 
 const url = '/account/login'
@@ -193,6 +194,37 @@ t.test('throttling per username: failed logins, from any address', async (t) => 
   for (let i = 0; i < 3; i++) t.equal((await post(app, url, { username: 'ghost', password: 'x' })).statusCode, i < 2 ? 400 : 429, 'unknown usernames count too')
   app.clock.advance(45_000)
   t.equal((await post(app, url, { username: 'test', password: 'test' })).statusCode, 200, 'available again')
+})
+
+t.test('the throttle keeps its attempts with the accounts: a restart forgets none, keys are hashed', async (t) => {
+  const dataDir = tempDir(t)
+  const limits = { dataDir, throttleUserLimit: 2, throttleWindowMs: 60_000 }
+  const first = await accountsApp(t, limits)
+  await register(first)
+  for (let i = 0; i < 2; i++) t.equal((await post(first, url, { username: 'test', password: 'wrong' })).statusCode, 400)
+  await first.close()
+  const second = await accountsApp(t, limits)
+  t.equal((await post(second, url, { username: 'test', password: 'test' })).statusCode, 429, 'refused after the restart')
+  const keys = storedRows<{ key: string }>(dataDir, 'SELECT key FROM throttle_attempts').map((row) => row.key)
+  t.ok(keys.length >= 5, `register, two failed logins and a login attempt from one address, two failures for the username (${keys.length} rows)`)
+  t.ok(keys.every((key) => /^[0-9a-f]{64}$/.test(key)), 'stored as SHA-256: no usernames or addresses at rest')
+  second.clock.advance(60_000)
+  t.equal((await post(second, url, { username: 'test', password: 'test' })).statusCode, 200, 'available again after the window')
+})
+
+t.test('an accounts file from before the throttle table gains it', { skip: process.env.TEST_DATABASE_URL !== undefined && 'SQLite files only' }, async (t) => {
+  const dataDir = tempDir(t)
+  const old = openAccountsDb(dataDir)
+  old.exec('DROP TABLE throttle_attempts')
+  old.pragma('user_version = 2')
+  old.close()
+  const app = await accountsApp(t, { dataDir, throttleUserLimit: 1 })
+  await register(app)
+  t.equal((await post(app, url, { username: 'test', password: 'wrong' })).statusCode, 400)
+  t.equal((await post(app, url, { username: 'test', password: 'test' })).statusCode, 429, 'the throttle counts in the new table')
+  const db = openAccountsDb(dataDir)
+  t.equal(db.pragma('user_version', { simple: true }), ACCOUNTS_SCHEMA_VERSION)
+  db.close()
 })
 
 t.test('throttling defaults are sensible: 30 attempts a minute per address', async (t) => {

@@ -1,6 +1,6 @@
 // WORKERS=2: the real server as a child process (node --import tsx src/server.ts),
 // two workers on one port sharing the SQLite files.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
@@ -49,9 +49,8 @@ async function waitFor<T> (what: string, attempt: () => Promise<T | undefined>, 
   }
 }
 
-t.test('WORKERS=2 serves one port from two processes sharing the SQLite files', async (t) => {
-  const dir = tempDir(t)
-  const port = await freePort()
+/** The server with WORKERS=2 in a child process; its log lines (JSON) and exit. */
+function startCluster (t: Test, dir: string, port: number, settings: Record<string, string>) {
   const env = {
     ...process.env,
     DATA_DIR: dir,
@@ -61,9 +60,8 @@ t.test('WORKERS=2 serves one port from two processes sharing the SQLite files', 
     LOG_LEVEL: 'info',
     DEFAULT_CATALOGUE: writeAod(dir, [1, 2, 3].map((n) => aodRecord(n, { title: `Old ${n}` }))),
     PASSWORD_SCRYPT_N: '1024',
-    THROTTLE_IP_LIMIT: '100000',
-    THROTTLE_USER_LIMIT: '100000',
-    RATE_LIMIT_MAX: '0'
+    RATE_LIMIT_MAX: '0',
+    ...settings
   }
   const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let log = ''
@@ -72,8 +70,15 @@ t.test('WORKERS=2 serves one port from two processes sharing the SQLite files', 
   const exited = once(server, 'exit')
   t.teardown(() => { if (server.exitCode === null) server.kill('SIGKILL') })
   const lines = () => log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+  const listening = () => waitFor('two workers listening', async () => lines().filter((l) => l.msg === 'worker listening').length >= 2 ? true : undefined)
+  return { server, env, exited, lines, listening, log: () => log }
+}
 
-  await waitFor('two workers listening', async () => lines().filter((l) => l.msg === 'worker listening').length >= 2 ? true : undefined)
+t.test('WORKERS=2 serves one port from two processes sharing the SQLite files', async (t) => {
+  const dir = tempDir(t)
+  const port = await freePort()
+  const { server, env, exited, lines, listening, log: output } = startCluster(t, dir, port, { THROTTLE_IP_LIMIT: '100000', THROTTLE_USER_LIMIT: '100000' })
+  await listening()
 
   // Both workers answer.
   const workers = new Set<string>()
@@ -142,12 +147,37 @@ t.test('WORKERS=2 serves one port from two processes sharing the SQLite files', 
     return res.status === 200 && res.worker !== victim && !seen.has(res.worker) ? res.worker : undefined
   })
   t.ok(replacement, `worker ${victim} was replaced by ${replacement}`)
-  if (!/worker died/.test(log)) t.comment(log.slice(-3000))
-  t.match(log, /worker died; starting another/)
+  if (!/worker died/.test(output())) t.comment(output().slice(-3000))
+  t.match(output(), /worker died; starting another/)
 
   // SIGTERM stops the workers and the primary, gracefully.
   server.kill('SIGTERM')
   const [code] = await exited
   t.equal(code, 0, 'the primary exits 0 after its workers')
   await t.rejects(request(port, 'GET', '/anime/random'), 'nothing listens any more')
+})
+
+t.test('WORKERS=2: the login throttle counts the attempts made through either worker', async (t) => {
+  const dir = tempDir(t)
+  const port = await freePort()
+  const { server, exited, listening } = startCluster(t, dir, port, { THROTTLE_USER_LIMIT: '4', THROTTLE_IP_LIMIT: '100000', THROTTLE_WINDOW: '10m' })
+  await listening()
+  t.equal((await request(port, 'POST', '/account/register', { username: 'bob', email: 'bob@example.com', password: 'pw-bob-1' })).status, 200)
+  // Failed logins until the username is refused: with a count per worker it would take 8.
+  const failedBy = new Set<string>()
+  for (let i = 0; i < 4; i++) {
+    const res = await request(port, 'POST', '/account/login', { username: 'bob', password: `guess ${i}` })
+    t.equal(res.status, 400, `guess ${i}, answered by ${res.worker}`)
+    failedBy.add(res.worker)
+  }
+  t.equal(failedBy.size, 2, 'the failed logins went through both workers')
+  const refusedBy = new Set<string>()
+  for (let i = 0; i < 6 && refusedBy.size < 2; i++) {
+    const res = await request(port, 'POST', '/account/login', { username: 'bob', password: 'pw-bob-1' })
+    t.equal(res.status, 429, `refused by ${res.worker}, even with the right password: ${res.body}`)
+    refusedBy.add(res.worker)
+  }
+  t.equal(refusedBy.size, 2, 'both workers refuse')
+  server.kill('SIGTERM')
+  t.equal((await exited)[0], 0)
 })

@@ -68,6 +68,16 @@ const migrations: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX watchlist_entries_added ON watchlist_entries(watchlist_id, added, anime_id);
   CREATE INDEX watchlist_entries_rating ON watchlist_entries(watchlist_id, rating, anime_id);
+  `,
+  // 3: the login throttle's attempts (src/accounts/attempts.ts), shared by every
+  // process on this file (WORKERS); keys are SHA-256, no usernames stored
+  `
+  CREATE TABLE throttle_attempts (
+    key TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX throttle_attempts_key_at ON throttle_attempts(key, at);
+  CREATE INDEX throttle_attempts_at ON throttle_attempts(at);
   `
 ]
 

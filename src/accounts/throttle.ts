@@ -1,8 +1,9 @@
 // Brute-force throttling of login and register. Attempts are counted in a
-// sliding window behind the small AttemptLog interface. The one here keeps them
-// in memory: per process, and forgotten on restart (a restart gives an attacker
-// at most one more window). Several server processes will want a shared log
-// (PostgreSQL, later) behind the same interface.
+// sliding window behind the small AttemptLog interface, kept where users are:
+// the accounts SQLite file (src/accounts/attempts.ts), shared by every process
+// on it (WORKERS), or PostgreSQL (src/storage/postgres/attempts.ts), shared by
+// every instance.
+import { createHash } from 'node:crypto'
 import { ApiError } from '../errors.js'
 
 export interface AttemptLog {
@@ -13,33 +14,8 @@ export interface AttemptLog {
   prune (windowMs: number, now: number): Promise<void>
 }
 
-/** Keys held at most; beyond that the least recently used are forgotten (bounded memory under a flood). */
-const MAX_KEYS = 100_000
-
-export function createMemoryAttemptLog (): AttemptLog {
-  const attempts = new Map<string, number[]>()
-  const inWindow = (times: number[], windowMs: number, now: number) => times.filter((time) => time > now - windowMs)
-  return {
-    async recent (key, windowMs, now) {
-      const times = inWindow(attempts.get(key) ?? [], windowMs, now)
-      return { count: times.length, oldest: times[0] ?? null }
-    },
-    async record (key, now) {
-      const times = attempts.get(key) ?? []
-      attempts.delete(key)
-      times.push(now)
-      attempts.set(key, times)
-      if (attempts.size > MAX_KEYS) attempts.delete(attempts.keys().next().value!)
-    },
-    async prune (windowMs, now) {
-      for (const [key, times] of attempts) {
-        const kept = inWindow(times, windowMs, now)
-        if (kept.length === 0) attempts.delete(key)
-        else attempts.set(key, kept)
-      }
-    }
-  }
-}
+/** A key as the logs store it: SHA-256, bounded in size (a username may be very long) and no usernames at rest. */
+export const storedAttemptKey = (key: string): string => createHash('sha256').update(key).digest('hex')
 
 export interface ThrottleLimits {
   throttleIpLimit: number

@@ -6,6 +6,7 @@ import type { AppConfig } from '../config.js'
 import { openAccountsDb } from '../accounts/db.js'
 import { createSqliteAccounts, type AccountsRepository } from '../accounts/repository.js'
 import type { AttemptLog } from '../accounts/throttle.js'
+import { createSqliteAttemptLog } from '../accounts/attempts.js'
 import type { StoreHealth } from './errors.js'
 import { openPostgres, type PgDatabase } from './postgres/database.js'
 import { createPostgresAccounts } from './postgres/accounts.js'
@@ -19,8 +20,8 @@ export interface UserStore {
   backend: 'sqlite' | 'postgres'
   accounts: AccountsRepository
   watchlists: WatchlistsRepository
-  /** The throttle's attempt log shared by all instances; null: keep it in memory (one process, SQLite). */
-  attempts: AttemptLog | null
+  /** The login throttle's attempt log, shared by every process on the store. */
+  attempts: AttemptLog
   /** Brings the schema up to date; on PostgreSQL a server that is down is no error here (retried on use). */
   start (): Promise<void>
   health (): Promise<StoreHealth>
@@ -38,9 +39,12 @@ export interface OpenStoreOptions {
 export function openUserStore (config: StoreConfig, options: OpenStoreOptions = {}): UserStore {
   if (config.databaseUrl === null || config.databaseUrl === undefined) {
     const accounts = createSqliteAccounts(openAccountsDb(config.dataDir))
-    // The watchlists on a connection of their own to the same file, opened when first used.
+    // The watchlists and the throttle's attempts on connections of their own to
+    // the same file, opened when first used.
     let watchlistsDb: ReturnType<typeof openAccountsDb> | null = null
     let watchlists: WatchlistsRepository | null = null
+    let attemptsDb: ReturnType<typeof openAccountsDb> | null = null
+    let attempts: AttemptLog | null = null
     return {
       backend: 'sqlite',
       accounts,
@@ -49,11 +53,16 @@ export function openUserStore (config: StoreConfig, options: OpenStoreOptions = 
         watchlists ??= createSqliteWatchlists(watchlistsDb)
         return watchlists
       },
-      attempts: null,
+      get attempts () {
+        attemptsDb ??= openAccountsDb(config.dataDir)
+        attempts ??= createSqliteAttemptLog(attemptsDb)
+        return attempts
+      },
       async start () {},
       async health () { return { ok: true, backend: 'sqlite' } },
       async close () {
         watchlistsDb?.close()
+        attemptsDb?.close()
         await accounts.close()
       },
       postgres: null

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { openAccountsStore } from '../../accounts/admin.js'
 import { createAccountsService, type AccountsService } from '../../accounts/service.js'
-import { createMemoryAttemptLog, createThrottle } from '../../accounts/throttle.js'
+import { createThrottle } from '../../accounts/throttle.js'
 import type { StoreHealth } from '../../storage/errors.js'
 import type { UserStore } from '../../storage/index.js'
 
@@ -33,8 +33,8 @@ export default fp(async function accounts (fastify: FastifyInstance) {
   const service = Object.assign(createAccountsService({
     repository,
     hasher,
-    // Kept in the user store when it is shared (PostgreSQL), so every instance counts the same attempts.
-    throttle: createThrottle(store.attempts ?? createMemoryAttemptLog(), config),
+    // Kept in the user store, so every process and instance counts the same attempts.
+    throttle: createThrottle(store.attempts, config),
     policy: config
   }), {
     /** Whether the user store answers (for /ready). */

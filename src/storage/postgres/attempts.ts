@@ -1,12 +1,8 @@
 // The login throttle's attempt log in PostgreSQL, so that every instance counts
 // the same attempts: failed logins per username (and attempts per client
 // address) are limited across the whole deployment, not per process.
-import { createHash } from 'node:crypto'
-import type { AttemptLog } from '../../accounts/throttle.js'
+import { storedAttemptKey as stored, type AttemptLog } from '../../accounts/throttle.js'
 import type { PgDatabase } from './database.js'
-
-/** Keys are stored as SHA-256: bounded in size (a username may be very long) and no usernames in the table. */
-const stored = (key: string): string => createHash('sha256').update(key).digest('hex')
 
 export function createPostgresAttemptLog (db: PgDatabase): AttemptLog {
   return {
