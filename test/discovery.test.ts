@@ -280,6 +280,41 @@ t.test('random with filters: only matching entries, 404 when none', async (t) =>
   t.equal((await api.inject('/anime/random')).statusCode, 200, 'without filters as before')
 })
 
+t.test('random with filters is uniform over the matches, whether a pick matches early or the matches are counted', async (t) => {
+  const api = shared
+  const all = await allEntries(api)
+  // A seeded generator: the same draws every run (mulberry32).
+  let state = 20261125
+  const random = (): number => {
+    state = (state + 0x6d2b79f5) | 0
+    let x = Math.imul(state ^ (state >>> 15), 1 | state)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+  // A filter 6 of the 40 entries pass (picks nearly always match within the tries),
+  // and one 2 pass (about a third of the draws fall back to counting the matches).
+  const cases = [
+    { filters: { types: ['TV'] }, matches: all.filter((e) => e.anime_type === 'TV') },
+    { filters: { types: ['Movie'], tags: ['Drama'] }, matches: all.filter((e) => e.anime_type === 'Movie' && e.tags.includes('Drama')) }
+  ]
+  for (const { filters, matches } of cases) {
+    t.ok(matches.length >= 2, `${JSON.stringify(filters)} matches ${matches.length} entries`)
+    const draws = 600 * matches.length
+    const counts = new Map<number, number>()
+    for (let i = 0; i < draws; i++) {
+      const entry = api.discovery.randomMatching(filters, random)
+      if (entry === undefined || !matches.some((m) => m.id === entry.id)) { t.fail(`drew ${entry?.id}, not a match`); break }
+      counts.set(entry.id, (counts.get(entry.id) ?? 0) + 1)
+    }
+    // Pearson's chi-squared against equal shares, below its p = 0.001 point (Wilson-Hilferty).
+    const expected = draws / matches.length
+    const chi2 = matches.reduce((sum, m) => sum + ((counts.get(m.id) ?? 0) - expected) ** 2 / expected, 0)
+    const k = matches.length - 1
+    const critical = k * (1 - 2 / (9 * k) + 3.09 * Math.sqrt(2 / (9 * k))) ** 3
+    t.ok(chi2 < critical, `${JSON.stringify(filters)}: counts ${JSON.stringify([...counts.values()])}, chi-squared ${chi2.toFixed(1)} < ${critical.toFixed(1)}`)
+  }
+})
+
 t.test('tags: counts equal a direct count, most used first, prefix and limit/offset', async (t) => {
   const api = shared
   const all = await allEntries(api)

@@ -53,6 +53,8 @@ const TIER_STEP = 1e9
 const MIN_TYPO_LENGTH = 4
 const MAX_TYPO_ALTERNATIVES = 8
 const MAX_QUERY_WORDS = 16
+/** Uniform picks a filtered random tries before counting the matches (see randomMatching). */
+const RANDOM_TRIES = 24
 
 const noSpaceScripts = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u
 const alphabetic = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{N}\p{M}]+$/u
@@ -140,6 +142,8 @@ export function createSearch (db: Db) {
   const tagNames = db.prepare('SELECT name FROM tags WHERE name = ? COLLATE NOCASE').pluck()
   const tagCount = db.prepare('SELECT count FROM tags WHERE name = ?').pluck()
   const servedFacets = db.prepare('SELECT count(*) FROM anime_facets').pluck()
+  // Served entries hold positions 1…n (the import writes them dense, in id order).
+  const highestPos = db.prepare('SELECT max(pos) FROM anime').pluck()
   const servedCount = db.prepare('SELECT count(*) FROM anime WHERE active = 1').pluck()
   const seeds = seedLoader(db)
 
@@ -409,8 +413,24 @@ export function createSearch (db: Db) {
       return { count, results: seeds(pageIds) }
     }),
 
-    /** A uniformly random entry among those matching the filters (count, then the k-th, in one snapshot). */
+    /**
+     * A uniformly random entry among those matching the filters, in one snapshot.
+     * First up to RANDOM_TRIES uniform picks among all served entries (by the dense
+     * `pos`), the first that matches wins: a filter most entries pass (a type, a
+     * common tag) costs a few index lookups. Otherwise count the matches and take
+     * the k-th. Either way each match is equally likely: a pick that matches is
+     * uniform over the matches, and so is the count's.
+     */
     randomMatching: read((filters: Filters, random: () => number = Math.random): SeedAnime | undefined => {
+      const served = highestPos.get() as number | null ?? 0
+      if (served > 0) {
+        const { conditions, params } = filterSql(filters, { facets: true, driven: true })
+        const pick = cache.get(`SELECT a.id FROM anime p CROSS JOIN anime_facets a ON a.id = p.id WHERE p.pos = ? AND ${conditions.join(' AND ')}`).pluck()
+        for (let attempt = 0; attempt < RANDOM_TRIES; attempt++) {
+          const id = pick.get(1 + Math.floor(random() * served), ...params) as number | undefined
+          if (id !== undefined) return seeds([id])[0]
+        }
+      }
       const base = baseSql(filters)
       const { conditions, params: filterParams } = filterSql(filters, base.options)
       const params = [...base.params, ...filterParams]
