@@ -41,7 +41,7 @@ export interface BenchResults {
   date: string
   machine: Record<string, string>
   settings: Record<string, string | number>
-  imports: Array<{ format: string, seconds: number, cpuSeconds: number, peakRssMb: number, records: string }>
+  imports: Array<{ format: string, seconds: number, cpuSeconds: number, peakRssMb: number, records: string, runs: number[] }>
   coldStartMs: number[]
   /** CPU time the service had used by its first 200 (steadier than wall time on a busy machine). */
   coldStartCpuMs: number[]
@@ -114,9 +114,9 @@ export function renderBench (r: BenchResults): string {
   }
 
   lines.push('## Catalogue import', '')
-  lines.push(`The generated ${r.settings.count}-entry catalogue, each format into an empty DATA_DIR, by the built CLI in a process of its own.`, '')
-  lines.push(row(['format', 'seconds', 'CPU seconds (user + system)', 'peak RSS (MB)', 'result']), row(['---', '---:', '---:', '---:', '---']))
-  for (const i of r.imports) lines.push(row([i.format, fmt(i.seconds, 2), fmt(i.cpuSeconds, 2), fmt(i.peakRssMb, 0), i.records]))
+  lines.push(`The generated ${r.settings.count}-entry catalogue, each format into an empty DATA_DIR, by the built CLI in a process of its own; ${r.settings.importRounds} rounds with the formats alternating, medians (peak RSS: the highest).`, '')
+  lines.push(row(['format', 'seconds (median)', 'CPU seconds (user + system)', 'peak RSS (MB)', 'every round (s)', 'result']), row(['---', '---:', '---:', '---:', '---', '---']))
+  for (const i of r.imports) lines.push(row([i.format, fmt(i.seconds, 2), fmt(i.cpuSeconds, 2), fmt(i.peakRssMb, 0), i.runs.map((x) => fmt(x, 2)).join(', '), i.records]))
   lines.push('')
   lines.push('## Start and memory', '')
   lines.push(`Cold start (spawn of \`node dist/bundle/start.cjs serve\`, what \`npm start\` runs, to the first 200 of GET /anime/entry/1, 40k catalogue imported; the first start after the build compiles the bundle without a code cache and writes one, the others use it): ${r.coldStartMs.map((ms) => fmt(ms, 0)).join(', ')} ms; CPU time used by then: ${r.coldStartCpuMs.map((ms) => fmt(ms, 0)).join(', ')} ms.`, '')
@@ -130,7 +130,7 @@ export function renderBench (r: BenchResults): string {
   }
   lines.push('## How to reproduce', '')
   lines.push('    npm install', '    npm run bench', '')
-  lines.push('The run generates the catalogue (`bench/generate-catalogue.ts`, deterministic; cached in `bench/out/`), imports it, builds the service, starts it (`node dist/bundle/start.cjs serve`, LOG_LEVEL=warn, login throttle and global rate limit out of the way, since all load comes from one address) and the baseline (`bench/baseline.ts`), and drives each in turn with autocannon from a separate process (`bench/load.ts`). Knobs (environment): `BENCH_DURATION` (seconds per round), `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, `BENCH_WARMUP`, `BENCH_COUNT`, `BENCH_SEED`, `BENCH_COLD_STARTS`, `BENCH_READER_RATE`, `BENCH_SKIP_BUILD=1` (use the existing `dist/`), `BENCH_PROF=1` (writes a CPU profile of the service to `bench/out/prof/`).', '')
+  lines.push('The run generates the catalogue (`bench/generate-catalogue.ts`, deterministic; cached in `bench/out/`), imports it, builds the service, starts it (`node dist/bundle/start.cjs serve`, LOG_LEVEL=warn, login throttle and global rate limit out of the way, since all load comes from one address) and the baseline (`bench/baseline.ts`), and drives each in turn with autocannon from a separate process (`bench/load.ts`). Knobs (environment): `BENCH_DURATION` (seconds per round), `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, `BENCH_WARMUP`, `BENCH_COUNT`, `BENCH_SEED`, `BENCH_COLD_STARTS`, `BENCH_IMPORT_ROUNDS`, `BENCH_READER_RATE`, `BENCH_SKIP_BUILD=1` (use the existing `dist/`), `BENCH_PROF=1` (writes a CPU profile of the service to `bench/out/prof/`).', '')
   if (fs.existsSync(notesFile)) lines.push(fs.readFileSync(notesFile, 'utf8').trim(), '')
   return lines.join('\n')
 }
