@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import zlib from 'node:zlib'
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
@@ -209,6 +210,14 @@ export function fuzzRequest (routes: Route[], fields: string[], tokens: string[]
 }
 
 /** What is wrong with an answer, or null. */
+/** The body as the client reads it: compressed answers (the request asked for gzip, deflate or br) decoded. */
+function decodedBody (response: LightMyRequestResponse): string {
+  const encoding = String(response.headers['content-encoding'] ?? 'identity').toLowerCase()
+  const raw = response.rawPayload
+  const decoded = encoding === 'gzip' ? zlib.gunzipSync(raw) : encoding === 'deflate' ? zlib.inflateSync(raw) : encoding === 'br' ? zlib.brotliDecompressSync(raw) : raw
+  return decoded.toString('utf8')
+}
+
 export function contractProblem (request: FuzzRequest, response: LightMyRequestResponse): string | null {
   const status = response.statusCode
   if (status >= 500) return `status ${status}: ${response.body.slice(0, 300)}`
@@ -221,8 +230,10 @@ export function contractProblem (request: FuzzRequest, response: LightMyRequestR
   }
   if (status < 400) return null
   if (!type.startsWith('application/json')) return `error ${status} with content-type "${type}"`
+  let body: string
+  try { body = decodedBody(response) } catch (error) { return `error ${status}: its ${String(response.headers['content-encoding'])} body does not decode: ${(error as Error).message}` }
   let parsed: unknown
-  try { parsed = JSON.parse(response.body) } catch { return `error ${status} with a body that is not JSON: ${response.body.slice(0, 200)}` }
+  try { parsed = JSON.parse(body) } catch { return `error ${status} with a body that is not JSON: ${body.slice(0, 200)}` }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return `error ${status}: body is not an object: ${response.body.slice(0, 200)}`
   const entries = Object.entries(parsed)
   if (entries.length === 0) return `error ${status}: empty object`
@@ -230,16 +241,16 @@ export function contractProblem (request: FuzzRequest, response: LightMyRequestR
   // CONTRACT's token limit: 403 {"error": "Maximum amount of tokens allowed per user exceeded."}
   const tokenLimit = status === 403 && entries.length === 1 && typeof (parsed as { error?: unknown }).error === 'string'
   const fieldLists = status === 400 && entries.every(([, v]) => Array.isArray(v) && v.length > 0 && v.every((m) => typeof m === 'string'))
-  if (!detailOnly && !tokenLimit && !fieldLists) return `error ${status} not in CONTRACT's shape: ${response.body.slice(0, 300)}`
+  if (!detailOnly && !tokenLimit && !fieldLists) return `error ${status} not in CONTRACT's shape: ${body.slice(0, 300)}`
   if (status === 401 && response.headers['www-authenticate'] !== 'Token') return '401 without WWW-Authenticate: Token'
   if (status === 405 && response.headers.allow === undefined) return '405 without Allow'
   return null
 }
 
-/** A digest of every row of every table in every SQLite file under `dataDir`. */
 /** Tables a rejected request changes by design: the login throttle counts attempts, refused ones too. */
 const attemptCounters = new Set(['accounts.sqlite/throttle_attempts'])
 
+/** A digest of every row of every table in every SQLite file under `dataDir` (but the attempt counters). */
 export function databaseDigest (dataDir: string): string {
   const hash = createHash('sha256')
   for (const file of fs.readdirSync(dataDir).filter((f) => f.endsWith('.sqlite')).sort()) {
