@@ -141,10 +141,9 @@ export function createSearch (db: Db) {
   const termDocs = db.prepare('SELECT doc FROM search_words_vocab WHERE term = ?').pluck()
   const tagNames = db.prepare('SELECT name FROM tags WHERE name = ? COLLATE NOCASE').pluck()
   const tagCount = db.prepare('SELECT count FROM tags WHERE name = ?').pluck()
-  const servedFacets = db.prepare('SELECT count(*) FROM anime_facets').pluck()
-  // Served entries hold positions 1…n (the import writes them dense, in id order).
-  const highestPos = db.prepare('SELECT max(pos) FROM anime').pluck()
-  const servedCount = db.prepare('SELECT count(*) FROM anime WHERE active = 1').pluck()
+  // How many entries are served: they hold positions 1…n (the import writes them
+  // dense, in id order), so one index lookup rather than a count.
+  const servedCount = db.prepare('SELECT coalesce(max(pos), 0) FROM anime').pluck()
   const seeds = seedLoader(db)
 
   /** Indexed words one edit away from `word` (folded), those in most entries first. */
@@ -289,7 +288,7 @@ export function createSearch (db: Db) {
   function baseSql (filters: Filters, stopAfter?: number): { from: string, params: unknown[], options: FilterOptions } {
     let best: { index: number, name: string, count: number } | null = null
     let share = 1
-    const served = stopAfter === undefined ? 0 : servedFacets.get() as number
+    const served = stopAfter === undefined ? 0 : servedCount.get() as number
     for (const [index, tag] of (filters.tags ?? []).entries()) {
       const names = resolveTag(tag)
       if (names.length !== 1) continue
@@ -422,7 +421,7 @@ export function createSearch (db: Db) {
      * uniform over the matches, and so is the count's.
      */
     randomMatching: read((filters: Filters, random: () => number = Math.random): SeedAnime | undefined => {
-      const served = highestPos.get() as number | null ?? 0
+      const served = servedCount.get() as number
       if (served > 0) {
         const { conditions, params } = filterSql(filters, { facets: true, driven: true })
         const pick = cache.get(`SELECT a.id FROM anime p CROSS JOIN anime_facets a ON a.id = p.id WHERE p.pos = ? AND ${conditions.join(' AND ')}`).pluck()
@@ -449,9 +448,7 @@ export function createSearch (db: Db) {
         ? []
         : cache.get("SELECT name, count FROM tags WHERE name LIKE ? ESCAPE '\\' ORDER BY count DESC, name LIMIT ? OFFSET ?").all(pattern, limit, offset) as Array<{ name: string, count: number }>
       return { count, results }
-    }),
-
-    served: (): number => servedCount.get() as number
+    })
   }
 }
 
