@@ -32,13 +32,26 @@ export const runtimeFlagDefaults: Readonly<Record<string, string | boolean>> = {
   'compact-on-every-full-gc': false
 }
 
-/** Whether node was started with a flag matching `pattern` (which then wins over ours). */
-const givenByUser = (pattern: RegExp): boolean =>
-  [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) => pattern.test(flag))
+/**
+ * Whether node was started with the V8 flag `name` (`--name`, `--no-name` or
+ * `--name=value`, on its command line or in NODE_OPTIONS): the user's setting,
+ * which then wins over ours.
+ */
+export function givenToNode (name: string): boolean {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+    .some((flag) => flag.startsWith('--') && v8Flag(flag).name === name)
+}
+
+/** A V8 flag's name (dashes, not underscores) and value: `--x=1` → 1, `--x` → true, `--no-x` → false. */
+export function v8Flag (flag: string): { name: string, value: string | boolean } {
+  const [name, value] = flag.replace(/^--/, '').replaceAll('_', '-').split('=') as [string, string | undefined]
+  if (value !== undefined) return { name, value }
+  return name.startsWith('no-') ? { name: name.slice(3), value: false } : { name, value: true }
+}
 
 /** Keeps the young generation small for serving (see above) unless HEAP_YOUNG_GENERATION=default. Whether it did. */
 export function limitYoungGeneration (setting: 'small' | 'default'): boolean {
-  if (setting === 'default' || givenByUser(/^--(max-)?semi[-_]space[-_]size/)) return false
+  if (setting === 'default' || givenToNode('max-semi-space-size') || givenToNode('semi-space-size')) return false
   // Read by V8 each time it considers growing the new space (a runtime flag, unlike --max-semi-space-size).
   v8.setFlagsFromString('--semi-space-growth-factor=1')
   return true
@@ -52,7 +65,7 @@ export function limitYoungGeneration (setting: 'small' | 'default'): boolean {
 function fullCollection (): () => void {
   const exposed = (globalThis as { gc?: () => void }).gc
   const gc = typeof exposed === 'function' ? exposed : withFlag('expose-gc', () => vm.runInNewContext('gc') as () => void)
-  if (givenByUser(/^--(no-)?compact[-_]on[-_]every[-_]full[-_]gc/)) return gc
+  if (givenToNode('compact-on-every-full-gc')) return gc
   return () => withFlag('compact-on-every-full-gc', gc)
 }
 

@@ -33,7 +33,7 @@ import { debuglog } from 'node:util'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { cacheDirs, checkOwner, makeOwnDir, writeAtomically } from '../cache-dir.js'
-import { runtimeFlagDefaults } from '../heap.js'
+import { givenToNode, runtimeFlagDefaults, v8Flag } from '../heap.js'
 
 const debug = debuglog('anime-api')
 const bundle = path.join(__dirname, 'anime-api.cjs')
@@ -103,21 +103,18 @@ function stopRecordingFlags (): void {
 function flagValues (): Map<string, string | boolean> {
   const values = new Map<string, string | boolean>()
   for (const flag of flagsSet.join(' ').split(/\s+/).filter((flag) => flag !== '')) {
-    const [name, value] = flag.replace(/^--/, '').replaceAll('_', '-').split('=') as [string, string | undefined]
-    if (value !== undefined) values.set(name, value)
-    else if (name.startsWith('no-')) values.set(name.slice(3), false)
-    else values.set(name, true)
+    const { name, value } = v8Flag(flag)
+    values.set(name, value)
   }
   return values
 }
 
 /** The flags that put back the compile-time flag hash; null when some flag set at run time has no known default or came from the command line. */
 function compileTimeFlags (): string | null {
-  const given = process.execArgv.map((flag) => flag.replaceAll('_', '-'))
   const restore: string[] = []
   for (const [name, value] of flagValues()) {
     const initial = runtimeFlagDefaults[name]
-    if (initial === undefined || given.some((flag) => flag.startsWith(`--${name}`) || flag.startsWith(`--no-${name}`))) return null
+    if (initial === undefined || givenToNode(name)) return null
     if (value === initial) continue
     restore.push(initial === true ? `--${name}` : initial === false ? `--no-${name}` : `--${name}=${initial}`)
   }
