@@ -3,7 +3,7 @@
 // PostgreSQL when set, else the SQLite file accounts.sqlite under DATA_DIR.
 // Handlers and services see only the repository interfaces.
 import type { AppConfig } from '../config.js'
-import { openAccountsDb } from '../accounts/db.js'
+import { openAccountsDb, type AccountsDb } from '../accounts/db.js'
 import { createSqliteAccounts, type AccountsRepository } from '../accounts/repository.js'
 import type { AttemptLog } from '../accounts/throttle.js'
 import { createSqliteAttemptLog } from '../accounts/attempts.js'
@@ -36,33 +36,31 @@ export interface OpenStoreOptions {
   onIdleError?: (error: Error) => void
 }
 
+/** A repository on a connection of its own to the accounts file under `dataDir`, opened when first used. */
+function onOwnConnection<T> (dataDir: string, make: (db: AccountsDb) => T): { get: () => T, close: () => void } {
+  let db: AccountsDb | null = null
+  let repository: T | null = null
+  return {
+    get: () => (repository ??= make(db ??= openAccountsDb(dataDir))),
+    close: () => { db?.close() }
+  }
+}
+
 export function openUserStore (config: StoreConfig, options: OpenStoreOptions = {}): UserStore {
   if (config.databaseUrl === null || config.databaseUrl === undefined) {
     const accounts = createSqliteAccounts(openAccountsDb(config.dataDir))
-    // The watchlists and the throttle's attempts on connections of their own to
-    // the same file, opened when first used.
-    let watchlistsDb: ReturnType<typeof openAccountsDb> | null = null
-    let watchlists: WatchlistsRepository | null = null
-    let attemptsDb: ReturnType<typeof openAccountsDb> | null = null
-    let attempts: AttemptLog | null = null
+    const watchlists = onOwnConnection(config.dataDir, createSqliteWatchlists)
+    const attempts = onOwnConnection(config.dataDir, createSqliteAttemptLog)
     return {
       backend: 'sqlite',
       accounts,
-      get watchlists () {
-        watchlistsDb ??= openAccountsDb(config.dataDir)
-        watchlists ??= createSqliteWatchlists(watchlistsDb)
-        return watchlists
-      },
-      get attempts () {
-        attemptsDb ??= openAccountsDb(config.dataDir)
-        attempts ??= createSqliteAttemptLog(attemptsDb)
-        return attempts
-      },
+      get watchlists () { return watchlists.get() },
+      get attempts () { return attempts.get() },
       async start () {},
       async health () { return { ok: true, backend: 'sqlite' } },
       async close () {
-        watchlistsDb?.close()
-        attemptsDb?.close()
+        watchlists.close()
+        attempts.close()
         await accounts.close()
       },
       postgres: null
