@@ -108,6 +108,9 @@ function childrenOf (pid: number): number[] {
   }
 }
 
+/** How long a process must be quiet for its RSS to count as settled (see settledRssMb). */
+export const SETTLE_QUIET_MS = 8_000
+
 /**
  * RSS once the process has settled: in-flight work (queued password hashes, 128 MiB
  * each while they run) has drained and the process has been quiet for `quietMs`,
@@ -116,7 +119,7 @@ function childrenOf (pid: number): number[] {
  * HEAP_IDLE_COLLECTION in src/heap.ts): what it holds once a burst is over, not
  * while it is about to give it back. Gives up after `timeoutMs`.
  */
-export async function settledRssMb (pid: number | undefined, quietMs = 8_000, timeoutMs = 40_000): Promise<number> {
+export async function settledRssMb (pid: number | undefined, quietMs = SETTLE_QUIET_MS, timeoutMs = 40_000): Promise<number> {
   const until = performance.now() + timeoutMs
   let rss = rssMb(pid)
   let cpu = cpuMs(pid)

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { ensureCatalogue, revisionPlan } from './generate-catalogue.js'
-import { envNumber, fmt, freePort, load, machine, npm, outDir, removeStaleBuild, request, root, serviceEnv, settledRssMb, sleep, startService, unexpected, type Server } from './lib.js'
+import { envNumber, fmt, freePort, load, machine, npm, outDir, removeStaleBuild, request, root, serviceEnv, settledRssMb, SETTLE_QUIET_MS, sleep, startService, unexpected, type Server } from './lib.js'
 import type { FlowStep, LoadResult, LoadSpec, RequestTemplate } from './load.js'
 import { appendSoak } from './results.js'
 import { probe, randomIds, scenarios } from './scenarios.js'
@@ -217,7 +217,7 @@ async function main (): Promise<void> {
       ...(afterSwitch === undefined ? [] : [`- the import outlasted the load, so readers ran 10 s more after the switch: ${afterSwitch.requests} requests, p99 ${fmt(afterSwitch.latency.p99, 2)} ms; statuses ${JSON.stringify(afterSwitch.statuses)}, ${afterSwitch.errors} errors, ${afterSwitch.timeouts} timeouts`]),
       `- import of the next edition (CLI, same DATA_DIR) after ${settings.importAt} s: ${fmt((update.exitedAt - importStarted) / 1000, 1)} s, exit ${update.code}; ${update.output.split('\n').pop() ?? ''}`,
       `- import checker: ${check.stats.requests} sequential reads, ${check.stats.old} from the old catalogue and ${check.stats.new} from the new; switch seen ${switched === null ? 'never' : `${fmt((switched - importStarted) / 1000, 1)} s after the import started (it exited after ${fmt((update.exitedAt - importStarted) / 1000, 1)} s)`}; ${check.stats.problems.length} problems`,
-      `- RSS (settled: queued work drained, then quiet for 8 s, which spans the idle collection): ${fmt(rssWarm, 0)} MB after warm-up, ${fmt(rssEnd, 0)} MB at the end (${fmt(rssEnd / rssWarm, 2)}×, limit ${RSS_GROWTH_LIMIT}×); highest sample during the soak ${fmt(Math.max(...rssSamples), 0)} MB`,
+      `- RSS (settled: queued work drained, then quiet for ${SETTLE_QUIET_MS / 1000} s, which spans the idle collection): ${fmt(rssWarm, 0)} MB after warm-up, ${fmt(rssEnd, 0)} MB at the end (${fmt(rssEnd / rssWarm, 2)}×, limit ${RSS_GROWTH_LIMIT}×); highest sample during the soak ${fmt(Math.max(...rssSamples), 0)} MB`,
       ...(failures.length > 0 ? ['', 'Failures:', ...failures.map((f) => `- ${f.replace(/\n/g, ' ')}`)] : []),
       '',
       `Reproduce: \`npm run soak\` (knobs: SOAK_DURATION, SOAK_CONNECTIONS, SOAK_ACCOUNT_CONNECTIONS, SOAK_WARMUP, SOAK_IMPORT_AT, SOAK_COUNT, BENCH_SKIP_BUILD=1).`
