@@ -149,7 +149,28 @@ const migrations: Migration[] = [
   );
   -- the entries the indexes hold (a file coming from version 1 has none yet: the rebuild after the last migration fills both)
   INSERT INTO entry_answers (id, answer) SELECT id, ${answerSql} FROM anime WHERE id IN (SELECT id FROM search_indexed);
-  `
+  `,
+  // 4: studios and producers by name with ids that stay theirs across imports (never
+  // reused), which entries each made, and each entry's season among the filter columns
+  {
+    rebuildsDerived: true,
+    sql: `
+    CREATE TABLE companies (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE
+    );
+    -- derived from anime.studios and anime.producers by every import (see derived.ts)
+    CREATE TABLE anime_companies (
+      company_id INTEGER NOT NULL,
+      anime_id INTEGER NOT NULL,
+      PRIMARY KEY (company_id, anime_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX anime_companies_anime ON anime_companies(anime_id);
+    ALTER TABLE anime_facets ADD COLUMN season TEXT;
+    UPDATE anime_facets SET season = (SELECT a.season FROM anime a WHERE a.id = anime_facets.id);
+    CREATE INDEX anime_facets_year_season ON anime_facets(year, season);
+    `
+  }
 ]
 
 export const CATALOGUE_SCHEMA_VERSION = migrations.length

@@ -109,8 +109,8 @@ export function rebuildDiscovery (db: Db): void {
     ${indexes.drop}
     INSERT OR IGNORE INTO anime_related_urls (url, anime_id)
       SELECT j.value, a.id FROM temp.search_fresh f JOIN anime a ON a.id = f.id, json_each(a.related) j;
-    INSERT INTO anime_facets (id, anime_type, status, year, num_episodes, score, title)
-      SELECT a.id, a.anime_type, a.status, a.year, a.num_episodes, a.score, a.title FROM temp.search_fresh f JOIN anime a ON a.id = f.id;
+    INSERT INTO anime_facets (id, anime_type, status, year, num_episodes, score, title, season)
+      SELECT a.id, a.anime_type, a.status, a.year, a.num_episodes, a.score, a.title, a.season FROM temp.search_fresh f JOIN anime a ON a.id = f.id;
     ${indexes.create}
     INSERT INTO entry_answers (id, answer)
       SELECT id, ${answerSql} FROM anime WHERE id IN (SELECT id FROM temp.search_fresh);
