@@ -17,7 +17,7 @@ const page = Type.Optional(Type.Integer({ minimum: 1, description: 'Page number,
 const limit = Type.Optional(Type.Integer({ minimum: 1, maximum: JIKAN_MAX_LIMIT, description: `Entries per page, 1 to ${JIKAN_MAX_LIMIT} (the default).` }))
 const date = (description: string) => Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', 'x-format-name': 'Y-m-d', description }))
 const sort = Type.Optional(choice(['desc', 'asc'], 'SortDirection', 'Direction of `order_by`; `asc` by default.'))
-const letter = Type.Optional(Type.String({ minLength: 1, maxLength: 1, pattern: '^\\p{L}$', description: 'Entries whose title starts with this letter; not with `q`.' }))
+const letter = Type.Optional(Type.String({ minLength: 1, maxLength: 1, pattern: '^\\p{L}+$', description: 'Entries whose title starts with this letter; not with `q`.' }))
 
 export const animeTypes = ['tv', 'movie', 'ova', 'special', 'ona', 'music', 'cm', 'pv', 'tv_special'] as const
 export const animeOrderings = ['mal_id', 'title', 'start_date', 'end_date', 'episodes', 'score', 'scored_by', 'rank', 'popularity', 'members', 'favorites'] as const
@@ -130,7 +130,7 @@ export const JikanAnime = obj({
   episodes: nint,
   status: nstr,
   airing: Type.Boolean(),
-  aired: obj({ from: nstr, to: nstr, prop: obj({ from: dateParts, to: dateParts }), string: nstr }),
+  aired: obj({ from: nstr, to: nstr, prop: obj({ from: dateParts, to: dateParts, string: nstr }), string: nstr }),
   duration: nstr,
   rating: nstr,
   score: Nullable(Type.Number()),

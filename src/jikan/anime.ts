@@ -46,6 +46,7 @@ export const animeImages = (entry: Pick<FullEntry, 'picture' | 'thumbnail'>) => 
 export function animeResource (entry: FullEntry, malId: number, companyUrl: CompanyUrl) {
   const genres = genresOfTags(entry.tags)
   const [main, explicit, themes, demographics] = genreKinds.map((kind) => genres[kind].map(genreRef))
+  const airedText = entry.year === null ? null : String(entry.year)
   return {
     mal_id: malId,
     url: malAnimeUrlOf(malId),
@@ -68,11 +69,12 @@ export function animeResource (entry: FullEntry, malId: number, companyUrl: Comp
     episodes: entry.num_episodes > 0 ? entry.num_episodes : null,
     status: jikanStatuses[entry.status] ?? null,
     airing: entry.status === 'Ongoing',
+    // Jikan's document puts `string` inside `prop`, its server beside it: both, the same.
     aired: {
       from: null,
       to: null,
-      prop: { from: { day: null, month: null, year: entry.year }, to: { day: null, month: null, year: null } },
-      string: entry.year === null ? null : String(entry.year)
+      prop: { from: { day: null, month: null, year: entry.year }, to: { day: null, month: null, year: null }, string: airedText },
+      string: airedText
     },
     duration: durationText(entry.duration, entry.num_episodes),
     rating: null,
