@@ -8,6 +8,7 @@ import AutoLoad from '@fastify/autoload'
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
 import errors from './plugins/errors.js'
+import { jikanRouterError } from './routes/v4/errors.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
@@ -26,10 +27,13 @@ export const serverOptions: FastifyServerOptions = {
   bodyLimit: 1 << 20,
   // Errors the router raises before any plugin runs: a malformed %-escape or an
   // over-long path parameter names no resource, so 404 as CONTRACT's unknown paths.
-  frameworkErrors: (error, _request, reply) => {
+  frameworkErrors: (error, request, reply) => {
     const notFound = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-    ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8')
-      .send(JSON.stringify({ detail: notFound ? 'Not found.' : error.message }))
+    // Under /v4, in Jikan's shape (src/routes/v4/errors.ts).
+    const body = request.url.startsWith('/v4/')
+      ? jikanRouterError(notFound ? 404 : 400)
+      : { detail: notFound ? 'Not found.' : error.message }
+    ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8').send(JSON.stringify(body))
   },
   ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
 }

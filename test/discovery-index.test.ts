@@ -58,11 +58,17 @@ t.test('a version-2 catalogue file gets its entry answers built by the upgrade',
   await importCatalogueFile(dataDir, writeAod(dataDir, records))
   const raw = new Database(path.join(dataDir, CATALOGUE_FILE))
   raw.exec('DROP TABLE entry_answers')
+  // and what migration 4 added: the company registry and the facets' season
+  raw.exec('DROP TABLE companies; DROP TABLE anime_companies; DROP INDEX anime_facets_year_season; ALTER TABLE anime_facets DROP COLUMN season')
   raw.pragma('user_version = 2')
   raw.close()
   const api = await buildApp(t, { dataDir, defaultCatalogue: path.join(dataDir, 'missing.json') })
   await servesEveryEntry(t, api, [1, 2, 3])
   t.equal((await api.inject('/anime/entry/1')).json().title, 'Kaze no Tani')
+  // Migration 4 filled the company registry and the seasons from the rows already there.
+  t.ok((await api.inject('/v4/producers')).json().data.length > 0, 'companies registered')
+  const season = records[0]!.animeSeason as { season: string, year: number }
+  t.ok((await api.inject(`/v4/seasons/${season.year}/${season.season.toLowerCase()}`)).json().data.length > 0, 'seasons among the facets')
 })
 
 t.test('each import updates the indexes: renamed, removed and new entries', async (t) => {

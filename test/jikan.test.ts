@@ -190,6 +190,7 @@ t.test('search filters', async (t) => {
   const byScore = (a: typeof all[number], b: typeof all[number]) => (b.native.score ?? -1) - (a.native.score ?? -1) || a.n - b.n
   await expect('order_by=score&sort=desc', () => true, byScore)
   await expect('order_by=mal_id&sort=desc', () => true, (a, b) => b.jikan.mal_id - a.jikan.mal_id)
+  await expect('order_by=type', () => true, (a, b) => a.native.anime_type < b.native.anime_type ? -1 : a.native.anime_type > b.native.anime_type ? 1 : a.n - b.n)
   await expect('order_by=title', () => true, (a, b) => a.native.title.toLowerCase() < b.native.title.toLowerCase() ? -1 : a.native.title.toLowerCase() > b.native.title.toLowerCase() ? 1 : a.n - b.n)
 })
 
@@ -316,6 +317,7 @@ t.test('what AOD has no data for: 400 or 404 in Jikan\'s shape, naming it', asyn
     ['/v4/anime?order_by=rank', /ranks/],
     ['/v4/anime?order_by=members', /member counts/],
     ['/v4/anime?order_by=end_date', /end dates/],
+    ['/v4/anime?order_by=rating', /audience ratings/],
     ['/v4/top/anime?filter=bypopularity', /member counts/],
     ['/v4/top/anime?filter=favorite', /favourite counts/],
     ['/v4/top/anime?rating=g', /audience ratings/],

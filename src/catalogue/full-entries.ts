@@ -3,30 +3,14 @@
 // across imports), and the lists built over the whole catalogue from them:
 // companies with their entry counts, the seasons entries aired in.
 import type { Db } from './db.js'
+import type { AnimeRow } from './normalize.js'
 import { reader } from './search.js'
 
 export interface Company { id: number, name: string }
 
-export interface FullEntry {
-  id: number
-  title: string
-  anime_type: string
-  num_episodes: number
-  status: string
-  year: number | null
-  /** SPRING, SUMMER, FALL, WINTER or null. */
-  season: string | null
-  picture: string
-  thumbnail: string
-  /** Seconds per episode. */
-  duration: number | null
-  score: number | null
-  tags: string[]
-  sources: string[]
-  synonyms: string[]
-  studios: Company[]
-  producers: Company[]
-}
+/** A served entry as stored (see normalize.ts), with its id and its companies' ids. */
+export type FullEntry = { id: number, studios: Company[], producers: Company[] } &
+  Omit<AnimeRow, 'source' | 'score_mean' | 'score_median' | 'related' | 'studios' | 'producers'>
 
 export interface CompanyCount extends Company { count: number }
 

@@ -25,8 +25,8 @@ import { MAL_ANIME_PREFIX } from './sites.js'
 
 /** Orderings of /anime/search. */
 export const orderingFields = ['relevance', 'title', 'year', 'episodes', 'score'] as const
-/** Those and the entry's MyAnimeList id (entries without one last). */
-export type OrderingField = typeof orderingFields[number] | 'mal_id'
+/** Those, the type's name, and the entry's MyAnimeList id (entries without one last). */
+export type OrderingField = typeof orderingFields[number] | 'type' | 'mal_id'
 export interface OrderingTerm { field: OrderingField, descending: boolean }
 
 export interface Filters {
@@ -348,6 +348,7 @@ export function createSearch (db: Db) {
     year: 'a.year',
     episodes: 'a.num_episodes',
     score: 'a.score',
+    type: 'a.anime_type',
     mal_id: `(SELECT min(CAST(substr(s.url, ${MAL_ANIME_PREFIX.length + 1}) AS INTEGER)) FROM source_ids s
       WHERE s.anime_id = a.id AND s.url >= '${MAL_ANIME_PREFIX}' AND s.url < '${MAL_ANIME_PREFIX}' || char(1114111))`
   }

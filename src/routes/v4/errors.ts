@@ -43,6 +43,9 @@ export const notAvailable = (what: string, path: string): JikanError => new Jika
 export const httpError = (status: number, headers: Record<string, string> = {}): JikanError =>
   new JikanError(status, { status, type: 'HttpException', message: STATUS_CODES[status] ?? 'Error', error: null }, headers)
 
+/** The body of a request the router refuses before any route runs (a malformed path). */
+export const jikanRouterError = (status: number): Record<string, unknown> => httpError(status).body
+
 /** Laravel's name of a parameter in its messages: `min_score` → `min score`. */
 const attribute = (field: string): string => field.replaceAll('_', ' ')
 

@@ -44,6 +44,9 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   const companyUrl = (id: number): string => `${ORIGIN}/v4/producers/${id}`
 
   // ---- the route group's plumbing: Jikan's errors, query reading, caching, JSON only
+  // Jikan takes GET only: a body sent along is ignored, whatever its type, rather than parsed.
+  fastify.removeAllContentTypeParsers()
+  fastify.addContentTypeParser('*', (_request, _payload, done) => { done(null, undefined) })
   const getPaths = FindMyWay()
   fastify.addHook('onRoute', (route) => {
     if ([route.method].flat().includes('GET') && !route.url.endsWith('*')) getPaths.on('GET', route.url, () => {})
@@ -54,14 +57,14 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     return reply.code(status).headers(headers).type(jsonType).send(JSON.stringify(body))
   })
 
-  interface Options { querystring?: FastifySchema['querystring'], params?: FastifySchema['params'], response?: FastifySchema['response'], cache?: 'catalogue' | 'no-store', summary: string, description?: string }
+  interface Options { querystring?: FastifySchema['querystring'], params?: FastifySchema['params'], response?: FastifySchema['response'], cache?: 'catalogue' | 'no-store', summary: string, description: string }
   const options = (o: Options): RouteShorthandOptions => ({
     config: { jsonOnly: true, cache: o.cache ?? 'catalogue' },
     validatorCompiler,
     ...(o.querystring === undefined ? {} : { preValidation: readQuery(o.querystring) }),
     schema: {
       summary: o.summary,
-      ...(o.description === undefined ? {} : { description: o.description }),
+      description: o.description,
       tags: ['jikan'],
       ...(o.params === undefined ? {} : { params: o.params }),
       ...(o.querystring === undefined ? {} : { querystring: o.querystring }),
@@ -143,14 +146,14 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   // ---- GET /v4/anime/{id} and its sub-resources
   const idParams = { params: S.IdParams }
 
-  fastify.get('/anime/:id', options({ ...idParams, summary: 'Anime by MyAnimeList id (Jikan: getAnimeById)', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
+  fastify.get('/anime/:id', options({ ...idParams, summary: 'Anime by MyAnimeList id (Jikan: getAnimeById)', description: 'The entry whose AOD sources include myanimelist.net/anime/{id}, as Jikan\'s anime resource (docs/jikan.md: which fields are filled, and from what). Unknown ids are 404.', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
     const { id } = entryIdOf((request.params as { id: string }).id)
     const json = animeJsons([id])[0]
     if (json === undefined) throw resourceNotFound(`The catalogue entry ${id} has no MyAnimeList page`)
     return send(request, reply, `{"data":${json}}`)
   })
 
-  fastify.get('/anime/:id/full', options({ ...idParams, summary: 'Anime with relations and external links (Jikan: getAnimeFullById)', response: { 200: S.JikanAnimeFullReply } }), async (request, reply) => {
+  fastify.get('/anime/:id/full', options({ ...idParams, summary: 'Anime with relations and external links (Jikan: getAnimeFullById)', description: 'The anime resource with its relations (AOD\'s related entries, relation `Other`), its pages on other sites, and empty theme songs and streaming links (AOD has none).', response: { 200: S.JikanAnimeFullReply } }), async (request, reply) => {
     const { entry, malId } = fullEntryOf((request.params as { id: string }).id)
     return send(request, reply, JSON.stringify({ data: animeFullResource(entry, malId, companyUrl, relatedOf(entry.id)) }))
   })
@@ -165,12 +168,12 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     return send(request, reply, JSON.stringify({ data: animeRelations(relatedOf(id)) }))
   })
 
-  fastify.get('/anime/:id/external', options({ ...idParams, summary: "The entry's pages on other sites (Jikan: getAnimeExternal)", response: { 200: S.JikanExternalReply } }), async (request, reply) => {
+  fastify.get('/anime/:id/external', options({ ...idParams, summary: "The entry's pages on other sites (Jikan: getAnimeExternal)", description: 'Every source URL of the entry but its MyAnimeList page, named by site (AniDB, AniList, Kitsu, …).', response: { 200: S.JikanExternalReply } }), async (request, reply) => {
     const { entry, malId } = fullEntryOf((request.params as { id: string }).id)
     return send(request, reply, JSON.stringify({ data: animeExternal(entry, malId) }))
   })
 
-  fastify.get('/anime/:id/pictures', options({ ...idParams, summary: "AOD's picture and thumbnail (Jikan: getAnimePictures)", response: { 200: S.JikanPicturesReply } }), async (request, reply) => {
+  fastify.get('/anime/:id/pictures', options({ ...idParams, summary: "AOD's picture and thumbnail (Jikan: getAnimePictures)", description: 'One picture: AOD\'s, with its thumbnail as the small variant; none when AOD has no picture.', response: { 200: S.JikanPicturesReply } }), async (request, reply) => {
     const { entry } = fullEntryOf((request.params as { id: string }).id)
     return send(request, reply, JSON.stringify({ data: entry.picture === NO_PICTURE ? [] : [{ images: animeImages(entry) }] }))
   })
@@ -191,28 +194,29 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     return send(request, reply, JSON.stringify({ data }))
   })
 
-  // ---- GET /v4/anime: search
-  fastify.get('/anime', options({
+  // ---- lists of anime: GET /v4/anime (search), /v4/top/anime, the seasons
+  type ListOptions = Omit<Options, 'response'> & { querystring: FastifySchema['querystring'] }
+  /** A route answering a page of the entries that `toSearch` (from the query and path parameters) finds. */
+  const listRoute = (path: string, o: ListOptions, toSearch: (query: Query, params: Record<string, string>) => SearchRequest): void => {
+    fastify.get(path, options({ ...o, response: { 200: S.JikanAnimeSearchReply } }), async (request, reply) => {
+      const query = request.query as Query
+      return send(request, reply, animePage(toSearch(query, request.params as Record<string, string>), query))
+    })
+  }
+
+  listRoute('/anime', {
     querystring: S.AnimeSearchQuery,
     summary: 'Search anime (Jikan: getAnimeSearch)',
-    description: 'The catalogue search of /anime/search (typo tolerance included) with Jikan\'s parameters. Without `q` and `order_by`, entries come in the catalogue\'s (stable) order.',
-    response: { 200: S.JikanAnimeSearchReply }
-  }), async (request, reply) => {
-    const query = request.query as Query
-    return send(request, reply, animePage(animeSearchOf(query), query))
-  })
+    description: 'The catalogue search of /anime/search (typo tolerance included) with Jikan\'s parameters. Without `q` and `order_by`, entries come in the catalogue\'s (stable) order.'
+  }, animeSearchOf)
 
-  fastify.get('/top/anime', options({
+  listRoute('/top/anime', {
     querystring: S.TopAnimeQuery,
     summary: 'Best scored anime (Jikan: getTopAnime)',
-    description: "By AOD's score, best first. Entries of the Hentai genre are left out, as Jikan leaves out adult-rated ones.",
-    response: { 200: S.JikanAnimeSearchReply }
-  }), async (request, reply) => {
-    const query = request.query as Query
-    return send(request, reply, animePage(topAnimeOf(query), query))
-  })
+    description: "By AOD's score, best first. Entries of the Hentai genre are left out, as Jikan leaves out adult-rated ones."
+  }, topAnimeOf)
 
-  fastify.get('/random/anime', options({ querystring: S.RandomAnimeQuery, cache: 'no-store', summary: 'A random anime (Jikan: getRandomAnime)', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
+  fastify.get('/random/anime', options({ querystring: S.RandomAnimeQuery, cache: 'no-store', summary: 'A random anime (Jikan: getRandomAnime)', description: 'Each entry with a MyAnimeList id equally likely; `sfw` leaves out the Hentai and Erotica genres.', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
     const query = request.query as Query
     const seed = discovery.randomMatching({ ...onMal(), ...(query.sfw === true ? { excludeTags: unsafeTags() } : {}) })
     const json = seed === undefined ? undefined : animeJsons([seed.id])[0]
@@ -228,37 +232,33 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     return JSON.stringify({ data: [...years].map(([year, seasons]) => ({ year, seasons: seasons.sort((a, b) => order.indexOf(a) - order.indexOf(b)) })) })
   })
 
-  fastify.get('/seasons', options({ summary: 'The seasons entries aired in (Jikan: getSeasonsList)', response: { 200: S.JikanSeasonsReply } }), async (request, reply) =>
+  fastify.get('/seasons', options({ summary: 'The seasons entries aired in (Jikan: getSeasonsList)', description: 'Every year with the seasons (winter, spring, summer, fall) AOD dates an entry to, latest year first.', response: { 200: S.JikanSeasonsReply } }), async (request, reply) =>
     send(request, reply, seasonList()))
 
-  const seasonRoute = { querystring: S.SeasonQuery, response: { 200: S.JikanAnimeSearchReply } }
-
-  fastify.get('/seasons/now', options({
-    ...seasonRoute,
+  listRoute('/seasons/now', {
+    querystring: S.SeasonQuery,
     cache: 'no-store',
     summary: 'Anime of the current season (Jikan: getSeasonNow)',
     description: "The season of today's date (winter: January to March, …), from AOD's season and year; best scored first."
-  }), async (request, reply) => {
-    const query = request.query as Query
+  }, (query) => {
     const { year, season } = seasonAt(fastify.config.now())
-    return send(request, reply, animePage(seasonOf(query, { year, season: season.toUpperCase() }), query))
+    return seasonOf(query, { year, season: season.toUpperCase() })
   })
 
-  fastify.get('/seasons/upcoming', options({ ...seasonRoute, summary: 'Upcoming anime (Jikan: getSeasonUpcoming)', description: "Entries AOD lists as upcoming; best scored first." }), async (request, reply) => {
-    const query = request.query as Query
-    return send(request, reply, animePage(seasonOf(query, { statuses: ['Upcoming'] }), query))
-  })
+  listRoute('/seasons/upcoming', {
+    querystring: S.SeasonQuery,
+    summary: 'Upcoming anime (Jikan: getSeasonUpcoming)',
+    description: 'Entries AOD lists as upcoming; best scored first.'
+  }, (query) => seasonOf(query, { statuses: ['Upcoming'] }))
 
-  fastify.get('/seasons/:year/:season', options({ ...seasonRoute, params: S.SeasonParams, summary: 'Anime of one season (Jikan: getSeason)' }), async (request, reply) => {
-    const params = request.params as { year: string, season: string }
-    const query = request.query as Query
+  listRoute('/seasons/:year/:season', { querystring: S.SeasonQuery, params: S.SeasonParams, summary: 'Anime of one season (Jikan: getSeason)', description: "Entries AOD dates to this season and year; best scored first." }, (query, params) => {
     const year = Number(params.year)
-    const season = params.season.toLowerCase()
+    const season = params.season!.toLowerCase()
     const messages: Record<string, string[]> = {}
     if (year < 1000 || year > 2999) messages.year = ['The year must be between 1000 and 2999.']
     if (!(S.seasonNames as readonly string[]).includes(season)) messages.season = ['Invalid season supplied.']
     if (Object.keys(messages).length > 0) throw validationError(messages)
-    return send(request, reply, animePage(seasonOf(query, { year, season: season.toUpperCase() }), query))
+    return seasonOf(query, { year, season: season.toUpperCase() })
   })
 
   // ---- genres
@@ -323,15 +323,15 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     return send(request, reply, JSON.stringify({ data, pagination: { last_visible_page: last, has_next_page: page < last } }))
   })
 
-  fastify.get('/producers/:id', options({ ...idParams, summary: 'A studio or producer (Jikan: getProducerById)', response: { 200: S.JikanProducerReply } }), async (request, reply) =>
+  fastify.get('/producers/:id', options({ ...idParams, summary: 'A studio or producer (Jikan: getProducerById)', description: 'A company of /v4/producers by its id in this service.', response: { 200: S.JikanProducerReply } }), async (request, reply) =>
     send(request, reply, JSON.stringify({ data: producerResource(companyOf((request.params as { id: string }).id)) })))
 
-  fastify.get('/producers/:id/full', options({ ...idParams, summary: 'A studio or producer (Jikan: getProducerFullById)', response: { 200: S.JikanProducerFullReply } }), async (request, reply) =>
+  fastify.get('/producers/:id/full', options({ ...idParams, summary: 'A studio or producer (Jikan: getProducerFullById)', description: 'The same, with its external links (none: AOD has none).', response: { 200: S.JikanProducerFullReply } }), async (request, reply) =>
     send(request, reply, JSON.stringify({ data: { ...producerResource(companyOf((request.params as { id: string }).id)), external: [] } })))
 
   // ---- Jikan endpoints whose data AOD does not have
   for (const [path, what] of unavailable) {
-    fastify.get(path, { ...options({ summary: `Not available: ${what}`, cache: 'no-store' }), schema: { hide: true } }, async (request) => {
+    fastify.get(path, { ...options({ summary: `Not available: ${what}`, description: `404 in Jikan's error shape: AOD has no ${what}.`, cache: 'no-store' }), schema: { hide: true } }, async (request) => {
       throw notAvailable(what, request.url.split('?')[0]!)
     })
   }

@@ -39,6 +39,8 @@ const idList = (text: unknown): number[] =>
 const orderings: Record<string, OrderingTerm['field'] | string> = {
   mal_id: 'mal_id',
   title: 'title',
+  type: 'type',
+  rating: 'audience ratings',
   start_date: 'year',
   episodes: 'episodes',
   score: 'score',
@@ -49,7 +51,7 @@ const orderings: Record<string, OrderingTerm['field'] | string> = {
   members: 'member counts',
   favorites: 'favourite counts'
 }
-const catalogueOrderings = new Set(['mal_id', 'title', 'year', 'episodes', 'score'])
+const catalogueOrderings = new Set(['mal_id', 'title', 'type', 'year', 'episodes', 'score'])
 
 /** GET /v4/anime: the search. Throws Jikan's 400s. */
 export function animeSearchOf (query: JikanQuery): SearchRequest {
