@@ -24,6 +24,9 @@ export const serverOptions: FastifyServerOptions = {
   // While shutting down, requests already on open connections are still answered
   // (with `Connection: close`); the listener no longer accepts new connections.
   return503OnClosing: false,
+  // Run from the TypeScript sources (npm run dev, tests), the first start compiles every
+  // module: on a busy machine that alone can outlast Fastify's 10 s default.
+  pluginTimeout: 60_000,
   bodyLimit: 1 << 20,
   // Errors the router raises before any plugin runs: a malformed %-escape or an
   // over-long path parameter names no resource, so 404 as CONTRACT's unknown paths.
