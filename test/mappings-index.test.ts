@@ -12,6 +12,7 @@ import { parseSourceUrl, siteIdKey, sitesOf, sourceUrl, type SiteName } from '..
 import { defaultConfig } from '../src/config.js'
 import { aodRecord, writeAod, type AodRecord } from './helpers/aod.js'
 import { tempDir } from './helpers/app.js'
+import { undoMigration4 } from './helpers/catalogue-schema.js'
 
 async function catalogueOf (t: Test, records: unknown[] | string): Promise<{ catalogue: Catalogue, dataDir: string }> {
   const dataDir = tempDir(t)
@@ -129,13 +130,7 @@ t.test('a catalogue file of schema version 3 gets its index and seasons built by
   const records = [everySite(1), everySite(2, { animeSeason: { season: 'WINTER', year: 2001 } })]
   const { dataDir } = await catalogueOf(t, records)
   const raw = new Database(path.join(dataDir, CATALOGUE_FILE))
-  raw.exec(`
-    DROP TABLE anime_sites;
-    DROP INDEX anime_facets_year_season;
-    ALTER TABLE anime_facets DROP COLUMN season;
-    CREATE INDEX anime_facets_year ON anime_facets(year);
-  `)
-  raw.pragma('user_version = 3')
+  undoMigration4(raw)
   raw.close()
   const db = openCatalogueDb(dataDir)
   t.teardown(() => db.close())
