@@ -4,7 +4,8 @@
 // companies with their entry counts, the seasons entries aired in.
 import type { Db } from './db.js'
 import type { AnimeRow } from './normalize.js'
-import { reader } from './search.js'
+import { reader } from './snapshot.js'
+import type { SiteName } from './sites.js'
 
 export interface Company { id: number, name: string }
 
@@ -36,15 +37,9 @@ function toFull (row: FullRow): FullEntry {
   }
 }
 
-/** `url` with the next code point after the whole Unicode range: the end of a prefix range. */
-const prefixEnd = (prefix: string): string => `${prefix}\u{10FFFF}`
-
 export function createFullEntries (db: Db) {
   const rows = db.prepare(`SELECT ${fullColumns} FROM anime a WHERE a.id IN (SELECT value FROM json_each(?)) AND a.active = 1`)
-  // source_ids keeps every URL ever seen: the entry must still list it.
-  const bySource = db.prepare(`SELECT a.id FROM source_ids s JOIN anime a ON a.id = s.anime_id AND a.active = 1
-    WHERE s.url = ? AND EXISTS (SELECT 1 FROM json_each(a.sources) j WHERE j.value = s.url)`).pluck()
-  const withSource = 'EXISTS (SELECT 1 FROM source_ids s WHERE s.anime_id = x.id AND s.url >= :from AND s.url < :to)'
+  const withSource = 'EXISTS (SELECT 1 FROM anime_sites m WHERE m.anime_id = x.id AND m.site = :site)'
   const companyCounts = db.prepare(`SELECT c.id AS id, c.name AS name, count(*) AS count
     FROM anime_companies ac JOIN companies c ON c.id = ac.company_id JOIN anime_facets x ON x.id = ac.anime_id
     WHERE ${withSource} GROUP BY c.id ORDER BY c.id`)
@@ -59,19 +54,14 @@ export function createFullEntries (db: Db) {
       return ids.flatMap((id) => found.get(id) ?? [])
     }),
 
-    /** The served entry that lists `url` among its sources. */
-    entryIdBySource (url: string): number | undefined {
-      return bySource.get(url) as number | undefined
+    /** Every company (studio or producer) with how many served entries with an id on `site` it made, by id; none: left out. */
+    companyCounts (site: SiteName): CompanyCount[] {
+      return companyCounts.all({ site }) as CompanyCount[]
     },
 
-    /** Every company (studio or producer) with how many served entries with a source under `sourcePrefix` it made, by id; none: left out. */
-    companyCounts (sourcePrefix: string): CompanyCount[] {
-      return companyCounts.all({ from: sourcePrefix, to: prefixEnd(sourcePrefix) }) as CompanyCount[]
-    },
-
-    /** The seasons served entries with a source under `sourcePrefix` first aired in, latest year first. */
-    seasonCounts (sourcePrefix: string): SeasonCount[] {
-      return seasonCounts.all({ from: sourcePrefix, to: prefixEnd(sourcePrefix) }) as SeasonCount[]
+    /** The seasons served entries with an id on `site` first aired in, latest year first. */
+    seasonCounts (site: SiteName): SeasonCount[] {
+      return seasonCounts.all({ site }) as SeasonCount[]
     }
   }
 }

@@ -21,7 +21,8 @@ import type { Statement } from 'better-sqlite3'
 import type { Db } from './db.js'
 import { reverseText, SYNONYM_SLOTS } from './discovery-index.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
-import { MAL_ANIME_PREFIX } from './sites.js'
+import { reader } from './snapshot.js'
+import type { SiteName } from './sites.js'
 
 /** Orderings of /anime/search. */
 export const orderingFields = ['relevance', 'title', 'year', 'episodes', 'score'] as const
@@ -54,8 +55,8 @@ export interface Filters {
   tagGroups?: string[][]
   /** Made by any of these companies (ids of the company registry: studios and producers). */
   companies?: number[]
-  /** Only entries with a source URL that starts with this (e.g. https://myanimelist.net/anime/). */
-  sourcePrefix?: string
+  /** Only entries with an id on this site (a source URL of it, see sites.ts). */
+  site?: SiteName
 }
 
 export interface SearchRequest extends Filters {
@@ -140,11 +141,6 @@ export function seedLoader (db: Db): (ids: number[]) => SeedAnime[] {
   }
 }
 
-/** Wraps `fn` in a read transaction: its statements all see one snapshot of the catalogue. */
-export const reader = (db: Db) => <A extends unknown[], R>(fn: (...args: A) => R) => {
-  const transaction = db.transaction(fn)
-  return (...args: A): R => transaction.deferred(...args)
-}
 
 export function createSearch (db: Db) {
   const cache = new StatementCache(db)
@@ -308,9 +304,9 @@ export function createSearch (db: Db) {
       conditions.push('EXISTS (SELECT 1 FROM anime_companies c WHERE c.company_id IN (SELECT value FROM json_each(?)) AND c.anime_id = a.id)')
       params.push(JSON.stringify(filters.companies))
     }
-    if (filters.sourcePrefix !== undefined) {
-      conditions.push('EXISTS (SELECT 1 FROM source_ids s WHERE s.anime_id = a.id AND s.url >= ? AND s.url < ? || char(1114111))')
-      params.push(filters.sourcePrefix, filters.sourcePrefix)
+    if (filters.site !== undefined) {
+      conditions.push('EXISTS (SELECT 1 FROM anime_sites m WHERE m.anime_id = a.id AND m.site = ?)')
+      params.push(filters.site)
     }
     return { conditions, params }
   }
@@ -349,8 +345,7 @@ export function createSearch (db: Db) {
     episodes: 'a.num_episodes',
     score: 'a.score',
     type: 'a.anime_type',
-    mal_id: `(SELECT min(CAST(substr(s.url, ${MAL_ANIME_PREFIX.length + 1}) AS INTEGER)) FROM source_ids s
-      WHERE s.anime_id = a.id AND s.url >= '${MAL_ANIME_PREFIX}' AND s.url < '${MAL_ANIME_PREFIX}' || char(1114111))`
+    mal_id: "(SELECT min(CAST(m.site_id AS INTEGER)) FROM anime_sites m WHERE m.anime_id = a.id AND m.site = 'myanimelist')"
   }
 
   function orderSql (ordering: OrderingTerm[], hasText: boolean): string {

@@ -4,7 +4,7 @@
 // Nothing is made up: no synopsis, rank, popularity, members, ratings or dates
 // finer than the year.
 import type { Company, FullEntry } from '../catalogue/full-entries.js'
-import { malAnimeUrlOf, siteName } from '../catalogue/sites.js'
+import { malAnimeUrlOf, siteLabel } from './sites.js'
 import { genreKinds, genresOfTags, malGenreUrl, type MalGenre } from './genres.js'
 
 const jikanTypes: Record<string, string | null> = { TV: 'TV', Movie: 'Movie', OVA: 'OVA', ONA: 'ONA', Special: 'Special', Unknown: null }
@@ -109,7 +109,7 @@ export const animeRelations = (related: readonly RelatedEntry[]) => related.leng
 
 /** `external` of Jikan: every source page of the entry but its own MyAnimeList page. */
 export const animeExternal = (entry: Pick<FullEntry, 'sources'>, malId: number) =>
-  entry.sources.filter((url) => url !== malAnimeUrlOf(malId)).map((url) => ({ name: siteName(url), url }))
+  entry.sources.filter((url) => url !== malAnimeUrlOf(malId)).map((url) => ({ name: siteLabel(url), url }))
 
 /** Jikan's `anime_full` resource. */
 export function animeFullResource (entry: FullEntry, malId: number, companyUrl: CompanyUrl, related: readonly RelatedEntry[]) {

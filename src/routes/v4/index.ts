@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, Rout
 import FindMyWay from 'find-my-way'
 import type { CompanyCount, FullEntry } from '../../catalogue/full-entries.js'
 import type { SearchRequest } from '../../catalogue/search.js'
-import { malAnimeUrlOf, malIdOf, MAL_ANIME_PREFIX } from '../../catalogue/sites.js'
+import { malAnimeUrlOf, malIdOf } from '../../jikan/sites.js'
 import { NO_PICTURE } from '../../catalogue/normalize.js'
 import { animeExternal, animeFullResource, animeImages, animeMeta, animeRelations, animeResource, type RelatedEntry } from '../../jikan/anime.js'
 import { malGenres, malGenreUrl } from '../../jikan/genres.js'
@@ -103,7 +103,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     if (malId < 1) throw validationError({ id: ['The id must be at least 1.'] })
     const at = version()
     const cached = catalogueIds.get(at, malId)
-    const id = cached !== undefined ? Number(cached) : Number.isSafeInteger(malId) ? discovery.entryIdBySource(malAnimeUrlOf(malId)) : undefined
+    const id = cached !== undefined ? Number(cached) : catalogue.animeIdOnSite('myanimelist', malId)
     if (id === undefined) throw resourceNotFound(`No entry of this catalogue has the MyAnimeList page ${malAnimeUrlOf(malId)}`)
     if (cached === undefined) catalogueIds.set(at, malId, String(id))
     return { id, malId }
@@ -227,7 +227,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   // ---- seasons
   const seasonList = perVersion(version, () => {
     const years = new Map<number, string[]>()
-    for (const { year, season } of discovery.seasonCounts(MAL_ANIME_PREFIX)) years.set(year, [...(years.get(year) ?? []), season.toLowerCase()])
+    for (const { year, season } of discovery.seasonCounts('myanimelist')) years.set(year, [...(years.get(year) ?? []), season.toLowerCase()])
     const order = S.seasonNames as readonly string[]
     return JSON.stringify({ data: [...years].map(([year, seasons]) => ({ year, seasons: seasons.sort((a, b) => order.indexOf(a) - order.indexOf(b)) })) })
   })
@@ -279,7 +279,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   // ---- producers: the catalogue's studios and producers, with this service's ids
   const companies = perVersion(version, () => {
-    const list = discovery.companyCounts(MAL_ANIME_PREFIX)
+    const list = discovery.companyCounts('myanimelist')
     return { list, byId: new Map(list.map((c) => [c.id, c])) }
   })
   const producerResource = (company: CompanyCount) => ({

@@ -3,14 +3,13 @@
 // data, which are 400 because AOD has no such data, and the checks across
 // parameters that Jikan makes (Laravel's prohibits, lte/gte, before_or_equal).
 import type { OrderingTerm, SearchRequest } from '../../catalogue/search.js'
-import { MAL_ANIME_PREFIX } from '../../catalogue/sites.js'
 import { malGenreById, unsafeGenres } from '../../jikan/genres.js'
 import { badRequest, validationError, type FieldMessages } from './errors.js'
 
 export type JikanQuery = Record<string, string | number | boolean | undefined>
 
 /** Every /v4 list holds entries with a MyAnimeList page only. */
-export const onMal = (): SearchRequest => ({ sourcePrefix: MAL_ANIME_PREFIX })
+export const onMal = (): SearchRequest => ({ site: 'myanimelist' })
 
 const catalogueTypes: Record<string, string> = { tv: 'TV', movie: 'Movie', ova: 'OVA', special: 'Special', ona: 'ONA' }
 const catalogueStatuses: Record<string, string> = { airing: 'Ongoing', complete: 'Finished', upcoming: 'Upcoming' }
