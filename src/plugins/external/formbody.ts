@@ -10,8 +10,6 @@ export function lastValues (text: string): Record<string, string> {
   return out
 }
 
-export const autoConfig = { parser: lastValues, bodyLimit: 1 << 20 }
-
-export default fp(async function formBodies (fastify: FastifyInstance, opts: typeof autoConfig) {
-  await fastify.register(formbody, { parser: opts.parser, bodyLimit: opts.bodyLimit })
+export default fp(async function formBodies (fastify: FastifyInstance) {
+  await fastify.register(formbody, { parser: lastValues, bodyLimit: 1 << 20 })
 }, { name: 'form-bodies' })
