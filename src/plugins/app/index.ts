@@ -3,7 +3,7 @@
 // in its `dependencies`. A new one: its file here and one line below.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import type { AppOptions } from '../../app.js'
+import type { AppConfig } from '../../config.js'
 import config from './config.js'
 import accounts from './accounts.js'
 import auth from './auth.js'
@@ -13,7 +13,7 @@ import discovery from './discovery.js'
 import health from './health.js'
 import watchlists from './watchlists.js'
 
-export default fp(async function appPlugins (fastify: FastifyInstance, opts: AppOptions) {
+export default fp(async function appPlugins (fastify: FastifyInstance, opts: Partial<AppConfig>) {
   await fastify.register(config, opts)
   await fastify.register(accounts)
   await fastify.register(auth)

@@ -2,7 +2,7 @@
 // (src/app.ts). A new one: its file here and one line below.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import type { AppOptions } from '../../app.js'
+import type { AppConfig } from '../../config.js'
 import auth from './auth.js'
 import compress from './compress.js'
 import cors from './cors.js'
@@ -13,11 +13,11 @@ import rateLimit from './rate-limit.js'
 import sensible from './sensible.js'
 import swagger from './swagger.js'
 
-export default fp(async function externalPlugins (fastify: FastifyInstance, opts: AppOptions) {
+export default fp(async function externalPlugins (fastify: FastifyInstance, opts: Partial<AppConfig>) {
   await fastify.register(auth)
   await fastify.register(compress)
   await fastify.register(cors, opts)
-  await fastify.register(formbody)
+  await fastify.register(formbody, opts)
   await fastify.register(helmet)
   await fastify.register(multipart)
   await fastify.register(rateLimit, opts)
