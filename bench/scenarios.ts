@@ -28,7 +28,7 @@ export function randomIds (maxId: number, count: number, seed: number): number[]
 
 // A fixed mix of what people type: words of titles, prefixes while typing,
 // a typo, Japanese script, and filters alone or with a query.
-const searchQueries = [
+export const searchQueries = [
   'q=academy', 'q=legend', 'q=dragon', 'q=hero', 'q=sword', 'q=ka', 'q=shin', 'q=kyo', 'q=season%202', 'q=movie',
   'q=dragn', 'q=lgend', 'q=%E6%98%9F', 'q=%E9%AD%94%E6%B3%95', 'q=%E3%82%A2%E3%82%A4', 'q=little%20witch',
   'q=the%20last%20hero', 'q=memories%20of%20tomorrow', 'q=sei', 'q=ryu',

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream'
 import app, { serverOptions } from '../src/app.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
 import { buildApp, tempDir } from './helpers/app.js'
+import { openCatalogueDb } from '../src/catalogue/db.js'
 
 const seedKeys = ['id', 'title', 'source', 'anime_type', 'num_episodes', 'status', 'year', 'picture', 'tags']
 
@@ -92,7 +93,9 @@ t.test('random skips entries removed by a later import and 404s on an empty cata
   t.equal((await api.inject('/anime/entry/1')).statusCode, 404)
 
   // An empty catalogue: every entry retired by direct database surgery (no import allows it).
-  api.catalogue.db.exec('UPDATE anime SET active = 0, pos = NULL')
+  const db = openCatalogueDb(dir)
+  db.exec('UPDATE anime SET active = 0, pos = NULL')
+  db.close()
   const res = await api.inject('/anime/random')
   t.equal(res.statusCode, 404)
   t.same(res.json(), { detail: 'Not found.' })

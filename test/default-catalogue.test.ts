@@ -1,13 +1,16 @@
 // The shipped default catalogue loads on first start and holds the seed's examples.
 import t from 'tap'
 import { buildApp } from './helpers/app.js'
+import { openCatalogueDb } from '../src/catalogue/db.js'
 import { seedExamples } from './helpers/seed.js'
 
 t.test('a fresh DATA_DIR gets the default catalogue, with the seed examples exactly', async (t) => {
   const app = await buildApp(t)
   const info = app.catalogue.info()
   t.ok(info.count >= 100, `at least 100 entries (${info.count})`)
-  const ids = app.catalogue.db.prepare('SELECT id, title FROM anime WHERE active = 1').all() as Array<{ id: number, title: string }>
+  const db = openCatalogueDb(app.config.dataDir)
+  t.teardown(() => db.close())
+  const ids = db.prepare('SELECT id, title FROM anime WHERE active = 1').all() as Array<{ id: number, title: string }>
   for (const example of seedExamples) {
     const row = ids.find((r) => r.title === example.title)
     t.ok(row, `${example.title} is in the catalogue`)

@@ -302,7 +302,7 @@ t.test('random with filters is uniform over the matches, whether a pick matches 
     const draws = 600 * matches.length
     const counts = new Map<number, number>()
     for (let i = 0; i < draws; i++) {
-      const entry = api.discovery.randomMatching(filters, random)
+      const entry = await api.discovery.randomMatching(filters, random)
       if (entry === undefined || !matches.some((m) => m.id === entry.id)) { t.fail(`drew ${entry?.id}, not a match`); break }
       counts.set(entry.id, (counts.get(entry.id) ?? 0) + 1)
     }

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3'
 import { publicSource } from '../src/plugins/app/health.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
 import { buildApp, tempDir } from './helpers/app.js'
+import { openCatalogueDb } from '../src/catalogue/db.js'
 import type { AppOptions } from '../src/app.js'
 
 async function fixtureApp (t: Test, options: AppOptions = {}) {
@@ -41,7 +42,9 @@ t.test('GET /ready: 200 with the catalogue\'s date, source, entry count and vers
 
 t.test('GET /ready: 503 with detail and the same fields when the catalogue is empty', async (t) => {
   const api = await fixtureApp(t)
-  api.catalogue.db.exec("UPDATE meta SET value = '0' WHERE key = 'count'")
+  const db = openCatalogueDb(api.config.dataDir)
+  db.exec("UPDATE meta SET value = '0' WHERE key = 'count'")
+  db.close()
   const res = await api.inject('/ready')
   t.equal(res.statusCode, 503)
   const body = res.json()

@@ -14,7 +14,7 @@ import { buildApp, tempDir } from './helpers/app.js'
 function catalogueOf (t: Test, dataDir: string) {
   const db = openCatalogueDb(dataDir)
   t.teardown(() => db.close())
-  return createCatalogue(db)
+  return Object.assign(createCatalogue(db), { db })
 }
 
 /** id of the served entry whose source list includes `url`. */
@@ -156,8 +156,8 @@ t.test('parsing in a worker thread gives the same rows, reports and errors as in
         progress,
         anime: db.prepare('SELECT * FROM anime ORDER BY id').all(),
         sources: db.prepare('SELECT * FROM source_ids ORDER BY url').all(),
-        tags: db.prepare('SELECT * FROM anime_tags ORDER BY tag, anime_id').all(),
-        search: db.prepare("SELECT rowid FROM search_words WHERE search_words MATCH 'anime' ORDER BY rank").pluck().all()
+        answers: db.prepare('SELECT * FROM entry_answers ORDER BY id').all(),
+        sites: db.prepare('SELECT * FROM anime_sites ORDER BY site, site_id, anime_id').all()
       }
     } finally {
       db.close()

@@ -185,8 +185,29 @@ const migrations: Migration[] = [
     ) WITHOUT ROWID;
     CREATE INDEX anime_companies_anime ON anime_companies(anime_id);
     `
-  }
+  },
+  // 6: search, filters, tag counts, similar and recommendations answer from an
+  // index in memory (src/catalogue/engine), built from the rows above: the FTS5
+  // indexes, the facets, tag weights, resolved relations and tag postings they
+  // read go (about half the file). The file is compacted after (see migrate).
+  `
+  DROP TABLE search_words_vocab;
+  DROP TABLE search_words;
+  DROP TABLE search_titles;
+  DROP TABLE search_synonyms;
+  DROP TABLE search_trigrams;
+  DROP TABLE search_terms;
+  DROP TABLE tag_weights;
+  DROP TABLE anime_weights;
+  DROP TABLE anime_related_urls;
+  DROP TABLE anime_facets;
+  DROP TABLE anime_tags;
+  DROP TABLE tags;
+  `
 ]
+
+/** The migration after which the file is compacted (VACUUM): it dropped most of a file's pages. */
+const COMPACTING_MIGRATION = 6
 
 export const CATALOGUE_SCHEMA_VERSION = migrations.length
 
@@ -207,6 +228,8 @@ export function migrate (db: Db): void {
       db.pragma(`user_version = ${version + 1}`)
     }).immediate()
   }
+  // A file that had the dropped tables shrinks to what it holds now (once, at the upgrade).
+  if (current > 1 && current < COMPACTING_MIGRATION && migrations.length >= COMPACTING_MIGRATION) db.exec('VACUUM')
 }
 
 export function openCatalogueDb (dataDir: string, options: { readonly?: boolean } = {}): Db {

@@ -1,11 +1,11 @@
 // Everything the catalogue holds of served entries, a few at a time, with the
 // ids of their studios and producers (the companies table keeps them stable
-// across imports), and the lists built over the whole catalogue from them:
-// companies with their entry counts, the seasons entries aired in.
+// across imports). The lists built over the whole catalogue (companies with
+// their entry counts, the seasons entries aired in) come from the index
+// (discovery.ts).
 import type { Db } from './db.js'
 import type { AnimeRow } from './normalize.js'
 import { reader } from './snapshot.js'
-import type { SiteName } from './sites.js'
 
 export interface Company { id: number, name: string }
 
@@ -39,12 +39,6 @@ function toFull (row: FullRow): FullEntry {
 
 export function createFullEntries (db: Db) {
   const rows = db.prepare(`SELECT ${fullColumns} FROM anime a WHERE a.id IN (SELECT value FROM json_each(?)) AND a.active = 1`)
-  const withSource = 'EXISTS (SELECT 1 FROM anime_sites m WHERE m.anime_id = x.id AND m.site = :site)'
-  const companyCounts = db.prepare(`SELECT c.id AS id, c.name AS name, count(*) AS count
-    FROM anime_companies ac JOIN companies c ON c.id = ac.company_id JOIN anime_facets x ON x.id = ac.anime_id
-    WHERE ${withSource} GROUP BY c.id ORDER BY c.id`)
-  const seasonCounts = db.prepare(`SELECT x.year AS year, x.season AS season, count(*) AS count FROM anime_facets x
-    WHERE x.year IS NOT NULL AND x.season IS NOT NULL AND ${withSource} GROUP BY x.year, x.season ORDER BY x.year DESC, x.season`)
   const read = reader(db)
 
   return {
@@ -52,17 +46,7 @@ export function createFullEntries (db: Db) {
     fullEntries: read((ids: number[]): FullEntry[] => {
       const found = new Map((rows.all(JSON.stringify(ids)) as FullRow[]).map((row) => [row.id, toFull(row)]))
       return ids.flatMap((id) => found.get(id) ?? [])
-    }),
-
-    /** Every company (studio or producer) with how many served entries with an id on `site` it made, by id; none: left out. */
-    companyCounts (site: SiteName): CompanyCount[] {
-      return companyCounts.all({ site }) as CompanyCount[]
-    },
-
-    /** The seasons served entries with an id on `site` first aired in, latest year first. */
-    seasonCounts (site: SiteName): SeasonCount[] {
-      return seasonCounts.all({ site }) as SeasonCount[]
-    }
+    })
   }
 }
 

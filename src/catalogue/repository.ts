@@ -76,7 +76,6 @@ export function createCatalogue (db: Db) {
   }
 
   return {
-    db,
 
     // Id mapping (see mappings.ts): mapping, mappings, animeIdOnSite, sitesOfEntry.
     ...createMappings(db),

@@ -72,11 +72,14 @@ export function readRandomQuery (query: RawQuery): Filters {
 /** Whether any filter is set (random without filters keeps its O(1) pick). */
 export const hasFilters = (filters: Filters): boolean => Object.values(filters).some((value) => value !== undefined)
 
+/** DRF's 404 for a page past the end. */
+export const invalidPage = (): ApiError => new ApiError(404, { detail: 'Invalid page.' })
+
 /** The page `request` asks for once the total is known; past the end is DRF's 404 "Invalid page.". */
 export function pageOf (request: PageRequest, count: number): { page: number, pages: number, offset: number, size: number } {
   const pages = Math.max(1, Math.ceil(count / request.pageSize))
   const page = request.page === 'last' ? pages : request.page
-  if (page > pages) throw new ApiError(404, { detail: 'Invalid page.' })
+  if (page > pages) throw invalidPage()
   return { page, pages, offset: (page - 1) * request.pageSize, size: request.pageSize }
 }
 

@@ -5,7 +5,7 @@
 import { ApiError, fieldErrors, notFound } from '../errors.js'
 import type { User } from '../accounts/repository.js'
 import { formatExpiry } from '../accounts/tokens.js'
-import type { CatalogueLinks, ListedAnime } from './catalogue-links.js'
+import type { CatalogueLinks, ListedAnime } from '../catalogue/links.js'
 import { buildMalExport, parseMalExport, uploadText, badImport, type ExportEntry } from './mal.js'
 import {
   DuplicateListNameError, ListFullError,

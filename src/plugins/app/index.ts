@@ -9,7 +9,6 @@ import accounts from './accounts.js'
 import auth from './auth.js'
 import catalogue from './catalogue.js'
 import caching from './caching.js'
-import discovery from './discovery.js'
 import health from './health.js'
 import watchlists from './watchlists.js'
 
@@ -19,7 +18,6 @@ export default fp(async function appPlugins (fastify: FastifyInstance, opts: Par
   await fastify.register(auth)
   await fastify.register(catalogue)
   await fastify.register(caching)
-  await fastify.register(discovery)
   await fastify.register(health)
   await fastify.register(watchlists)
 }, { name: 'app-plugins' })

@@ -4,7 +4,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from '../../errors.js'
-import { createCatalogueLinks } from '../../watchlists/catalogue-links.js'
 import { createRecommender, type Recommender } from '../../watchlists/recommendations.js'
 import type { Watchlist } from '../../watchlists/repository.js'
 import { createWatchlistsService, type WatchlistsService } from '../../watchlists/service.js'
@@ -27,14 +26,13 @@ declare module 'fastify' {
 }
 
 export default fp(async function watchlists (fastify: FastifyInstance) {
-  const catalogueDb = fastify.catalogue.db
   fastify.decorate('watchlists', createWatchlistsService({
     // SQLite (the accounts file) or PostgreSQL, as the accounts (src/storage); closed with them.
     repository: fastify.userStore.watchlists,
-    links: createCatalogueLinks(catalogueDb),
+    links: fastify.catalogueLinks,
     now: fastify.config.now
   }))
-  fastify.decorate('recommender', createRecommender(catalogueDb, fastify.discovery.filterSql))
+  fastify.decorate('recommender', createRecommender(fastify.discovery))
   fastify.decorateRequest('watchlist', null)
   fastify.decorate('optionalToken', async (request: FastifyRequest) => {
     if (request.headers.authorization === undefined) return
@@ -44,4 +42,4 @@ export default fp(async function watchlists (fastify: FastifyInstance) {
       if (!(error instanceof ApiError) || error.statusCode !== 401) throw error
     }
   })
-}, { name: 'watchlists', dependencies: ['config', 'catalogue', 'discovery', 'accounts', 'token-auth'] })
+}, { name: 'watchlists', dependencies: ['config', 'catalogue', 'accounts', 'token-auth'] })

@@ -41,7 +41,7 @@ const details: FastifyPluginAsyncTypebox = async (fastify) => {
     const id = parseId((request.params as { id: string }).id)
     const reader = new QueryReader(queryOf(request))
     const limit = reader.integer('limit', { min: 1, max: 50 }) ?? 10
-    const results = id === null ? undefined : fastify.discovery.similar(id, limit)
+    const results = id === null ? undefined : await fastify.discovery.similar(id, limit)
     if (results === undefined) throw notFound()
     reader.done()
     return { count: results.length, next: null, previous: null, results }

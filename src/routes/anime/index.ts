@@ -92,7 +92,7 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
     // No query string, no filters: the query reader is skipped on the common call.
     const filters = request.url.includes('?') ? readRandomQuery(queryOf(request)) : undefined
     if (filters !== undefined && hasFilters(filters)) {
-      const entry = fastify.discovery.randomMatching(filters)
+      const entry = await fastify.discovery.randomMatching(filters)
       if (entry === undefined) throw notFound()
       return entry
     }

@@ -2,7 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SearchPage, SearchQuery } from '../../../schemas/discovery.js'
 import { ErrorDetail, FieldErrors } from '../../../schemas/common.js'
-import { pageOf, queryOf, readSearchQuery } from '../../http/discovery-query.js'
+import { NoSuchPage } from '../../catalogue/discovery.js'
+import { invalidPage, queryOf, readSearchQuery } from '../../http/discovery-query.js'
 import { manualQuery, pageLinks } from '../../http/query-params.js'
 
 const search: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -18,13 +19,9 @@ const search: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { search: searchRequest, page: pageRequest } = readSearchQuery(queryOf(request))
-    let position = { page: 1, pages: 1 }
-    const { count, results } = fastify.discovery.search(searchRequest, (total) => {
-      const page = pageOf(pageRequest, total)
-      position = page
-      return page
-    })
-    return { count, ...pageLinks(request, position.page, position.pages), results }
+    const found = await fastify.discovery.search(searchRequest, { page: pageRequest.page, size: pageRequest.pageSize })
+    if (found instanceof NoSuchPage) throw invalidPage()
+    return { count: found.count, ...pageLinks(request, found.page, found.pages), results: found.results }
   })
 }
 

@@ -21,7 +21,7 @@ const tags: FastifyPluginAsyncTypebox = async (fastify) => {
     const limit = reader.integer('limit', { min: 1, max: 1000 }) ?? 100
     const offset = reader.integer('offset', { min: 0 }) ?? 0
     reader.done()
-    const { count, results } = fastify.discovery.tags(prefix, limit, offset)
+    const { count, results } = await fastify.discovery.tags(prefix, limit, offset)
     return { count, ...limitOffsetLinks(request, limit, offset, count), results }
   })
 }

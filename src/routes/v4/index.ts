@@ -25,13 +25,18 @@ const DEFAULT_LIMIT = S.JIKAN_MAX_LIMIT
 type Query = JikanQuery
 
 /** A value computed once per catalogue version. */
-function perVersion<T> (version: () => string, compute: () => T): () => T {
+function perVersion<T> (version: () => string, compute: () => Promise<T>): () => Promise<T> {
   let at: string | null = null
-  let value: T | undefined
-  return () => {
+  let value: Promise<T> | undefined
+  return async () => {
     const now = version()
-    if (now !== at) { value = compute(); at = now }
-    return value!
+    if (now !== at || value === undefined) {
+      at = now
+      value = compute()
+      // A failed computation is tried again next time.
+      value.catch(() => { if (at === now) value = undefined })
+    }
+    return await value
   }
 }
 
@@ -133,15 +138,14 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   }
 
   /** A page of the entries the search finds, as Jikan's `anime_search`. */
-  function animePage (search: SearchRequest, query: Query): string {
+  async function animePage (search: SearchRequest, query: Query): Promise<string> {
     const page = (query.page as number | undefined) ?? 1
     const limit = (query.limit as number | undefined) ?? DEFAULT_LIMIT
-    const { count, results } = discovery.search(search, () => ({ offset: (page - 1) * limit, size: limit }))
+    const { count, results } = await discovery.searchRange(search, (page - 1) * limit, limit)
     const data = animeJsons(results.map((r) => r.id))
     return `{"data":[${data.join(',')}],"pagination":${JSON.stringify(pagination(count, page, limit, data.length))}}`
   }
 
-  const countOf = (search: SearchRequest): number => discovery.search(search, (count) => ({ offset: count, size: 0 })).count
 
   // ---- GET /v4/anime/{id} and its sub-resources
   const idParams = { params: S.IdParams }
@@ -185,7 +189,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     response: { 200: S.JikanRecommendationsReply }
   }), async (request, reply) => {
     const { id } = entryIdOf((request.params as { id: string }).id)
-    const similar = discovery.similar(id, S.JIKAN_MAX_LIMIT) ?? []
+    const similar = await discovery.similar(id, S.JIKAN_MAX_LIMIT) ?? []
     const scores = new Map(similar.map((s) => [s.anime.id, s.score]))
     const data = discovery.fullEntries(similar.map((s) => s.anime.id)).flatMap((entry) => {
       const malId = malIdOf(entry.sources)
@@ -200,7 +204,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   const listRoute = (path: string, o: ListOptions, toSearch: (query: Query, params: Record<string, string>) => SearchRequest): void => {
     fastify.get(path, options({ ...o, response: { 200: S.JikanAnimeSearchReply } }), async (request, reply) => {
       const query = request.query as Query
-      return send(request, reply, animePage(toSearch(query, request.params as Record<string, string>), query))
+      return send(request, reply, await animePage(toSearch(query, request.params as Record<string, string>), query))
     })
   }
 
@@ -218,22 +222,22 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   fastify.get('/random/anime', options({ querystring: S.RandomAnimeQuery, cache: 'no-store', summary: 'A random anime (Jikan: getRandomAnime)', description: 'Each entry with a MyAnimeList id equally likely; `sfw` leaves out the Hentai and Erotica genres.', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
     const query = request.query as Query
-    const seed = discovery.randomMatching({ ...onMal(), ...(query.sfw === true ? { excludeTags: unsafeTags() } : {}) })
+    const seed = await discovery.randomMatching({ ...onMal(), ...(query.sfw === true ? { excludeTags: unsafeTags() } : {}) })
     const json = seed === undefined ? undefined : animeJsons([seed.id])[0]
     if (json === undefined) throw resourceNotFound('The catalogue has no entry with a MyAnimeList page')
     return send(request, reply, `{"data":${json}}`)
   })
 
   // ---- seasons
-  const seasonList = perVersion(version, () => {
+  const seasonList = perVersion(version, async () => {
     const years = new Map<number, string[]>()
-    for (const { year, season } of discovery.seasonCounts('myanimelist')) years.set(year, [...(years.get(year) ?? []), season.toLowerCase()])
+    for (const { year, season } of await discovery.seasonCounts('myanimelist')) years.set(year, [...(years.get(year) ?? []), season.toLowerCase()])
     const order = S.seasonNames as readonly string[]
     return JSON.stringify({ data: [...years].map(([year, seasons]) => ({ year, seasons: seasons.sort((a, b) => order.indexOf(a) - order.indexOf(b)) })) })
   })
 
   fastify.get('/seasons', options({ summary: 'The seasons entries aired in (Jikan: getSeasonsList)', description: 'Every year with the seasons (winter, spring, summer, fall) AOD dates an entry to, latest year first.', response: { 200: S.JikanSeasonsReply } }), async (request, reply) =>
-    send(request, reply, seasonList()))
+    send(request, reply, await seasonList()))
 
   listRoute('/seasons/now', {
     querystring: S.SeasonQuery,
@@ -262,7 +266,8 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   })
 
   // ---- genres
-  const genreCounts = perVersion(version, () => new Map(malGenres.map((genre) => [genre.mal_id, countOf({ ...onMal(), tagGroups: [[...genre.tags]] })])))
+  const genreCounts = perVersion(version, async () => new Map(await Promise.all(malGenres.map(async (genre) =>
+    [genre.mal_id, await discovery.count({ ...onMal(), tagGroups: [[...genre.tags]] })] as const))))
 
   fastify.get('/genres/anime', options({
     querystring: S.GenresQuery,
@@ -271,15 +276,15 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     response: { 200: S.JikanGenresReply }
   }), async (request, reply) => {
     const filter = (request.query as Query).filter as string | undefined
-    const counts = genreCounts()
+    const counts = await genreCounts()
     const data = malGenres.filter((genre) => filter === undefined || genre.kind === filter)
       .map((genre) => ({ mal_id: genre.mal_id, name: genre.name, url: malGenreUrl(genre), count: counts.get(genre.mal_id) ?? 0 }))
     return send(request, reply, JSON.stringify({ data }))
   })
 
   // ---- producers: the catalogue's studios and producers, with this service's ids
-  const companies = perVersion(version, () => {
-    const list = discovery.companyCounts('myanimelist')
+  const companies = perVersion(version, async () => {
+    const list = await discovery.companyCounts('myanimelist')
     return { list, byId: new Map(list.map((c) => [c.id, c])) }
   })
   const producerResource = (company: CompanyCount) => ({
@@ -292,10 +297,10 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     established: null,
     about: null
   })
-  function companyOf (text: string): CompanyCount {
+  async function companyOf (text: string): Promise<CompanyCount> {
     const id = Number(text)
     if (id < 1) throw validationError({ id: ['The id must be at least 1.'] })
-    const company = companies().byId.get(id)
+    const company = (await companies()).byId.get(id)
     if (company === undefined) throw resourceNotFound(`No studio or producer of this catalogue has the id ${text}`)
     return company
   }
@@ -313,7 +318,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     }
     const q = typeof query.q === 'string' ? query.q.toLowerCase() : undefined
     const letter = typeof query.letter === 'string' ? query.letter.toLowerCase() : undefined
-    let list = companies().list.filter((c) => (q === undefined || c.name.toLowerCase().includes(q)) && (letter === undefined || c.name.toLowerCase().startsWith(letter)))
+    let list = (await companies()).list.filter((c) => (q === undefined || c.name.toLowerCase().includes(q)) && (letter === undefined || c.name.toLowerCase().startsWith(letter)))
     if (query.order_by === 'count') list = [...list].sort((a, b) => a.count - b.count || a.id - b.id)
     if (query.sort === 'desc') list = [...list].reverse()
     const page = (query.page as number | undefined) ?? 1
@@ -324,10 +329,10 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   })
 
   fastify.get('/producers/:id', options({ ...idParams, summary: 'A studio or producer (Jikan: getProducerById)', description: 'A company of /v4/producers by its id in this service.', response: { 200: S.JikanProducerReply } }), async (request, reply) =>
-    send(request, reply, JSON.stringify({ data: producerResource(companyOf((request.params as { id: string }).id)) })))
+    send(request, reply, JSON.stringify({ data: producerResource(await companyOf((request.params as { id: string }).id)) })))
 
   fastify.get('/producers/:id/full', options({ ...idParams, summary: 'A studio or producer (Jikan: getProducerFullById)', description: 'The same, with its external links (none: AOD has none).', response: { 200: S.JikanProducerFullReply } }), async (request, reply) =>
-    send(request, reply, JSON.stringify({ data: { ...producerResource(companyOf((request.params as { id: string }).id)), external: [] } })))
+    send(request, reply, JSON.stringify({ data: { ...producerResource(await companyOf((request.params as { id: string }).id)), external: [] } })))
 
   // ---- Jikan endpoints whose data AOD does not have
   for (const [path, what] of unavailable) {

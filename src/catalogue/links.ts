@@ -1,8 +1,8 @@
-// What the watchlists need from the catalogue (its own SQLite file): anime by
+// The catalogue's reader for the watchlists (the lists live in another file): anime by
 // the ids a list holds, served or gone, and MyAnimeList ids both ways through
 // the catalogue's source URLs. Ids go in as a JSON array parameter.
-import type { Db } from '../catalogue/db.js'
-import { seedColumns, toSeed, type SeedAnime } from '../catalogue/repository.js'
+import type { Db } from './db.js'
+import { seedColumns, toSeed, type SeedAnime } from './repository.js'
 
 /** An anime a list refers to: served (with its seed shape), or gone from the catalogue (its last known title, if any). */
 export interface ListedAnime {

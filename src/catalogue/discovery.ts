@@ -1,0 +1,266 @@
+// Discovery over the served catalogue, the catalogue's reader API for it:
+// search with filters, orderings and pages, filtered random, tag counts,
+// details, similar entries, recommendations' scoring, and the lists /v4 builds
+// from the whole catalogue. The in-memory index (engine/) decides which
+// entries and in what order; SQLite, the store of record, gives the entries
+// themselves. Every answer comes from one catalogue version: the index's, read
+// in a transaction that checks the file is still at it.
+import type { Db } from './db.js'
+import { type Engine } from './engine/engine.js'
+import { prepareSearch, randomId, similarIds } from './engine/query.js'
+import { recommendIds, topScoredIds } from './engine/recommend.js'
+import { createIndexSource } from './engine/source.js'
+import { has } from './engine/bits.js'
+import { createFullEntries, type CompanyCount, type SeasonCount } from './full-entries.js'
+import { seedColumns, toSeed, type SeedAnime } from './repository.js'
+import type { Filters, SearchRequest } from './search.js'
+import type { SiteName } from './sites.js'
+
+/** A page of a search: its number (1-based) or the last one, and its size. */
+export interface PageRequest { page: number | 'last', size: number }
+
+export interface SearchPage { count: number, page: number, pages: number, results: SeedAnime[] }
+
+/** A page past the end of the matches (DRF's "Invalid page."). */
+export class NoSuchPage {
+  constructor (readonly count: number, readonly pages: number) {}
+}
+
+export interface RelatedAnime { id: number | null, title: string | null, url: string }
+
+export interface AnimeDetails extends SeedAnime {
+  sources: string[]
+  synonyms: string[]
+  season: string | null
+  studios: string[]
+  producers: string[]
+  score: number | null
+  score_mean: number | null
+  score_median: number | null
+  episode_duration: number | null
+  thumbnail: string
+  related: RelatedAnime[]
+}
+
+export interface SimilarAnime { anime: SeedAnime, score: number, shared_tags: string[], related: boolean }
+
+export interface Because {
+  anime: Array<{ id: number, title: string, related: boolean }>
+  tags: string[]
+}
+
+export interface Recommendation { anime: SeedAnime, score: number, because: Because }
+
+export interface Recommendations {
+  /** `ratings`: from the user's lists; `top_scored`: the lists gave no signal, the catalogue's best-scored entries. */
+  basis: 'ratings' | 'top_scored'
+  results: Recommendation[]
+}
+
+export interface TagCount { name: string, count: number }
+
+const seasonNames: Record<string, string> = { SPRING: 'Spring', SUMMER: 'Summer', FALL: 'Fall', WINTER: 'Winter' }
+
+type SeedRow = Parameters<typeof toSeed>[0]
+
+/** Served entries by id, seed-shaped, in the order of `ids` (ids not served left out). */
+export function seedLoader (db: Db): (ids: number[]) => SeedAnime[] {
+  const rows = db.prepare(`SELECT ${seedColumns} FROM anime WHERE id IN (SELECT value FROM json_each(?)) AND active = 1`)
+  return (ids) => {
+    if (ids.length === 0) return []
+    const byId = new Map((rows.all(JSON.stringify(ids)) as SeedRow[]).map((row) => [row.id, row]))
+    return ids.flatMap((id) => {
+      const row = byId.get(id)
+      return row === undefined ? [] : [toSeed(row)]
+    })
+  }
+}
+
+export interface DiscoveryOptions {
+  /** The served version, read at most once per turn (Catalogue.version). */
+  version: () => string
+  onError?: (error: unknown) => void
+  /** Catalogues above this many entries are indexed in a worker thread. */
+  inlineBuildMax?: number
+}
+
+export function createDiscovery (db: Db, options: DiscoveryOptions) {
+  const servedCount = db.prepare('SELECT coalesce(max(pos), 0) FROM anime').pluck()
+  const versionNow = db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck()
+  const source = createIndexSource(db, {
+    version: options.version,
+    served: () => servedCount.get() as number,
+    onError: options.onError,
+    inlineMax: options.inlineBuildMax
+  })
+  const seeds = seedLoader(db)
+  const inRead = db.transaction((fn: () => unknown) => fn())
+  const full = createFullEntries(db)
+  const companyNames = db.prepare('SELECT id, name FROM companies WHERE id IN (SELECT value FROM json_each(?))')
+  const detailsRow = db.prepare(`SELECT ${seedColumns}, sources, synonyms, season, studios, producers, score, score_mean, score_median,
+    duration, thumbnail, related FROM anime WHERE id = ? AND active = 1`)
+  const relatedRows = db.prepare(`
+    SELECT j.value AS url, b.id AS id, b.title AS title
+    FROM json_each(?) j
+    LEFT JOIN source_ids s ON s.url = j.value
+    LEFT JOIN anime b ON b.id = s.anime_id AND b.active = 1
+    ORDER BY j.key`)
+
+  /**
+   * `fn` over the index of the served version, in a read transaction that
+   * finds the file at that version: the entries it reads belong to the index's
+   * answer. An import committing in between means the next version's index.
+   */
+  async function withIndex<T> (fn: (engine: Engine) => T): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const engine = await source.current()
+      const result = inRead.deferred(() => String(versionNow.get() ?? 0) === String(engine.version) || attempt >= 3 ? { value: fn(engine) } : null) as { value: T } | null
+      if (result !== null) return result.value
+    }
+  }
+
+  return {
+    /** Starts indexing the served version if the index is not of it (at start, and when an import switched the catalogue). */
+    refreshIndex: source.refresh,
+
+    /** Resolves once the index of the served version is built. */
+    ready: async (): Promise<void> => { await source.current() },
+
+    /** One page of the entries matching the request; NoSuchPage past the end (page 1 always exists). */
+    search: (request: SearchRequest, page: PageRequest): Promise<SearchPage | NoSuchPage> => withIndex((engine) => {
+      const plan = prepareSearch(engine, request)
+      const pages = Math.max(1, Math.ceil(plan.count / page.size))
+      const number = page.page === 'last' ? pages : page.page
+      if (number > pages) return new NoSuchPage(plan.count, pages)
+      return { count: plan.count, page: number, pages, results: seeds(plan.ids((number - 1) * page.size, page.size)) }
+    }),
+
+    /** Entries offset … offset + size - 1 of the matches (none past the end), and how many match. */
+    searchRange: (request: SearchRequest, offset: number, size: number): Promise<{ count: number, results: SeedAnime[] }> => withIndex((engine) => {
+      const plan = prepareSearch(engine, request)
+      return { count: plan.count, results: seeds(plan.ids(offset, size)) }
+    }),
+
+    /** How many entries match. */
+    count: (request: SearchRequest): Promise<number> => withIndex((engine) => prepareSearch(engine, request).count),
+
+    /** A uniformly random entry among those matching the filters. */
+    randomMatching: (filters: Filters, random: () => number = Math.random): Promise<SeedAnime | undefined> => withIndex((engine) => {
+      const id = randomId(engine, filters, random)
+      return id === undefined ? undefined : seeds([id])[0]
+    }),
+
+    /** Tags by use, most used first; `prefix` matches the start of the name, ASCII case-insensitively. */
+    tags: (prefix: string, limit: number, offset: number): Promise<{ count: number, results: TagCount[] }> =>
+      withIndex((engine) => engine.tagPage(prefix, limit, offset)),
+
+    /** Everything the catalogue holds of a served entry, related entries resolved to ids. */
+    details: (id: number): AnimeDetails | undefined => inRead.deferred(() => {
+      const row = detailsRow.get(id) as (SeedRow & Record<string, unknown>) | undefined
+      if (row === undefined) return undefined
+      const list = (column: string): string[] => JSON.parse(row[column] as string) as string[]
+      const related: RelatedAnime[] = []
+      const seen = new Set<number>()
+      for (const r of relatedRows.all(row.related) as Array<{ url: string, id: number | null, title: string | null }>) {
+        if (r.id === id) continue
+        if (r.id !== null) {
+          if (seen.has(r.id)) continue
+          seen.add(r.id)
+        }
+        related.push({ id: r.id, title: r.title, url: r.url })
+      }
+      return {
+        ...toSeed(row),
+        sources: list('sources'),
+        synonyms: list('synonyms'),
+        season: row.season === null ? null : seasonNames[row.season as string] ?? null,
+        studios: list('studios'),
+        producers: list('producers'),
+        score: row.score as number | null,
+        score_mean: row.score_mean as number | null,
+        score_median: row.score_median as number | null,
+        episode_duration: row.duration as number | null,
+        thumbnail: row.thumbnail as string,
+        related
+      }
+    }) as AnimeDetails | undefined,
+
+    /** The `limit` entries most similar to `id`, best first; undefined when `id` is not served. */
+    similar: (id: number, limit: number): Promise<SimilarAnime[] | undefined> => withIndex((engine) => {
+      const found = similarIds(engine, id, limit)
+      if (found === undefined) return undefined
+      const anime = new Map(seeds(found.map((s) => s.id)).map((seed) => [seed.id, seed]))
+      return found.flatMap((s) => {
+        const seed = anime.get(s.id)
+        return seed === undefined ? [] : [{ anime: seed, score: s.score, shared_tags: s.sharedTags, related: s.related }]
+      })
+    }),
+
+    /**
+     * Up to `limit` anime not in `listed`, best first, from how much each weighted
+     * anime pulls (positive) or pushes (negative); the catalogue's best-scored
+     * entries when that gives nothing. Long lists are scored in slices.
+     */
+    async recommend (weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Promise<Recommendations> {
+      const engine = await source.current()
+      if ([...weights.values()].some((w) => w > 0)) {
+        const found = await recommendIds(engine, weights, listed, filters, limit)
+        if (found.length > 0) {
+          const anime = new Map(seeds(found.map((r) => r.id)).map((seed) => [seed.id, seed]))
+          const results = found.flatMap((r) => {
+            const seed = anime.get(r.id)
+            return seed === undefined ? [] : [{ anime: seed, score: r.score, because: r.because }]
+          })
+          if (results.length > 0) return { basis: 'ratings', results }
+        }
+      }
+      const best = topScoredIds(engine, listed, filters, limit)
+      const anime = new Map(seeds(best.map((r) => r.id)).map((seed) => [seed.id, seed]))
+      return {
+        basis: 'top_scored',
+        results: best.flatMap((r) => {
+          const seed = anime.get(r.id)
+          return seed === undefined ? [] : [{ anime: seed, score: r.score, because: { anime: [], tags: [] } }]
+        })
+      }
+    },
+
+    fullEntries: full.fullEntries,
+
+    /** Every company (studio or producer) with how many served entries with an id on `site` it made, by id; none: left out. */
+    companyCounts: (site: SiteName): Promise<CompanyCount[]> => withIndex((engine) => {
+      const { siteNames, siteDocStart, siteDocs, companyIds, companyDocStart, companyDocs } = engine.data
+      const s = siteNames.indexOf(site)
+      if (s < 0) return []
+      const onSite = new Uint32Array((engine.n + 31) >>> 5)
+      for (let i = siteDocStart[s]!; i < siteDocStart[s + 1]!; i++) onSite[siteDocs[i]! >>> 5]! |= 1 << (siteDocs[i]! & 31)
+      const counts: Array<{ id: number, count: number }> = []
+      companyIds.forEach((id, c) => {
+        let count = 0
+        for (let i = companyDocStart[c]!; i < companyDocStart[c + 1]!; i++) if (has(onSite, companyDocs[i]!)) count++
+        if (count > 0) counts.push({ id, count })
+      })
+      const names = new Map((companyNames.all(JSON.stringify(counts.map((c) => c.id))) as Array<{ id: number, name: string }>).map((r) => [r.id, r.name]))
+      return counts.map((c) => ({ id: c.id, name: names.get(c.id) ?? '', count: c.count }))
+    }),
+
+    /** The seasons served entries with an id on `site` first aired in, latest year first. */
+    seasonCounts: (site: SiteName): Promise<SeasonCount[]> => withIndex((engine) => {
+      const { siteNames, siteDocStart, siteDocs, year, season, seasonNames: names } = engine.data
+      const s = siteNames.indexOf(site)
+      if (s < 0) return []
+      const counts = new Map<string, SeasonCount>()
+      for (let i = siteDocStart[s]!; i < siteDocStart[s + 1]!; i++) {
+        const d = siteDocs[i]!
+        if (year[d] === 0 || season[d] === 0) continue
+        const key = `${year[d]} ${names[season[d]!]}`
+        const found = counts.get(key)
+        if (found === undefined) counts.set(key, { year: year[d]!, season: names[season[d]!]!, count: 1 })
+        else found.count++
+      }
+      return [...counts.values()].sort((a, b) => b.year - a.year || (a.season < b.season ? -1 : a.season > b.season ? 1 : 0))
+    })
+  }
+}
+
+export type Discovery = ReturnType<typeof createDiscovery>

@@ -1,0 +1,300 @@
+// One catalogue version's index with what discovery asks of it: doc lookups,
+// filters as bitsets, orderings and pages. Immutable once built; the text
+// matching (text-match.ts), similar (similar.ts) and recommendations
+// (recommend.ts) read it too.
+import type { Filters, OrderingTerm } from '../search.js'
+import { allBits, and, andNot, count, emptyBits, has, or, setList, toList, type Bits } from './bits.js'
+import type { IndexData } from './index-data.js'
+import { asciiLower, compareCodePoints } from './text.js'
+
+/** doc × DOC_RADIX + doc ordinal: one float orders by a key, then by doc (id). */
+export const DOC_RADIX = 2 ** 20
+const MAX_SAFE = 2 ** 53
+
+/** The k smallest of `keys`, ascending (all of them when fewer). */
+export function smallest (keys: Float64Array, k: number): Float64Array {
+  if (k <= 0) return new Float64Array(0)
+  if (keys.length <= k * 4) return keys.slice().sort().subarray(0, k)
+  // Quickselect the k-th, then sort the k below it.
+  const a = keys.slice()
+  let lo = 0
+  let hi = a.length - 1
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1]!
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while (a[i]! < pivot) i++
+      while (a[j]! > pivot) j--
+      if (i <= j) { const x = a[i]!; a[i] = a[j]!; a[j] = x; i++; j-- }
+    }
+    if (k - 1 <= j) hi = j
+    else if (k - 1 >= i) lo = i
+    else break
+  }
+  return a.subarray(0, k).sort()
+}
+
+export type OrderField = Exclude<OrderingTerm['field'], 'relevance'>
+
+export class Engine {
+  readonly version: number
+  readonly n: number
+  private readonly docById: Int32Array
+  private readonly tagsByLower = new Map<string, number[]>()
+  private readonly lowerTagNames: string[]
+  /** Tag indices by use, most used first, ties by name. */
+  private readonly tagsByUse: Int32Array
+  private readonly ordinals = new Map<string, { values: Int32Array, radix: number }>()
+  private readonly permutations = new Map<string, Int32Array>()
+  private titlePermutation: Int32Array | null = null
+  private weights: Float64Array | null = null
+  private readonly typeByName: Map<string, number>
+  private readonly statusByName: Map<string, number>
+
+  constructor (readonly data: IndexData) {
+    this.version = data.version
+    this.n = data.n
+    const maxId = data.n === 0 ? 0 : data.ids[data.n - 1]!
+    this.docById = new Int32Array(maxId + 1).fill(-1)
+    data.ids.forEach((id, d) => { this.docById[id] = d })
+    this.lowerTagNames = data.tagNames.map(asciiLower)
+    this.lowerTagNames.forEach((name, t) => { this.tagsByLower.set(name, [...(this.tagsByLower.get(name) ?? []), t]) })
+    this.tagsByUse = Int32Array.from(data.tagNames, (_, t) => t)
+      .sort((a, b) => data.tagCount[b]! - data.tagCount[a]! || compareCodePoints(data.tagNames[a]!, data.tagNames[b]!))
+    this.typeByName = new Map(data.typeNames.map((name, i) => [name, i]))
+    this.statusByName = new Map(data.statusNames.map((name, i) => [name, i]))
+  }
+
+  /** The doc of anime `id`, or -1 when it is not served. */
+  docOf (id: number): number {
+    return Number.isInteger(id) && id >= 0 && id < this.docById.length ? this.docById[id]! : -1
+  }
+
+  idOf (d: number): number { return this.data.ids[d]! }
+
+  title (d: number): string { return this.data.titleText.slice(this.data.titleStart[d], this.data.titleStart[d + 1]) }
+
+  // ---- tags
+
+  /** Tags named `name` up to ASCII case (SQLite's NOCASE, as tag filters always were). */
+  tagsNamed (name: string): number[] { return this.tagsByLower.get(asciiLower(name)) ?? [] }
+
+  /** Tags with how many served entries have each, most used first; `prefix` starts the name, ASCII case-insensitive. */
+  tagPage (prefix: string, limit: number, offset: number): { count: number, results: Array<{ name: string, count: number }> } {
+    const lower = asciiLower(prefix)
+    const matching = lower === '' ? this.tagsByUse : this.tagsByUse.filter((t) => this.lowerTagNames[t]!.startsWith(lower))
+    const results = [...matching.subarray(offset, offset + limit)].map((t) => ({ name: this.data.tagNames[t]!, count: this.data.tagCount[t]! }))
+    return { count: matching.length, results }
+  }
+
+  /** Sum of the idf of each doc's tags (similar, recommendations). */
+  tagWeights (): Float64Array {
+    if (this.weights === null) {
+      const { docTagStart, docTags, idf } = this.data
+      this.weights = new Float64Array(this.n)
+      for (let d = 0; d < this.n; d++) {
+        let sum = 0
+        for (let i = docTagStart[d]!; i < docTagStart[d + 1]!; i++) sum += idf[docTags[i]!]!
+        this.weights[d] = sum
+      }
+    }
+    return this.weights
+  }
+
+  // ---- filters
+
+  private postingsBits (tags: number[], start: Int32Array, list: Int32Array): Bits {
+    const bits = emptyBits(this.n)
+    for (const t of tags) setList(bits, list, start[t]!, start[t + 1]!)
+    return bits
+  }
+
+  private tagBits (names: string[]): Bits {
+    return this.postingsBits(names.flatMap((name) => this.tagsNamed(name)), this.data.tagDocStart, this.data.tagDocs)
+  }
+
+  private codeBits (codes: Uint8Array, wanted: Set<number>): Bits {
+    const bits = emptyBits(this.n)
+    for (let d = 0; d < this.n; d++) if (wanted.has(codes[d]!)) bits[d >>> 5]! |= 1 << (d & 31)
+    return bits
+  }
+
+  /** Docs whose title starts with `prefix`, ASCII case-insensitive (SQLite's LIKE): a range of the NOCASE order. */
+  private titlePrefixBits (prefix: string): Bits {
+    const lower = asciiLower(prefix)
+    if (this.titlePermutation === null) this.titlePermutation = this.permutation('title', false)
+    const order = this.titlePermutation
+    const head = (d: number): string => asciiLower(this.title(d).slice(0, lower.length))
+    let lo = 0
+    let hi = order.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (compareCodePoints(head(order[mid]!), lower) < 0) lo = mid + 1
+      else hi = mid
+    }
+    const bits = emptyBits(this.n)
+    for (let i = lo; i < order.length && head(order[i]!) === lower; i++) bits[order[i]! >>> 5]! |= 1 << (order[i]! & 31)
+    return bits
+  }
+
+  /** The docs matching every filter; null when nothing filters. */
+  filterBits (filters: Filters): Bits | null {
+    const { data, n } = this
+    let bits: Bits | null = null
+    const narrow = (other: Bits): void => { bits = bits === null ? other : and(bits, other) }
+    if (filters.types !== undefined) narrow(this.codeBits(data.type, new Set(filters.types.flatMap((name) => this.typeByName.get(name) ?? []))))
+    if (filters.statuses !== undefined) narrow(this.codeBits(data.status, new Set(filters.statuses.flatMap((name) => this.statusByName.get(name) ?? []))))
+    for (const tag of filters.tags ?? []) narrow(this.tagBits([tag]))
+    for (const group of filters.tagGroups ?? []) narrow(this.tagBits(group))
+    if (filters.excludeTags !== undefined && filters.excludeTags.length > 0) {
+      if (bits === null) bits = allBits(n)
+      andNot(bits, this.tagBits(filters.excludeTags))
+    }
+    if (filters.companies !== undefined) {
+      const indices = filters.companies.flatMap((id) => {
+        const i = binarySearch(data.companyIds, id)
+        return i < 0 ? [] : [i]
+      })
+      narrow(this.postingsBits(indices, data.companyDocStart, data.companyDocs))
+    }
+    if (filters.site !== undefined) {
+      const site = data.siteNames.indexOf(filters.site)
+      narrow(this.postingsBits(site < 0 ? [] : [site], data.siteDocStart, data.siteDocs))
+    }
+    if (filters.titlePrefix !== undefined) narrow(this.titlePrefixBits(filters.titlePrefix))
+    const season = filters.season === undefined ? undefined : data.seasonNames.indexOf(filters.season)
+    const checks: Array<(d: number) => boolean> = []
+    if (filters.year !== undefined) { const y = filters.year; checks.push((d) => data.year[d] === y && y !== 0) }
+    if (filters.yearMin !== undefined) { const y = filters.yearMin; checks.push((d) => data.year[d] !== 0 && data.year[d]! >= y) }
+    if (filters.yearMax !== undefined) { const y = filters.yearMax; checks.push((d) => data.year[d] !== 0 && data.year[d]! <= y) }
+    if (filters.episodesMin !== undefined) { const e = filters.episodesMin; checks.push((d) => data.episodes[d]! >= e) }
+    if (filters.episodesMax !== undefined) { const e = filters.episodesMax; checks.push((d) => data.episodes[d]! <= e) }
+    if (filters.scoreMin !== undefined) { const s = filters.scoreMin; checks.push((d) => data.score[d]! >= s) }
+    if (filters.scoreMax !== undefined) { const s = filters.scoreMax; checks.push((d) => data.score[d]! <= s) }
+    if (season !== undefined) checks.push((d) => season > 0 && data.season[d] === season)
+    if (checks.length > 0) {
+      const current: Bits = bits ?? allBits(n)
+      for (let w = 0; w < current.length; w++) {
+        let word = current[w]!
+        while (word !== 0) {
+          const low = word & -word
+          const d = (w << 5) + 31 - Math.clz32(low)
+          word ^= low
+          if (!checks.every((check) => check(d))) current[w]! &= ~low
+        }
+      }
+      bits = current
+    }
+    return bits
+  }
+
+  // ---- orderings
+
+  /** Per doc, its place for `field` (ties equal; unknown values last in either direction), and how many places there are. */
+  ordinal (field: OrderField, descending: boolean): { values: Int32Array, radix: number } {
+    const key = `${field}${descending ? '-' : '+'}`
+    let found = this.ordinals.get(key)
+    if (found === undefined) {
+      const { data } = this
+      const value: (d: number) => number = {
+        title: (d: number) => data.titleRank[d]!,
+        year: (d: number) => data.year[d] === 0 ? NaN : data.year[d]!,
+        episodes: (d: number) => data.episodes[d]!,
+        score: (d: number) => data.score[d]!,
+        type: (d: number) => data.type[d]!,
+        mal_id: (d: number) => data.malId[d]!
+      }[field]
+      const raw = Float64Array.from({ length: this.n }, (_, d) => value(d))
+      const distinct = [...new Set(raw.filter((x) => !Number.isNaN(x)))].sort((a, b) => a - b)
+      const rank = new Map(distinct.map((x, i) => [x, descending ? distinct.length - 1 - i : i]))
+      const values = Int32Array.from(raw, (x) => Number.isNaN(x) ? distinct.length : rank.get(x)!)
+      found = { values, radix: distinct.length + 1 }
+      this.ordinals.set(key, found)
+    }
+    return found
+  }
+
+  /** Every doc in the order of one ordering term, ties by id. */
+  permutation (field: OrderField, descending: boolean): Int32Array {
+    const key = `${field}${descending ? '-' : '+'}`
+    let found = this.permutations.get(key)
+    if (found === undefined) {
+      const { values } = this.ordinal(field, descending)
+      const packed = Float64Array.from(values, (o, d) => o * DOC_RADIX + d).sort()
+      found = Int32Array.from(packed, (x) => x % DOC_RADIX)
+      this.permutations.set(key, found)
+    }
+    return found
+  }
+
+  /**
+   * Docs offset … offset + size - 1 of `candidates` (ascending docs; `bits`
+   * the same set) in the order of `ordering` (relevance: `relevance[i]`, the
+   * key of candidates[i], lower first), ties by id.
+   */
+  page (candidates: Int32Array, bits: Bits | null, ordering: OrderingTerm[], relevance: Float64Array | null, offset: number, size: number): number[] {
+    const terms = ordering.filter((term) => term.field !== 'relevance' || relevance !== null)
+    const end = offset + size
+    if (terms.length === 0) return [...candidates.subarray(offset, end)]
+    // One field over many candidates: walk that field's order, keeping the candidates.
+    if (terms.length === 1 && terms[0]!.field !== 'relevance' && candidates.length * 8 > this.n) {
+      const order = this.permutation(terms[0]!.field as OrderField, terms[0]!.descending)
+      const out: number[] = []
+      let seen = 0
+      for (let i = 0; i < order.length && seen < end; i++) {
+        const d = order[i]!
+        if (bits !== null && !has(bits, d)) continue
+        if (seen++ >= offset) out.push(d)
+      }
+      return out
+    }
+    const keyers = terms.map((term) => {
+      if (term.field === 'relevance') {
+        const keys = relevance!
+        let max = 0
+        for (const k of keys) if (k > max) max = k
+        return { at: (i: number) => term.descending ? max - keys[i]! : keys[i]!, radix: max + 1 }
+      }
+      const { values, radix } = this.ordinal(term.field, term.descending)
+      return { at: (i: number) => values[candidates[i]!]!, radix }
+    })
+    const span = keyers.reduce((product, k) => product * k.radix, DOC_RADIX)
+    if (span < MAX_SAFE) {
+      const packed = new Float64Array(candidates.length)
+      for (let i = 0; i < candidates.length; i++) {
+        let key = 0
+        for (const k of keyers) key = key * k.radix + k.at(i)
+        packed[i] = key * DOC_RADIX + candidates[i]!
+      }
+      return [...smallest(packed, end).subarray(offset)].map((x) => x % DOC_RADIX)
+    }
+    const order = Int32Array.from(candidates, (_, i) => i).sort((a, b) => {
+      for (const k of keyers) { const c = k.at(a) - k.at(b); if (c !== 0) return c }
+      return candidates[a]! - candidates[b]!
+    })
+    return [...order.subarray(offset, end)].map((i) => candidates[i]!)
+  }
+
+  /** The docs of `bits` (every doc when null). */
+  list (bits: Bits | null): Int32Array {
+    return bits === null ? Int32Array.from({ length: this.n }, (_, d) => d) : toList(bits)
+  }
+
+  count (bits: Bits | null): number { return bits === null ? this.n : count(bits) }
+
+  /** `bits` ∪ `other` into a new set. */
+  union (bits: Bits, other: Bits): Bits { return or(bits.slice(), other) }
+}
+
+/** Index of `value` in ascending `list`, or -1. */
+export function binarySearch (list: Int32Array, value: number): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (list[mid]! < value) lo = mid + 1
+    else hi = mid
+  }
+  return lo < list.length && list[lo] === value ? lo : -1
+}

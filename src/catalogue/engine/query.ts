@@ -1,0 +1,117 @@
+// Search, filtered random, tag counts and similar entries over one index
+// version: pure functions of the index, answering docs and ids (the reader,
+// discovery.ts, loads the entries they name).
+import type { Filters, OrderingTerm, SearchRequest } from '../search.js'
+import { and, count, nth, toList } from './bits.js'
+import type { Engine } from './engine.js'
+import { TextSearcher } from './text-match.js'
+
+const searchers = new WeakMap<Engine, TextSearcher>()
+
+export function textSearcher (engine: Engine): TextSearcher {
+  let searcher = searchers.get(engine)
+  if (searcher === undefined) { searcher = new TextSearcher(engine); searchers.set(engine, searcher) }
+  return searcher
+}
+
+const byRelevance: OrderingTerm[] = [{ field: 'relevance', descending: false }]
+
+/** How many entries match the request, and the ids of any run of them in the request's order. */
+export function prepareSearch (engine: Engine, request: SearchRequest): { count: number, ids: (offset: number, size: number) => number[] } {
+  const none = { count: 0, ids: () => [] }
+  const q = request.q?.trim() ?? ''
+  const filter = engine.filterBits(request)
+  if (q === '') {
+    const total = engine.count(filter)
+    return {
+      count: total,
+      ids: (offset, size) => size <= 0 || offset >= total
+        ? []
+        : engine.page(engine.list(filter), filter, request.ordering ?? [], null, offset, size).map((d) => engine.idOf(d))
+    }
+  }
+  const match = textSearcher(engine).match(q)
+  if (match === null) return none
+  const bits = filter === null ? match.docs : and(match.docs.slice(), filter)
+  const total = count(bits)
+  return {
+    count: total,
+    ids (offset, size) {
+      if (size <= 0 || offset >= total) return []
+      const ordering = request.ordering ?? byRelevance
+      let pool = bits
+      // By relevance alone, when the title tier fills the page, only its entries are ranked.
+      if (ordering.length === 1 && ordering[0]!.field === 'relevance' && !ordering[0]!.descending && match.first !== null) {
+        const first = and(match.first.slice(), bits)
+        if (count(first) >= offset + size) pool = first
+      }
+      const candidates = toList(pool)
+      const keys = ordering.some((term) => term.field === 'relevance') ? Float64Array.from(candidates, (d) => match.key(d)) : null
+      return engine.page(candidates, pool, ordering, keys, offset, size).map((d) => engine.idOf(d))
+    }
+  }
+}
+
+/** A uniformly random id among the entries matching `filters`, or undefined. */
+export function randomId (engine: Engine, filters: Filters, random: () => number): number | undefined {
+  const bits = engine.filterBits(filters)
+  const total = engine.count(bits)
+  if (total === 0) return undefined
+  const k = Math.min(total - 1, Math.floor(random() * total))
+  return engine.idOf(bits === null ? k : nth(bits, k))
+}
+
+// Similar entries. Similarity of B to A: weighted Jaccard of their tags, each
+// tag weighing its idf (ln(entries / entries with the tag)): rare tags count,
+// tags nearly every entry has barely do. sim = w(A∩B) / w(A∪B), in 0..1.
+// Entries AOD lists as related to A, or that list A, carry that as their own
+// signal: score = 0.5 + sim / 2. An unrelated entry with no weighted tag in
+// common is not similar at all. Candidates come from A's rarest tags (at most
+// CANDIDATE_POSTINGS postings read), the best POOL of them plus every related
+// entry scored exactly.
+const CANDIDATE_POSTINGS = 3_000
+const POOL = 100
+const RELATED_SIGNAL = 0.5
+
+export interface SimilarIds { id: number, score: number, sharedTags: string[], related: boolean }
+
+export function similarIds (engine: Engine, id: number, limit: number): SimilarIds[] | undefined {
+  const a = engine.docOf(id)
+  if (a < 0) return undefined
+  const { docTagStart, docTags, tagDocStart, tagDocs, tagCount, idf, tagNames, relStart, rel } = engine.data
+  const weights = engine.tagWeights()
+  const mine = [...docTags.subarray(docTagStart[a], docTagStart[a + 1])]
+  const own = new Set(mine)
+  // Rarest tags first (ties by name), until the postings budget is spent.
+  const rarest = [...mine].sort((x, y) => tagCount[x]! - tagCount[y]! || x - y)
+  const generators: number[] = []
+  let postings = 0
+  for (const t of rarest) {
+    if (idf[t]! <= 0) break
+    if (generators.length > 0 && postings + tagCount[t]! > CANDIDATE_POSTINGS) break
+    generators.push(t)
+    postings += tagCount[t]!
+  }
+  const sums = new Map<number, number>()
+  for (const t of generators) {
+    for (let i = tagDocStart[t]!; i < tagDocStart[t + 1]!; i++) {
+      const b = tagDocs[i]!
+      if (b !== a) sums.set(b, (sums.get(b) ?? 0) + idf[t]!)
+    }
+  }
+  const pool = new Map<number, boolean>([...sums].sort((x, y) => y[1] - x[1] || x[0] - y[0]).slice(0, POOL).map(([b]) => [b, false]))
+  for (let i = relStart[a]!; i < relStart[a + 1]!; i++) pool.set(rel[i]!, true)
+  const ownWeight = weights[a]!
+  const scored = [...pool].map(([b, related]) => {
+    const shared: number[] = []
+    for (let i = docTagStart[b]!; i < docTagStart[b + 1]!; i++) if (own.has(docTags[i]!)) shared.push(docTags[i]!)
+    shared.sort((x, y) => idf[y]! - idf[x]! || x - y)
+    const sharedWeight = shared.reduce((sum, t) => sum + idf[t]!, 0)
+    const union = ownWeight + weights[b]! - sharedWeight
+    const sim = union > 0 ? sharedWeight / union : 0
+    return { b, score: related ? RELATED_SIGNAL + (1 - RELATED_SIGNAL) * sim : sim, shared, related }
+  }).filter((s) => s.related || s.score > 0)
+    .sort((x, y) => y.score - x.score || x.b - y.b)
+    .slice(0, limit)
+  return scored.map((s) => ({ id: engine.idOf(s.b), score: Math.round(s.score * 1e4) / 1e4, sharedTags: s.shared.map((t) => tagNames[t]!), related: s.related }))
+}

@@ -1,0 +1,325 @@
+// Text search over the index: which entries a query matches, and how well.
+//
+// A query's words (folded: case and Latin diacritics ignored) match, in tiers
+// (a lower tier always ranks first):
+//  0. title: every query word starts a word of the title (`toky` finds Tokyo);
+//  1. synonym: every query word starts a word of one synonym;
+//  2. words: every query word starts a word of the title or of a synonym;
+//  3. substring: the query inside a title or synonym: a one-word query inside a
+//     word, or the words in a row (the first ending a word, the middle ones
+//     whole, the last starting one; separators are not compared). Used when the
+//     tiers above find nothing, and always for text in scripts written without
+//     spaces (Japanese, Chinese…), where a "word" is a whole phrase, from one
+//     character up;
+//  4–6. typo: when tier 2 finds nothing, tiers 0–2 again with each query word
+//     of 4+ letters also matching the indexed words one edit away (insertion,
+//     deletion, substitution or transposition; at most 8, the most used first),
+//     found through a deletion index (typoKeys).
+// Within a tier: the field (title or synonym) the query covers whole and in
+// order first, then the field it starts, then the shortest field (fewest
+// words; for substrings, fewest characters); in tier 2 (and 6) the entries
+// with more query words in their title first, then the shortest entry; then by
+// id. An entry ranks by its best tier.
+import { count, emptyBits, has, isEmpty, or, setList, type Bits } from './bits.js'
+import type { Engine } from './engine.js'
+import { alphabetic, deletions, hash32, MIN_TYPO_LENGTH, noSpaceChar, noSpaceScripts, queryWords, withinOneEdit } from './text.js'
+
+const MAX_TYPO_ALTERNATIVES = 8
+const SUBSTRING_MIN_LENGTH = 3
+
+export interface TextMatch {
+  /** Every matching doc. */
+  docs: Bits
+  /** The relevance key of a matching doc: lower ranks first. */
+  key: (d: number) => number
+  /** Matching docs that rank before every other match (the title tier), where known. */
+  first: Bits | null
+}
+
+type Range = readonly [number, number]
+
+/** (tier, class, length) as one number, ordered as written. */
+const pack = (tier: number, cls: number, length: number): number => (tier * 16 + Math.min(cls, 15)) * 1024 + Math.min(length, 1023)
+
+/** Marks on vocabulary terms for one query: bit i set when the term matches query word i. */
+class Marks {
+  private readonly gens: Uint32Array
+  private readonly bits: Int32Array
+  private gen = 0
+  constructor (size: number) {
+    this.gens = new Uint32Array(size)
+    this.bits = new Int32Array(size)
+  }
+  reset (): void { this.gen++ }
+  mark (t: number, bit: number): void {
+    if (this.gens[t] !== this.gen) { this.gens[t] = this.gen; this.bits[t] = 0 }
+    this.bits[t]! |= bit
+  }
+  of (t: number): number { return this.gens[t] === this.gen ? this.bits[t]! : 0 }
+}
+
+function popcount (x: number): number {
+  let c = 0
+  for (; x !== 0; x &= x - 1) c++
+  return c
+}
+
+export class TextSearcher {
+  private readonly words: Marks
+  private readonly pieces: Marks
+  private readonly terms: number
+
+  constructor (private readonly engine: Engine) {
+    this.terms = engine.data.termStart.length - 1
+    this.words = new Marks(this.terms)
+    this.pieces = new Marks(this.terms)
+  }
+
+  term (t: number): string {
+    const { vocabText, termStart } = this.engine.data
+    return vocabText.slice(termStart[t], termStart[t + 1]! - 1)
+  }
+
+  /** The first term not below `text`. */
+  private lowerBound (text: string): number {
+    let lo = 0
+    let hi = this.terms
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.term(mid) < text) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  /** Terms starting with `prefix`: a range of the sorted vocabulary. */
+  prefixRange (prefix: string): Range {
+    const lo = this.lowerBound(prefix)
+    const last = prefix.charCodeAt(prefix.length - 1)
+    if (last === 0xffff) {
+      let hi = lo
+      while (hi < this.terms && this.term(hi).startsWith(prefix)) hi++
+      return [lo, hi]
+    }
+    return [lo, this.lowerBound(prefix.slice(0, -1) + String.fromCharCode(last + 1))]
+  }
+
+  private exact (word: string): number {
+    const t = this.lowerBound(word)
+    return t < this.terms && this.term(t) === word ? t : -1
+  }
+
+  /** Terms containing `piece`. */
+  containing (piece: string): number[] {
+    const { charKeys, charTermStart, charTerms, vocabText, termStart } = this.engine.data
+    const chars = [...new Set(piece)].filter((c) => noSpaceChar.test(c))
+    const out: number[] = []
+    if (chars.length > 0) {
+      // The rarest character's terms, checked.
+      let best: Range | null = null
+      for (const c of chars) {
+        let lo = 0
+        let hi = charKeys.length
+        const code = c.codePointAt(0)!
+        while (lo < hi) { const mid = (lo + hi) >>> 1; if (charKeys[mid]! < code) lo = mid + 1; else hi = mid }
+        if (lo === charKeys.length || charKeys[lo] !== code) return []
+        const range: Range = [charTermStart[lo]!, charTermStart[lo + 1]!]
+        if (best === null || range[1] - range[0] < best[1] - best[0]) best = range
+      }
+      for (let i = best![0]; i < best![1]; i++) if (this.term(charTerms[i]!).includes(piece)) out.push(charTerms[i]!)
+      return out
+    }
+    // Other scripts: a scan of the vocabulary (only when the word tiers found nothing).
+    for (let at = vocabText.indexOf(piece); at !== -1;) {
+      let lo = 0
+      let hi = this.terms - 1
+      while (lo < hi) { const mid = (lo + hi + 1) >>> 1; if (termStart[mid]! <= at) lo = mid; else hi = mid - 1 }
+      out.push(lo)
+      at = vocabText.indexOf(piece, termStart[lo + 1]!)
+    }
+    return out
+  }
+
+  /** Indexed words one edit away from `word`, those in most entries first. */
+  alternatives (word: string): string[] {
+    const { typoKeys, typoTerms, termDocStart } = this.engine.data
+    const candidates = new Set<number>()
+    for (const key of new Set(deletions(word).map(hash32))) {
+      let lo = 0
+      let hi = typoKeys.length
+      while (lo < hi) { const mid = (lo + hi) >>> 1; if (typoKeys[mid]! < key) lo = mid + 1; else hi = mid }
+      for (let i = lo; i < typoKeys.length && typoKeys[i] === key; i++) candidates.add(typoTerms[i]!)
+    }
+    const found: Array<[string, number]> = []
+    for (const t of candidates) {
+      const text = this.term(t)
+      if (text !== word && withinOneEdit(word, text)) found.push([text, termDocStart[t + 1]! - termDocStart[t]!])
+    }
+    return found.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_TYPO_ALTERNATIVES).map(([text]) => text)
+  }
+
+  /** Docs with a term of `terms` (or of the ranges) anywhere, or in the title. */
+  private docsOf (ranges: readonly Range[], titleOnly: boolean): Bits {
+    const data = this.engine.data
+    const start = titleOnly ? data.termTitleStart : data.termDocStart
+    const list = titleOnly ? data.termTitleDocs : data.termDocs
+    const bits = emptyBits(this.engine.n)
+    for (const [lo, hi] of ranges) for (let t = lo; t < hi; t++) setList(bits, list, start[t]!, start[t + 1]!)
+    return bits
+  }
+
+  /** Tiers base … base + 2 for words matching these term ranges; null when no entry has every word. */
+  private wordTiers (ranges: Range[][], base: number): TextMatch | null {
+    const { words, engine } = this
+    const { docFieldStart, fieldTokenStart, tokens } = engine.data
+    words.reset()
+    ranges.forEach((list, i) => { for (const [lo, hi] of list) for (let t = lo; t < hi; t++) words.mark(t, 1 << i) })
+    let docs: Bits | null = null
+    let title: Bits | null = null
+    for (const list of ranges) {
+      const anywhere = this.docsOf(list, false)
+      docs = docs === null ? anywhere : andInto(docs, anywhere)
+      if (isEmpty(docs)) return null
+    }
+    for (const list of ranges) {
+      const inTitle = this.docsOf(list, true)
+      title = title === null ? inTitle : andInto(title, inTitle)
+    }
+    const nw = ranges.length
+    const full = nw === 32 ? -1 : (1 << nw) - 1
+    const key = (d: number): number => {
+      const f0 = docFieldStart[d]!
+      const f1 = docFieldStart[d + 1]!
+      const fieldKey = (f: number): number => {
+        const ts = fieldTokenStart[f]!
+        const te = fieldTokenStart[f + 1]!
+        let mask = 0
+        for (let i = ts; i < te; i++) mask |= words.of(tokens[i]!)
+        if ((mask & full) !== full) return -1 - popcount(mask & full)
+        let whole = te - ts === nw
+        for (let k = 0; whole && k < nw; k++) if ((words.of(tokens[ts + k]!) & (1 << k)) === 0) whole = false
+        const starts = (words.of(tokens[ts]!) & 1) !== 0
+        return (whole ? 0 : starts ? 1 : 2) * 1024 + Math.min(te - ts, 1023)
+      }
+      const inTitle = fieldKey(f0)
+      if (inTitle >= 0) return base * 16 * 1024 + inTitle
+      let best = Infinity
+      for (let f = f0 + 1; f < f1; f++) {
+        const k = fieldKey(f)
+        if (k >= 0 && k < best) best = k
+      }
+      if (best !== Infinity) return (base + 1) * 16 * 1024 + best
+      return pack(base + 2, nw - (-1 - inTitle), fieldTokenStart[f1]! - fieldTokenStart[f0]!)
+    }
+    return { docs: docs!, key, first: title }
+  }
+
+  /** Tier 3: the words in a row inside a title or synonym. */
+  private substring (words: string[]): TextMatch | null {
+    const { pieces, engine } = this
+    const { docFieldStart, fieldTokenStart, tokens, fieldChars, termDocStart, termDocs } = engine.data
+    pieces.reset()
+    const nw = Math.min(words.length, 31)
+    const sets: number[][] = []
+    if (nw === 1) {
+      sets.push(this.containing(words[0]!))
+    } else {
+      // Cheap lookups first: a word no term has ends the search.
+      for (let k = 1; k < nw - 1; k++) {
+        const t = this.exact(words[k]!)
+        if (t < 0) return null
+        sets[k] = [t]
+      }
+      const [lo, hi] = this.prefixRange(words[nw - 1]!)
+      if (lo === hi) return null
+      sets[nw - 1] = Array.from({ length: hi - lo }, (_, i) => lo + i)
+      sets[0] = this.containing(words[0]!).filter((t) => this.term(t).endsWith(words[0]!))
+    }
+    let docs: Bits | null = null
+    for (let k = 0; k < nw; k++) {
+      if (sets[k]!.length === 0) return null
+      const bits = emptyBits(engine.n)
+      for (const t of sets[k]!) { pieces.mark(t, 1 << k); setList(bits, termDocs, termDocStart[t]!, termDocStart[t + 1]!) }
+      docs = docs === null ? bits : andInto(docs, bits)
+    }
+    /** Whether field f holds the words in a row. */
+    const holds = (f: number): boolean => {
+      const ts = fieldTokenStart[f]!
+      const te = fieldTokenStart[f + 1]!
+      for (let j = ts; j + nw <= te; j++) {
+        let k = 0
+        while (k < nw && (pieces.of(tokens[j + k]!) & (1 << k)) !== 0) k++
+        if (k === nw) return true
+      }
+      return false
+    }
+    const key = (d: number): number => {
+      const f0 = docFieldStart[d]!
+      if (holds(f0)) return pack(3, 0, fieldChars[f0]!)
+      let best = Infinity
+      for (let f = f0 + 1; f < docFieldStart[d + 1]!; f++) if (fieldChars[f]! < best && holds(f)) best = fieldChars[f]!
+      return best === Infinity ? Infinity : pack(3, 1, best)
+    }
+    if (nw > 1) {
+      // Every word somewhere is not enough: keep the docs where they are in a row.
+      const verified = emptyBits(engine.n)
+      forEach(docs!, (d) => { if (key(d) !== Infinity) verified[d >>> 5]! |= 1 << (d & 31) })
+      docs = verified
+    }
+    return isEmpty(docs!) ? null : { docs: docs!, key, first: null }
+  }
+
+  /** What `q` matches; null when nothing can. */
+  match (q: string): TextMatch | null {
+    const text = q.replace(/\p{Cc}/gu, ' ').trim().replace(/\s+/g, ' ')
+    const words = queryWords(text)
+    if (words.length === 0) return null
+    const noSpaces = noSpaceScripts.test(text)
+    const ranges: Range[][] = words.map((w) => [this.prefixRange(w)])
+    if (ranges.every((list) => list[0]![1] > list[0]![0])) {
+      const tiers = this.wordTiers(ranges, 0)
+      if (tiers !== null) return noSpaces ? combine(tiers, this.substring(words), tiers.first) : tiers
+    }
+    const substring = noSpaces || [...text].length >= SUBSTRING_MIN_LENGTH ? this.substring(words) : null
+    // Correct the words that start no indexed word; if each does, any of them may be the typo.
+    const eligible = words.map((w) => [...w].length >= MIN_TYPO_LENGTH && alphabetic.test(w))
+    const unknown = words.map((w, i) => eligible[i]! && ranges[i]![0]![0] === ranges[i]![0]![1])
+    const correct = unknown.some(Boolean) ? unknown : eligible
+    let corrected = false
+    const typoRanges = words.map((w, i) => {
+      const alternatives = correct[i] === true ? this.alternatives(w) : []
+      if (alternatives.length > 0) corrected = true
+      return [ranges[i]![0]!, ...alternatives.map((a) => this.prefixRange(a))]
+    })
+    const typo = corrected ? this.wordTiers(typoRanges, 4) : null
+    return combine(substring, typo, substring === null ? typo?.first ?? null : null)
+  }
+}
+
+function andInto (target: Bits, other: Bits): Bits {
+  for (let i = 0; i < target.length; i++) target[i]! &= other[i]!
+  return target
+}
+
+function forEach (bits: Bits, fn: (d: number) => void): void {
+  for (let w = 0; w < bits.length; w++) {
+    let word = bits[w]!
+    while (word !== 0) {
+      const low = word & -word
+      fn((w << 5) + 31 - Math.clz32(low))
+      word ^= low
+    }
+  }
+}
+
+/** Either match or both (a doc ranks by its better tier). */
+function combine (a: TextMatch | null, b: TextMatch | null, first: Bits | null): TextMatch | null {
+  if (a === null || b === null) return a ?? b
+  return {
+    docs: or(a.docs.slice(), b.docs),
+    key: (d) => Math.min(has(a.docs, d) ? a.key(d) : Infinity, has(b.docs, d) ? b.key(d) : Infinity),
+    first
+  }
+}
+
+export { count as countBits }

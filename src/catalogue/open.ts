@@ -1,0 +1,42 @@
+// The catalogue as the service uses it: the file opened once, and the readers
+// over it (entries and versions, discovery, the watchlists' links, the
+// watcher). The database handle stays in here; close() leaves the file whole.
+import { openCatalogueDb } from './db.js'
+import { createDiscovery, type Discovery } from './discovery.js'
+import { createCatalogueLinks, type CatalogueLinks } from './links.js'
+import { createCatalogue, type Catalogue } from './repository.js'
+import { createCatalogueWatcher, type CatalogueWatcher } from './watch.js'
+
+export interface OpenCatalogue {
+  catalogue: Catalogue
+  discovery: Discovery
+  links: CatalogueLinks
+  watcher: CatalogueWatcher
+  close: () => void
+}
+
+export interface OpenCatalogueOptions {
+  onError?: (error: unknown) => void
+  /** Catalogues above this many entries are indexed in a worker thread. */
+  inlineBuildMax?: number
+}
+
+export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = {}): OpenCatalogue {
+  const db = openCatalogueDb(dataDir)
+  const catalogue = createCatalogue(db)
+  const discovery = createDiscovery(db, { version: catalogue.version, onError: options.onError, inlineBuildMax: options.inlineBuildMax })
+  const watcher = createCatalogueWatcher(db, options.onError)
+  // A new catalogue version: its index is built at once, before requests ask for it.
+  watcher.onSwitch(() => { discovery.refreshIndex() })
+  return {
+    catalogue,
+    discovery,
+    links: createCatalogueLinks(db),
+    watcher,
+    close () {
+      watcher.stop()
+      db.pragma('wal_checkpoint(TRUNCATE)')
+      db.close()
+    }
+  }
+}
