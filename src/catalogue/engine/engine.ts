@@ -114,9 +114,11 @@ export class Engine {
     return this.postingsBits(names.flatMap((name) => this.tagsNamed(name)), this.data.tagDocStart, this.data.tagDocs)
   }
 
-  private codeBits (codes: Uint8Array, wanted: Set<number>): Bits {
+  private codeBits (codes: Uint8Array, wanted: number[]): Bits {
+    const table = new Uint8Array(256)
+    for (const code of wanted) table[code] = 1
     const bits = emptyBits(this.n)
-    for (let d = 0; d < this.n; d++) if (wanted.has(codes[d]!)) bits[d >>> 5]! |= 1 << (d & 31)
+    for (let d = 0; d < this.n; d++) if (table[codes[d]!] === 1) bits[d >>> 5]! |= 1 << (d & 31)
     return bits
   }
 
@@ -143,8 +145,8 @@ export class Engine {
     const { data, n } = this
     let bits: Bits | null = null
     const narrow = (other: Bits): void => { bits = bits === null ? other : and(bits, other) }
-    if (filters.types !== undefined) narrow(this.codeBits(data.type, new Set(filters.types.flatMap((name) => this.typeByName.get(name) ?? []))))
-    if (filters.statuses !== undefined) narrow(this.codeBits(data.status, new Set(filters.statuses.flatMap((name) => this.statusByName.get(name) ?? []))))
+    if (filters.types !== undefined) narrow(this.codeBits(data.type, filters.types.flatMap((name) => this.typeByName.get(name) ?? [])))
+    if (filters.statuses !== undefined) narrow(this.codeBits(data.status, filters.statuses.flatMap((name) => this.statusByName.get(name) ?? [])))
     for (const tag of filters.tags ?? []) narrow(this.tagBits([tag]))
     for (const group of filters.tagGroups ?? []) narrow(this.tagBits(group))
     if (filters.excludeTags !== undefined && filters.excludeTags.length > 0) {
@@ -175,13 +177,14 @@ export class Engine {
     if (season !== undefined) checks.push((d) => season > 0 && data.season[d] === season)
     if (checks.length > 0) {
       const current: Bits = bits ?? allBits(n)
-      for (let w = 0; w < current.length; w++) {
-        let word = current[w]!
-        while (word !== 0) {
-          const low = word & -word
-          const d = (w << 5) + 31 - Math.clz32(low)
-          word ^= low
-          if (!checks.every((check) => check(d))) current[w]! &= ~low
+      for (const check of checks) {
+        for (let w = 0; w < current.length; w++) {
+          let word = current[w]!
+          while (word !== 0) {
+            const low = word & -word
+            word ^= low
+            if (!check((w << 5) + 31 - Math.clz32(low))) current[w]! &= ~low
+          }
         }
       }
       bits = current
@@ -274,6 +277,25 @@ export class Engine {
       return candidates[a]! - candidates[b]!
     })
     return [...order.subarray(offset, end)].map((i) => candidates[i]!)
+  }
+
+  /** Docs offset … offset + size - 1 of `bits` (of every doc when null), ascending. */
+  slice (bits: Bits | null, offset: number, size: number): number[] {
+    const out: number[] = []
+    if (bits === null) {
+      for (let d = offset; d < Math.min(this.n, offset + size); d++) out.push(d)
+      return out
+    }
+    let seen = 0
+    for (let w = 0; w < bits.length && out.length < size; w++) {
+      let word = bits[w]!
+      while (word !== 0 && out.length < size) {
+        const low = word & -word
+        word ^= low
+        if (seen++ >= offset) out.push((w << 5) + 31 - Math.clz32(low))
+      }
+    }
+    return out
   }
 
   /** The docs of `bits` (every doc when null). */

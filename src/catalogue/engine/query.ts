@@ -25,9 +25,13 @@ export function prepareSearch (engine: Engine, request: SearchRequest): { count:
     const total = engine.count(filter)
     return {
       count: total,
-      ids: (offset, size) => size <= 0 || offset >= total
-        ? []
-        : engine.page(engine.list(filter), filter, request.ordering ?? [], null, offset, size).map((d) => engine.idOf(d))
+      ids (offset, size) {
+        if (size <= 0 || offset >= total) return []
+        const ordering = (request.ordering ?? []).filter((term) => term.field !== 'relevance')
+        // In id order: the bits in order, no list of every match.
+        const docs = ordering.length === 0 ? engine.slice(filter, offset, size) : engine.page(engine.list(filter), filter, ordering, null, offset, size)
+        return docs.map((d) => engine.idOf(d))
+      }
     }
   }
   const match = textSearcher(engine).match(q)

@@ -186,31 +186,9 @@ export class TextSearcher {
       title = title === null ? inTitle : andInto(title, inTitle)
     }
     const nw = ranges.length
-    const full = nw === 32 ? -1 : (1 << nw) - 1
-    const key = (d: number): number => {
-      const f0 = docFieldStart[d]!
-      const f1 = docFieldStart[d + 1]!
-      const fieldKey = (f: number): number => {
-        const ts = fieldTokenStart[f]!
-        const te = fieldTokenStart[f + 1]!
-        let mask = 0
-        for (let i = ts; i < te; i++) mask |= words.of(tokens[i]!)
-        if ((mask & full) !== full) return -1 - popcount(mask & full)
-        let whole = te - ts === nw
-        for (let k = 0; whole && k < nw; k++) if ((words.of(tokens[ts + k]!) & (1 << k)) === 0) whole = false
-        const starts = (words.of(tokens[ts]!) & 1) !== 0
-        return (whole ? 0 : starts ? 1 : 2) * 1024 + Math.min(te - ts, 1023)
-      }
-      const inTitle = fieldKey(f0)
-      if (inTitle >= 0) return base * 16 * 1024 + inTitle
-      let best = Infinity
-      for (let f = f0 + 1; f < f1; f++) {
-        const k = fieldKey(f)
-        if (k >= 0 && k < best) best = k
-      }
-      if (best !== Infinity) return (base + 1) * 16 * 1024 + best
-      return pack(base + 2, nw - (-1 - inTitle), fieldTokenStart[f1]! - fieldTokenStart[f0]!)
-    }
+    const full = (1 << nw) - 1
+    const scorer = new WordScorer(engine, words, nw, full, base)
+    const key = (d: number): number => scorer.key(d)
     return { docs: docs!, key, first: title }
   }
 
@@ -242,24 +220,8 @@ export class TextSearcher {
       for (const t of sets[k]!) { pieces.mark(t, 1 << k); setList(bits, termDocs, termDocStart[t]!, termDocStart[t + 1]!) }
       docs = docs === null ? bits : andInto(docs, bits)
     }
-    /** Whether field f holds the words in a row. */
-    const holds = (f: number): boolean => {
-      const ts = fieldTokenStart[f]!
-      const te = fieldTokenStart[f + 1]!
-      for (let j = ts; j + nw <= te; j++) {
-        let k = 0
-        while (k < nw && (pieces.of(tokens[j + k]!) & (1 << k)) !== 0) k++
-        if (k === nw) return true
-      }
-      return false
-    }
-    const key = (d: number): number => {
-      const f0 = docFieldStart[d]!
-      if (holds(f0)) return pack(3, 0, fieldChars[f0]!)
-      let best = Infinity
-      for (let f = f0 + 1; f < docFieldStart[d + 1]!; f++) if (fieldChars[f]! < best && holds(f)) best = fieldChars[f]!
-      return best === Infinity ? Infinity : pack(3, 1, best)
-    }
+    const scorer = new PieceScorer(engine, pieces, nw)
+    const key = (d: number): number => scorer.key(d)
     if (nw > 1) {
       // Every word somewhere is not enough: keep the docs where they are in a row.
       const verified = emptyBits(engine.n)
@@ -293,6 +255,81 @@ export class TextSearcher {
     })
     const typo = corrected ? this.wordTiers(typoRanges, 4) : null
     return combine(substring, typo, substring === null ? typo?.first ?? null : null)
+  }
+}
+
+/** Keys of the word tiers (see the header), without allocating. */
+class WordScorer {
+  private readonly docFieldStart: Int32Array
+  private readonly fieldTokenStart: Int32Array
+  private readonly tokens: Int32Array
+  constructor (engine: Engine, private readonly marks: Marks, private readonly nw: number, private readonly full: number, private readonly base: number) {
+    this.docFieldStart = engine.data.docFieldStart
+    this.fieldTokenStart = engine.data.fieldTokenStart
+    this.tokens = engine.data.tokens
+  }
+
+  /** class × 1024 + length when field f has every word, else -1 - (how many words it has). */
+  private field (f: number): number {
+    const { marks, tokens, full, nw } = this
+    const ts = this.fieldTokenStart[f]!
+    const te = this.fieldTokenStart[f + 1]!
+    let mask = 0
+    for (let i = ts; i < te; i++) mask |= marks.of(tokens[i]!)
+    if ((mask & full) !== full) return -1 - popcount(mask & full)
+    let whole = te - ts === nw
+    for (let k = 0; whole && k < nw; k++) if ((marks.of(tokens[ts + k]!) & (1 << k)) === 0) whole = false
+    const starts = (marks.of(tokens[ts]!) & 1) !== 0
+    return (whole ? 0 : starts ? 1 : 2) * 1024 + Math.min(te - ts, 1023)
+  }
+
+  key (d: number): number {
+    const f0 = this.docFieldStart[d]!
+    const f1 = this.docFieldStart[d + 1]!
+    const inTitle = this.field(f0)
+    if (inTitle >= 0) return this.base * 16 * 1024 + inTitle
+    let best = Infinity
+    for (let f = f0 + 1; f < f1; f++) {
+      const k = this.field(f)
+      if (k >= 0 && k < best) best = k
+    }
+    if (best !== Infinity) return (this.base + 1) * 16 * 1024 + best
+    return pack(this.base + 2, this.nw - (-1 - inTitle), this.fieldTokenStart[f1]! - this.fieldTokenStart[f0]!)
+  }
+}
+
+/** Keys of the substring tier, without allocating. */
+class PieceScorer {
+  private readonly docFieldStart: Int32Array
+  private readonly fieldTokenStart: Int32Array
+  private readonly tokens: Int32Array
+  private readonly fieldChars: Int32Array
+  constructor (engine: Engine, private readonly marks: Marks, private readonly nw: number) {
+    this.docFieldStart = engine.data.docFieldStart
+    this.fieldTokenStart = engine.data.fieldTokenStart
+    this.tokens = engine.data.tokens
+    this.fieldChars = engine.data.fieldChars
+  }
+
+  /** Whether field f holds the words in a row. */
+  private holds (f: number): boolean {
+    const { marks, tokens, nw } = this
+    const ts = this.fieldTokenStart[f]!
+    const te = this.fieldTokenStart[f + 1]!
+    for (let j = ts; j + nw <= te; j++) {
+      let k = 0
+      while (k < nw && (marks.of(tokens[j + k]!) & (1 << k)) !== 0) k++
+      if (k === nw) return true
+    }
+    return false
+  }
+
+  key (d: number): number {
+    const f0 = this.docFieldStart[d]!
+    if (this.holds(f0)) return pack(3, 0, this.fieldChars[f0]!)
+    let best = Infinity
+    for (let f = f0 + 1; f < this.docFieldStart[d + 1]!; f++) if (this.fieldChars[f]! < best && this.holds(f)) best = this.fieldChars[f]!
+    return best === Infinity ? Infinity : pack(3, 1, best)
   }
 }
 
