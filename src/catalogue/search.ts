@@ -27,10 +27,16 @@ export const orderingFields = ['relevance', 'title', 'year', 'episodes', 'score'
 export type OrderingField = typeof orderingFields[number]
 export interface OrderingTerm { field: OrderingField, descending: boolean }
 
+/** Seasons of first airing, in calendar order. */
+export const seasonNames = ['winter', 'spring', 'summer', 'fall'] as const
+export type Season = typeof seasonNames[number]
+
 export interface Filters {
   /** Seed values (TV, Movie …); any of them. */
   types?: string[]
   statuses?: string[]
+  /** Season of first airing, any of them (entries of unknown season never match). */
+  seasons?: Season[]
   /** Every one must be a tag of the entry (case-insensitive). */
   tags?: string[]
   /** None may be a tag of the entry (case-insensitive). */
@@ -235,7 +241,9 @@ export function createSearch (db: Db) {
   function filterSql (filters: Filters, options: FilterOptions = {}): { conditions: string[], params: unknown[] } {
     const conditions = options.facets === true ? ['true'] : ['a.active = 1']
     const params: unknown[] = []
-    for (const [column, values] of [['a.anime_type', filters.types], ['a.status', filters.statuses]] as const) {
+    // Seasons are stored as AOD writes them (SPRING …).
+    const seasons = filters.seasons?.map((season) => season.toUpperCase())
+    for (const [column, values] of [['a.anime_type', filters.types], ['a.status', filters.statuses], ['a.season', seasons]] as const) {
       if (values === undefined) continue
       conditions.push(`${column} IN (${values.map(() => '?').join(', ')})`)
       params.push(...values)

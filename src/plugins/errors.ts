@@ -3,7 +3,7 @@
 import fp from 'fastify-plugin'
 import FindMyWay from 'find-my-way'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ApiError, pythonTypeName } from '../errors.js'
+import { ApiError, pythonTypeName, type ErrorBody } from '../errors.js'
 import { renderHtmlPage } from '../http/html.js'
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
@@ -27,7 +27,7 @@ export function wantsHtml (request: FastifyRequest): boolean {
 }
 
 /** The status and body CONTRACT gives for an error thrown anywhere. */
-function errorResponse (error: FastifyError | ApiError, request: FastifyRequest): [number, Record<string, unknown>] {
+function errorResponse (error: FastifyError | ApiError, request: FastifyRequest): [number, ErrorBody] {
   if (error instanceof ApiError) return [error.statusCode, error.body]
   if (error.validation !== undefined) {
     if (error.validationContext === 'params') return [404, { detail: 'Not found.' }]
@@ -56,8 +56,10 @@ export default fp(async function errors (fastify: FastifyInstance) {
   fastify.addHook('onRoute', (route) => {
     // The body check below only on routes that take a body: a route-level hook,
     // ahead of the route's own, instead of a global one every GET would pass through.
-    if ((route.schema as { body?: unknown } | undefined)?.body !== undefined) {
-      route.preValidation = [bodyIsObject, ...[route.preValidation ?? []].flat()] as typeof route.preValidation
+    const body = (route.schema as { body?: { type?: unknown } } | undefined)?.body
+    if (body !== undefined) {
+      const check = body.type === 'array' ? bodyIsList : bodyIsObject
+      route.preValidation = [check, ...[route.preValidation ?? []].flat()] as typeof route.preValidation
     }
     if (route.url === '*' || route.url.startsWith('/docs')) return
     for (const method of [route.method].flat()) {
@@ -99,6 +101,16 @@ export default fp(async function errors (fastify: FastifyInstance) {
     if (body === null) throw new ApiError(400, { non_field_errors: ['No data provided'] })
     if (typeof body !== 'object' || Array.isArray(body)) {
       throw new ApiError(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonTypeName(body)}.`] })
+    }
+  }
+
+  // A route whose body schema is an array takes a list, as DRF's many=True serializers did.
+  async function bodyIsList (request: FastifyRequest): Promise<void> {
+    const body = request.body
+    if (body === null) throw new ApiError(400, { non_field_errors: ['No data provided'] })
+    if (!Array.isArray(body)) {
+      // An empty body is an empty object, as for the other routes.
+      throw new ApiError(400, { non_field_errors: [`Expected a list of items but got type "${body === undefined ? 'dict' : pythonTypeName(body)}".`] })
     }
   }
 
