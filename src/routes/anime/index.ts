@@ -67,8 +67,7 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
     return json as unknown as SeedAnime
   })
 
-  // Discovery (search, tags, seasons, details, similar) and id mapping: autoload
-  // loads only the index file of a folder that has one.
+  // Discovery (search, tags, seasons, details, similar) and id mapping.
   await fastify.register(search)
   await fastify.register(tags)
   await fastify.register(seasons)
