@@ -196,9 +196,17 @@ export const serviceEnv = (scryptN: number): Record<string, string> => ({
   PASSWORD_SCRYPT_N: String(scryptN)
 })
 
-/** The production build as `npm start` runs it (`node dist/bundle/start.cjs serve`: the bundle with its code cache), logging at warn. */
+/** `npm start`'s command (package.json's start script, `node …`) as node's arguments: what is measured is what users run. */
+export function startCommand (): string[] {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const [program, ...args] = scripts.start!.trim().split(/\s+/)
+  if (program !== 'node') throw new Error(`npm start is not a node command: ${scripts.start}`)
+  return args
+}
+
+/** The service as `npm start` runs it, logging at warn. */
 export function startService (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<Server> {
-  return startProcess('service', [...nodeArgs, 'dist/bundle/start.cjs', 'serve'], { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, port, '/anime/entry/1')
+  return startProcess('service', [...nodeArgs, ...startCommand()], { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, port, '/anime/entry/1')
 }
 
 export function startBaseline (dataDir: string, port: number): Promise<Server> {
@@ -224,25 +232,6 @@ export function load (spec: LoadSpec): Promise<LoadResult> {
       }
     })
   })
-}
-
-/**
- * Deletes compiled files in dist/ whose TypeScript source is gone: tsc never
- * removes them.
- */
-export function removeStaleBuild (): string[] {
-  const removed: string[] = []
-  const walk = (dir: string): void => {
-    if (!fs.existsSync(dir)) return
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const file = path.join(dir, entry.name)
-      if (entry.isDirectory()) { walk(file); continue }
-      const source = path.join(root, path.relative(path.join(root, 'dist'), file)).replace(/\.js(\.map)?$/, '.ts')
-      if (/\.js(\.map)?$/.test(entry.name) && !fs.existsSync(source)) { fs.rmSync(file); removed.push(path.relative(root, file)) }
-    }
-  }
-  for (const dir of ['src', 'schemas']) walk(path.join(root, 'dist', dir))
-  return removed
 }
 
 /** Runs an npm script (the build) and throws with its output when it fails. */
