@@ -115,9 +115,7 @@ export const SETTLE_QUIET_MS = 8_000
  * RSS once the process has settled: in-flight work (queued password hashes, 128 MiB
  * each while they run) has drained and the process has been quiet for `quietMs`,
  * that is, in every 500 ms of that time it used under 5% of a CPU and its RSS moved
- * less than 2%. The default 8 s spans the service's idle collection (5 s of idle,
- * HEAP_IDLE_COLLECTION in src/heap.ts): what it holds once a burst is over, not
- * while it is about to give it back. Gives up after `timeoutMs`.
+ * less than 2%: what it holds once a burst is over. Gives up after `timeoutMs`.
  */
 export async function settledRssMb (pid: number | undefined, quietMs = SETTLE_QUIET_MS, timeoutMs = 40_000): Promise<number> {
   const until = performance.now() + timeoutMs
