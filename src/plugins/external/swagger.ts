@@ -31,7 +31,8 @@ export const openapiInfo = {
     { name: 'anime', description: 'The catalogue' },
     { name: 'account', description: 'Registration and token logins' },
     { name: 'watchlists', description: 'Named lists of anime, MyAnimeList import and export' },
-    { name: 'health', description: 'Liveness and readiness, for load balancers and monitoring' }
+    { name: 'health', description: 'Liveness and readiness, for load balancers and monitoring' },
+    { name: 'jikan', description: "Jikan v4's anime endpoints, answered from the catalogue for existing Jikan clients (docs/jikan.md)" }
   ]
 }
 
