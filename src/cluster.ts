@@ -18,11 +18,12 @@ import { createCatalogue, type CatalogueInfo } from './catalogue/repository.js'
 import { openAccountsDb } from './accounts/db.js'
 import { firstUpdateDelay, scheduleUpdates, type UpdateLog } from './catalogue/schedule.js'
 import { thisProgram } from './program.js'
-import { startServer } from './server.js'
 
 /** `anime-api serve`: one process, or a cluster of `config.workers`. */
 export async function startService (config: AppConfig): Promise<void> {
   if (config.workers <= 1 || cluster.isWorker) {
+    // Loaded here only: the primary of a cluster serves nothing and needs none of the app.
+    const { startServer } = await import('./server.js')
     await startServer(config)
     return
   }
