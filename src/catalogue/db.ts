@@ -5,7 +5,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { rebuildDerived } from './derived.js'
 import { animeSitesInsert, registerCatalogueFunctions } from './discovery-index.js'
-import { answerSql } from './repository.js'
+import { answerSql } from './answers.js'
 
 export type Db = Database.Database
 

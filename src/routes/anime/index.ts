@@ -8,21 +8,16 @@ import { RandomQuery } from '../../../schemas/discovery.js'
 import { hasFilters, queryOf, readRandomQuery } from '../../http/discovery-query.js'
 import { manualQuery } from '../../http/query-params.js'
 import { createAnswerCache, jsonType } from '../../http/answer-cache.js'
+import { parseId } from '../../http/ids.js'
 import search from './search.js'
 import tags from './tags.js'
 import details from './details.js'
 import mappings from './mappings.js'
 import seasons from './seasons.js'
 
-/** A positive whole number within SQLite's integer range, else null. */
-export function parseId (text: string): number | null {
-  if (!/^[1-9]\d{0,15}$/.test(text)) return null
-  return Number(text)
-}
-
 const anime: FastifyPluginAsyncTypebox = async (fastify) => {
   // The answers of GET /anime/entry/:id as sent (the JSON text each import
-  // stores, see answerSql in src/catalogue/repository.ts), by id.
+  // stores, see answerSql in src/catalogue/answers.ts), by id.
   const entries = createAnswerCache<number>()
 
   fastify.get('/entry/:id', {
