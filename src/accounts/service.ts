@@ -3,7 +3,7 @@
 import { ApiError } from '../errors.js'
 import { normalizeEmail, usernameKey } from './names.js'
 import type { PasswordHasher } from './passwords.js'
-import type { AccountsRepository, StoredToken, User } from './repository.js'
+import type { AccountsRepository, StoredToken, User, UserWithPassword } from './repository.js'
 import { DuplicateAccountError } from './repository.js'
 import type { Throttle } from './throttle.js'
 import { formatExpiry, isWellFormedToken, newToken, parseAuthorization, sameDigest, tokenDigest, tokenKey } from './tokens.js'
@@ -63,6 +63,26 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
     return { token, stored: { digest: tokenDigest(token), tokenKey: tokenKey(token), userId, created: now, expiry } }
   }
 
+  /**
+   * The user whose password this is, or undefined. A failed login is reserved
+   * with the throttle before the hash is computed (429 when the username has
+   * none left), and given back when the password was right.
+   */
+  const checkedPassword = async (username: string, password: string): Promise<UserWithPassword | undefined> => {
+    const attempt = await throttle.reserveLogin(usernameKey(username))
+    let failed = false
+    try {
+      const user = await repository.userByUsername(username)
+      const valid = user === undefined ? await hasher.verifyNobody(password) : await hasher.verify(password, user.password)
+      failed = !valid
+      return valid ? user : undefined
+    } finally {
+      // Given back also when no answer came (the store failed):
+      // nothing was guessed. When it cannot be given back, it counts: the safe side.
+      if (!failed) await attempt.release().catch(() => {})
+    }
+  }
+
   return {
     throttle,
 
@@ -85,12 +105,8 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
 
     /** Checks the password and issues a new token. Unknown usernames cost the same as wrong passwords. */
     async login ({ username, password }: Credentials) {
-      const key = usernameKey(username)
-      await throttle.checkUsername(key)
-      const user = await repository.userByUsername(username)
-      const valid = user === undefined ? await hasher.verifyNobody(password) : await hasher.verify(password, user.password)
-      if (!valid) await throttle.failedLogin(key)
-      if (!valid || user === undefined || !user.isActive) throw new ApiError(400, { non_field_errors: [messages.badCredentials] })
+      const user = await checkedPassword(username, password)
+      if (user === undefined || !user.isActive) throw new ApiError(400, { non_field_errors: [messages.badCredentials] })
       const newPasswordHash = hasher.needsRehash(user.password) ? await hasher.hash(password) : undefined
       const now = policy.now()
       const { token, stored } = issueToken(user.id, now)
@@ -137,12 +153,8 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
      * Failures count against the username's login throttle, so a stolen token cannot guess the password.
      */
     async checkPassword (auth: Authenticated, password: string): Promise<boolean> {
-      const key = usernameKey(auth.user.username)
-      await throttle.checkUsername(key)
-      const user = await repository.userByUsername(auth.user.username)
-      const valid = user !== undefined && user.id === auth.user.id && await hasher.verify(password, user.password)
-      if (!valid) await throttle.failedLogin(key)
-      return valid
+      const user = await checkedPassword(auth.user.username, password)
+      return user !== undefined && user.id === auth.user.id
     },
 
     /** Deletes the caller's account with its tokens and watchlists. */
