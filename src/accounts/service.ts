@@ -66,18 +66,19 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
   /**
    * The user whose password this is, or undefined. A failed login is reserved
    * with the throttle before the hash is computed (429 when the username has
-   * none left), and given back when the password was right.
+   * none left), and given back when the password was right. `signal`: the client
+   * went away; a hash still waiting for its turn is dropped, and nothing counts.
    */
-  const checkedPassword = async (username: string, password: string): Promise<UserWithPassword | undefined> => {
+  const checkedPassword = async (username: string, password: string, signal?: AbortSignal): Promise<UserWithPassword | undefined> => {
     const attempt = await throttle.reserveLogin(usernameKey(username))
     let failed = false
     try {
       const user = await repository.userByUsername(username)
-      const valid = user === undefined ? await hasher.verifyNobody(password) : await hasher.verify(password, user.password)
+      const valid = user === undefined ? await hasher.verifyNobody(password, signal) : await hasher.verify(password, user.password, signal)
       failed = !valid
       return valid ? user : undefined
     } finally {
-      // Given back also when no answer came (the store failed):
+      // Given back also when no answer came (the store failed, the hash was refused):
       // nothing was guessed. When it cannot be given back, it counts: the safe side.
       if (!failed) await attempt.release().catch(() => {})
     }
@@ -89,8 +90,8 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
     registerChecks: registrationChecks(repository),
 
     /** Creates an account and its first token. The body is validated already. */
-    async register ({ username, email, password }: Registration) {
-      const passwordHash = await hasher.hash(password)
+    async register ({ username, email, password }: Registration, signal?: AbortSignal) {
+      const passwordHash = await hasher.hash(password, signal)
       const now = policy.now()
       const { token, stored } = issueToken(0, now)
       try {
@@ -104,10 +105,10 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
     },
 
     /** Checks the password and issues a new token. Unknown usernames cost the same as wrong passwords. */
-    async login ({ username, password }: Credentials) {
-      const user = await checkedPassword(username, password)
+    async login ({ username, password }: Credentials, signal?: AbortSignal) {
+      const user = await checkedPassword(username, password, signal)
       if (user === undefined || !user.isActive) throw new ApiError(400, { non_field_errors: [messages.badCredentials] })
-      const newPasswordHash = hasher.needsRehash(user.password) ? await hasher.hash(password) : undefined
+      const newPasswordHash = hasher.needsRehash(user.password) ? await hasher.hash(password, signal) : undefined
       const now = policy.now()
       const { token, stored } = issueToken(user.id, now)
       const recorded = await repository.recordLogin({ userId: user.id, at: now, token: stored, tokenLimit: policy.tokenLimit, newPasswordHash })
@@ -152,8 +153,8 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
      * Whether `password` is the caller's (self-service: deleting the account, changing the password).
      * Failures count against the username's login throttle, so a stolen token cannot guess the password.
      */
-    async checkPassword (auth: Authenticated, password: string): Promise<boolean> {
-      const user = await checkedPassword(auth.user.username, password)
+    async checkPassword (auth: Authenticated, password: string, signal?: AbortSignal): Promise<boolean> {
+      const user = await checkedPassword(auth.user.username, password, signal)
       return user !== undefined && user.id === auth.user.id
     },
 
@@ -163,8 +164,8 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
     },
 
     /** Sets a new password and ends every other token of the caller. */
-    async changePassword (auth: Authenticated, newPassword: string): Promise<void> {
-      await repository.changePassword(auth.user.id, await hasher.hash(newPassword), auth.tokenDigest)
+    async changePassword (auth: Authenticated, newPassword: string, signal?: AbortSignal): Promise<void> {
+      await repository.changePassword(auth.user.id, await hasher.hash(newPassword, signal), auth.tokenDigest)
     },
 
     /** Deletes expired tokens and forgets old attempts; run now and then. */

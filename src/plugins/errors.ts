@@ -133,7 +133,10 @@ export default fp(async function errors (fastify: FastifyInstance) {
 
   fastify.setErrorHandler(async (error: FastifyError | ApiError, request, reply) => {
     const [status, body] = errorResponse(error, request)
-    if (status >= 500) request.log.error({ err: error }, 'unexpected failure')
+    // An ApiError of 5xx is a deliberate answer (the user store or the password queue is
+    // unavailable): one line saying why, where a flood of them would otherwise log a stack each.
+    if (error instanceof ApiError && status >= 500) request.log.warn({ status, reason: (error as { reason?: string }).reason ?? error.message }, 'service unavailable')
+    else if (status >= 500) request.log.error({ err: error }, 'unexpected failure')
     if (error instanceof ApiError) reply.headers(error.headers)
     // Serialised here, not by the route's response schema: an error body is sent
     // exactly as built, whichever error shapes the route documents.
