@@ -1,6 +1,7 @@
 // What the account endpoints do, apart from HTTP: register, log in, check a
 // token, log out. Messages and rules are CONTRACT's (knox's behaviour, with its fixes).
 import { ApiError } from '../errors.js'
+import { StoreUnavailableError } from '../storage/errors.js'
 import { normalizeEmail, usernameKey } from './names.js'
 import type { PasswordHasher } from './passwords.js'
 import type { AccountsRepository, StoredToken, User, UserWithPassword } from './repository.js'
@@ -28,6 +29,13 @@ export const messages = {
   invalidToken: 'Invalid token.',
   inactive: 'User inactive or deleted.'
 }
+
+/**
+ * A write that reading a token makes on the side (forgetting an expired token, moving
+ * an expiry on): when the store cannot take it (a full disk), the read is answered anyway.
+ */
+const housekeeping = (write: Promise<void>): Promise<void> =>
+  write.catch((error: unknown) => { if (!(error instanceof StoreUnavailableError)) throw error })
 
 export const unauthorized = (detail: string): ApiError =>
   new ApiError(401, { detail }, { 'www-authenticate': 'Token' })
@@ -126,13 +134,13 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
       const now = policy.now()
       for (const candidate of await repository.tokensByKey(tokenKey(parsed.token))) {
         if (candidate.expiry !== null && candidate.expiry <= now) {
-          await repository.deleteToken(candidate.digest)
+          await housekeeping(repository.deleteToken(candidate.digest))
           continue
         }
         if (!sameDigest(digest, candidate.digest)) continue
         if (policy.tokenAutoRefresh && policy.tokenTtlMs !== null && candidate.expiry !== null &&
             now + policy.tokenTtlMs - candidate.expiry > MIN_REFRESH_MS) {
-          await repository.setTokenExpiry(candidate.digest, now + policy.tokenTtlMs)
+          await housekeeping(repository.setTokenExpiry(candidate.digest, now + policy.tokenTtlMs))
         }
         const user = await repository.userById(candidate.userId)
         if (user === undefined || !user.isActive) throw unauthorized(messages.inactive)
