@@ -74,10 +74,14 @@ interface Waiter {
 export function createHashQueue ({ slots = HASH_SLOTS, limit, maxWaitMs }: HashQueueLimits): HashQueue {
   let running = 0
   const waiting: Waiter[] = []
-  // Moving average of a hash's duration, for Retry-After.
+  // Moving average of a hash's duration, for Retry-After: the queue ahead, hashed in turn, but
+  // never longer than its longest wait and one hash (by then every waiter has run or been refused).
   let averageMs = 0
-  const retryAfter = (): number =>
-    Math.min(60, Math.max(1, Math.ceil((waiting.length + running) * (averageMs || 1000) / slots / 1000)))
+  const retryAfter = (): number => {
+    const hash = averageMs || 1000
+    const drained = Math.min((waiting.length + running) * hash / slots, maxWaitMs + hash)
+    return Math.min(60, Math.max(1, Math.ceil(drained / 1000)))
+  }
   const leave = (waiter: Waiter): void => {
     const at = waiting.indexOf(waiter)
     if (at >= 0) waiting.splice(at, 1)
