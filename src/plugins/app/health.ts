@@ -18,6 +18,8 @@ export interface Readiness {
 declare module 'fastify' {
   interface FastifyInstance {
     readiness: () => Promise<Readiness>
+    /** From now on /ready answers 503: a graceful stop has begun (src/server.ts). */
+    markShuttingDown: () => void
   }
 }
 
@@ -38,6 +40,7 @@ export function publicSource (source: string | null): string | null {
 export default fp(async function health (fastify: FastifyInstance) {
   let closing = false
   fastify.addHook('preClose', async () => { closing = true })
+  fastify.decorate('markShuttingDown', () => { closing = true })
 
   // The user store's own check: PostgreSQL answers; SQLite's write lock can be had and
   // DATA_DIR has room; on either, no write has failed since the last that went through.

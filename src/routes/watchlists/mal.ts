@@ -10,7 +10,7 @@ import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.j
 import { MalImportBody, MalImportReply, WatchlistParams } from '../../../schemas/watchlists.js'
 import { ApiError, fieldErrors } from '../../errors.js'
 import { badImport, MAL_MAX_BYTES } from '../../watchlists/mal.js'
-import { parseId } from '../anime/index.js'
+import { parseId } from '../../http/ids.js'
 
 export const rawTypes = ['application/xml', 'text/xml', 'application/gzip', 'application/x-gzip']
 const tooLarge = new Set(['FST_ERR_CTP_BODY_TOO_LARGE', 'FST_REQ_FILE_TOO_LARGE'])
