@@ -1,7 +1,8 @@
 // MyAnimeList import and export: POST /watchlists/:id/import, GET /watchlists/:id/export.
 import t from 'tap'
 import { gzipSync } from 'node:zlib'
-import { XMLParser } from 'fast-xml-parser'
+import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { SaxesParser } from 'saxes'
 import { importCatalogueFile } from '../src/catalogue/import.js'
 import { MAL_MAX_BYTES } from '../src/watchlists/mal.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
@@ -218,4 +219,46 @@ t.test('export: an anime gone from the catalogue keeps its MAL id and last title
   t.match(res.body, /<series_title>Two<\/series_title>/)
   const reimport = await importRaw(app, alice, list.id, res.body)
   t.same(reimport.json(), { added: 0, updated: 0, unmatched: 1, unmatched_ids: [100002] }, 'it no longer matches a served anime')
+})
+
+// XML 1.0's Char production: what a conforming parser accepts in a document.
+const xmlChar = /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u
+
+/** The export as a strict, conforming XML 1.0 parser (saxes) reads it: the errors it reports and the text of every my_comments. */
+function strictRead (xml: string): { errors: string[], comments: string[] } {
+  const parser = new SaxesParser({ xmlns: false })
+  const errors: string[] = []
+  const comments: string[] = []
+  let inComments = false
+  parser.on('error', (error) => { errors.push(error.message) })
+  parser.on('opentag', (tag) => { if (tag.name === 'my_comments') { inComments = true; comments.push('') } })
+  parser.on('closetag', (tag) => { if (tag.name === 'my_comments') inComments = false })
+  parser.on('text', (text) => { if (inComments) comments[comments.length - 1] += text })
+  parser.on('cdata', (text) => { if (inComments) comments[comments.length - 1] += text })
+  parser.write(xml).close()
+  return { errors, comments }
+}
+
+t.test('export: only characters XML 1.0 allows, whatever the notes and titles hold', async (t) => {
+  const app = await watchlistsApp(t, [...catalogue(), aodRecord(7, { title: 'Seven\u0001\u0008\u001f\ufffe' })])
+  const alice = await user(app, 'alice')
+  const list = await makeList(app, alice)
+  // What PUT takes (it refuses only NUL and lone surrogates) and XML 1.0 does not.
+  await putEntry(app, alice, list.id, 1, { note: 'bell\u0007 tab\t vt\u000b ff\u000c esc\u001b nonchar\ufffe\uffff end' })
+  await putEntry(app, alice, list.id, 7, { note: 'title with controls' })
+  // What the import stored before it validated notes (NUL among them; PostgreSQL cannot store NUL at all).
+  const stored = `nul\u0000 lone\ud800 \udc00 x\u0001`.replace(app.config.databaseUrl === null ? '' : '\u0000', '')
+  await app.watchlists.repository.putEntry(list.id, 2, { note: stored }, app.clock.now(), 10_000)
+  const res = await call(app, 'GET', `/watchlists/${list.id}/export`, alice)
+  t.equal(res.statusCode, 200)
+  t.match(res.body, xmlChar, 'every character is one XML 1.0 allows')
+  t.equal(XMLValidator.validate(res.body), true, 'fast-xml-parser validates it')
+  const strict = strictRead(res.body)
+  t.same(strict.errors, [], 'a conforming XML 1.0 parser (saxes) reads it without an error')
+  t.equal(strict.comments.length, 3)
+  t.equal(strict.comments[0], 'bell\ufffd tab\t vt\ufffd ff\ufffd esc\ufffd nonchar\ufffd\ufffd end', 'disallowed characters become U+FFFD; tab stays')
+  t.notMatch(strict.comments[1], /[\u0000\u0001\ud800-\udfff]/u, 'NUL, control characters and lone surrogates of stored notes are gone')
+  t.match(res.body, /<series_title>Seven\ufffd\ufffd\ufffd\ufffd<\/series_title>/, 'titles too')
+  const reimport = await importRaw(app, alice, (await makeList(app, alice, 'Again')).id, res.body)
+  t.equal(reimport.statusCode, 200, 'the export imports again')
 })

@@ -140,6 +140,15 @@ export interface ExportEntry {
   note: string
 }
 
+// What XML 1.0 does not allow (its Char production): C0 controls but tab, newline
+// and carriage return; lone surrogates; U+FFFE and U+FFFF. Notes may hold them
+// (PUT refuses only NUL and lone surrogates, and older imports stored anything),
+// and so may titles from the catalogue; a strict parser would refuse the file.
+const notXmlChar = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu
+
+/** `text` with each character XML 1.0 does not allow replaced by U+FFFD, as a decoder marks what it cannot read. */
+export const xmlSafe = (text: string): string => text.replace(notXmlChar, '\ufffd')
+
 /** A list in MAL's export format; `left out` says which entries have no MyAnimeList id. */
 export async function buildMalExport (owner: string, entries: ExportEntry[], leftOut: number[]): Promise<string> {
   const { builder } = await loadXml()
@@ -149,7 +158,7 @@ export async function buildMalExport (owner: string, entries: ExportEntry[], lef
       ...(leftOut.length > 0 ? { '#comment': ` ${leftOut.length} entries have no MyAnimeList id and are left out: anime ids ${leftOut.join(', ')} ` } : {}),
       myinfo: {
         user_id: 0,
-        user_name: owner,
+        user_name: xmlSafe(owner),
         user_export_type: 1,
         user_total_anime: entries.length,
         user_total_watching: total('watching'),
@@ -160,8 +169,8 @@ export async function buildMalExport (owner: string, entries: ExportEntry[], lef
       },
       anime: entries.map((e) => ({
         series_animedb_id: e.malId,
-        series_title: e.title,
-        series_type: e.type,
+        series_title: xmlSafe(e.title),
+        series_type: xmlSafe(e.type),
         series_episodes: e.episodes,
         my_id: 0,
         my_watched_episodes: e.episodesWatched,
@@ -172,7 +181,7 @@ export async function buildMalExport (owner: string, entries: ExportEntry[], lef
         my_storage: '',
         my_storage_value: '0.00',
         my_status: statusToMal[e.status],
-        my_comments: e.note,
+        my_comments: xmlSafe(e.note),
         my_times_watched: 0,
         my_rewatch_value: '',
         my_priority: 'LOW',
