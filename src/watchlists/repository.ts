@@ -70,6 +70,14 @@ export class DuplicateListNameError extends Error {
   }
 }
 
+/** The user has `maxLists` lists already; no list was made. */
+export class TooManyListsError extends Error {
+  constructor (readonly maxLists: number) {
+    super(`a user has at most ${maxLists} lists`)
+    this.name = 'TooManyListsError'
+  }
+}
+
 /** The change would put more than `maxEntries` anime in the list; nothing was changed. */
 export class ListFullError extends Error {
   constructor (readonly maxEntries: number) {
@@ -82,8 +90,8 @@ export interface WatchlistsRepository {
   /** The user's lists by name (case-insensitive), one page. */
   listsOf (userId: number, offset: number, limit: number): Promise<{ count: number, results: Watchlist[] }>
   list (id: number): Promise<Watchlist | undefined>
-  /** Throws DuplicateListNameError. */
-  createList (userId: number, fields: { name: string, public: boolean }, now: number): Promise<Watchlist>
+  /** Throws DuplicateListNameError, or TooManyListsError when the user has `maxLists` lists already. */
+  createList (userId: number, fields: { name: string, public: boolean }, now: number, maxLists: number): Promise<Watchlist>
   /** Throws DuplicateListNameError; undefined when there is no such list. */
   updateList (id: number, fields: { name?: string, public?: boolean }, now: number): Promise<Watchlist | undefined>
   /** Deletes the list and its entries. */
@@ -233,6 +241,12 @@ export function createSqliteWatchlists (db: AccountsDb): WatchlistsRepository {
     }
   }
 
+  const create = db.transaction((userId: number, fields: { name: string, public: boolean }, now: number, maxLists: number) => {
+    if ((listCount.get(userId) as number) >= maxLists) throw new TooManyListsError(maxLists)
+    const id = withName(() => Number(insertList.run(userId, fields.name, listNameKey(fields.name), fields.public ? 1 : 0, now, now).lastInsertRowid))
+    return toList(listById.get(id) as ListRow)
+  })
+
   return {
     async listsOf (userId, offset, limit) {
       return {
@@ -244,9 +258,8 @@ export function createSqliteWatchlists (db: AccountsDb): WatchlistsRepository {
       const row = listById.get(id) as ListRow | undefined
       return row === undefined ? undefined : toList(row)
     },
-    async createList (userId, fields, now) {
-      const id = withName(() => Number(insertList.run(userId, fields.name, listNameKey(fields.name), fields.public ? 1 : 0, now, now).lastInsertRowid))
-      return toList(listById.get(id) as ListRow)
+    async createList (userId, fields, now, maxLists) {
+      return create.immediate(userId, fields, now, maxLists)
     },
     async updateList (id, fields, now) {
       const changes = withName(() => updateListRow.run({

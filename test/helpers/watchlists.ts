@@ -1,5 +1,6 @@
 // Apps and requests for the watchlist, MAL and recommendation tests.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { AppOptions } from '../../src/app.js'
 import { accountsApp, register, tokenHeader } from './accounts.js'
 import { aodRecord, writeAod, type AodRecord } from './aod.js'
 import { tempDir } from './app.js'
@@ -8,10 +9,10 @@ interface Teardown { teardown: (fn: () => unknown) => void }
 
 export type Api = Awaited<ReturnType<typeof accountsApp>> & { dataDir: string }
 
-/** An accounts app on a catalogue of these AOD records (default: anime 1..5, MAL ids 100001..100005). */
-export async function watchlistsApp (t: Teardown, records: AodRecord[] = [1, 2, 3, 4, 5].map((n) => aodRecord(n))): Promise<Api> {
+/** An accounts app on a catalogue of these AOD records (default: anime 1..5, MAL ids 100001..100005), with these options. */
+export async function watchlistsApp (t: Teardown, records: AodRecord[] = [1, 2, 3, 4, 5].map((n) => aodRecord(n)), options: AppOptions = {}): Promise<Api> {
   const dataDir = tempDir(t)
-  const app = await accountsApp(t, { dataDir, defaultCatalogue: writeAod(dataDir, records) })
+  const app = await accountsApp(t, { dataDir, defaultCatalogue: writeAod(dataDir, records), ...options })
   return Object.assign(app, { dataDir })
 }
 
@@ -43,7 +44,8 @@ export async function putEntry (app: FastifyInstance, caller: Caller, listId: nu
   return res.json()
 }
 
-export interface MalItem { id: number, status?: string, score?: number, episodes?: number, comments?: string, title?: string }
+/** An entry of a MAL export; numbers may be given as the text the file holds. */
+export interface MalItem { id: number | string, status?: string, score?: number | string, episodes?: number | string, comments?: string, title?: string }
 
 /** A MAL list export as MyAnimeList writes it. */
 export function malExport (items: MalItem[], root = 'myanimelist'): string {

@@ -1,9 +1,11 @@
 // Watchlists and recommendations: the lists live in the accounts file (their own
 // connection to it; the SQLite WatchlistsRepository), the anime they name in the
-// catalogue. Also `optionalToken`, the authentication of routes anyone may read.
+// catalogue. Also `optionalToken`, the authentication of routes anyone may read,
+// and the reader of MyAnimeList uploads (a worker thread, ended on close).
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from '../../errors.js'
+import { MalUploadReader, uploadWorkerScript } from '../../http/mal-upload-reader.js'
 import { createCatalogueLinks } from '../../watchlists/catalogue-links.js'
 import { createRecommender, type Recommender } from '../../watchlists/recommendations.js'
 import type { Watchlist } from '../../watchlists/repository.js'
@@ -12,6 +14,8 @@ import { createWatchlistsService, type WatchlistsService } from '../../watchlist
 declare module 'fastify' {
   interface FastifyInstance {
     watchlists: WatchlistsService
+    /** Reads MyAnimeList uploads in a worker thread, a few at a time (MAL_IMPORT_MAX_PENDING). */
+    malUploads: MalUploadReader
     recommender: Recommender
     /**
      * For routes anyone may use: a valid token sets `request.auth`; no token, or
@@ -32,8 +36,12 @@ export default fp(async function watchlists (fastify: FastifyInstance) {
     // SQLite (the accounts file) or PostgreSQL, as the accounts (src/storage); closed with them.
     repository: fastify.userStore.watchlists,
     links: createCatalogueLinks(catalogueDb),
-    now: fastify.config.now
+    now: fastify.config.now,
+    listsPerUser: fastify.config.watchlistsPerUser
   }))
+  const malUploads = new MalUploadReader(uploadWorkerScript(), { maxPending: fastify.config.malImportMaxPending })
+  fastify.decorate('malUploads', malUploads)
+  fastify.addHook('onClose', async () => { await malUploads.close() })
   fastify.decorate('recommender', createRecommender(catalogueDb, fastify.discovery.filterSql))
   fastify.decorateRequest('watchlist', null)
   fastify.decorate('optionalToken', async (request: FastifyRequest) => {

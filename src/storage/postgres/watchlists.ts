@@ -1,9 +1,10 @@
 // WatchlistsRepository on PostgreSQL: the behaviour of the SQLite one in
 // src/watchlists/repository.ts. Writes to one list lock its row first, so that
 // concurrent writers (on any instance) see the list's true size and the
-// at-most-maxEntries rule holds as under SQLite's single writer.
+// at-most-maxEntries rule holds as under SQLite's single writer; making a list
+// locks its owner's row, for the at-most-maxLists rule.
 import {
-  DuplicateListNameError, ListFullError, entryDefaults, entryOrder, listNameKey, toEntry,
+  DuplicateListNameError, ListFullError, TooManyListsError, entryDefaults, entryOrder, listNameKey, toEntry,
   type EntryChange, type EntryOrdering, type EntryRow, type EntryStatus, type RatedEntry, type Watchlist, type WatchlistsRepository
 } from '../../watchlists/repository.js'
 import type { PgDatabase, Queryable } from './database.js'
@@ -100,11 +101,17 @@ export function createPostgresWatchlists (db: PgDatabase): WatchlistsRepository 
     async list (id) {
       return listById(db, id)
     },
-    async createList (userId, fields, now) {
-      const { rows } = await renamed(() => db.query<{ id: number }>(`
-        INSERT INTO watchlists (user_id, name, name_key, public, created, updated) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
-      [userId, fields.name, listNameKey(fields.name), fields.public, now]))
-      return (await listById(db, rows[0]!.id))!
+    async createList (userId, fields, now, maxLists) {
+      return db.transaction(async (client) => {
+        // The user's row locked first: concurrent creates (on any instance) count one after the other.
+        await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId])
+        const { rows: [counted] } = await client.query<{ count: number }>('SELECT count(*) AS count FROM watchlists WHERE user_id = $1', [userId])
+        if (counted!.count >= maxLists) throw new TooManyListsError(maxLists)
+        const { rows } = await renamed(() => client.query<{ id: number }>(`
+          INSERT INTO watchlists (user_id, name, name_key, public, created, updated) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
+        [userId, fields.name, listNameKey(fields.name), fields.public, now]))
+        return (await listById(client, rows[0]!.id))!
+      })
     },
     async updateList (id, fields, now) {
       const { rowCount } = await renamed(() => db.query(`
