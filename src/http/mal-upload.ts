@@ -2,9 +2,10 @@
 // (decompressed, parsed: src/watchlists/mal.ts) becomes entry changes, each
 // entry validated exactly as PUT /watchlists/:id/anime/:animeId validates the
 // same fields (validateEntryBody). An entry that fails is reported, with PUT's
-// messages under the file's tag names, and not imported. The whole of it is a
-// worker thread's job (mal-upload-worker.ts, run by MalUploadReader).
-import type { EntryChange, EntryStatus } from '../watchlists/repository.js'
+// messages under the file's tag names, and not imported. The whole import is a
+// worker thread's job (mal-import-worker.ts, run by MalImportRunner).
+import type { EntryChange, EntryStatus, Watchlist } from '../watchlists/repository.js'
+import type { WatchlistsService } from '../watchlists/service.js'
 import { malEntryBody, malTagOf, readMalEntries, uploadText, type MalUploadLimits } from '../watchlists/mal.js'
 import type { FieldErrorBody } from '../errors.js'
 import { validateEntryBody } from './entry-body.js'
@@ -54,4 +55,14 @@ export async function readMalUpload (upload: Uint8Array, limits: MalUploadLimits
     entries.push({ malId, change })
   }
   return { entries, rejected }
+}
+
+/**
+ * A whole MAL import: the upload read (above), its entries added to the list
+ * (the service's importMal), the answer as JSON text. Run in the import's worker
+ * thread (mal-import-worker.ts), or here where there is none.
+ */
+export async function importMalUpload (service: WatchlistsService, list: Watchlist, upload: Uint8Array, limits: MalUploadLimits): Promise<string> {
+  const file = await readMalUpload(upload, limits)
+  return JSON.stringify(await service.importMal(list, file))
 }

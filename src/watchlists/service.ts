@@ -2,6 +2,7 @@
 // list, entries with their anime from the catalogue, MAL import and export.
 // A private list is "Not found." to everyone but its owner (its existence is
 // not revealed); a public one can be read by anyone and changed by its owner only.
+import { setImmediate } from 'node:timers/promises'
 import { ApiError, fieldErrors, notFound } from '../errors.js'
 import type { User } from '../accounts/repository.js'
 import { formatExpiry } from '../accounts/tokens.js'
@@ -57,6 +58,19 @@ export function entryJson (entry: WatchlistEntry, listed: ListedAnime | undefine
 }
 
 const duplicateName = (): ApiError => fieldErrors({ name: [messages.nameTaken] })
+
+/** Ids per catalogue lookup of an import: a file's 20,000 in one query would keep the event loop from other requests. */
+const LOOKUP_SLICE = 1000
+
+/** `lookup` over many ids, a slice at a time, other requests served in between. */
+async function inSlices<T> (ids: number[], lookup: (slice: number[]) => Map<number, T>): Promise<Map<number, T>> {
+  const found = new Map<number, T>()
+  for (let at = 0; at < ids.length; at += LOOKUP_SLICE) {
+    if (at > 0) await setImmediate()
+    for (const [id, value] of lookup(ids.slice(at, at + LOOKUP_SLICE))) found.set(id, value)
+  }
+  return found
+}
 
 export interface WatchlistsDeps {
   repository: WatchlistsRepository
@@ -171,9 +185,9 @@ export function createWatchlistsService ({ repository, links, now, listsPerUser 
      * matched to the catalogue by MyAnimeList id, and episodes stop at the anime's count.
      */
     async importMal<Rejection> (list: Watchlist, file: MalImport<Rejection>) {
-      const matches = links.fromMal([...new Set(file.entries.map((e) => e.malId))])
+      const matches = await inSlices([...new Set(file.entries.map((e) => e.malId))], links.fromMal)
       const unmatched = [...new Set(file.entries.filter((e) => !matches.has(e.malId)).map((e) => e.malId))]
-      const episodes = links.episodes([...new Set(matches.values())])
+      const episodes = await inSlices([...new Set(matches.values())], links.episodes)
       const items = file.entries.flatMap(({ malId, change }) => {
         const animeId = matches.get(malId)
         if (animeId === undefined) return []

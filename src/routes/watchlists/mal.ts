@@ -1,8 +1,8 @@
 // /watchlists/:id/import and /watchlists/:id/export: MyAnimeList's list format.
 // The upload is a multipart/form-data `file` field, or the raw body
 // (application/xml, text/xml, application/gzip, application/x-gzip); the
-// parsers for raw bodies exist in this plugin only. The file is read in a
-// worker thread (src/http/mal-upload-reader.ts), a few imports at a time; too
+// parsers for raw bodies exist in this plugin only. The import runs in a
+// worker thread (src/http/mal-import-runner.ts), a few at a time; too
 // large a file, or too many entries, is 413; an import still running when the
 // request's time (REQUEST_TIMEOUT) is up, or whose client went away, is cancelled.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -19,7 +19,7 @@ const tooLarge = new Set(['FST_ERR_CTP_BODY_TOO_LARGE', 'FST_REQ_FILE_TOO_LARGE'
 
 const mal: FastifyPluginAsyncTypebox = async (fastify) => {
   const service = fastify.watchlists
-  const reader = fastify.malUploads
+  const imports = fastify.malImports
   const { malImportMaxBytes: maxBytes, malImportMaxEntries: maxEntries, malImportMaxPending: maxPending, requestTimeoutMs } = fastify.config
   const limits = { maxBytes, maxEntries }
   fastify.addContentTypeParser(rawTypes, { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) => { done(null, body) })
@@ -58,7 +58,7 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: [fastify.auth([fastify.verifyToken]), async (request, reply) => {
       request.watchlist = await service.owned(idParam(request), request.auth!.user)
       // A place among the imports in progress, taken before the file is read, given back with the answer.
-      const release = reader.reserve()
+      const release = imports.reserve()
       if (release === null) {
         throw new ApiError(503, { detail: `${maxPending} imports are in progress; try again in a few seconds.` }, { 'retry-after': '5' })
       }
@@ -89,8 +89,9 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
       }, Math.max(0, requestTimeoutMs - reply.elapsedTime))
       : undefined
     try {
-      const file = await reader.read(upload, limits, cancel.signal)
-      return await service.importMal(request.watchlist!, file)
+      // The answer's JSON as the worker made it (the reply schema's shape): sent as it is.
+      const answer = await imports.run(request.watchlist!, upload, limits, cancel.signal)
+      return await reply.type('application/json; charset=utf-8').send(answer)
     } finally {
       clearTimeout(timer)
       reply.raw.off('close', gone)
