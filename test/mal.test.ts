@@ -1,12 +1,16 @@
 // MyAnimeList import and export: POST /watchlists/:id/import, GET /watchlists/:id/export.
 import t from 'tap'
+import net, { type AddressInfo } from 'node:net'
+import { once } from 'node:events'
+import type { IncomingMessage } from 'node:http'
+import { setTimeout as delay } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { SaxesParser } from 'saxes'
 import { importCatalogueFile } from '../src/catalogue/import.js'
 import { defaultConfig } from '../src/config.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
-import { call, makeList, malExport, putEntry, user, watchlistsApp, type Api, type Caller, type MalItem } from './helpers/watchlists.js'
+import { call, largeMalExport, makeList, malExport, putEntry, user, watchlistsApp, type Api, type Caller, type MalItem } from './helpers/watchlists.js'
 import { storedRows } from './helpers/stored.js'
 
 const MAL_MAX_BYTES = defaultConfig.malImportMaxBytes
@@ -337,4 +341,57 @@ t.test('lists per user are capped (WATCHLISTS_PER_USER), also when created at on
   const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => call(capped, 'POST', '/watchlists', bob, { name: `burst ${i}` })))
   t.same(burst.map((r) => r.statusCode).sort(), [201, 201, 201, ...Array(9).fill(400)], 'twelve at once: three made')
   t.equal((await call(capped, 'GET', '/watchlists', bob)).json().count, 3)
+})
+
+t.test('import: cancelled when the request\'s time is up while the file is read; nothing is imported', async (t) => {
+  const app = await watchlistsApp(t, catalogue(), { requestTimeoutMs: 300 })
+  const alice = await user(app, 'alice')
+  const list = await makeList(app, alice)
+  const big = gzipSync(largeMalExport(MAL_MAX_BYTES, 20_000, 5))
+  const res = await importRaw(app, alice, list.id, big, 'application/gzip')
+  t.equal(res.statusCode, 503)
+  t.same(res.json(), { detail: 'The import took longer than 300 ms and was cancelled; nothing was imported.' })
+  t.equal((await call(app, 'GET', `/watchlists/${list.id}`, alice)).json().count, 0, 'nothing imported')
+  t.equal((await call(app, 'GET', '/health')).statusCode, 200)
+})
+
+t.test('import: at most MAL_IMPORT_MAX_PENDING at once; more are 503 with Retry-After before the file is read', async (t) => {
+  const app = await watchlistsApp(t, catalogue(), { malImportMaxPending: 1 })
+  const alice = await user(app, 'alice')
+  const list = await makeList(app, alice)
+  const file = gzipSync(largeMalExport(2 << 20, 2000, 5))
+  const both = await Promise.all([importRaw(app, alice, list.id, file, 'application/gzip'), importRaw(app, alice, list.id, file, 'application/gzip')])
+  t.same(both.map((r) => r.statusCode).sort(), [200, 503], 'one runs, one is turned away')
+  const refused = both.find((r) => r.statusCode === 503)!
+  t.same(refused.json(), { detail: '1 imports are in progress; try again in a few seconds.' })
+  t.equal(refused.headers['retry-after'], '5')
+  t.equal((await importRaw(app, alice, list.id, file, 'application/gzip')).statusCode, 200, 'the place is free again once answered')
+  const bad = await importRaw(app, alice, list.id, 'not xml')
+  t.equal(bad.statusCode, 400)
+  t.equal((await importRaw(app, alice, list.id, file, 'application/gzip')).statusCode, 200, 'and after an error')
+})
+
+t.test('import: a client that goes away while its file is read cancels the import', async (t) => {
+  const app = await watchlistsApp(t, catalogue())
+  const alice = await user(app, 'alice')
+  const list = await makeList(app, alice)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  const big = gzipSync(largeMalExport(MAL_MAX_BYTES, 20_000, 5))
+  // The server has the whole upload (its request's body ended) before the client goes away.
+  const received = new Promise<void>((resolve) => {
+    app.server.on('request', (request: IncomingMessage) => { if (request.url?.endsWith('/import') === true) request.once('end', resolve) })
+  })
+  const socket = net.connect(port, '127.0.0.1')
+  await once(socket, 'connect')
+  socket.write(`POST /watchlists/${list.id}/import HTTP/1.1\r\nHost: x\r\nAuthorization: Token ${alice.token}\r\n` +
+    `Content-Type: application/gzip\r\nContent-Length: ${big.length}\r\n\r\n`)
+  socket.write(big)
+  await received
+  await delay(1000) // the file is being read (a file this size takes seconds)
+  socket.destroy()
+  // Imports run one at a time: had the first not stopped, it would be written before this one runs.
+  const small = await importRaw(app, alice, list.id, malExport([{ id: 100003, status: 'Watching' }]))
+  t.equal(small.statusCode, 200)
+  t.same((await listEntries(app, alice, list.id)).map((e: { id: number }) => e.id), [3], 'only the second file\'s entry')
 })

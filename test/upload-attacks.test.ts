@@ -11,6 +11,7 @@ import { defaultConfig } from '../src/config.js'
 import { tempDir } from './helpers/app.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
 import { spawnServer } from './helpers/server.js'
+import { largeMalExport } from './helpers/watchlists.js'
 
 interface Answer { status: number, body: string, headers: http.IncomingHttpHeaders }
 
@@ -32,29 +33,6 @@ async function registered (port: number, username: string): Promise<Record<strin
     { 'content-type': 'application/json' })
   if (res.status !== 200) throw new Error(`register: ${res.status} ${res.body}`)
   return { authorization: `Token ${(JSON.parse(res.body) as { token: string }).token}` }
-}
-
-/**
- * The largest file the server takes by default: as many entries as it allows,
- * `matched` of them anime of the catalogue (MAL ids 100001…, see aodRecord), each
- * with a note (within PUT's 2,000 characters) that brings the XML up to the byte limit.
- */
-function largestMalExport (matched: number): Buffer {
-  const { malImportMaxBytes: maxBytes, malImportMaxEntries: entries } = defaultConfig
-  const head = '<?xml version="1.0" encoding="UTF-8" ?>\n<myanimelist>\n<myinfo><user_export_type>1</user_export_type></myinfo>\n'
-  const tail = '</myanimelist>\n'
-  const entry = (i: number, note: string) => `<anime><series_animedb_id>${i < matched ? 100001 + i : 500001 + i}</series_animedb_id>` +
-    `<my_watched_episodes>${i % 13}</my_watched_episodes><my_score>${i % 11}</my_score><my_status>Completed</my_status>` +
-    `<my_comments><![CDATA[${note}]]></my_comments></anime>\n`
-  let bare = head.length + tail.length
-  for (let i = 0; i < entries; i++) bare += entry(i, '').length
-  const noteLength = Math.min(2000, Math.floor((maxBytes - bare - 1024) / entries))
-  const parts = [head]
-  for (let i = 0; i < entries; i++) parts.push(entry(i, `${i} `.padEnd(noteLength, 'n')))
-  parts.push(tail)
-  const xml = Buffer.from(parts.join(''))
-  if (xml.length > maxBytes || xml.length < maxBytes - 64 * 1024) throw new Error(`the file is ${xml.length} bytes`)
-  return xml
 }
 
 /**
@@ -100,7 +78,8 @@ t.test('the largest MAL import the server accepts does not hold up /health or en
   const list = await request(port, 'POST', '/watchlists', JSON.stringify({ name: 'Everything' }), { ...auth, 'content-type': 'application/json' })
   t.equal(list.status, 201, list.body)
   const listId = (JSON.parse(list.body) as { id: number }).id
-  const xml = largestMalExport(catalogueSize)
+  const xml = Buffer.from(largeMalExport(defaultConfig.malImportMaxBytes, defaultConfig.malImportMaxEntries, catalogueSize))
+  t.ok(xml.length > defaultConfig.malImportMaxBytes - (64 << 10), 'as large as the server takes, within 64 KiB')
   const upload = gzipSync(xml)
   t.comment(`the file: ${defaultConfig.malImportMaxEntries} entries, ${xml.length} bytes of XML, ${upload.length} bytes gzip-compressed`)
   const paths = ['/health', '/anime/entry/1', '/health', `/anime/entry/${catalogueSize}`, '/health', '/anime/entry/4321']

@@ -21,7 +21,8 @@ const databasesByDataDir = new Map<string, string>()
 export const databaseFor = (dataDir: string): string | undefined => databasesByDataDir.get(path.resolve(dataDir))
 
 export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<FastifyInstance> {
-  const fastify = Fastify({ ...serverOptions, logger: false })
+  // Plugins get longer than Fastify's 10 s to load: a cold start of the TypeScript sources on a busy machine takes that.
+  const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 })
   const dataDir = options.dataDir ?? tempDir(t)
   // TEST_DATABASE_URL (set by test/postgres-suites.test.ts): the same suites on PostgreSQL, a fresh
   // database per DATA_DIR (an app built again on the same DATA_DIR finds the same users).

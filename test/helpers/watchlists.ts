@@ -91,4 +91,27 @@ export function malExport (items: MalItem[], root = 'myanimelist'): string {
 `
 }
 
+/**
+ * A MAL export of `entries` entries and close to `bytes` bytes (never more): the
+ * first `matched` have the MAL ids of anime 1, 2, … (100001…, see aodRecord),
+ * the others ids no catalogue has; each has a note (at most PUT's 2,000
+ * characters) that brings the file up to size.
+ */
+export function largeMalExport (bytes: number, entries: number, matched: number): string {
+  const head = '<?xml version="1.0" encoding="UTF-8" ?>\n<myanimelist>\n<myinfo><user_export_type>1</user_export_type></myinfo>\n'
+  const tail = '</myanimelist>\n'
+  const entry = (i: number, note: string) => `<anime><series_animedb_id>${i < matched ? 100001 + i : 500001 + i}</series_animedb_id>` +
+    `<my_watched_episodes>${i % 13}</my_watched_episodes><my_score>${i % 11}</my_score><my_status>Completed</my_status>` +
+    `<my_comments><![CDATA[${note}]]></my_comments></anime>\n`
+  let bare = head.length + tail.length
+  for (let i = 0; i < entries; i++) bare += entry(i, '').length
+  const noteLength = Math.max(0, Math.min(2000, Math.floor((bytes - bare - 1024) / entries)))
+  const parts = [head]
+  for (let i = 0; i < entries; i++) parts.push(entry(i, `${i} `.padEnd(noteLength, 'n')))
+  parts.push(tail)
+  const xml = parts.join('')
+  if (Buffer.byteLength(xml) > bytes) throw new Error(`${entries} entries do not fit in ${bytes} bytes`)
+  return xml
+}
+
 export { aodRecord }

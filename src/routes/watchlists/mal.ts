@@ -3,8 +3,9 @@
 // (application/xml, text/xml, application/gzip, application/x-gzip); the
 // parsers for raw bodies exist in this plugin only. The import runs in a
 // worker thread (src/http/mal-import-runner.ts), a few at a time; too
-// large a file, or too many entries, is 413; an import still running when the
-// request's time (REQUEST_TIMEOUT) is up, or whose client went away, is cancelled.
+// large a file, or too many entries, is 413; an import whose file is still being
+// read when the request's time (REQUEST_TIMEOUT) is up, or whose client went
+// away, is cancelled.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError, FastifyRequest } from 'fastify'
 import { authErrors } from '../../../schemas/account.js'
@@ -29,7 +30,8 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   const idParam = (request: FastifyRequest) => parseId((request.params as { id: string }).id)
-  const timeLimit = `${Math.round(requestTimeoutMs / 1000)} seconds`
+  const seconds = requestTimeoutMs / 1000
+  const timeLimit = Number.isInteger(seconds) ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${requestTimeoutMs} ms`
 
   fastify.post('/:id/import', {
     bodyLimit: maxBytes,
@@ -43,7 +45,7 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
         'Malformed XML or another root element is 400, and nothing is imported; so is an import that would put more than 10,000 anime in the list. ' +
         `A file larger than the server's limit (default 16 MiB, also once decompressed; MAL_IMPORT_MAX_BYTES) or with more entries than its limit ` +
         '(default 20,000; MAL_IMPORT_MAX_ENTRIES) is 413. When too many imports are in progress the answer is 503 with `Retry-After`, before the file is read; ' +
-        'an import still running when the request\'s time is up is cancelled (503) and imports nothing. Owner only.',
+        'an import whose file is still being read when the request\'s time (REQUEST_TIMEOUT) is up is cancelled (503) and imports nothing. Owner only.',
       tags: ['watchlists'],
       security: [{ Token: [] }],
       consumes: ['multipart/form-data', ...rawTypes],
