@@ -4,8 +4,9 @@
 //   everything inside, since nothing beside the executable can be read.
 // - 'node': the production build (npm run build → dist/bundle/, see
 //   scripts/build-bundle.ts). Entry src/bundle/main.ts (anime-api.cjs), plus the
-//   import's parsing worker (staging-worker.mjs: a worker needs a file of its
-//   own, and this one awaits at top level, so ESM) and the loader that
+//   worker threads' scripts (staging-worker.mjs, the catalogue import's parsing;
+//   mal-import-worker.mjs, MAL imports: a worker needs a file of its own, ESM
+//   for top-level await) and the loader that
 //   `npm start` runs (start.cjs, src/bundle/start.ts: the bundle compiled with
 //   V8's code cache). Only better-sqlite3 (a native binding) stays outside,
 //   required from node_modules; @fastify/swagger-ui's static files are read
@@ -53,8 +54,8 @@ export interface Bundle {
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const src = path.join(root, 'src')
 const autoloadDirs = ['plugins', 'routes']
-/** The catalogue import's parsing worker (src/catalogue/import.ts looks for it beside the bundle). */
-const parsingWorker = path.join(src, 'catalogue/staging-worker.ts')
+/** Worker threads' scripts (src/worker-threads.ts looks for each beside the bundle): the catalogue import's parsing, MAL imports. */
+const workerScripts = [path.join(src, 'catalogue/staging-worker.ts'), path.join(src, 'http/mal-import-worker.ts')]
 
 // The folders @fastify/autoload scans, listed the way it sees them after a build
 // (.ts → .js), and the modules they hold.
@@ -214,15 +215,15 @@ export async function bundle ({ target, outdir }: BundleOptions): Promise<Bundle
   })
   const files = Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file))
   const main = path.join(outdir, 'anime-api.cjs')
-  if (target === 'node' && fs.existsSync(parsingWorker)) {
-    const worker = path.join(outdir, 'staging-worker.mjs')
+  for (const script of target === 'node' ? workerScripts.filter((file) => fs.existsSync(file)) : []) {
+    const worker = path.join(outdir, `${path.basename(script, '.ts')}.mjs`)
     await esbuild.build({
       ...common,
       format: 'esm',
-      entryPoints: [parsingWorker],
+      entryPoints: [script],
       outfile: worker,
       external,
-      // For the CommonJS modules inside (require of Node's own modules).
+      // For the CommonJS modules inside (require of Node's own modules, and of better-sqlite3).
       banner: { js: "import { createRequire as __animeApiCreateRequire } from 'node:module';\nconst require = __animeApiCreateRequire(import.meta.url);" }
     })
     files.push(worker)
