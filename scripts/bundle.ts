@@ -24,8 +24,8 @@
 // - @fastify/autoload still does the loading (src/app.ts is unchanged), but it
 //   reads a folder listing taken now instead of the disk, and gets the plugin
 //   modules from the bundle instead of import(): same plugins, same order.
-// - pg skips its Cloudflare Workers probe, and @fastify/multipart its check that
-//   FormData exists: each reads a global that loads Node's undici (see below).
+// - pg skips its Cloudflare Workers probe: it reads a global that loads Node's
+//   undici (see below).
 // - 'node': @fastify/swagger-ui finds its static files in its installed package
 //   instead of beside the bundle.
 // - 'sea': better-sqlite3 takes its native binding from the one src/sea/setup.ts
@@ -139,14 +139,6 @@ function plugin (target: BundleTarget): esbuild.Plugin {
         loader: 'js',
         contents: patch(await fs.promises.readFile(args.path, 'utf8'), args.path, [
           ['const { getStream, getSecureStream } = getStreamFuncs()', 'const { getStream, getSecureStream } = getNodejsStreamFuncs()']
-        ])
-      }))
-      // Likewise @fastify/multipart's check that FormData exists (it always does on Node 20), made when
-      // it is registered: reading the global loads undici.
-      build.onLoad({ filter: /[\\/]@fastify[\\/]multipart[\\/]index\.js$/ }, async (args) => ({
-        loader: 'js',
-        contents: patch(await fs.promises.readFile(args.path, 'utf8'), args.path, [
-          ["if (globalThis.FormData && !fastify.hasRequestDecorator('formData')) {", "if (!fastify.hasRequestDecorator('formData')) {"]
         ])
       }))
       if (target === 'node') {

@@ -4,6 +4,7 @@
 import t from 'tap'
 import http from 'node:http'
 import { performance } from 'node:perf_hooks'
+import { readFile } from 'node:fs/promises'
 import { setTimeout as delay } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
 import { importCatalogueFile } from '../src/catalogue/import.js'
@@ -105,4 +106,132 @@ t.test('the largest MAL import the server accepts does not hold up /health or en
   // Before the import moved off the event loop, every request sent while it ran waited for all of it (seconds).
   const bound = Math.max(4 * idleP99, idleP99 + 100)
   t.ok(loadedP99 < bound, `p99 during the import ${loadedP99.toFixed(1)} ms < ${bound.toFixed(1)} ms (4x idle, or idle + 100 ms)`)
+})
+
+/** A multipart/form-data body, as pieces (a file's data is not copied): text fields, then parts with a filename (files). */
+function multipartBody (fields: Record<string, string>, files: Record<string, Buffer> = {}): { body: Buffer[], type: string } {
+  const boundary = '----upload-attack-boundary'
+  const body: Buffer[] = []
+  for (const [name, value] of Object.entries(fields)) body.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`))
+  for (const [name, data] of Object.entries(files)) {
+    body.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`), data, Buffer.from('\r\n'))
+  }
+  body.push(Buffer.from(`--${boundary}--\r\n`))
+  return { body, type: `multipart/form-data; boundary=${boundary}` }
+}
+
+/**
+ * Sends `body` (in 64 KiB writes, as fast as the server reads it, chunked when
+ * `chunked`) and stops sending once the answer comes: its status and body, or
+ * 'reset' when the connection ended without one.
+ */
+function upload (port: number, path: string, body: Buffer | Buffer[], headers: Record<string, string>, chunked = false): Promise<{ status: number | 'reset', body: string, sent: number }> {
+  const pieces = [body].flat()
+  const length = pieces.reduce((sum, piece) => sum + piece.length, 0)
+  return new Promise((resolve) => {
+    let sent = 0
+    let settled = false
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path, agent: false, headers: chunked ? headers : { ...headers, 'content-length': String(length) } }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => { settled = true; resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), sent }); req.destroy() })
+      res.on('error', () => {})
+    })
+    req.on('error', () => { if (!settled) { settled = true; resolve({ status: 'reset', body: '', sent }) } })
+    let piece = 0
+    let offset = 0
+    const write = (): void => {
+      while (piece < pieces.length && !settled) {
+        const chunk = pieces[piece]!.subarray(offset, offset + (64 << 10))
+        offset += chunk.length
+        if (offset >= pieces[piece]!.length) { piece++; offset = 0 }
+        sent += chunk.length
+        if (!req.write(chunk)) { req.once('drain', write); return }
+      }
+      if (piece >= pieces.length && !settled) req.end()
+    }
+    write()
+  })
+}
+
+t.test('bodies over BODY_LIMIT in any encoding, and file parts where no file is taken, are refused with 413 without being buffered', async (t) => {
+  const server = await spawnServer(t, { BODY_LIMIT: '64kb' })
+  const port = server.port
+  const big = 'x'.repeat(100 << 10)
+  const json = Buffer.from(JSON.stringify({ username: 'big', email: 'big@example.com', password: big }))
+  const form = Buffer.from(`username=big&email=big%40example.com&password=${big}`)
+  const fieldsOnly = multipartBody({ username: 'big', email: 'big@example.com', password: big })
+  const smallFile = multipartBody({ username: 'filer', email: 'filer@example.com', password: 'pw-12345' }, { blob: Buffer.alloc(1024, 1) })
+  const cases: Array<[string, Buffer | Buffer[], Record<string, string>, boolean]> = [
+    ['JSON', json, { 'content-type': 'application/json' }, false],
+    ['JSON, chunked', json, { 'content-type': 'application/json' }, true],
+    ['form-urlencoded', form, { 'content-type': 'application/x-www-form-urlencoded' }, false],
+    ['form-urlencoded, chunked', form, { 'content-type': 'application/x-www-form-urlencoded' }, true],
+    ['multipart fields', fieldsOnly.body, { 'content-type': fieldsOnly.type }, false],
+    ['multipart fields, chunked', fieldsOnly.body, { 'content-type': fieldsOnly.type }, true],
+    ['multipart with a small file part', smallFile.body, { 'content-type': smallFile.type }, false],
+    ['multipart with a small file part, chunked', smallFile.body, { 'content-type': smallFile.type }, true]
+  ]
+  for (const [name, body, headers, chunked] of cases) {
+    const res = await upload(port, '/account/register', body, headers, chunked)
+    t.equal(res.status, 413, name)
+    t.same(Object.keys(JSON.parse(res.body || '{}') as object), ['detail'], `${name}: ${res.body}`)
+  }
+  const auth = await registered(port, 'uploader')
+  const list = JSON.parse((await request(port, 'POST', '/watchlists', JSON.stringify({ name: 'L' }), { ...auth, 'content-type': 'application/json' })).body) as { id: number }
+  const entryFile = multipartBody({ status: 'watching' }, { note: Buffer.from('a note') })
+  const put = await new Promise<Answer>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: `/watchlists/${list.id}/anime/1`, agent: false, headers: { ...auth, 'content-type': entryFile.type } }, (res) => {
+      let text = ''
+      res.on('data', (chunk) => { text += String(chunk) }).on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }))
+    })
+    req.on('error', reject)
+    req.end(Buffer.concat(entryFile.body))
+  })
+  t.equal(put.status, 413, 'a file part in a PUT body')
+  const mal = Buffer.from('<myanimelist><anime><series_animedb_id>100001</series_animedb_id><my_status>Completed</my_status></anime></myanimelist>')
+  const malForm = multipartBody({}, { file: Buffer.concat([mal, Buffer.from(' '.repeat(100 << 10))]) })
+  const imported = await upload(port, `/watchlists/${list.id}/import`, malForm.body, { ...auth, 'content-type': malForm.type })
+  t.equal(imported.status, 200, `the MAL import takes a file part over BODY_LIMIT (its own limit is MAL_IMPORT_MAX_BYTES): ${imported.body}`)
+  t.equal((await request(port, 'GET', '/health')).status, 200)
+})
+
+/** Resident memory of a process now, and its peak so far, in bytes (Linux /proc). */
+async function memoryOf (pid: number): Promise<{ rss: number, peak: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') }
+}
+
+t.test('60 large multipart uploads at once to /account/register: all 413, memory stays where it was', { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
+  const server = await spawnServer(t)
+  const port = server.port
+  const pid = server.child.pid!
+  // Warm up: a few requests of every kind the attack makes, so that what is measured is the attack.
+  for (let i = 0; i < 3; i++) await upload(port, '/account/register', multipartBody({ username: `w${i}`, email: `w${i}@example.com`, password: 'pw-12345' }).body, { 'content-type': multipartBody({}).type })
+  await delay(500)
+  const before = await memoryOf(pid)
+  const blob = Buffer.alloc(15 << 20, 7)
+  const attacks = Array.from({ length: 60 }, (_, i) => multipartBody({ username: `x${i}`, email: `x${i}@example.com`, password: 'pw-12345' }, { blob }))
+  let peak = before.rss
+  let sampling = true
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, (await memoryOf(pid)).rss)
+      await delay(20)
+    }
+  })()
+  const answers = await Promise.all(attacks.map((a) => upload(port, '/account/register', a.body, { 'content-type': a.type })))
+  sampling = false
+  await sampler
+  const after = await memoryOf(pid)
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`
+  const size = attacks[0]!.body.reduce((sum, piece) => sum + piece.length, 0)
+  t.comment(`RSS before ${mb(before.rss)}, highest seen during ${mb(peak)}, peak (VmHWM) before ${mb(before.peak)} and after ${mb(after.peak)}; ` +
+    `${mb(answers.reduce((sum, a) => sum + a.sent, 0))} of ${mb(60 * size)} sent before the answers came`)
+  t.same(answers.map((a) => a.status), Array(60).fill(413), `every upload answered 413 (${JSON.stringify(answers.map((a) => a.status))})`)
+  t.ok(peak < before.rss + (100 << 20), `RSS during the attack within 100 MB of before (${mb(peak)} vs ${mb(before.rss)})`)
+  t.equal((await request(port, 'GET', '/health')).status, 200)
+  const users = await request(port, 'POST', '/account/login', JSON.stringify({ username: 'x1', password: 'pw-12345' }), { 'content-type': 'application/json' })
+  t.equal(users.status, 400, 'no account was made by an upload')
 })

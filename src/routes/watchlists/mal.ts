@@ -16,7 +16,6 @@ import { uploadTooLarge } from '../../watchlists/mal.js'
 import { parseId } from '../anime/index.js'
 
 export const rawTypes = ['application/xml', 'text/xml', 'application/gzip', 'application/x-gzip']
-const tooLarge = new Set(['FST_ERR_CTP_BODY_TOO_LARGE', 'FST_REQ_FILE_TOO_LARGE'])
 
 const mal: FastifyPluginAsyncTypebox = async (fastify) => {
   const service = fastify.watchlists
@@ -25,7 +24,7 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
   const limits = { maxBytes, maxEntries }
   fastify.addContentTypeParser(rawTypes, { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) => { done(null, body) })
   fastify.setErrorHandler(async (error: FastifyError) => {
-    if (tooLarge.has(error.code)) throw uploadTooLarge(maxBytes)
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw uploadTooLarge(maxBytes)
     throw error
   })
 
@@ -55,8 +54,12 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
         200: MalImportReply, ...authErrors, 400: { anyOf: [ErrorDetail, FieldErrors] }, 403: ErrorDetail, 404: ErrorDetail, 413: ErrorDetail, 415: ErrorDetail, 503: ErrorDetail
       }
     },
-    // The upload in the OpenAPI document only: a body schema would also validate it.
-    config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: MalImportBody }, url }) },
+    config: {
+      // The upload in the OpenAPI document only: a body schema would also validate it.
+      swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: MalImportBody }, url }),
+      // The one route that takes a file part (src/plugins/external/multipart.ts), within its bodyLimit.
+      fileField: 'file'
+    },
     onRequest: [fastify.auth([fastify.verifyToken]), async (request, reply) => {
       request.watchlist = await service.owned(idParam(request), request.auth!.user)
       // A place among the imports in progress, taken before the file is read, given back with the answer.
