@@ -4,10 +4,10 @@ import os from 'node:os'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { seaAssetFile } from './sea/assets.js'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-/** The checkout's root, whether running from src/ or from the build in dist/src/. */
-export const projectRoot = path.resolve(here, path.basename(path.dirname(here)) === 'dist' ? '../..' : '..')
+/** The checkout's root: the parent of src/, or of dist/ for the bundle (scripts/build.ts). */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -37,10 +37,6 @@ export interface AppConfig {
   catalogueUpdateIntervalMs: number | null
   /** Processes serving requests on the one port (node:cluster); 1: no cluster. */
   workers: number
-  /** 'small': the serving process keeps V8's young generation at its initial size (src/heap.ts); 'default': V8 grows it. */
-  heapYoungGeneration: 'small' | 'default'
-  /** After work grew the heap, one full garbage collection once the event loop has been idle this long (ms, src/heap.ts); 0: never. */
-  heapIdleCollectionMs: number
   /** Origins allowed to call the API from browser scripts (CORS); null: every origin. */
   corsOrigins: string[] | null
   /** max-age, in seconds, of the Cache-Control header on catalogue reads. */
@@ -54,6 +50,8 @@ export interface AppConfig {
   requestTimeoutMs: number
   /** On SIGTERM/SIGINT, how long in-flight requests get to finish, in milliseconds. */
   shutdownTimeoutMs: number
+  /** On SIGTERM, how long the service keeps answering with /ready at 503 before it stops accepting connections, in milliseconds; 0: no drain. */
+  shutdownDrainMs: number
   /** Which proxies' X-Forwarded-For to believe: false, true (any peer), or addresses/CIDR ranges. */
   trustProxy: boolean | string[]
   /** Clock in milliseconds since the epoch; injected by tests. */
@@ -89,7 +87,8 @@ export const defaultConfig: AppConfig = {
   port: 8000,
   dataDir: path.join(process.cwd(), 'var'),
   logLevel: 'info',
-  defaultCatalogue: path.join(projectRoot, 'data', 'anime-offline-database.json'),
+  // The shipped catalogue; the single executable carries it inside (written out when first asked for).
+  get defaultCatalogue () { return seaAssetFile('anime-offline-database.json') ?? path.join(projectRoot, 'data', 'anime-offline-database.json') },
   tokenTtlMs: 10 * 3600 * 1000,
   tokenAutoRefresh: false,
   tokenLimit: null,
@@ -107,9 +106,8 @@ export const defaultConfig: AppConfig = {
   bodyLimit: 1 << 20,
   requestTimeoutMs: 30 * 1000,
   shutdownTimeoutMs: 10 * 1000,
+  shutdownDrainMs: 5 * 1000,
   trustProxy: false,
-  heapYoungGeneration: 'small',
-  heapIdleCollectionMs: 5000,
   now: Date.now,
   databaseUrl: null,
   databasePoolSize: 10,
@@ -255,16 +253,10 @@ function loadHttpConfig (get: (name: string) => string | undefined, partial: Par
   if (requestTimeout !== undefined) partial.requestTimeoutMs = off(requestTimeout) ? 0 : parseDuration('REQUEST_TIMEOUT', requestTimeout)
   const shutdownTimeout = get('SHUTDOWN_TIMEOUT')
   if (shutdownTimeout !== undefined) partial.shutdownTimeoutMs = parseDuration('SHUTDOWN_TIMEOUT', shutdownTimeout)
+  const shutdownDrain = get('SHUTDOWN_DRAIN')
+  if (shutdownDrain !== undefined) partial.shutdownDrainMs = off(shutdownDrain) ? 0 : parseDuration('SHUTDOWN_DRAIN', shutdownDrain)
   const trustProxy = get('TRUST_PROXY')
   if (trustProxy !== undefined) partial.trustProxy = parseTrustProxy('TRUST_PROXY', trustProxy)
-  const young = get('HEAP_YOUNG_GENERATION')
-  if (young !== undefined) {
-    const value = young.trim().toLowerCase()
-    if (value !== 'small' && value !== 'default') throw new ConfigError('HEAP_YOUNG_GENERATION', `expected small or default, got "${young}"`)
-    partial.heapYoungGeneration = value
-  }
-  const idleCollection = get('HEAP_IDLE_COLLECTION')
-  if (idleCollection !== undefined) partial.heapIdleCollectionMs = off(idleCollection) ? 0 : parseDuration('HEAP_IDLE_COLLECTION', idleCollection)
 }
 
 /** 'https://a.example, http://localhost:3000' → the origins; '*' → null (every origin). */

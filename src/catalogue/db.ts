@@ -5,7 +5,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { rebuildDerived } from './derived.js'
 import { animeSitesInsert, registerCatalogueFunctions } from './discovery-index.js'
-import { answerSql } from './repository.js'
+import { answerSql } from './answers.js'
 
 export type Db = Database.Database
 
@@ -167,7 +167,25 @@ const migrations: Migration[] = [
   ) WITHOUT ROWID;
   CREATE INDEX anime_sites_anime ON anime_sites(anime_id);
   ${animeSitesInsert('SELECT id FROM search_indexed')}
-  `
+  `,
+  // 5: studios and producers by name with ids that stay theirs across imports (never
+  // reused), and which entries each made
+  {
+    rebuildsDerived: true,
+    sql: `
+    CREATE TABLE companies (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE
+    );
+    -- derived from anime.studios and anime.producers by every import (see derived.ts)
+    CREATE TABLE anime_companies (
+      company_id INTEGER NOT NULL,
+      anime_id INTEGER NOT NULL,
+      PRIMARY KEY (company_id, anime_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX anime_companies_anime ON anime_companies(anime_id);
+    `
+  }
 ]
 
 export const CATALOGUE_SCHEMA_VERSION = migrations.length

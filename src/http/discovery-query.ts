@@ -41,7 +41,7 @@ function readOrdering (reader: QueryReader): OrderingTerm[] | undefined {
   for (const item of items) {
     const descending = item.startsWith('-')
     const field = (descending ? item.slice(1) : item).toLowerCase() as OrderingField
-    if (!orderingFields.includes(field)) reader.fail('ordering', messages.choice(item))
+    if (!(orderingFields as readonly string[]).includes(field)) reader.fail('ordering', messages.choice(item))
     else if (!terms.some((t) => t.field === field)) terms.push({ field, descending })
   }
   return reader.failed('ordering') ? undefined : terms

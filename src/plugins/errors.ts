@@ -8,7 +8,17 @@ import { renderHtmlPage } from '../http/html.js'
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers JSON only, whatever `?format=` or Accept say (the /v4 Jikan routes). */
+    jsonOnly?: boolean
+  }
+}
+
+const jsonOnly = (request: FastifyRequest): boolean => request.routeOptions.config?.jsonOnly === true
+
 export function wantsHtml (request: FastifyRequest): boolean {
+  if (jsonOnly(request)) return false
   const format = (request.query as Record<string, unknown> | undefined)?.format
   if (format !== undefined) return format === 'api'
   const accept = request.headers.accept
@@ -83,6 +93,7 @@ export default fp(async function errors (fastify: FastifyInstance) {
 
   // Callback-style hooks (not async): no promise per request on every route.
   fastify.addHook('onRequest', (request, _reply, done) => {
+    if (jsonOnly(request)) { done(); return }
     const format = (request.query as Record<string, unknown> | undefined)?.format
     if (format !== undefined && format !== 'json' && format !== 'api') done(new ApiError(404, { detail: 'Not found.' }))
     else done()

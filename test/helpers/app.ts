@@ -21,7 +21,8 @@ const databasesByDataDir = new Map<string, string>()
 export const databaseFor = (dataDir: string): string | undefined => databasesByDataDir.get(path.resolve(dataDir))
 
 export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<FastifyInstance> {
-  // Plugins get longer than Fastify's 10 s to load: a cold start of the TypeScript sources on a busy machine takes that.
+  // Tap's TypeScript loader compiles every module on the first start: on a busy machine that
+  // alone can outlast Fastify's 10 s plugin timeout, which tests do not measure.
   const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 })
   const dataDir = options.dataDir ?? tempDir(t)
   // TEST_DATABASE_URL (set by test/postgres-suites.test.ts): the same suites on PostgreSQL, a fresh

@@ -20,6 +20,8 @@ export interface Readiness {
 declare module 'fastify' {
   interface FastifyInstance {
     readiness: () => Promise<Readiness>
+    /** From now on /ready answers 503: a graceful stop has begun (src/server.ts). */
+    markShuttingDown: () => void
   }
 }
 
@@ -41,6 +43,7 @@ export default fp(async function health (fastify: FastifyInstance) {
   const { dataDir } = fastify.config
   let closing = false
   fastify.addHook('preClose', async () => { closing = true })
+  fastify.decorate('markShuttingDown', () => { closing = true })
 
   // SQLite: take the write lock and let go, on a connection of our own (short busy
   // timeout: a writer holding the lock longer than that counts as not writable).

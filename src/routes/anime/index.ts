@@ -7,21 +7,16 @@ import type { SeedAnime } from '../../catalogue/repository.js'
 import { RandomQuery } from '../../../schemas/discovery.js'
 import { hasFilters, queryOf, readRandomQuery } from '../../http/discovery-query.js'
 import { manualQuery } from '../../http/query-params.js'
+import { parseId } from '../../http/ids.js'
 import search from './search.js'
 import tags from './tags.js'
 import details from './details.js'
-
-/** A positive whole number within SQLite's integer range, else null. */
-export function parseId (text: string): number | null {
-  if (!/^[1-9]\d{0,15}$/.test(text)) return null
-  return Number(text)
-}
 
 const jsonType = 'application/json; charset=utf-8'
 
 /**
  * The answers of GET /anime/entry/:id as sent (the JSON text each import stores,
- * see answerSql in src/catalogue/repository.ts), for one catalogue version at a
+ * see answerSql in src/catalogue/answers.ts), for one catalogue version at a
  * time, the `max` most recently used ids. A hit skips the SQLite read.
  */
 export function createEntryCache (max = 5000) {
@@ -102,7 +97,7 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
     return json as unknown as SeedAnime
   })
 
-  // Discovery (search, tags, details, similar): autoload loads only the index file of a folder that has one.
+  // Discovery (search, tags, details, similar).
   await fastify.register(search)
   await fastify.register(tags)
   await fastify.register(details)

@@ -19,7 +19,7 @@ import { validateTypedFields } from '../../http/typed-fields.js'
 import { entryStatuses, type EntryChange } from '../../watchlists/repository.js'
 import { listJson, type EntryOrderingParam } from '../../watchlists/service.js'
 import type { Watchlist as StoredList } from '../../watchlists/repository.js'
-import { parseId } from '../anime/index.js'
+import { parseId } from '../../http/ids.js'
 import mal from './mal.js'
 
 const entryOrderings: EntryOrderingParam[] = ['added', '-added', 'rating', '-rating', 'title', '-title']

@@ -13,7 +13,7 @@ import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.j
 import { MalImportBody, MalImportReply, WatchlistParams } from '../../../schemas/watchlists.js'
 import { ApiError, fieldErrors } from '../../errors.js'
 import { uploadTooLarge } from '../../watchlists/mal.js'
-import { parseId } from '../anime/index.js'
+import { parseId } from '../../http/ids.js'
 
 export const rawTypes = ['application/xml', 'text/xml', 'application/gzip', 'application/x-gzip']
 
