@@ -36,7 +36,11 @@ export function readMultipart (request: FastifyRequest, payload: Readable): Prom
   const bodyLimit = request.routeOptions.bodyLimit
   const fileField = request.routeOptions.config.fileField
   const declared = Number(request.headers['content-length'])
-  if (declared > bodyLimit) return Promise.reject(tooLarge())
+  if (declared > bodyLimit) {
+    // Dropped as it comes, unread, so that the client meets the answer and not a reset (src/plugins/app/body-limit.ts).
+    payload.resume()
+    return Promise.reject(tooLarge())
+  }
   return new Promise((resolve, reject) => {
     const body: Record<string, unknown> = {}
     let received = 0
