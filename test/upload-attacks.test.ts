@@ -131,7 +131,10 @@ function upload (port: number, path: string, body: Buffer | Buffer[], headers: R
   return new Promise((resolve) => {
     let sent = 0
     let settled = false
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path, agent: false, headers: chunked ? headers : { ...headers, 'content-length': String(length) } }, (res) => {
+    // keep-alive, as curl and browsers send it: a client that says `Connection: close` is
+    // answered and then closed with its body unread, which may reach it as a reset first.
+    const sentHeaders = { ...headers, connection: 'keep-alive', ...(chunked ? {} : { 'content-length': String(length) }) }
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path, agent: false, headers: sentHeaders }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('end', () => { settled = true; resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), sent }); req.destroy() })
