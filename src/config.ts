@@ -66,6 +66,14 @@ export interface AppConfig {
   databasePoolSize: number
   /** Longest wait for a PostgreSQL connection or statement, in milliseconds; past it the request answers 503. */
   databaseTimeoutMs: number
+  /** Most lists one user may have. */
+  watchlistsPerUser: number
+  /** Largest MyAnimeList import, in bytes: the upload, and its XML once decompressed. */
+  malImportMaxBytes: number
+  /** Most entries (<anime> elements) in one MyAnimeList import. */
+  malImportMaxEntries: number
+  /** MyAnimeList imports in progress at once in one process (one is read at a time, the others wait); more are answered 503. */
+  malImportMaxPending: number
 }
 
 /** The latest anime-offline-database release: JSON Lines, zstd-compressed (about 10 MB). */
@@ -109,7 +117,11 @@ export const defaultConfig: AppConfig = {
   now: Date.now,
   databaseUrl: null,
   databasePoolSize: 10,
-  databaseTimeoutMs: 5000
+  databaseTimeoutMs: 5000,
+  watchlistsPerUser: 100,
+  malImportMaxBytes: 16 << 20,
+  malImportMaxEntries: 20_000,
+  malImportMaxPending: 4
 }
 
 export function resolveConfig (partial: Partial<AppConfig> = {}): AppConfig {
@@ -220,6 +232,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
   const databaseTimeout = get('DATABASE_TIMEOUT')
   if (databaseTimeout !== undefined) partial.databaseTimeoutMs = parseDuration('DATABASE_TIMEOUT', databaseTimeout)
   loadHttpConfig(get, partial)
+  loadWatchlistsConfig(get, partial)
   const resolved = resolveConfig(partial)
   // A hash still waiting when the socket's timeout cuts the connection would leave the client
   // without an answer: the wait is shorter than REQUEST_TIMEOUT (by default at most half of it).
@@ -231,6 +244,18 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
   }
   return resolved
+}
+
+/** The watchlists' limits: lists per user, and the size of MyAnimeList imports. */
+function loadWatchlistsConfig (get: (name: string) => string | undefined, partial: Partial<AppConfig>): void {
+  const lists = get('WATCHLISTS_PER_USER')
+  if (lists !== undefined) partial.watchlistsPerUser = parseInteger('WATCHLISTS_PER_USER', lists, 1, 1_000_000)
+  const bytes = get('MAL_IMPORT_MAX_BYTES')
+  if (bytes !== undefined) partial.malImportMaxBytes = parseSize('MAL_IMPORT_MAX_BYTES', bytes)
+  const entries = get('MAL_IMPORT_MAX_ENTRIES')
+  if (entries !== undefined) partial.malImportMaxEntries = parseInteger('MAL_IMPORT_MAX_ENTRIES', entries, 1, 1_000_000)
+  const pending = get('MAL_IMPORT_MAX_PENDING')
+  if (pending !== undefined) partial.malImportMaxPending = parseInteger('MAL_IMPORT_MAX_PENDING', pending, 1, 1000)
 }
 
 /** The HTTP-facing settings: CORS, caching, the global rate limit, body size, timeouts, proxies. */

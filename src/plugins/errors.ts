@@ -51,10 +51,6 @@ function errorResponse (error: FastifyError | ApiError, request: FastifyRequest)
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return [415, { detail: `Unsupported media type "${request.headers['content-type'] ?? ''}" in request.` }]
   }
-  // A malformed multipart body (no boundary, cut short): busboy's errors carry no status.
-  if (error.statusCode === undefined && /^(Multipart: |Unexpected end of multipart data|Malformed part header)/.test(error.message)) {
-    return [400, { detail: `Multipart form parse error - ${error.message}` }]
-  }
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) return [status, { detail: error.message }]
   return [500, { detail: 'A server error occurred.' }]
