@@ -1,8 +1,9 @@
 // npm run build → dist/anime-api.cjs: the `anime-api` command line (src/cli.ts)
 // bundled by esbuild into one CommonJS file, which `npm start` and the
-// `anime-api` bin run, and beside it the catalogue import's parsing worker
-// (dist/staging-worker.cjs: a worker thread needs a file of its own; the import
-// looks for it beside itself). One file starts faster than the hundreds of
+// `anime-api` bin run, and beside it the worker threads' scripts: the catalogue
+// import's parsing worker (dist/staging-worker.cjs) and the MAL import's
+// (dist/mal-import-worker.cjs): a worker thread needs a file of its own, and
+// each is looked for beside the module that starts it (src/worker-threads.ts). One file starts faster than the hundreds of
 // modules it holds. Only better-sqlite3 (a native addon) stays in node_modules;
 // /docs serves swagger-ui's static files from the installed package
 // (src/plugins/external/swagger.ts).
@@ -47,7 +48,7 @@ function options (target: Target): esbuild.BuildOptions {
   }
 }
 
-/** Bundles the command line into `<outdir>/anime-api.cjs` (and, for node, the parsing worker); returns the files written. */
+/** Bundles the command line into `<outdir>/anime-api.cjs` (and, for node, the workers' scripts); returns the files written. */
 export async function bundle (target: Target, outdir: string): Promise<string[]> {
   fs.mkdirSync(outdir, { recursive: true })
   const main = path.join(outdir, 'anime-api.cjs')
@@ -55,9 +56,10 @@ export async function bundle (target: Target, outdir: string): Promise<string[]>
   await esbuild.build({ ...base, entryPoints: [path.join(root, 'src/cli.ts')], outfile: main, banner: { js: `#!/usr/bin/env node\n${base.banner!.js}` } })
   fs.chmodSync(main, 0o755)
   if (target === 'sea') return [main]
-  const worker = path.join(outdir, 'staging-worker.cjs')
-  await esbuild.build({ ...base, entryPoints: [path.join(root, 'src/catalogue/staging-worker.ts')], outfile: worker })
-  return [main, worker]
+  const workers = [path.join(outdir, 'staging-worker.cjs'), path.join(outdir, 'mal-import-worker.cjs')]
+  await esbuild.build({ ...base, entryPoints: [path.join(root, 'src/catalogue/staging-worker.ts')], outfile: workers[0] })
+  await esbuild.build({ ...base, entryPoints: [path.join(root, 'src/http/mal-import-worker.ts')], outfile: workers[1] })
+  return [main, ...workers]
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,4 +1,5 @@
 import t from 'tap'
+import fs from 'node:fs'
 import path from 'node:path'
 import { ConfigError, defaultConfig, loadConfig, parseDuration } from '../src/config.js'
 
@@ -58,4 +59,22 @@ t.test('SHUTDOWN_DRAIN: a duration, 0 or off for none', async (t) => {
   t.equal(loadConfig({ SHUTDOWN_DRAIN: '0' }).shutdownDrainMs, 0)
   t.equal(loadConfig({ SHUTDOWN_DRAIN: 'off' }).shutdownDrainMs, 0)
   t.throws(() => loadConfig({ SHUTDOWN_DRAIN: 'a while' }), /^SHUTDOWN_DRAIN: expected a duration/)
+})
+
+t.test('watchlist and MAL import limits: defaults, .env.example, each variable, bad values', async (t) => {
+  t.match(loadConfig({}), { watchlistsPerUser: 100, malImportMaxBytes: 16 << 20, malImportMaxEntries: 20_000, malImportMaxPending: 4 })
+  const { parseEnv } = await import('node:util')
+  const example = (parseEnv as (text: string) => Record<string, string>)(fs.readFileSync(path.join(import.meta.dirname, '..', '.env.example'), 'utf8'))
+  for (const name of ['WATCHLISTS_PER_USER', 'MAL_IMPORT_MAX_BYTES', 'MAL_IMPORT_MAX_ENTRIES', 'MAL_IMPORT_MAX_PENDING']) t.ok(name in example, `${name} is in .env.example`)
+  t.match(loadConfig(example), { watchlistsPerUser: 100, malImportMaxBytes: 16 << 20, malImportMaxEntries: 20_000, malImportMaxPending: 4 }, 'with the defaults')
+  t.match(loadConfig({ WATCHLISTS_PER_USER: '5', MAL_IMPORT_MAX_BYTES: '2mb', MAL_IMPORT_MAX_ENTRIES: '500', MAL_IMPORT_MAX_PENDING: '1' }),
+    { watchlistsPerUser: 5, malImportMaxBytes: 2 << 20, malImportMaxEntries: 500, malImportMaxPending: 1 })
+  for (const [variable, value] of [
+    ['WATCHLISTS_PER_USER', '0'], ['WATCHLISTS_PER_USER', 'many'], ['MAL_IMPORT_MAX_BYTES', '10'], ['MAL_IMPORT_MAX_BYTES', 'huge'],
+    ['MAL_IMPORT_MAX_ENTRIES', '0'], ['MAL_IMPORT_MAX_PENDING', '-1']
+  ] as const) {
+    let thrown: unknown
+    try { loadConfig({ [variable]: value }) } catch (error) { thrown = error }
+    t.ok(thrown instanceof ConfigError && thrown.variable === variable, `${variable}=${value}: ${String(thrown)}`)
+  }
 })

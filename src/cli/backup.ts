@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { loadConfig } from '../config.js'
 import { ACCOUNTS_FILE, openAccountsDb } from '../accounts/db.js'
+import { createPrivateFile } from '../storage/files.js'
 import { CommandError, operands, parseCommandLine, UsageError, type CliIo } from './io.js'
 
 export const backupHelp = `Usage: anime-api backup [--force] <file>
@@ -35,9 +36,12 @@ export async function runBackupCommand (argv: string[], io: CliIo): Promise<numb
   if (!fs.existsSync(path.join(config.dataDir, ACCOUNTS_FILE))) throw new CommandError(`there is no ${ACCOUNTS_FILE} in ${config.dataDir} yet: nothing to back up (is DATA_DIR the service's?)`)
 
   // Into a temporary file first, renamed when complete: never a half-written backup.
+  // Made 0600 before SQLite writes to it: a backup holds the password hashes too.
   const partial = `${target}.partial-${process.pid}`
   const db = openAccountsDb(config.dataDir)
   try {
+    fs.rmSync(partial, { force: true })
+    createPrivateFile(partial)
     await db.backup(partial, {
       progress: ({ totalPages, remainingPages }) => {
         io.progress(`backing up: ${totalPages - remainingPages} of ${totalPages} pages`)

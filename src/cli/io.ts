@@ -5,6 +5,7 @@
 import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { makePrivateDir } from '../storage/files.js'
 
 export interface CliIo {
   out: (line: string) => void
@@ -69,7 +70,7 @@ export function operands (positionals: string[], names: string[], usage: string)
 export function prepareDataDir (dir: string): void {
   const fix = 'set DATA_DIR to a directory the service\'s user can write (it is created if missing)'
   try {
-    fs.mkdirSync(dir, { recursive: true })
+    makePrivateDir(dir)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EEXIST' || code === 'ENOTDIR') throw new CommandError(`DATA_DIR ${dir} is a file, not a directory; ${fix}`)

@@ -51,10 +51,6 @@ function errorResponse (error: FastifyError | ApiError, request: FastifyRequest)
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return [415, { detail: `Unsupported media type "${request.headers['content-type'] ?? ''}" in request.` }]
   }
-  // A malformed multipart body (no boundary, cut short): busboy's errors carry no status.
-  if (error.statusCode === undefined && /^(Multipart: |Unexpected end of multipart data|Malformed part header)/.test(error.message)) {
-    return [400, { detail: `Multipart form parse error - ${error.message}` }]
-  }
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) return [status, { detail: error.message }]
   return [500, { detail: 'A server error occurred.' }]
@@ -156,7 +152,10 @@ export default fp(async function errors (fastify: FastifyInstance) {
 
   fastify.setErrorHandler(async (error: FastifyError | ApiError, request, reply) => {
     const [status, body] = errorResponse(error, request)
-    if (status >= 500) request.log.error({ err: error }, 'unexpected failure')
+    // An ApiError of 5xx is a deliberate answer (the user store or the password queue is
+    // unavailable): one line saying why, where a flood of them would otherwise log a stack each.
+    if (error instanceof ApiError && status >= 500) request.log.warn({ status, reason: (error as { reason?: string }).reason ?? error.message }, 'service unavailable')
+    else if (status >= 500) request.log.error({ err: error }, 'unexpected failure')
     if (error instanceof ApiError) reply.headers(error.headers)
     // Serialised here, not by the route's response schema: an error body is sent
     // exactly as built, whichever error shapes the route documents.
