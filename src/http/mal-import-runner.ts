@@ -8,7 +8,7 @@
 // (see the worker for how the two agree). Where the service has no worker script
 // (the single executable), imports run on the calling thread.
 import type { Worker } from 'node:worker_threads'
-import { ApiError } from '../errors.js'
+import { ApiError, type ErrorBody } from '../errors.js'
 import type { StoreConfig } from '../storage/index.js'
 import type { MalUploadLimits } from '../watchlists/mal.js'
 import type { Watchlist } from '../watchlists/repository.js'
@@ -33,7 +33,7 @@ export interface ToImportWorker {
 export type FromImportWorker =
   | { id: number, answer: ArrayBuffer }
   | { id: number, cancelled: true }
-  | { id: number, refused: { status: number, body: Record<string, unknown> } }
+  | { id: number, refused: { status: number, body: ErrorBody } }
   | { id: number, failed: string }
 
 /** The import worker's script beside this module; null where it is not on disk (the single executable). */
