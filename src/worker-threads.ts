@@ -3,10 +3,10 @@
 // start it wherever the service runs.
 //
 // A worker's script sits beside the module that uses it, with that module's
-// extension: .ts from the sources, .js after tsc, .mjs in the bundle (whose
-// import.meta.url names a file in dist/bundle/, scripts/bundle.ts). The single
-// executable has no files beside it: no script, and the caller does the work
-// itself.
+// extension: .ts from the sources, .cjs in the build (where every module is
+// dist/anime-api.cjs and the workers are built beside it, scripts/build.ts).
+// The single executable has no files beside it: no script, and the caller does
+// the work itself.
 //
 // From the sources the script is TypeScript, and `node --import tsx` (npm run
 // dev, the server the tests start) gives worker threads no TypeScript loader:

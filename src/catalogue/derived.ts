@@ -1,6 +1,7 @@
 // Tables derived from the served rows, rebuilt inside each import's transaction
 // so that they switch together with the rows they describe.
-import type { Db } from './db.js'
+// The handle's type from the driver, not from db.ts: db.ts runs these in its migrations.
+import type { Database as Db } from 'better-sqlite3'
 import { rebuildDiscovery, secondaryIndexes } from './discovery-index.js'
 
 export function rebuildDerived (db: Db): void {

@@ -9,8 +9,9 @@
 // touches a few hundred entries, not 40k. Search, filters, tag counts, similar
 // and recommendations answer from an index in memory (engine/), built from the
 // rows themselves.
-import type { Db } from './db.js'
-import { answerSql } from './repository.js'
+// The handle's type from the driver, not from db.ts: db.ts runs these in its migrations.
+import type { Database as Db } from 'better-sqlite3'
+import { answerSql } from './answers.js'
 import { parseSourceUrl, siteIdKey, type SiteId } from './sites.js'
 
 /**

@@ -11,10 +11,10 @@ import { prepareSearch, randomId, similarIds } from './engine/query.js'
 import { recommendIds, topScoredIds } from './engine/recommend.js'
 import { createIndexSource } from './engine/source.js'
 import { has } from './engine/bits.js'
-import { createFullEntries, type CompanyCount, type SeasonCount } from './full-entries.js'
+import { createFullEntries, type CompanyCount } from './full-entries.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
 import type { Filters, SearchRequest } from './search.js'
-import type { SiteName } from './sites.js'
+import { sitesOf, type SiteName, type Sites } from './sites.js'
 
 /** A page of a search: its number (1-based) or the last one, and its size. */
 export interface PageRequest { page: number | 'last', size: number }
@@ -26,10 +26,28 @@ export class NoSuchPage {
   constructor (readonly count: number, readonly pages: number) {}
 }
 
+/** Where page `request` of `count` items starts, as DRF's page-number pagination counts (page 1 always exists); NoSuchPage past the end. */
+export function pageIn (request: PageRequest, count: number): { page: number, pages: number, offset: number } | NoSuchPage {
+  const pages = Math.max(1, Math.ceil(count / request.size))
+  const page = request.page === 'last' ? pages : request.page
+  return page > pages ? new NoSuchPage(count, pages) : { page, pages, offset: (page - 1) * request.size }
+}
+
+/** A season of first airing with how many served entries it has. */
+export interface SeasonCount {
+  year: number
+  /** Winter, Spring, Summer or Fall, as the details of an entry show it. */
+  season: string
+  count: number
+}
+
+export interface SeasonsPage { count: number, page: number, pages: number, results: SeasonCount[] }
+
 export interface RelatedAnime { id: number | null, title: string | null, url: string }
 
 export interface AnimeDetails extends SeedAnime {
   sources: string[]
+  sites: Sites
   synonyms: string[]
   season: string | null
   studios: string[]
@@ -60,6 +78,8 @@ export interface Recommendations {
 export interface TagCount { name: string, count: number }
 
 const seasonNames: Record<string, string> = { SPRING: 'Spring', SUMMER: 'Summer', FALL: 'Fall', WINTER: 'Winter' }
+/** Within a year, the latest season first. */
+const seasonRank: Record<string, number> = { FALL: 0, SUMMER: 1, SPRING: 2, WINTER: 3 }
 
 type SeedRow = Parameters<typeof toSeed>[0]
 
@@ -129,10 +149,9 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     /** One page of the entries matching the request; NoSuchPage past the end (page 1 always exists). */
     search: (request: SearchRequest, page: PageRequest): Promise<SearchPage | NoSuchPage> => withIndex((engine) => {
       const plan = prepareSearch(engine, request)
-      const pages = Math.max(1, Math.ceil(plan.count / page.size))
-      const number = page.page === 'last' ? pages : page.page
-      if (number > pages) return new NoSuchPage(plan.count, pages)
-      return { count: plan.count, page: number, pages, results: seeds(plan.ids((number - 1) * page.size, page.size)) }
+      const at = pageIn(page, plan.count)
+      if (at instanceof NoSuchPage) return at
+      return { count: plan.count, page: at.page, pages: at.pages, results: seeds(plan.ids(at.offset, page.size)) }
     }),
 
     /** Entries offset … offset + size - 1 of the matches (none past the end), and how many match. */
@@ -159,6 +178,7 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
       const row = detailsRow.get(id) as (SeedRow & Record<string, unknown>) | undefined
       if (row === undefined) return undefined
       const list = (column: string): string[] => JSON.parse(row[column] as string) as string[]
+      const sources = list('sources')
       const related: RelatedAnime[] = []
       const seen = new Set<number>()
       for (const r of relatedRows.all(row.related) as Array<{ url: string, id: number | null, title: string | null }>) {
@@ -171,7 +191,8 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
       }
       return {
         ...toSeed(row),
-        sources: list('sources'),
+        sources,
+        sites: sitesOf(sources),
         synonyms: list('synonyms'),
         season: row.season === null ? null : seasonNames[row.season as string] ?? null,
         studios: list('studios'),
@@ -244,23 +265,39 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
       return counts.map((c) => ({ id: c.id, name: names.get(c.id) ?? '', count: c.count }))
     }),
 
-    /** The seasons served entries with an id on `site` first aired in, latest year first. */
-    seasonCounts: (site: SiteName): Promise<SeasonCount[]> => withIndex((engine) => {
-      const { siteNames, siteDocStart, siteDocs, year, season, seasonNames: names } = engine.data
-      const s = siteNames.indexOf(site)
-      if (s < 0) return []
-      const counts = new Map<string, SeasonCount>()
-      for (let i = siteDocStart[s]!; i < siteDocStart[s + 1]!; i++) {
-        const d = siteDocs[i]!
-        if (year[d] === 0 || season[d] === 0) continue
-        const key = `${year[d]} ${names[season[d]!]}`
-        const found = counts.get(key)
-        if (found === undefined) counts.set(key, { year: year[d]!, season: names[season[d]!]!, count: 1 })
-        else found.count++
-      }
-      return [...counts.values()].sort((a, b) => b.year - a.year || (a.season < b.season ? -1 : a.season > b.season ? 1 : 0))
+    /** The seasons served entries (with an id on `site`, when given) first aired in, with how many, newest first. */
+    seasonCounts: (site?: SiteName): Promise<SeasonCount[]> => withIndex((engine) => seasonsOf(engine, site)),
+
+    /** One page of every season with served entries, newest first; NoSuchPage past the end. */
+    seasons: (page: PageRequest): Promise<SeasonsPage | NoSuchPage> => withIndex((engine) => {
+      const all = seasonsOf(engine)
+      const at = pageIn(page, all.length)
+      if (at instanceof NoSuchPage) return at
+      return { count: all.length, page: at.page, pages: at.pages, results: all.slice(at.offset, at.offset + page.size) }
     })
   }
+}
+
+/** The (year, season) of the served entries (those with an id on `site`, when given), with how many, newest first; entries of unknown year or season are in none. */
+function seasonsOf (engine: Engine, site?: SiteName): SeasonCount[] {
+  const { siteNames, siteDocStart, siteDocs, year, season, seasonNames: names } = engine.data
+  const counts = new Map<number, SeasonCount>()
+  const count = (d: number): void => {
+    if (year[d] === 0 || season[d] === 0) return
+    const key = year[d]! * 256 + season[d]!
+    const found = counts.get(key)
+    if (found === undefined) counts.set(key, { year: year[d]!, season: names[season[d]!]!, count: 1 })
+    else found.count++
+  }
+  if (site === undefined) {
+    for (let d = 0; d < engine.n; d++) count(d)
+  } else {
+    const s = siteNames.indexOf(site)
+    if (s >= 0) for (let i = siteDocStart[s]!; i < siteDocStart[s + 1]!; i++) count(siteDocs[i]!)
+  }
+  return [...counts.values()]
+    .sort((a, b) => b.year - a.year || (seasonRank[a.season] ?? 4) - (seasonRank[b.season] ?? 4))
+    .map((c) => ({ ...c, season: seasonNames[c.season] ?? c.season }))
 }
 
 export type Discovery = ReturnType<typeof createDiscovery>

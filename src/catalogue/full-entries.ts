@@ -15,7 +15,6 @@ export type FullEntry = { id: number, studios: Company[], producers: Company[] }
 
 export interface CompanyCount extends Company { count: number }
 
-export interface SeasonCount { year: number, season: string, count: number }
 
 /** The companies named in `column` (studios or producers) of row `a`, in its order. */
 const companiesOf = (column: string): string =>

@@ -40,3 +40,13 @@ export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = 
     }
   }
 }
+
+/**
+ * The watchlists' reader alone, on a read-only connection of its own: for a
+ * worker thread (the MyAnimeList import) that reads the catalogue as another
+ * process would. close() ends the connection.
+ */
+export function openCatalogueLinks (dataDir: string): { links: CatalogueLinks, close: () => void } {
+  const db = openCatalogueDb(dataDir, { readonly: true })
+  return { links: createCatalogueLinks(db), close: () => { db.close() } }
+}

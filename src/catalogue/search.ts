@@ -9,10 +9,16 @@ export const orderingFields = ['relevance', 'title', 'year', 'episodes', 'score'
 export type OrderingField = typeof orderingFields[number] | 'type' | 'mal_id'
 export interface OrderingTerm { field: OrderingField, descending: boolean }
 
+/** Seasons of first airing, in calendar order. */
+export const seasonNames = ['winter', 'spring', 'summer', 'fall'] as const
+export type Season = typeof seasonNames[number]
+
 export interface Filters {
   /** Seed values (TV, Movie …); any of them. */
   types?: string[]
   statuses?: string[]
+  /** Season of first airing, any of them (entries of unknown season never match). */
+  seasons?: Season[]
   /** Every one must be a tag of the entry (case-insensitive). */
   tags?: string[]
   /** None may be a tag of the entry (case-insensitive). */
@@ -26,8 +32,6 @@ export interface Filters {
   /** Catalogue score (AOD's), inclusive. */
   scoreMin?: number
   scoreMax?: number
-  /** SPRING, SUMMER, FALL or WINTER: the season of first airing. */
-  season?: string
   /** The title starts with this text (case-insensitive for ASCII letters). */
   titlePrefix?: string
   /** Each group: the entry has at least one of its tags (case-insensitive). */

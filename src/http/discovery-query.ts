@@ -2,8 +2,11 @@
 import type { FastifyRequest } from 'fastify'
 import { ApiError } from '../errors.js'
 import { animeStatuses, animeTypes } from '../catalogue/normalize.js'
-import { orderingFields, type Filters, type OrderingField, type OrderingTerm, type SearchRequest } from '../catalogue/search.js'
-import { messages, QueryReader, type RawQuery } from './query-params.js'
+import { NoSuchPage, pageIn, type PageRequest } from '../catalogue/discovery.js'
+import { orderingFields, seasonNames, type Filters, type OrderingField, type OrderingTerm, type SearchRequest } from '../catalogue/search.js'
+import { messages, pageLinks, QueryReader, type Links, type RawQuery } from './query-params.js'
+
+export type { PageRequest }
 
 export const typeChoices = [...new Set(Object.values(animeTypes))]
 export const statusChoices = [...new Set(Object.values(animeStatuses))]
@@ -16,11 +19,12 @@ function checkRange (reader: QueryReader, minName: string, min: number | undefin
   if (min !== undefined && max !== undefined && min > max) reader.fail(minName, messages.max(max))
 }
 
-/** type, status, tags, exclude_tags, year, year_min, year_max, episodes_min, episodes_max. */
+/** type, status, season, tags, exclude_tags, year, year_min, year_max, episodes_min, episodes_max. */
 export function readFilters (reader: QueryReader): Filters {
   const filters: Filters = {
     types: reader.choices('type', typeChoices),
     statuses: reader.choices('status', statusChoices),
+    seasons: reader.choices('season', seasonNames),
     tags: reader.list('tags'),
     excludeTags: reader.list('exclude_tags'),
     year: reader.integer('year'),
@@ -47,18 +51,22 @@ function readOrdering (reader: QueryReader): OrderingTerm[] | undefined {
   return reader.failed('ordering') ? undefined : terms
 }
 
-export interface PageRequest { page: number | 'last', pageSize: number }
-
 /** `/anime/search`: the search and its page; throws 400 on bad parameters. */
 export function readSearchQuery (query: RawQuery): { search: SearchRequest, page: PageRequest } {
   const reader = new QueryReader(query)
   const q = reader.string('q', MAX_QUERY_LENGTH)
   const filters = readFilters(reader)
   const ordering = readOrdering(reader)
-  const page = reader.text('page')?.toLowerCase() === 'last' ? 'last' : reader.integer('page', { min: 1 }) ?? 1
-  const pageSize = reader.integer('page_size', { min: 1, max: MAX_PAGE_SIZE }) ?? DEFAULT_PAGE_SIZE
+  const page = readPageQuery(reader)
   reader.done()
-  return { search: { q, ...filters, ordering }, page: { page, pageSize } }
+  return { search: { q, ...filters, ordering }, page }
+}
+
+/** `page` (a number from 1, or `last`) and `page_size`, as DRF's page-number pagination. */
+export function readPageQuery (reader: QueryReader): PageRequest {
+  const page = reader.text('page')?.toLowerCase() === 'last' ? 'last' : reader.integer('page', { min: 1 }) ?? 1
+  const size = reader.integer('page_size', { min: 1, max: MAX_PAGE_SIZE }) ?? DEFAULT_PAGE_SIZE
+  return { page, size }
 }
 
 /** `/anime/random`: the filters only. */
@@ -77,10 +85,15 @@ export const invalidPage = (): ApiError => new ApiError(404, { detail: 'Invalid 
 
 /** The page `request` asks for once the total is known; past the end is DRF's 404 "Invalid page.". */
 export function pageOf (request: PageRequest, count: number): { page: number, pages: number, offset: number, size: number } {
-  const pages = Math.max(1, Math.ceil(count / request.pageSize))
-  const page = request.page === 'last' ? pages : request.page
-  if (page > pages) throw invalidPage()
-  return { page, pages, offset: (page - 1) * request.pageSize, size: request.pageSize }
+  const at = pageIn(request, count)
+  if (at instanceof NoSuchPage) throw invalidPage()
+  return { ...at, size: request.size }
+}
+
+/** A page of a catalogue read as DRF answers it, with its next/previous links; past the end, DRF's 404 "Invalid page.". */
+export function pageAnswer<T> (request: FastifyRequest, found: { count: number, page: number, pages: number, results: T[] } | NoSuchPage): { count: number, results: T[] } & Links {
+  if (found instanceof NoSuchPage) throw invalidPage()
+  return { count: found.count, ...pageLinks(request, found.page, found.pages), results: found.results }
 }
 
 export const queryOf = (request: FastifyRequest): RawQuery => (request.query ?? {}) as RawQuery

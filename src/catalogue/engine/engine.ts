@@ -164,8 +164,9 @@ export class Engine {
       const site = data.siteNames.indexOf(filters.site)
       narrow(this.postingsBits(site < 0 ? [] : [site], data.siteDocStart, data.siteDocs))
     }
+    // Seasons are stored as AOD writes them (SPRING …); code 0 is "unknown", never matched.
+    if (filters.seasons !== undefined) narrow(this.codeBits(data.season, filters.seasons.map((name) => data.seasonNames.indexOf(name.toUpperCase())).filter((code) => code > 0)))
     if (filters.titlePrefix !== undefined) narrow(this.titlePrefixBits(filters.titlePrefix))
-    const season = filters.season === undefined ? undefined : data.seasonNames.indexOf(filters.season)
     const checks: Array<(d: number) => boolean> = []
     if (filters.year !== undefined) { const y = filters.year; checks.push((d) => data.year[d] === y && y !== 0) }
     if (filters.yearMin !== undefined) { const y = filters.yearMin; checks.push((d) => data.year[d] !== 0 && data.year[d]! >= y) }
@@ -174,7 +175,6 @@ export class Engine {
     if (filters.episodesMax !== undefined) { const e = filters.episodesMax; checks.push((d) => data.episodes[d]! <= e) }
     if (filters.scoreMin !== undefined) { const s = filters.scoreMin; checks.push((d) => data.score[d]! >= s) }
     if (filters.scoreMax !== undefined) { const s = filters.scoreMax; checks.push((d) => data.score[d]! <= s) }
-    if (season !== undefined) checks.push((d) => season > 0 && data.season[d] === season)
     if (checks.length > 0) {
       const current: Bits = bits ?? allBits(n)
       for (const check of checks) {

@@ -2,9 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SearchPage, SearchQuery } from '../../../schemas/discovery.js'
 import { ErrorDetail, FieldErrors } from '../../../schemas/common.js'
-import { NoSuchPage } from '../../catalogue/discovery.js'
-import { invalidPage, queryOf, readSearchQuery } from '../../http/discovery-query.js'
-import { manualQuery, pageLinks } from '../../http/query-params.js'
+import { pageAnswer, queryOf, readSearchQuery } from '../../http/discovery-query.js'
+import { manualQuery } from '../../http/query-params.js'
 
 const search: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/search', {
@@ -18,10 +17,8 @@ const search: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: SearchPage, 400: FieldErrors, 404: ErrorDetail }
     }
   }, async (request) => {
-    const { search: searchRequest, page: pageRequest } = readSearchQuery(queryOf(request))
-    const found = await fastify.discovery.search(searchRequest, { page: pageRequest.page, size: pageRequest.pageSize })
-    if (found instanceof NoSuchPage) throw invalidPage()
-    return { count: found.count, ...pageLinks(request, found.page, found.pages), results: found.results }
+    const { search: searchRequest, page } = readSearchQuery(queryOf(request))
+    return pageAnswer(request, await fastify.discovery.search(searchRequest, page))
   })
 }
 

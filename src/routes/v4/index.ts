@@ -6,13 +6,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteShorthandOptions } from 'fastify'
 import FindMyWay from 'find-my-way'
 import type { CompanyCount, FullEntry } from '../../catalogue/full-entries.js'
-import type { SearchRequest } from '../../catalogue/search.js'
+import type { SearchRequest, Season } from '../../catalogue/search.js'
 import { malAnimeUrlOf, malIdOf } from '../../jikan/sites.js'
 import { NO_PICTURE } from '../../catalogue/normalize.js'
 import { animeExternal, animeFullResource, animeImages, animeMeta, animeRelations, animeResource, type RelatedEntry } from '../../jikan/anime.js'
 import { malGenres, malGenreUrl } from '../../jikan/genres.js'
 import * as S from '../../../schemas/jikan.js'
-import { createEntryCache } from '../anime/index.js'
+import { createAnswerCache } from '../../http/answer-cache.js'
 import { badRequest, httpError, jikanErrorReply, notAvailable, resourceNotFound, validationError } from './errors.js'
 import { animeSearchOf, onMal, seasonAt, seasonOf, topAnimeOf, unsafeTags, type JikanQuery } from './requests.js'
 import { readQuery, validatorCompiler } from './validation.js'
@@ -44,8 +44,8 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   const { catalogue, discovery } = fastify
   const version = catalogue.version
   // Answers per catalogue version: each entry's `anime` resource as JSON (by catalogue id), and MyAnimeList id → catalogue id.
-  const animeJson = createEntryCache(2000)
-  const catalogueIds = createEntryCache(20000)
+  const animeJson = createAnswerCache<number>(2000)
+  const catalogueIds = createAnswerCache<number>(20000)
   const companyUrl = (id: number): string => `${ORIGIN}/v4/producers/${id}`
 
   // ---- the route group's plumbing: Jikan's errors, query reading, caching, JSON only
@@ -246,7 +246,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     description: "The season of today's date (winter: January to March, …), from AOD's season and year; best scored first."
   }, (query) => {
     const { year, season } = seasonAt(fastify.config.now())
-    return seasonOf(query, { year, season: season.toUpperCase() })
+    return seasonOf(query, { year, seasons: [season] })
   })
 
   listRoute('/seasons/upcoming', {
@@ -262,7 +262,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     if (year < 1000 || year > 2999) messages.year = ['The year must be between 1000 and 2999.']
     if (!(S.seasonNames as readonly string[]).includes(season)) messages.season = ['Invalid season supplied.']
     if (Object.keys(messages).length > 0) throw validationError(messages)
-    return seasonOf(query, { year, season: season.toUpperCase() })
+    return seasonOf(query, { year, seasons: [season as Season] })
   })
 
   // ---- genres

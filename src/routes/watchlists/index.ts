@@ -10,15 +10,15 @@ import {
   WatchlistEntryParams, WatchlistPage, WatchlistParams, WatchlistPatchBody
 } from '../../../schemas/watchlists.js'
 import type { Authenticated } from '../../accounts/service.js'
-import { pageOf, queryOf } from '../../http/discovery-query.js'
+import { pageOf, queryOf, readPageQuery } from '../../http/discovery-query.js'
 import { fieldValidation } from '../../http/fields.js'
-import { readPage } from '../../http/page-query.js'
 import { manualQuery, messages, pageLinks, QueryReader } from '../../http/query-params.js'
+import { entryBodyValidation } from '../../http/entry-body.js'
 import { validateTypedFields } from '../../http/typed-fields.js'
 import { entryStatuses, type EntryChange } from '../../watchlists/repository.js'
 import { listJson, type EntryOrderingParam } from '../../watchlists/service.js'
 import type { Watchlist as StoredList } from '../../watchlists/repository.js'
-import { parseId } from '../anime/index.js'
+import { parseId } from '../../http/ids.js'
 import mal from './mal.js'
 
 const entryOrderings: EntryOrderingParam[] = ['added', '-added', 'rating', '-rating', 'title', '-title']
@@ -57,7 +57,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: requireToken
   }, async (request) => {
     const reader = new QueryReader(queryOf(request))
-    const page = readPage(reader)
+    const page = readPageQuery(reader)
     reader.done()
     const first = await service.listsOf(user(request), 0, 0)
     const position = pageOf(page, first.count)
@@ -69,11 +69,12 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     prefixTrailingSlash: 'no-slash',
     schema: {
       summary: 'Make a list',
-      description: 'A new, empty list of the authenticated user; private unless `public` is true. 201 with the list.',
+      description: 'A new, empty list of the authenticated user; private unless `public` is true. 201 with the list. ' +
+        'A user has at most 100 lists (the server\'s WATCHLISTS_PER_USER): one more is 400 with a `detail`.',
       tags: ['watchlists'],
       security: [{ Token: [] }],
       body: WatchlistBody,
-      response: { 201: Watchlist, ...authErrors, 400: FieldErrors }
+      response: { 201: Watchlist, ...authErrors, 400: { anyOf: [FieldErrors, ErrorDetail] } }
     },
     onRequest: requireToken,
     ...fieldValidation(WatchlistBody, {}, validateTypedFields)
@@ -140,7 +141,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     const statuses = reader.choices('status', entryStatuses) as typeof entryStatuses[number][] | undefined
     const ordering = (reader.text('ordering') ?? '-added') as EntryOrderingParam
     if (!entryOrderings.includes(ordering)) reader.fail('ordering', messages.choice(ordering))
-    const page = readPage(reader)
+    const page = readPageQuery(reader)
     reader.done()
     let position = { page: 1, pages: 1 }
     const { count, results } = await service.entries(listOf(request), statuses, ordering, (total) => {
@@ -163,7 +164,8 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: WatchlistEntry, 201: WatchlistEntry, ...writeErrors }
     },
     onRequest: owned,
-    ...fieldValidation(EntryBody, {}, validateTypedFields)
+    // The same validation as each entry of a MAL import (src/http/entry-body.ts).
+    ...entryBodyValidation
   }, async (request, reply) => {
     const animeId = animeParam(request)
     if (animeId === null) return reply.code(404).send({ detail: 'Not found.' })
