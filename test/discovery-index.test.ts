@@ -123,3 +123,25 @@ t.test('ranking: title matches, then the shortest matching synonym, then words s
     'the exact synonym first though its entry has 32 synonyms; words spread over title and synonym last')
   t.same((await titlesOf(api, 'titan attack'))[0], 'Titan Attack', 'a title match first')
 })
+
+t.test('ranking within a tier: whole words before word starts, then the words in a row, then the shortest; long queries count every word', async (t) => {
+  const dataDir = tempDir(t)
+  const long = 'Aka Bara no Hana wa Kaze ni Yureru Yoru no Machi de Kimi ga Futari Sora wo Miageta Natsu no Owari ni Saku'
+  const api = await buildApp(t, {
+    dataDir,
+    defaultCatalogue: writeAod(dataDir, [
+      aodRecord(1, { title: 'Tokyo Hoshizora', synonyms: [] }),
+      aodRecord(2, { title: 'Yoru to Hoshi no Uta', synonyms: [] }),
+      aodRecord(3, { title: 'Hoshi no Yoru to Umi', synonyms: [] }),
+      aodRecord(4, { title: 'Umi to Hoshi', synonyms: [] }),
+      aodRecord(5, { title: `${long} Hajimari`, synonyms: [] }),
+      aodRecord(6, { title: `${long} Owari`, synonyms: [] }),
+      aodRecord(7, { title: long.split(' ').slice(0, 18).join(' '), synonyms: [] })
+    ])
+  })
+  // "to hoshi": 4 and 2 hold both as whole words in a row (4 is shorter); 3 holds
+  // both apart; 1 only holds words starting with them.
+  t.same(await titlesOf(api, 'to hoshi'), ['Umi to Hoshi', 'Yoru to Hoshi no Uta', 'Hoshi no Yoru to Umi', 'Tokyo Hoshizora'])
+  t.same((await titlesOf(api, `${long} Owari`))[0], `${long} Owari`, 'a query of 24 words: its last words decide')
+  t.same((await titlesOf(api, `${long} Owarj`))[0], `${long} Owari`, 'and a typo in its last word is corrected')
+})

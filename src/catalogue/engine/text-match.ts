@@ -15,9 +15,12 @@
 //     of 4+ letters also matching the indexed words one edit away (insertion,
 //     deletion, substitution or transposition; at most 8, the most used first),
 //     found through a deletion index (typoKeys).
-// Within a tier: the field (title or synonym) the query covers whole and in
-// order first, then the field it starts, then the shortest field (fewest
-// words; for substrings, fewest characters); in tier 2 (and 6) the entries
+// Within a tier: the field (title or synonym) where more query words are whole
+// words (not only the start of one) first; then the field the query covers
+// whole and in order, then the one that starts with the query's words in a
+// row, then the one holding them in a row elsewhere, then the one whose first
+// word matches the query's first; then the shortest field (fewest words; for
+// substrings, fewest characters); in tier 2 (and 6) the entries
 // with more query words in their title first, then the shortest entry; then by
 // id. An entry ranks by its best tier.
 import { count, emptyBits, has, isEmpty, or, setList, type Bits } from './bits.js'
@@ -39,7 +42,9 @@ export interface TextMatch {
 type Range = readonly [number, number]
 
 /** (tier, class, length) as one number, ordered as written. */
-const pack = (tier: number, cls: number, length: number): number => (tier * 16 + Math.min(cls, 15)) * 1024 + Math.min(length, 1023)
+const pack = (tier: number, cls: number, length: number): number => (tier * 256 + Math.min(cls, 255)) * 1024 + Math.min(length, 1023)
+/** The keys of one tier: pack(tier, …) … pack(tier + 1, 0, 0) - 1. */
+const TIER = 256 * 1024
 
 /** Marks on vocabulary terms for one query: bit i set when the term matches query word i. */
 class Marks {
@@ -66,12 +71,15 @@ function popcount (x: number): number {
 
 export class TextSearcher {
   private readonly words: Marks
+  /** Terms equal to a query word (or to a typo alternative of it): bit i for word i. */
+  private readonly wholeWords: Marks
   private readonly pieces: Marks
   private readonly terms: number
 
   constructor (private readonly engine: Engine) {
     this.terms = engine.data.termStart.length - 1
     this.words = new Marks(this.terms)
+    this.wholeWords = new Marks(this.terms)
     this.pieces = new Marks(this.terms)
   }
 
@@ -168,12 +176,16 @@ export class TextSearcher {
     return bits
   }
 
-  /** Tiers base … base + 2 for words matching these term ranges; null when no entry has every word. */
-  private wordTiers (ranges: Range[][], base: number): TextMatch | null {
-    const { words, engine } = this
-    const { docFieldStart, fieldTokenStart, tokens } = engine.data
+  /**
+   * Tiers base … base + 2 for words matching these term ranges (`whole`: the
+   * terms equal to each word, -1 for none); null when no entry has every word.
+   */
+  private wordTiers (ranges: Range[][], whole: number[][], base: number): TextMatch | null {
+    const { words, wholeWords, engine } = this
     words.reset()
+    wholeWords.reset()
     ranges.forEach((list, i) => { for (const [lo, hi] of list) for (let t = lo; t < hi; t++) words.mark(t, 1 << i) })
+    whole.forEach((list, i) => { for (const t of list) if (t >= 0) wholeWords.mark(t, 1 << i) })
     let docs: Bits | null = null
     let title: Bits | null = null
     for (const list of ranges) {
@@ -187,7 +199,7 @@ export class TextSearcher {
     }
     const nw = ranges.length
     const full = (1 << nw) - 1
-    const scorer = new WordScorer(engine, words, nw, full, base)
+    const scorer = new WordScorer(engine, words, wholeWords, nw, full, base)
     const key = (d: number): number => scorer.key(d)
     return { docs: docs!, key, first: title }
   }
@@ -239,7 +251,7 @@ export class TextSearcher {
     const noSpaces = noSpaceScripts.test(text)
     const ranges: Range[][] = words.map((w) => [this.prefixRange(w)])
     if (ranges.every((list) => list[0]![1] > list[0]![0])) {
-      const tiers = this.wordTiers(ranges, 0)
+      const tiers = this.wordTiers(ranges, words.map((w) => [this.exact(w)]), 0)
       if (tiers !== null) return noSpaces ? combine(tiers, this.substring(words), tiers.first) : tiers
     }
     const substring = noSpaces || [...text].length >= SUBSTRING_MIN_LENGTH ? this.substring(words) : null
@@ -248,12 +260,13 @@ export class TextSearcher {
     const unknown = words.map((w, i) => eligible[i]! && ranges[i]![0]![0] === ranges[i]![0]![1])
     const correct = unknown.some(Boolean) ? unknown : eligible
     let corrected = false
-    const typoRanges = words.map((w, i) => {
-      const alternatives = correct[i] === true ? this.alternatives(w) : []
-      if (alternatives.length > 0) corrected = true
-      return [ranges[i]![0]!, ...alternatives.map((a) => this.prefixRange(a))]
+    const alternatives = words.map((w, i) => {
+      const found = correct[i] === true ? this.alternatives(w) : []
+      if (found.length > 0) corrected = true
+      return found
     })
-    const typo = corrected ? this.wordTiers(typoRanges, 4) : null
+    const typoRanges = words.map((w, i) => [ranges[i]![0]!, ...alternatives[i]!.map((a) => this.prefixRange(a))])
+    const typo = corrected ? this.wordTiers(typoRanges, words.map((w, i) => [w, ...alternatives[i]!].map((a) => this.exact(a))), 4) : null
     return combine(substring, typo, substring === null ? typo?.first ?? null : null)
   }
 }
@@ -263,37 +276,52 @@ class WordScorer {
   private readonly docFieldStart: Int32Array
   private readonly fieldTokenStart: Int32Array
   private readonly tokens: Int32Array
-  constructor (engine: Engine, private readonly marks: Marks, private readonly nw: number, private readonly full: number, private readonly base: number) {
+  constructor (engine: Engine, private readonly marks: Marks, private readonly wholeMarks: Marks, private readonly nw: number, private readonly full: number, private readonly base: number) {
     this.docFieldStart = engine.data.docFieldStart
     this.fieldTokenStart = engine.data.fieldTokenStart
     this.tokens = engine.data.tokens
   }
 
-  /** class × 1024 + length when field f has every word, else -1 - (how many words it has). */
+  /** Whether the query's words are tokens at … at + nw - 1, in order. */
+  private inARow (at: number): boolean {
+    for (let k = 0; k < this.nw; k++) if ((this.marks.of(this.tokens[at + k]!) & (1 << k)) === 0) return false
+    return true
+  }
+
+  /**
+   * (words not whole × 8 + class) × 1024 + length when field f has every word,
+   * else -1 - (how many words it has). Class: 0 the query whole, 1 the words in
+   * a row at its start, 2 in a row elsewhere, 3 its first word matches the
+   * query's first, 4 any other.
+   */
   private field (f: number): number {
-    const { marks, tokens, full, nw } = this
+    const { marks, wholeMarks, tokens, full, nw } = this
     const ts = this.fieldTokenStart[f]!
     const te = this.fieldTokenStart[f + 1]!
     let mask = 0
-    for (let i = ts; i < te; i++) mask |= marks.of(tokens[i]!)
+    let wholeMask = 0
+    for (let i = ts; i < te; i++) { mask |= marks.of(tokens[i]!); wholeMask |= wholeMarks.of(tokens[i]!) }
     if ((mask & full) !== full) return -1 - popcount(mask & full)
-    let whole = te - ts === nw
-    for (let k = 0; whole && k < nw; k++) if ((marks.of(tokens[ts + k]!) & (1 << k)) === 0) whole = false
-    const starts = (marks.of(tokens[ts]!) & 1) !== 0
-    return (whole ? 0 : starts ? 1 : 2) * 1024 + Math.min(te - ts, 1023)
+    let cls: number
+    if (te - ts >= nw && this.inARow(ts)) cls = te - ts === nw ? 0 : 1
+    else {
+      cls = (marks.of(tokens[ts]!) & 1) !== 0 ? 3 : 4
+      for (let j = ts + 1; j + nw <= te; j++) if (this.inARow(j)) { cls = 2; break }
+    }
+    return ((nw - popcount(wholeMask & full)) * 8 + cls) * 1024 + Math.min(te - ts, 1023)
   }
 
   key (d: number): number {
     const f0 = this.docFieldStart[d]!
     const f1 = this.docFieldStart[d + 1]!
     const inTitle = this.field(f0)
-    if (inTitle >= 0) return this.base * 16 * 1024 + inTitle
+    if (inTitle >= 0) return this.base * TIER + inTitle
     let best = Infinity
     for (let f = f0 + 1; f < f1; f++) {
       const k = this.field(f)
       if (k >= 0 && k < best) best = k
     }
-    if (best !== Infinity) return (this.base + 1) * 16 * 1024 + best
+    if (best !== Infinity) return (this.base + 1) * TIER + best
     return pack(this.base + 2, this.nw - (-1 - inTitle), this.fieldTokenStart[f1]! - this.fieldTokenStart[f0]!)
   }
 }

@@ -12,7 +12,7 @@ export const alphabetic = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}
 /** The diacritics Latin, Greek and Cyrillic letters decompose into (not kana's voicing marks: が stays が). */
 const diacritics = /[\u0300-\u036f]/g
 const ascii = /^[\x00-\x7f]*$/
-export const MAX_QUERY_WORDS = 16
+export const MAX_QUERY_WORDS = 30
 
 /** Lower case without diacritics: how words are indexed and looked up (`Pokémon` → `pokemon`). */
 export function fold (word: string): string {
