@@ -106,7 +106,6 @@ t.test('each import updates the indexes: renamed, removed and new entries', asyn
     (await api.inject('/anime/search?q=hoshi')).json().count + (await api.inject('/anime/search?q=returns')).json().count, 3)
 })
 
-
 t.test('ranking: title matches, then the shortest matching synonym, then words spread over both', async (t) => {
   const dataDir = tempDir(t)
   const many = Array.from({ length: 30 }, (_, i) => `Other name ${i}`)

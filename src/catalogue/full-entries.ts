@@ -15,7 +15,6 @@ export type FullEntry = { id: number, studios: Company[], producers: Company[] }
 
 export interface CompanyCount extends Company { count: number }
 
-
 /** The companies named in `column` (studios or producers) of row `a`, in its order. */
 const companiesOf = (column: string): string =>
   `(SELECT json_group_array(json_object('id', c.id, 'name', c.name) ORDER BY j.key) FROM json_each(a.${column}) j JOIN companies c ON c.name = j.value)`

@@ -7,7 +7,7 @@
 // Entries are numbered by "doc": their position in id order (0 … n-1). Lists
 // "per x" are CSR: xStart[i] … xStart[i + 1] are the positions of i's items.
 import type { Db } from '../db.js'
-import { asciiLower, compareCodePoints, deletions, fold, hash32, noSpaceChar, typoIndexed, wordsOf } from './text.js'
+import { allBelow, asciiLower, compareCodePoints, deletions, fold, hash32, noSpaceChar, typoIndexed, wordsOf } from './text.js'
 
 export interface IndexData {
   /** The catalogue version (meta.version) this index describes. */
@@ -98,6 +98,7 @@ class IntList {
     }
     this.data[this.length++] = value
   }
+
   done (): Int32Array { return this.data.slice(0, this.length) }
 }
 
@@ -275,7 +276,7 @@ function build (db: Db): IndexData {
   // Characters of scripts without spaces → the terms holding them.
   const charPacked: number[] = []
   terms.forEach((term, t) => {
-    if (term.charCodeAt(0) < 0x530 && !/[^\u0000-\u052f]/.test(term)) return
+    if (allBelow(term, 0x530)) return
     for (const char of new Set(term)) if (noSpaceChar.test(char)) charPacked.push(char.codePointAt(0)! * 2 ** 21 + t)
   })
   const charSorted = Float64Array.from(charPacked).sort()

@@ -55,11 +55,13 @@ class Marks {
     this.gens = new Uint32Array(size)
     this.bits = new Int32Array(size)
   }
+
   reset (): void { this.gen++ }
   mark (t: number, bit: number): void {
     if (this.gens[t] !== this.gen) { this.gens[t] = this.gen; this.bits[t] = 0 }
     this.bits[t]! |= bit
   }
+
   of (t: number): number { return this.gens[t] === this.gen ? this.bits[t]! : 0 }
 }
 
@@ -207,7 +209,7 @@ export class TextSearcher {
   /** Tier 3: the words in a row inside a title or synonym. */
   private substring (words: string[]): TextMatch | null {
     const { pieces, engine } = this
-    const { docFieldStart, fieldTokenStart, tokens, fieldChars, termDocStart, termDocs } = engine.data
+    const { termDocStart, termDocs } = engine.data
     pieces.reset()
     const nw = Math.min(words.length, 31)
     const sets: number[][] = []

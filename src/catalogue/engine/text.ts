@@ -11,12 +11,17 @@ export const noSpaceChar = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakan
 export const alphabetic = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{N}\p{M}]+$/u
 /** The diacritics Latin, Greek and Cyrillic letters decompose into (not kana's voicing marks: が stays が). */
 const diacritics = /[\u0300-\u036f]/g
-const ascii = /^[\x00-\x7f]*$/
 export const MAX_QUERY_WORDS = 30
+
+/** Whether every UTF-16 unit of `text` is below `limit`. */
+export function allBelow (text: string, limit: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= limit) return false
+  return true
+}
 
 /** Lower case without diacritics: how words are indexed and looked up (`Pokémon` → `pokemon`). */
 export function fold (word: string): string {
-  if (ascii.test(word)) return word.toLowerCase()
+  if (allBelow(word, 0x80)) return word.toLowerCase()
   return word.normalize('NFD').replace(diacritics, '').toLowerCase().normalize('NFC')
 }
 
@@ -27,7 +32,7 @@ export const wordsOf = (text: string): string[] => text.match(wordPattern) ?? []
 export const queryWords = (q: string): string[] => wordsOf(q).slice(0, MAX_QUERY_WORDS).map(fold)
 
 /** `text` with ASCII letters in lower case: SQLite's NOCASE and LIKE, which tag names and title prefixes follow. */
-export const asciiLower = (text: string): string => ascii.test(text) ? text.toLowerCase() : text.replace(/[A-Z]+/g, (s) => s.toLowerCase())
+export const asciiLower = (text: string): string => allBelow(text, 0x80) ? text.toLowerCase() : text.replace(/[A-Z]+/g, (s) => s.toLowerCase())
 
 /** Compares strings by code point (UTF-8 byte order, SQLite's), not by UTF-16 unit as `<` does. */
 export function compareCodePoints (a: string, b: string): number {

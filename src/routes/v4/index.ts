@@ -146,7 +146,6 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     return `{"data":[${data.join(',')}],"pagination":${JSON.stringify(pagination(count, page, limit, data.length))}}`
   }
 
-
   // ---- GET /v4/anime/{id} and its sub-resources
   const idParams = { params: S.IdParams }
 
@@ -255,7 +254,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     description: 'Entries AOD lists as upcoming; best scored first.'
   }, (query) => seasonOf(query, { statuses: ['Upcoming'] }))
 
-  listRoute('/seasons/:year/:season', { querystring: S.SeasonQuery, params: S.SeasonParams, summary: 'Anime of one season (Jikan: getSeason)', description: "Entries AOD dates to this season and year; best scored first." }, (query, params) => {
+  listRoute('/seasons/:year/:season', { querystring: S.SeasonQuery, params: S.SeasonParams, summary: 'Anime of one season (Jikan: getSeason)', description: 'Entries AOD dates to this season and year; best scored first.' }, (query, params) => {
     const year = Number(params.year)
     const season = params.season!.toLowerCase()
     const messages: Record<string, string[]> = {}
@@ -367,5 +366,3 @@ const unavailable: Array<[string, string]> = [
   ['/watch/*', 'episode and promotional videos'],
   ['/producers/:id/external', "companies' external links"]
 ]
-
-
