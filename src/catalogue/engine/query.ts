@@ -4,6 +4,7 @@
 import type { Filters, OrderingTerm, SearchRequest } from '../search.js'
 import { and, count, nth, toList } from './bits.js'
 import type { Engine } from './engine.js'
+import { topDocs } from './recommend.js'
 import { TextSearcher } from './text-match.js'
 
 const searchers = new WeakMap<Engine, TextSearcher>()
@@ -77,6 +78,15 @@ const CANDIDATE_POSTINGS = 3_000
 const POOL = 100
 const RELATED_SIGNAL = 0.5
 
+const scratches = new WeakMap<Engine, Float64Array>()
+
+/** A zeroed array of one number per doc, for one synchronous computation at a time (which leaves it zeroed). */
+function scratchOf (engine: Engine): Float64Array {
+  let scratch = scratches.get(engine)
+  if (scratch === undefined) { scratch = new Float64Array(engine.n); scratches.set(engine, scratch) }
+  return scratch
+}
+
 export interface SimilarIds { id: number, score: number, sharedTags: string[], related: boolean }
 
 export function similarIds (engine: Engine, id: number, limit: number): SimilarIds[] | undefined {
@@ -96,14 +106,19 @@ export function similarIds (engine: Engine, id: number, limit: number): SimilarI
     generators.push(t)
     postings += tagCount[t]!
   }
-  const sums = new Map<number, number>()
+  // Shared idf per candidate, in a per-index scratch array (every generator's idf is above 0, so 0 is "not yet").
+  const sums = scratchOf(engine)
+  const candidates: number[] = []
   for (const t of generators) {
     for (let i = tagDocStart[t]!; i < tagDocStart[t + 1]!; i++) {
       const b = tagDocs[i]!
-      if (b !== a) sums.set(b, (sums.get(b) ?? 0) + idf[t]!)
+      if (b === a) continue
+      if (sums[b] === 0) candidates.push(b)
+      sums[b]! += idf[t]!
     }
   }
-  const pool = new Map<number, boolean>([...sums].sort((x, y) => y[1] - x[1] || x[0] - y[0]).slice(0, POOL).map(([b]) => [b, false]))
+  const pool = new Map<number, boolean>(topDocs(candidates, sums, POOL).map((b) => [b, false]))
+  for (const b of candidates) sums[b] = 0
   for (let i = relStart[a]!; i < relStart[a + 1]!; i++) pool.set(rel[i]!, true)
   const ownWeight = weights[a]!
   const scored = [...pool].map(([b, related]) => {

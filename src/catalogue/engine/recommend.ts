@@ -44,15 +44,13 @@ class Slices {
   }
 }
 
-/** The ids of the `k` highest positive scores (ties by doc, so by id), best first. */
-export function topDocs (scores: Float64Array, k: number): number[] {
-  const positive: number[] = []
-  for (let d = 0; d < scores.length; d++) if (scores[d]! > 0) positive.push(d)
-  let selected = positive
-  if (positive.length > k) {
-    const values = Float64Array.from(positive, (d) => scores[d]!).sort()
+/** The `k` docs of `docs` with the highest `scores` (by doc), ties by doc (so by id), best first: a native sort finds the k-th score, only those at or above it are compared. */
+export function topDocs (docs: number[], scores: Float64Array, k: number): number[] {
+  let selected = docs
+  if (docs.length > k) {
+    const values = Float64Array.from(docs, (d) => scores[d]!).sort()
     const threshold = values[values.length - k]!
-    selected = positive.filter((d) => scores[d]! >= threshold)
+    selected = docs.filter((d) => scores[d]! >= threshold)
   }
   return selected.sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, k)
 }
@@ -116,7 +114,9 @@ export async function recommendIds (engine: Engine, weights: Map<number, number>
   }
   const filter = engine.filterBits(filters)
   if (filter !== null) for (let d = 0; d < n; d++) if (scores[d]! > 0 && !has(filter, d)) scores[d] = 0
-  const chosen = topDocs(scores, limit)
+  const positive: number[] = []
+  for (let d = 0; d < n; d++) if (scores[d]! > 0) positive.push(d)
+  const chosen = topDocs(positive, scores, limit)
   await slices.next()
 
   // because: the shared tags that pulled most, and the liked anime related to it or sharing the most of them.
