@@ -6,6 +6,9 @@ import { isMain, loadDotEnv, processIo, UsageError, type CliIo } from './cli/io.
 import { runCatalogueCommand } from './cli/catalogue.js'
 import { NotAodError, CorruptAodError } from './catalogue/aod-reader.js'
 import { UpdateError } from './catalogue/update.js'
+import { CompressionError, UnsupportedCompressionError } from './catalogue/compression.js'
+import { IdMapBusyError, IdMapMissingError } from './catalogue/id-store.js'
+import { CatalogueDamagedError } from './catalogue/integrity.js'
 import { StoreUnavailableError } from './storage/errors.js'
 
 const help = `Usage: anime-api <command> [options]
@@ -68,6 +71,8 @@ export async function runCli (argv: string[], io: CliIo = processIo()): Promise<
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError || error instanceof NotAodError || error instanceof CorruptAodError || error instanceof UpdateError ||
+        error instanceof CompressionError || error instanceof UnsupportedCompressionError || error instanceof IdMapMissingError || error instanceof IdMapBusyError ||
+        error instanceof CatalogueDamagedError ||
         userErrorCodes.has((error as NodeJS.ErrnoException).code ?? '')) {
       io.err(`anime-api: ${(error as Error).message}`)
       return error instanceof UsageError ? 2 : 1

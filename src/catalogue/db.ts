@@ -149,6 +149,10 @@ const migrations: Migration[] = [
   );
   -- the entries the indexes hold (a file coming from version 1 has none yet: the rebuild after the last migration fills both)
   INSERT INTO entry_answers (id, answer) SELECT id, ${answerSql} FROM anime WHERE id IN (SELECT id FROM search_indexed);
+  `,
+  // 4: a URL its site lists as deleted (AOD's dead-entry lists) no longer claims its id (see id-store.ts)
+  `
+  ALTER TABLE source_ids ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;
   `
 ]
 

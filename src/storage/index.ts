@@ -13,6 +13,9 @@ import { createPostgresAccounts } from './postgres/accounts.js'
 import { createPostgresAttemptLog } from './postgres/attempts.js'
 import { createPostgresWatchlists } from './postgres/watchlists.js'
 import { createSqliteWatchlists, type WatchlistsRepository } from '../watchlists/repository.js'
+import type { CatalogueIdStore } from '../catalogue/id-store.js'
+import { createSqliteCatalogueIds } from '../accounts/catalogue-ids.js'
+import { createPostgresCatalogueIds } from './postgres/catalogue-ids.js'
 
 export type StoreConfig = Pick<AppConfig, 'dataDir' | 'databaseUrl' | 'databasePoolSize' | 'databaseTimeoutMs'>
 
@@ -22,6 +25,8 @@ export interface UserStore {
   watchlists: WatchlistsRepository
   /** The login throttle's attempt log, shared by every process on the store. */
   attempts: AttemptLog
+  /** The catalogue's id map (src/catalogue/id-store.ts), kept with the watchlists that hold the ids. */
+  catalogueIds: CatalogueIdStore
   /** Brings the schema up to date; on PostgreSQL a server that is down is no error here (retried on use). */
   start (): Promise<void>
   health (): Promise<StoreHealth>
@@ -51,16 +56,19 @@ export function openUserStore (config: StoreConfig, options: OpenStoreOptions = 
     const accounts = createSqliteAccounts(openAccountsDb(config.dataDir))
     const watchlists = onOwnConnection(config.dataDir, createSqliteWatchlists)
     const attempts = onOwnConnection(config.dataDir, createSqliteAttemptLog)
+    const catalogueIds = onOwnConnection(config.dataDir, createSqliteCatalogueIds)
     return {
       backend: 'sqlite',
       accounts,
       get watchlists () { return watchlists.get() },
       get attempts () { return attempts.get() },
+      get catalogueIds () { return catalogueIds.get() },
       async start () {},
       async health () { return { ok: true, backend: 'sqlite' } },
       async close () {
         watchlists.close()
         attempts.close()
+        catalogueIds.close()
         await accounts.close()
       },
       postgres: null
@@ -78,6 +86,7 @@ export function openUserStore (config: StoreConfig, options: OpenStoreOptions = 
     accounts,
     watchlists: createPostgresWatchlists(db),
     attempts: createPostgresAttemptLog(db),
+    catalogueIds: createPostgresCatalogueIds(db),
     async start () {
       await db.ready()
     },
