@@ -12,18 +12,13 @@
 // them to retire entries whose every source has died, and so that a dead URL no
 // longer holds on to its id: should the site ever give that number to another
 // anime, it gets a new id rather than the old one's (ids are never reused).
+import { parseSourceUrl, siteIdKey, type SiteName } from './sites.js'
 
-/** The sites AOD publishes dead-entry lists for, and how their URLs in `sources` name an id. */
-export const deadEntrySites: ReadonlyArray<{ site: string, host: string, id: RegExp }> = [
-  { site: 'anidb', host: 'anidb.net', id: /^https?:\/\/(?:www\.)?anidb\.net\/(?:anime\/|a)(\d+)$/ },
-  { site: 'anilist', host: 'anilist.co', id: /^https?:\/\/(?:www\.)?anilist\.co\/anime\/(\d+)$/ },
-  { site: 'animenewsnetwork', host: 'animenewsnetwork.com', id: /^https?:\/\/(?:www\.)?animenewsnetwork\.com\/encyclopedia\/anime\.php\?id=(\d+)$/ },
-  { site: 'kitsu', host: 'kitsu.', id: /^https?:\/\/(?:www\.)?kitsu\.(?:app|io)\/anime\/([^/?#]+)$/ },
-  { site: 'myanimelist', host: 'myanimelist.net', id: /^https?:\/\/(?:www\.)?myanimelist\.net\/anime\/(\d+)$/ }
-]
+/** The sites AOD publishes dead-entry lists for (their names as in sites.ts and AOD's file names). */
+export const deadEntrySites: readonly SiteName[] = ['anidb', 'anilist', 'animenewsnetwork', 'kitsu', 'myanimelist']
 
-/** Dead ids by site. */
-export type DeadEntries = Map<string, Set<string>>
+/** Dead ids by site, as lookup keys (siteIdKey). */
+export type DeadEntries = Map<SiteName, Set<string>>
 
 /** Most ids one list may hold, and the longest id: a list beyond them is no dead-entry list. */
 const MAX_IDS = 2_000_000
@@ -51,14 +46,20 @@ export function parseDeadEntries (text: string): string[] {
   })
 }
 
+/** The lookup keys of a list's ids for `site` (an id the site could never write is left out). */
+export function deadKeys (site: SiteName, ids: string[]): Set<string> {
+  const keys = new Set<string>()
+  for (const id of ids) {
+    const key = siteIdKey(site, id)
+    if (key !== null) keys.add(key)
+  }
+  return keys
+}
+
 /** Whether `url`, a source URL, names an id its site lists as dead. */
 export function isDeadSource (dead: DeadEntries, url: string): boolean {
-  for (const { site, host, id } of deadEntrySites) {
-    if (!url.includes(host)) continue
-    const ids = dead.get(site)
-    if (ids === undefined) return false
-    const match = id.exec(url)
-    return match !== null && ids.has(match[1]!)
-  }
-  return false
+  const parsed = parseSourceUrl(url)
+  if (parsed === null) return false
+  const ids = dead.get(parsed.site)
+  return ids !== undefined && ids.has(siteIdKey(parsed.site, parsed.id)!)
 }

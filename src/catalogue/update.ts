@@ -13,7 +13,7 @@ import { once } from 'node:events'
 import { importCatalogue, keepRecord, type ImportOptions, type ImportReport } from './import.js'
 import { DOWNLOAD_COPY } from './integrity.js'
 import { CompressionError, decompressByContent } from './compression.js'
-import { deadEntrySites, parseDeadEntries, type DeadEntries } from './dead-entries.js'
+import { deadEntrySites, deadKeys, parseDeadEntries, type DeadEntries } from './dead-entries.js'
 import { openCatalogueDb, type Db } from './db.js'
 
 /** A download that failed or was cut short; the message says how. */
@@ -111,7 +111,7 @@ async function readBody (body: AsyncIterable<Uint8Array>, limit: number): Promis
  */
 export async function fetchDeadLists (base: string, template: string, signal: AbortSignal): Promise<{ entries: DeadEntries, reports: DeadListReport[] }> {
   const entries: DeadEntries = new Map()
-  const reports = await Promise.all(deadEntrySites.map(async ({ site }): Promise<DeadListReport> => {
+  const reports = await Promise.all(deadEntrySites.map(async (site): Promise<DeadListReport> => {
     let url = template
     try {
       url = new URL(template.replaceAll('{site}', site), base).href
@@ -125,7 +125,7 @@ export async function fetchDeadLists (base: string, template: string, signal: Ab
         return { site, url, ids: null, problem: `HTTP ${response.status}` }
       }
       const ids = parseDeadEntries((await readBody(response.body, MAX_DEAD_LIST_BYTES)).toString('utf8'))
-      entries.set(site, new Set(ids))
+      entries.set(site, deadKeys(site, ids))
       return { site, url, ids: ids.length, problem: null }
     } catch (error) {
       return { site, url, ids: null, problem: `not read: ${(error as Error).message}` }
