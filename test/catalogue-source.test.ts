@@ -146,6 +146,18 @@ t.test('Last-Modified on every catalogue answer, and If-Modified-Since beside If
     t.equal((await conditional({ 'if-modified-since': lastModified, 'if-none-match': 'W/"0-other"' })).statusCode, 200, `${url}: If-None-Match decides`)
     t.equal((await conditional({ 'if-modified-since': second(lastModified, -1), 'if-none-match': res.headers.etag as string })).statusCode, 304, `${url}: If-None-Match decides`)
   }
+  // Every documented catalogue read (mapping lookups included, whichever exist): the same header.
+  const document = api.swagger() as { paths: Record<string, Record<string, { security?: unknown[] }>> }
+  const reads = Object.entries(document.paths)
+    .filter(([url, operations]) => url.startsWith('/anime/') && url !== '/anime/random' && operations.get !== undefined && (operations.get.security?.length ?? 0) === 0)
+    .map(([url]) => url.replace('{site}', 'anidb').replace(/\{\w+\}/g, '1'))
+  t.ok(reads.length >= 5, reads.join(' '))
+  for (const url of reads) {
+    const res = await api.inject(url)
+    t.equal(res.statusCode, 200, url)
+    t.equal(res.headers['last-modified'], lastModified, url)
+    t.equal((await api.inject({ url, headers: { 'if-modified-since': lastModified } })).statusCode, 304, url)
+  }
   const missing = await api.inject('/anime/entry/999')
   t.equal(missing.statusCode, 404)
   t.equal(missing.headers['last-modified'], undefined, 'not on errors')
