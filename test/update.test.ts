@@ -85,7 +85,7 @@ const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
 /** The app as server.ts builds it: with SIGHUP handling and scheduled updates. */
 async function serverApp (t: Test, options: Partial<AppConfig>) {
-  const fastify = Fastify({ ...serverOptions, logger: false })
+  const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 }) // as test/helpers/app.ts
   const config = resolveConfig(options)
   await fastify.register(fp(app), config)
   await fastify.register(liveUpdates, config)
