@@ -19,6 +19,9 @@ import { aodRecord, writeAod, zstdStored } from './helpers/aod.js'
 import { buildApp, tempDir } from './helpers/app.js'
 import { capture } from './helpers/cli.js'
 
+// Several updates and apps: minutes on a loaded machine.
+t.setTimeout(10 * 60 * 1000)
+
 const fixtures = path.join(import.meta.dirname, 'fixtures', 'continuation')
 const minifiedZst = fs.readFileSync(path.join(fixtures, 'anime-offline-database-minified.json.zst'))
 const jsonlZst = fs.readFileSync(path.join(fixtures, 'anime-offline-database.jsonl.zst'))

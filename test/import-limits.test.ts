@@ -12,6 +12,9 @@ import { aodMeta, aodRecord, writeAod } from './helpers/aod.js'
 import { buildApp, tempDir } from './helpers/app.js'
 import { capture } from './helpers/cli.js'
 
+// Four imports streaming 100 MB each: minutes on a loaded machine.
+t.setTimeout(10 * 60 * 1000)
+
 t.test('numbers beyond what the data can mean are left out and reported, never served', async (t) => {
   const dir = tempDir(t)
   const records = [

@@ -21,6 +21,9 @@ import { FAST_SCRYPT_N } from './helpers/accounts.js'
 import { capture } from './helpers/cli.js'
 import { call, makeList, putEntry, user } from './helpers/watchlists.js'
 
+// Many imports and apps: minutes on a loaded machine.
+t.setTimeout(10 * 60 * 1000)
+
 // A history in which ids stop following file order: the first release, then one
 // where entries were dropped, merged, split and added at the front.
 const first = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => aodRecord(n))

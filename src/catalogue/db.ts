@@ -209,3 +209,12 @@ export function openCatalogueDb (dataDir: string, options: { readonly?: boolean 
   if (options.readonly === true) db.pragma('query_only = ON')
   return db
 }
+
+/** A value of the catalogue's `meta` table ('' when it has none). */
+export function getMeta (db: Db, key: string): string {
+  return (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined) ?? ''
+}
+
+export function setMeta (db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
+}

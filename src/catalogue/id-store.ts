@@ -14,7 +14,7 @@
 // saves what changed only if no other import saved first (optimistic: the
 // store's revision is compared and bumped in one statement); otherwise it
 // rereads and assigns again. Nothing is held locked while an import runs.
-import type { Db } from './db.js'
+import { getMeta, setMeta, type Db } from './db.js'
 
 export interface IdMapRow {
   url: string
@@ -66,12 +66,8 @@ export class IdMapBusyError extends Error {
 }
 
 const getRevision = (db: Db): number | null => {
-  const value = db.prepare("SELECT value FROM meta WHERE key = 'id_map_revision'").pluck().get() as string | undefined
-  return value === undefined ? null : Number(value)
-}
-
-export const setMeta = (db: Db, key: string, value: string): void => {
-  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
+  const value = getMeta(db, 'id_map_revision')
+  return value === '' ? null : Number(value)
 }
 
 /** The highest id this catalogue file knows of (its rows, its map, its counter). */

@@ -17,13 +17,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { readAod, parseText, type AodFormat, CorruptAodError, NotAodError } from './aod-reader.js'
 import { decompressByContent, type Compression } from './compression.js'
-import { openCatalogueDb, type Db } from './db.js'
+import { getMeta, openCatalogueDb, setMeta, type Db } from './db.js'
 import { rebuildDerived } from './derived.js'
 import { NOTE, RecordCounts, ROW, ROW_WIDTH, SKIP, rowColumns, rowHash, stagingRow, type FromWorker, type ToWorker } from './staging.js'
 import { isDeadSource, type DeadEntries } from './dead-entries.js'
 import { forgetLastImport, recordLastImport } from './integrity.js'
 import {
-  IdMapBusyError, IdMapMissingError, localMapEmpty, localMaxId, markSynced, setMeta, syncFromStore,
+  IdMapBusyError, IdMapMissingError, localMapEmpty, localMaxId, markSynced, syncFromStore,
   type CatalogueIdStore, type IdMapRow, type IdMapState
 } from './id-store.js'
 
@@ -393,7 +393,7 @@ function dropDeadSources (db: Db, dead: DeadEntries): number {
  * client revalidating with If-Modified-Since would keep the older.
  */
 function importTime (db: Db, now: number): string {
-  const previous = Date.parse((db.prepare("SELECT value FROM meta WHERE key = 'imported_at'").pluck().get() as string | undefined) ?? '')
+  const previous = Date.parse(getMeta(db, 'imported_at'))
   const second = Number.isNaN(previous) ? now : Math.max(now, (Math.floor(previous / 1000) + 1) * 1000)
   return new Date(second).toISOString()
 }
@@ -401,8 +401,8 @@ function importTime (db: Db, now: number): string {
 interface Claim { seq: number, id: number, overlap: number, primary: number }
 
 /**
- * Chooses an id for each of the `staged` records (seq 1…staged), and its
- * position among the served entries; runs inside the write transaction.
+ * Chooses an id for each staged record, and its position among the served
+ * entries; runs inside the write transaction.
  */
 function assignIds (db: Db): void {
   // Which existing ids each staged record could keep, and how strongly it claims them.

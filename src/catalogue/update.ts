@@ -14,7 +14,7 @@ import { importCatalogue, keepRecord, type ImportOptions, type ImportReport } fr
 import { DOWNLOAD_COPY } from './integrity.js'
 import { CompressionError, decompressByContent } from './compression.js'
 import { deadEntrySites, deadKeys, parseDeadEntries, type DeadEntries } from './dead-entries.js'
-import { openCatalogueDb, type Db } from './db.js'
+import { getMeta, openCatalogueDb, setMeta, type Db } from './db.js'
 
 /** A download that failed or was cut short; the message says how. */
 export class UpdateError extends Error {
@@ -140,14 +140,6 @@ function describeCause (error: unknown): string {
   if (cause?.code !== undefined) return `${message} (${cause.code})`
   if (cause?.message !== undefined) return `${message} (${cause.message})`
   return message
-}
-
-function getMeta (db: Db, key: string): string {
-  return (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined) ?? ''
-}
-
-function setMeta (db: Db, key: string, value: string): void {
-  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
 }
 
 /**
