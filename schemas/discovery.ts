@@ -4,6 +4,7 @@
 import { Type, type TSchema } from '@sinclair/typebox'
 import { AnimeEntry } from './anime.js'
 import { Nullable } from './common.js'
+import { Sites } from './mappings.js'
 
 const format = Type.Optional(Type.String({
   description: '`json` (the default) or `api` for a human-readable HTML page; any other value is 404.',
@@ -16,6 +17,7 @@ const commaList = (description: string, example: string) => Type.Optional(Type.S
 const filterProperties = {
   type: commaList('Anime types, comma-separated, any of them: TV, Movie, OVA, ONA, Special, Unknown (case-insensitive).', 'TV,Movie'),
   status: commaList('Statuses, comma-separated, any of them: Finished, Ongoing, Upcoming, Unknown (case-insensitive).', 'Finished'),
+  season: commaList('Seasons of first airing, comma-separated, any of them: winter, spring, summer, fall (case-insensitive); entries of unknown season never match. With `year`, that year\'s season.', 'summer'),
   tags: commaList('Tags, comma-separated: the entry has every one (case-insensitive).', 'Action,Horror'),
   exclude_tags: commaList('Tags, comma-separated: the entry has none of them (case-insensitive).', 'Romance'),
   year: Type.Optional(Type.Integer({ description: 'First aired in this year (entries of unknown year never match a year filter).', examples: [2014] })),
@@ -50,6 +52,12 @@ export const TagsQuery = Type.Object({
   format
 }, { title: 'TagsQuery' })
 
+export const SeasonsQuery = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, description: 'Page number from 1, or `last`. A page past the end is 404 `{"detail":"Invalid page."}`.', examples: [1] })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Seasons per page (1 to 100, default 20).', examples: [20] })),
+  format
+}, { title: 'SeasonsQuery' })
+
 export const SimilarQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'How many entries (1 to 50, default 10).', examples: [10] })),
   format
@@ -72,6 +80,14 @@ export const TagCount = Type.Object({
 
 export const TagPage = ListOf(TagCount, 'TagPage', 'Tags with how many entries have each, most used first (ties by name).')
 
+export const SeasonCount = Type.Object({
+  year: Type.Integer({ examples: [2014] }),
+  season: Type.String({ description: 'Winter, Spring, Summer or Fall (the spelling of the details; the `season` filter takes any case).', examples: ['Summer'] }),
+  count: Type.Integer({ description: 'Served entries first aired in that season.', examples: [12] })
+}, { title: 'SeasonCount' })
+
+export const SeasonPage = ListOf(SeasonCount, 'SeasonPage', 'Every season (year and season of first airing) that has entries, with how many, newest first. Entries of unknown year or season are in none.')
+
 export const RelatedAnime = Type.Object({
   id: Nullable(Type.Integer({ description: 'Our id, where the related anime is in the catalogue; else null.', examples: [18563] })),
   title: Nullable(Type.String({ description: 'Its title where it is in the catalogue; else null.', examples: ['Tokyo Ghoul √A'] })),
@@ -81,6 +97,7 @@ export const RelatedAnime = Type.Object({
 export const AnimeDetails = Type.Object({
   ...AnimeEntry.properties,
   sources: Type.Array(Type.String(), { description: 'Every source URL, sorted.', examples: [['https://anidb.net/anime/10401', 'https://myanimelist.net/anime/22319']] }),
+  sites: Sites,
   synonyms: Type.Array(Type.String(), { examples: [['TOKYO GHOUL', '東京喰種']] }),
   season: Nullable(Type.String({ description: 'Season of first airing: Spring, Summer, Fall or Winter; null where unknown.', examples: ['Summer'] })),
   studios: Type.Array(Type.String(), { examples: [['pierrot']] }),

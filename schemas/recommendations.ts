@@ -6,7 +6,7 @@ import { RandomQuery } from './discovery.js'
 export const RecommendationsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'How many (1 to 100, default 20).', examples: [20] })),
   ...RandomQuery.properties
-}, { title: 'RecommendationsQuery', description: 'limit, and the filters of /anime/search (type, status, tags, exclude_tags, year_min, year_max, episodes_min, episodes_max).' })
+}, { title: 'RecommendationsQuery', description: 'limit, and the filters of /anime/search (type, status, season, tags, exclude_tags, year, year_min, year_max, episodes_min, episodes_max).' })
 
 export const Recommendation = Type.Object({
   anime: AnimeEntry,

@@ -1,19 +1,14 @@
 // The whole service as one Fastify plugin, built from an options object (see
-// config.ts). After the contract's error handling (plugins/errors.ts), it loads
-// three folders in order like Fastify's demo app: external plugins, our own
-// plugins, then the routes (each folder a URL prefix).
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import AutoLoad from '@fastify/autoload'
+// config.ts). After the contract's error handling (plugins/errors.ts), it
+// registers three folders in order like Fastify's demo app, each through the
+// list in its index.ts: external plugins, our own plugins, then the routes.
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
 import errors from './plugins/errors.js'
-
-const here = path.dirname(fileURLToPath(import.meta.url))
-
-// Running from the TypeScript sources (tests, `npm run dev`): a TS loader is
-// active, so let autoload pick up .ts files.
-if (import.meta.url.endsWith('.ts')) process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??= '1'
+import externalPlugins from './plugins/external/index.js'
+import appPlugins from './plugins/app/index.js'
+import routes from './routes/index.js'
+import { jikanRouterError } from './routes/v4/errors.js'
 
 export type AppOptions = Partial<AppConfig>
 
@@ -23,13 +18,19 @@ export const serverOptions: FastifyServerOptions = {
   // While shutting down, requests already on open connections are still answered
   // (with `Connection: close`); the listener no longer accepts new connections.
   return503OnClosing: false,
+  // Run from the TypeScript sources (npm run dev, tests), the first start compiles every
+  // module: on a busy machine that alone can outlast Fastify's 10 s default.
+  pluginTimeout: 60_000,
   bodyLimit: 1 << 20,
   // Errors the router raises before any plugin runs: a malformed %-escape or an
   // over-long path parameter names no resource, so 404 as CONTRACT's unknown paths.
-  frameworkErrors: (error, _request, reply) => {
+  frameworkErrors: (error, request, reply) => {
     const notFound = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-    ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8')
-      .send(JSON.stringify({ detail: notFound ? 'Not found.' : error.message }))
+    // Under /v4, in Jikan's shape (src/routes/v4/errors.ts).
+    const body = request.url.startsWith('/v4/')
+      ? jikanRouterError(notFound ? 404 : 400)
+      : { detail: notFound ? 'Not found.' : error.message }
+    ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8').send(JSON.stringify(body))
   },
   ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
 }
@@ -47,23 +48,11 @@ export function serverOptionsFor (config: AppConfig): FastifyServerOptions {
 }
 
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
-  const loaded = { ...opts }
   // The contract's error handling first, so that every route, third-party
   // plugins' own included (/docs, /openapi.json, CORS preflights), answers in
   // its shapes and the 405 router sees every route.
   await fastify.register(errors)
-  await fastify.register(AutoLoad, {
-    dir: path.join(here, 'plugins/external'),
-    options: loaded
-  })
-  await fastify.register(AutoLoad, {
-    dir: path.join(here, 'plugins/app'),
-    options: loaded
-  })
-  await fastify.register(AutoLoad, {
-    dir: path.join(here, 'routes'),
-    autoHooks: true,
-    cascadeHooks: true,
-    options: loaded
-  })
+  await fastify.register(externalPlugins, opts)
+  await fastify.register(appPlugins, opts)
+  await fastify.register(routes)
 }

@@ -1,5 +1,6 @@
 // `anime-api catalogue …`: import a file, show what is served.
-import { loadConfig, parseHttpUrl } from '../config.js'
+import fs from 'node:fs'
+import { ConfigError, loadConfig, parseHttpUrl } from '../config.js'
 import { importCatalogueFile, type ImportProgress, type ImportReport } from '../catalogue/import.js'
 import { openCatalogueDb } from '../catalogue/db.js'
 import { createCatalogue } from '../catalogue/repository.js'
@@ -7,7 +8,7 @@ import { updateCatalogue, type UpdateProgress } from '../catalogue/update.js'
 import { openUserStore, type UserStore } from '../storage/index.js'
 import { CatalogueDamagedError, checkCatalogue, moveAside, stampCatalogue } from '../catalogue/integrity.js'
 import type { AppConfig } from '../config.js'
-import { UsageError, type CliIo } from './io.js'
+import { CommandError, operands, parseCommandLine, prepareDataDir, UsageError, type CliIo } from './io.js'
 
 export const catalogueHelp = `Usage: anime-api catalogue <command>
 
@@ -49,18 +50,23 @@ export function describeDownload (progress: UpdateProgress): string {
   return `${what}: [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(percent).padStart(3)}% (${byteSize(progress.received)} of ${byteSize(progress.total)})${records}`
 }
 
-/** `--url U` or `--url=U`; anything else is a usage error. */
-function parseUpdateArgs (args: string[]): { url?: string, force: boolean, acceptNewIds: boolean } {
-  const result: { url?: string, force: boolean, acceptNewIds: boolean } = { force: false, acceptNewIds: false }
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!
-    if (arg === '--url' && args[i + 1] !== undefined) result.url = args[++i]
-    else if (arg.startsWith('--url=')) result.url = arg.slice('--url='.length)
-    else if (arg === '--force') result.force = true
-    else if (arg === '--accept-new-ids') result.acceptNewIds = true
-    else throw new UsageError('usage: anime-api catalogue update [--url <url>] [--force] [--accept-new-ids]')
+const usage = {
+  import: 'anime-api catalogue import <file> [--accept-new-ids]',
+  update: 'anime-api catalogue update [--url <url>] [--force] [--accept-new-ids]',
+  info: 'anime-api catalogue info'
+}
+
+/** Throws a CommandError saying what is wrong with the file to import, before anything is opened. */
+function importable (file: string): void {
+  let stats: fs.Stats
+  try {
+    stats = fs.statSync(file)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new CommandError(`${file}: no such file; give the path of an anime-offline-database file (.json or .jsonl)`)
+    throw error
   }
-  return result
+  if (stats.isDirectory()) throw new CommandError(`${file} is a directory; give the path of an anime-offline-database file (.json or .jsonl) in it`)
 }
 
 /**
@@ -111,21 +117,33 @@ export function describeReport (report: ImportReport): string[] {
 
 export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
-  if (command === undefined || command === '--help' || command === '-h' || rest.includes('--help')) {
-    io.out(catalogueHelp)
+  if (command === undefined || command === '--help' || command === '-h') {
+    if (command === undefined) io.err(catalogueHelp)
+    else io.out(catalogueHelp)
     return command === undefined ? 2 : 0
+  }
+  if (!Object.hasOwn(usage, command)) throw new UsageError(`unknown catalogue command "${command}"; see anime-api catalogue --help`)
+  const { values, positionals } = parseCommandLine(rest, { url: { type: 'string' }, force: { type: 'boolean' }, 'accept-new-ids': { type: 'boolean' } }, usage[command as keyof typeof usage])
+  if (values.help === true) {
+    io.out(catalogueHelp)
+    return 0
+  }
+  if (command === 'info' && values['accept-new-ids'] !== undefined) {
+    throw new UsageError(`--accept-new-ids is an option of catalogue import and update; usage: ${usage.info}`)
+  }
+  if (command !== 'update' && (values.url !== undefined || values.force !== undefined)) {
+    throw new UsageError(`${values.url !== undefined ? '--url' : '--force'} is an option of catalogue update; usage: ${usage[command as keyof typeof usage]}`)
   }
   const config = loadConfig(io.env)
   switch (command) {
     case 'import': {
-      const acceptNewIds = rest.includes('--accept-new-ids')
-      const files = rest.filter((arg) => arg !== '--accept-new-ids')
-      const file = files[0]
-      if (file === undefined || files.length > 1 || file.startsWith('--')) throw new UsageError('usage: anime-api catalogue import <file> [--accept-new-ids]')
+      const [file] = operands(positionals, ['file'], usage.import)
+      importable(file!)
+      prepareDataDir(config.dataDir)
       setAsideIfDamaged(config, io)
-      const report = await withUserStore(config, (store) => importCatalogueFile(config.dataDir, file, {
+      const report = await withUserStore(config, (store) => importCatalogueFile(config.dataDir, file!, {
         ids: store.catalogueIds,
-        acceptNewIds,
+        acceptNewIds: values['accept-new-ids'] === true,
         onProgress: (p) => io.progress(describeProgress(p))
       }))
       stampCatalogue(config.dataDir)
@@ -134,15 +152,21 @@ export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<n
       return 0
     }
     case 'update': {
-      const { url = config.catalogueUpdateUrl, force, acceptNewIds } = parseUpdateArgs(rest)
-      const checked = parseHttpUrl('--url', url)
+      operands(positionals, [], usage.update)
+      let checked = config.catalogueUpdateUrl
+      try {
+        if (values.url !== undefined) checked = parseHttpUrl('--url', values.url)
+      } catch (error) {
+        throw error instanceof ConfigError ? new UsageError(`${error.message}; usage: ${usage.update}`) : error
+      }
+      prepareDataDir(config.dataDir)
       io.out(`downloading ${checked}`)
       setAsideIfDamaged(config, io)
       const report = await withUserStore(config, (store) => updateCatalogue(config.dataDir, checked, {
         ids: store.catalogueIds,
-        acceptNewIds,
+        acceptNewIds: values['accept-new-ids'] === true,
         deadEntries: config.catalogueDeadEntriesUrl,
-        ifChanged: !force,
+        ifChanged: values.force !== true,
         onProgress: (p) => io.progress(describeDownload(p))
       }))
       stampCatalogue(config.dataDir)
@@ -160,6 +184,8 @@ export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<n
       return 0
     }
     case 'info': {
+      operands(positionals, [], usage.info)
+      prepareDataDir(config.dataDir)
       const check = checkCatalogue(config.dataDir)
       if (check.state === 'damaged') {
         throw new CatalogueDamagedError(`the catalogue file is damaged (${check.problem}); starting the service rebuilds it from its last import, or run anime-api catalogue import <file>`)
@@ -181,7 +207,6 @@ export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<n
       }
       return 0
     }
-    default:
-      throw new UsageError(`unknown catalogue command "${command}"; see anime-api catalogue --help`)
   }
+  throw new UsageError(`unknown catalogue command "${command}"`)
 }

@@ -2,8 +2,8 @@
 import type { FastifyRequest } from 'fastify'
 import { ApiError } from '../errors.js'
 import { animeStatuses, animeTypes } from '../catalogue/normalize.js'
-import { orderingFields, type Filters, type OrderingField, type OrderingTerm, type SearchRequest } from '../catalogue/search.js'
-import { messages, QueryReader, type RawQuery } from './query-params.js'
+import { orderingFields, seasonNames, type Filters, type OrderingField, type OrderingTerm, type SearchRequest } from '../catalogue/search.js'
+import { messages, pageLinks, QueryReader, type Links, type RawQuery } from './query-params.js'
 
 export const typeChoices = [...new Set(Object.values(animeTypes))]
 export const statusChoices = [...new Set(Object.values(animeStatuses))]
@@ -16,11 +16,12 @@ function checkRange (reader: QueryReader, minName: string, min: number | undefin
   if (min !== undefined && max !== undefined && min > max) reader.fail(minName, messages.max(max))
 }
 
-/** type, status, tags, exclude_tags, year, year_min, year_max, episodes_min, episodes_max. */
+/** type, status, season, tags, exclude_tags, year, year_min, year_max, episodes_min, episodes_max. */
 export function readFilters (reader: QueryReader): Filters {
   const filters: Filters = {
     types: reader.choices('type', typeChoices),
     statuses: reader.choices('status', statusChoices),
+    seasons: reader.choices('season', seasonNames),
     tags: reader.list('tags'),
     excludeTags: reader.list('exclude_tags'),
     year: reader.integer('year'),
@@ -41,7 +42,7 @@ function readOrdering (reader: QueryReader): OrderingTerm[] | undefined {
   for (const item of items) {
     const descending = item.startsWith('-')
     const field = (descending ? item.slice(1) : item).toLowerCase() as OrderingField
-    if (!orderingFields.includes(field)) reader.fail('ordering', messages.choice(item))
+    if (!(orderingFields as readonly string[]).includes(field)) reader.fail('ordering', messages.choice(item))
     else if (!terms.some((t) => t.field === field)) terms.push({ field, descending })
   }
   return reader.failed('ordering') ? undefined : terms
@@ -55,10 +56,16 @@ export function readSearchQuery (query: RawQuery): { search: SearchRequest, page
   const q = reader.string('q', MAX_QUERY_LENGTH)
   const filters = readFilters(reader)
   const ordering = readOrdering(reader)
+  const page = readPageQuery(reader)
+  reader.done()
+  return { search: { q, ...filters, ordering }, page }
+}
+
+/** `page` (a number from 1, or `last`) and `page_size`, as DRF's page-number pagination. */
+export function readPageQuery (reader: QueryReader): PageRequest {
   const page = reader.text('page')?.toLowerCase() === 'last' ? 'last' : reader.integer('page', { min: 1 }) ?? 1
   const pageSize = reader.integer('page_size', { min: 1, max: MAX_PAGE_SIZE }) ?? DEFAULT_PAGE_SIZE
-  reader.done()
-  return { search: { q, ...filters, ordering }, page: { page, pageSize } }
+  return { page, pageSize }
 }
 
 /** `/anime/random`: the filters only. */
@@ -78,6 +85,22 @@ export function pageOf (request: PageRequest, count: number): { page: number, pa
   const page = request.page === 'last' ? pages : request.page
   if (page > pages) throw new ApiError(404, { detail: 'Invalid page.' })
   return { page, pages, offset: (page - 1) * request.pageSize, size: request.pageSize }
+}
+
+/**
+ * The `pageFor` a paged catalogue read calls once it knows the total (see
+ * pageOf), and the next/previous links of the page it chose.
+ */
+export function pager (request: PageRequest) {
+  let position = { page: 1, pages: 1 }
+  return {
+    pageFor: (count: number): { offset: number, size: number } => {
+      const page = pageOf(request, count)
+      position = page
+      return page
+    },
+    links: (of: FastifyRequest): Links => pageLinks(of, position.page, position.pages)
+  }
 }
 
 export const queryOf = (request: FastifyRequest): RawQuery => (request.query ?? {}) as RawQuery

@@ -82,11 +82,11 @@ export class QueryReader {
   }
 
   /** Comma-separated choices, case-insensitive, as their canonical spelling. */
-  choices (name: string, allowed: readonly string[]): string[] | undefined {
+  choices<T extends string> (name: string, allowed: readonly T[]): T[] | undefined {
     const items = this.list(name)
     if (items === undefined) return undefined
     const canonical = new Map(allowed.map((choice) => [choice.toLowerCase(), choice]))
-    const out: string[] = []
+    const out: T[] = []
     for (const item of items) {
       const choice = canonical.get(item.toLowerCase())
       if (choice === undefined) this.fail(name, messages.choice(item))

@@ -21,9 +21,8 @@ const databasesByDataDir = new Map<string, string>()
 export const databaseFor = (dataDir: string): string | undefined => databasesByDataDir.get(path.resolve(dataDir))
 
 export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<FastifyInstance> {
-  // A loaded machine (CI, or several test runs on two cores) may take longer than Fastify's
-  // default 10 s to compile and start the plugins the first time: the tests check what the
-  // service does, not how fast a cold process starts (npm run bench does).
+  // Tap's TypeScript loader compiles every module on the first start: on a busy machine that
+  // alone can outlast Fastify's 10 s plugin timeout, which tests do not measure.
   const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 })
   const dataDir = options.dataDir ?? tempDir(t)
   // TEST_DATABASE_URL (set by test/postgres-suites.test.ts): the same suites on PostgreSQL, a fresh

@@ -6,7 +6,7 @@ import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.j
 import { notFound } from '../../errors.js'
 import { queryOf } from '../../http/discovery-query.js'
 import { manualQuery, QueryReader } from '../../http/query-params.js'
-import { parseId } from './index.js'
+import { parseId } from '../../http/ids.js'
 
 const details: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/entry/:id/details', {

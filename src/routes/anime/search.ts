@@ -2,8 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SearchPage, SearchQuery } from '../../../schemas/discovery.js'
 import { ErrorDetail, FieldErrors } from '../../../schemas/common.js'
-import { pageOf, queryOf, readSearchQuery } from '../../http/discovery-query.js'
-import { manualQuery, pageLinks } from '../../http/query-params.js'
+import { pager, queryOf, readSearchQuery } from '../../http/discovery-query.js'
+import { manualQuery } from '../../http/query-params.js'
 
 const search: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/search', {
@@ -17,14 +17,10 @@ const search: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: SearchPage, 400: FieldErrors, 404: ErrorDetail }
     }
   }, async (request) => {
-    const { search: searchRequest, page: pageRequest } = readSearchQuery(queryOf(request))
-    let position = { page: 1, pages: 1 }
-    const { count, results } = fastify.discovery.search(searchRequest, (total) => {
-      const page = pageOf(pageRequest, total)
-      position = page
-      return page
-    })
-    return { count, ...pageLinks(request, position.page, position.pages), results }
+    const { search: searchRequest, page } = readSearchQuery(queryOf(request))
+    const paging = pager(page)
+    const { count, results } = fastify.discovery.search(searchRequest, paging.pageFor)
+    return { count, ...paging.links(request), results }
   })
 }
 

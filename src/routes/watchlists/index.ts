@@ -14,11 +14,12 @@ import { pageOf, queryOf } from '../../http/discovery-query.js'
 import { fieldValidation } from '../../http/fields.js'
 import { readPage } from '../../http/page-query.js'
 import { manualQuery, messages, pageLinks, QueryReader } from '../../http/query-params.js'
+import { entryBodyValidation } from '../../http/entry-body.js'
 import { validateTypedFields } from '../../http/typed-fields.js'
 import { entryStatuses, type EntryChange } from '../../watchlists/repository.js'
 import { listJson, type EntryOrderingParam } from '../../watchlists/service.js'
 import type { Watchlist as StoredList } from '../../watchlists/repository.js'
-import { parseId } from '../anime/index.js'
+import { parseId } from '../../http/ids.js'
 import mal from './mal.js'
 
 const entryOrderings: EntryOrderingParam[] = ['added', '-added', 'rating', '-rating', 'title', '-title']
@@ -69,11 +70,12 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     prefixTrailingSlash: 'no-slash',
     schema: {
       summary: 'Make a list',
-      description: 'A new, empty list of the authenticated user; private unless `public` is true. 201 with the list.',
+      description: 'A new, empty list of the authenticated user; private unless `public` is true. 201 with the list. ' +
+        'A user has at most 100 lists (the server\'s WATCHLISTS_PER_USER): one more is 400 with a `detail`.',
       tags: ['watchlists'],
       security: [{ Token: [] }],
       body: WatchlistBody,
-      response: { 201: Watchlist, ...authErrors, 400: FieldErrors }
+      response: { 201: Watchlist, ...authErrors, 400: { anyOf: [FieldErrors, ErrorDetail] } }
     },
     onRequest: requireToken,
     ...fieldValidation(WatchlistBody, {}, validateTypedFields)
@@ -163,7 +165,8 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: WatchlistEntry, 201: WatchlistEntry, ...writeErrors }
     },
     onRequest: owned,
-    ...fieldValidation(EntryBody, {}, validateTypedFields)
+    // The same validation as each entry of a MAL import (src/http/entry-body.ts).
+    ...entryBodyValidation
   }, async (request, reply) => {
     const animeId = animeParam(request)
     if (animeId === null) return reply.code(404).send({ detail: 'Not found.' })
