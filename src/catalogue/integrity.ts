@@ -11,6 +11,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { CATALOGUE_FILE } from './db.js'
+import { writePrivateFile } from '../storage/files.js'
 
 /** The stamp of the catalogue file as last checked or cleanly closed. */
 export const STAMP_FILE = `${CATALOGUE_FILE}.checked`
@@ -45,7 +46,7 @@ export function stampCatalogue (dataDir: string): void {
   const file = path.join(dataDir, CATALOGUE_FILE)
   try {
     if (walPending(file)) return
-    fs.writeFileSync(path.join(dataDir, STAMP_FILE), JSON.stringify(stampOf(fs.statSync(file))) + '\n')
+    writePrivateFile(path.join(dataDir, STAMP_FILE), JSON.stringify(stampOf(fs.statSync(file))) + '\n')
   } catch {
     // No stamp: the next start checks the file, that is all.
   }
@@ -111,7 +112,7 @@ export interface LastImport {
 export function recordLastImport (dataDir: string, last: LastImport): void {
   const target = path.join(dataDir, LAST_IMPORT_FILE)
   const partial = `${target}.partial-${process.pid}`
-  fs.writeFileSync(partial, JSON.stringify(last, null, 2) + '\n')
+  writePrivateFile(partial, JSON.stringify(last, null, 2) + '\n')
   fs.renameSync(partial, target)
 }
 

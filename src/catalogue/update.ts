@@ -15,6 +15,7 @@ import { DOWNLOAD_COPY } from './integrity.js'
 import { CompressionError, decompressByContent } from './compression.js'
 import { deadEntrySites, deadKeys, parseDeadEntries, type DeadEntries } from './dead-entries.js'
 import { getMeta, openCatalogueDb, setMeta, type Db } from './db.js'
+import { PRIVATE_FILE_MODE } from '../storage/files.js'
 
 /** A download that failed or was cut short; the message says how. */
 export class UpdateError extends Error {
@@ -261,7 +262,7 @@ export async function updateCatalogueFrom (db: Db, url: string, options: UpdateO
 
     const body = response.body
     const partial = options.keepAs === undefined ? null : `${options.keepAs}.partial-${process.pid}`
-    const copy = partial === null ? null : fs.createWriteStream(partial)
+    const copy = partial === null ? null : fs.createWriteStream(partial, { mode: PRIVATE_FILE_MODE })
     const copyFailed = copy === null ? null : new Promise<never>((_resolve, reject) => { copy.once('error', reject) })
     copyFailed?.catch(() => {})
     async function * raw (): AsyncGenerator<Buffer> {
