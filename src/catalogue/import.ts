@@ -469,7 +469,7 @@ async function applyWithIds (db: Db, info: ApplyInfo, options: Pick<ImportOption
       }
       // URLs newly listed dead stop claiming their ids; the map learns it too.
       if (options.dead !== null) {
-        const died = (db.prepare(`SELECT url, anime_id AS id FROM source_ids WHERE dead = 0 AND ${DEAD_SOURCE}(url)`).all() as Array<{ url: string, id: number }>)
+        const died = db.prepare(`SELECT url, anime_id AS id FROM source_ids WHERE dead = 0 AND ${DEAD_SOURCE}(url)`).all() as Array<{ url: string, id: number }>
         db.prepare(`UPDATE source_ids SET dead = 1 WHERE dead = 0 AND ${DEAD_SOURCE}(url)`).run()
         toSave.push(...died.map((row) => ({ ...row, dead: true })))
       }
@@ -512,7 +512,6 @@ interface ApplyInfo {
 
 /** Writes the staged rows under the ids assignIds chose; inside the write transaction. */
 function applyStaged (db: Db, info: ApplyInfo): Applied {
-
   const counts = db.prepare(`
     SELECT
       sum(a.id IS NULL OR a.active = 0) AS added,
