@@ -1,4 +1,4 @@
-// CONTRACT: Accounts / POST /account/login, the token limit, password re-hashing,
+// docs/compatibility.md, accounts: POST /account/login, the token limit, password re-hashing,
 // Django hashes, and the throttling of login and register.
 import t from 'tap'
 import { storedRows } from './helpers/stored.js'

@@ -7,7 +7,7 @@
 //    of the old catalogue (WAL) until COMMIT, then see the new one at once; a
 //    crash or an error before COMMIT leaves the old catalogue as it was.
 //
-// Id rules (CONTRACT): an entry keeps its id while any of its source URLs survives;
+// Id rules (docs/catalogue.md): an entry keeps its id while any of its source URLs survives;
 // ids are never reused. Every URL ever seen stays in `source_ids` with its id,
 // and in the user store's copy of that map when the import is given one
 // (ImportOptions.ids, see id-store.ts), which survives the loss of this file.

@@ -1,5 +1,5 @@
 // Maps one anime-offline-database record to the catalogue's row, following
-// CONTRACT's mapping table. A record that cannot be mapped is rejected with a
+// the mapping table of docs/compatibility.md. A record that cannot be mapped is rejected with a
 // reason, so the importer can skip and count it. Numbers are held to what the
 // data can mean (limits below): a value outside them is dropped (null, or 0 for
 // the episode count, AOD's own "unknown") and noted, so the import reports it;
