@@ -186,7 +186,11 @@ const migrations: Migration[] = [
     CREATE INDEX anime_companies_anime ON anime_companies(anime_id);
     `
   },
-  // 6: search, filters, tag counts, similar and recommendations answer from an
+  // 6: a URL its site lists as deleted (AOD's dead-entry lists) no longer claims its id (see id-store.ts)
+  `
+  ALTER TABLE source_ids ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;
+  `,
+  // 7: search, filters, tag counts, similar and recommendations answer from an
   // index in memory (src/catalogue/engine), built from the rows above: the FTS5
   // indexes, the facets, tag weights, resolved relations and tag postings they
   // read go (about half the file). The file is compacted after (see migrate).
@@ -207,7 +211,7 @@ const migrations: Migration[] = [
 ]
 
 /** The migration after which the file is compacted (VACUUM): it dropped most of a file's pages. */
-const COMPACTING_MIGRATION = 6
+const COMPACTING_MIGRATION = 7
 
 export const CATALOGUE_SCHEMA_VERSION = migrations.length
 
@@ -246,4 +250,13 @@ export function openCatalogueDb (dataDir: string, options: { readonly?: boolean 
   migrate(db)
   if (options.readonly === true) db.pragma('query_only = ON')
   return db
+}
+
+/** A value of the catalogue's `meta` table ('' when it has none). */
+export function getMeta (db: Db, key: string): string {
+  return (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined) ?? ''
+}
+
+export function setMeta (db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
 }

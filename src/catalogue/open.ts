@@ -3,6 +3,7 @@
 // watcher). The database handle stays in here; close() leaves the file whole.
 import { openCatalogueDb } from './db.js'
 import { createDiscovery, type Discovery } from './discovery.js'
+import { saveLocalMap, type CatalogueIdStore } from './id-store.js'
 import { createCatalogueLinks, type CatalogueLinks } from './links.js'
 import { createCatalogue, type Catalogue } from './repository.js'
 import { createCatalogueWatcher, type CatalogueWatcher } from './watch.js'
@@ -12,6 +13,8 @@ export interface OpenCatalogue {
   discovery: Discovery
   links: CatalogueLinks
   watcher: CatalogueWatcher
+  /** Hands the file's own id map to the user store's if that one lags (see saveLocalMap); how many URLs it adopted. */
+  saveIdMap: (ids: CatalogueIdStore) => Promise<number>
   close: () => void
 }
 
@@ -33,6 +36,7 @@ export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = 
     discovery,
     links: createCatalogueLinks(db),
     watcher,
+    saveIdMap: (ids) => saveLocalMap(db, ids),
     close () {
       watcher.stop()
       db.pragma('wal_checkpoint(TRUNCATE)')

@@ -2,11 +2,11 @@
 import type Database from 'better-sqlite3'
 
 /**
- * Puts back what catalogue migration 6 dropped (the FTS5 indexes, facets, tag
- * weights, relations and tag postings, empty: migration 6 drops them again
- * whatever they hold): a file of version 5.
+ * Puts back what catalogue migration 7 dropped (the FTS5 indexes, facets, tag
+ * weights, relations and tag postings, empty: migration 7 drops them again
+ * whatever they hold): a file of version 6.
  */
-export function undoMigration6 (raw: Database.Database): void {
+export function undoMigration7 (raw: Database.Database): void {
   raw.exec(`
     CREATE VIRTUAL TABLE search_words USING fts5(title, synonyms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='1 2 3');
     CREATE VIRTUAL TABLE search_titles USING fts5(title, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='1 2 3');
@@ -23,17 +23,24 @@ export function undoMigration6 (raw: Database.Database): void {
     CREATE TABLE anime_tags (tag TEXT NOT NULL, anime_id INTEGER NOT NULL, PRIMARY KEY (tag, anime_id)) WITHOUT ROWID;
     CREATE TABLE tags (name TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
   `)
+  raw.pragma('user_version = 6')
+}
+
+/** Undoes catalogue migrations 7 and 6 (which added source_ids.dead): a file of version 5. */
+export function undoMigration6 (raw: Database.Database): void {
+  undoMigration7(raw)
+  raw.exec('ALTER TABLE source_ids DROP COLUMN dead')
   raw.pragma('user_version = 5')
 }
 
-/** Takes out what catalogue migrations 6 and 5 added (the company registry): a file of version 4. */
+/** Undoes catalogue migrations 7 to 5 (5 added the company registry): a file of version 4. */
 export function undoMigration5 (raw: Database.Database): void {
   undoMigration6(raw)
   raw.exec('DROP TABLE anime_companies; DROP TABLE companies;')
   raw.pragma('user_version = 4')
 }
 
-/** Takes out what catalogue migrations 6, 5 and 4 added (anime_sites, the season among the facets): a file of version 3. */
+/** Undoes catalogue migrations 7 to 4 (4 added anime_sites and the season among the facets): a file of version 3. */
 export function undoMigration4 (raw: Database.Database): void {
   undoMigration5(raw)
   raw.exec(`

@@ -1,5 +1,5 @@
 // The seed's example entries, as the default catalogue must serve them.
-// The two examples of ../shared/seed/API.md, without their ids (ids are the service's own).
+// The two examples the old service's documentation gave, without their ids (ids are the service's own).
 export const seedExamples = [
   {
     title: 'Tokyo Ghoul',

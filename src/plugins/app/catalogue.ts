@@ -1,15 +1,22 @@
-// The catalogue and its readers (src/catalogue/open.ts). On first start (no
+// The catalogue and its readers (src/catalogue/open.ts). At start the catalogue
+// file is checked, and a damaged one rebuilt from its last import
+// (src/catalogue/integrity.ts), never served half-broken. On first start (no
 // catalogue in DATA_DIR yet) the shipped default catalogue is imported, so a
-// fresh install answers at once. Decorates `catalogue` (entries, versions, id
-// mapping), `discovery` (search, random, tags, details, similar, the scoring
-// of recommendations), `catalogueLinks` (what the watchlists read) and
+// fresh install answers at once. Ids come from the id map in the user store
+// (src/catalogue/id-store.ts), so a catalogue.sqlite that was lost or rebuilt
+// gets every id back. Decorates `catalogue` (entries, versions, id mapping),
+// `discovery` (search, random, tags, seasons, details, similar, the scoring of
+// recommendations), `catalogueLinks` (what the watchlists read) and
 // `catalogueWatcher`.
+import cluster from 'node:cluster'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { importCatalogueFile } from '../../catalogue/import.js'
 import type { Discovery } from '../../catalogue/discovery.js'
+import { stampCatalogue } from '../../catalogue/integrity.js'
+import { importDefaultCatalogue } from '../../catalogue/import.js'
 import type { CatalogueLinks } from '../../catalogue/links.js'
 import { openCatalogue } from '../../catalogue/open.js'
+import { repairCatalogue } from '../../catalogue/prepare.js'
 import type { Catalogue } from '../../catalogue/repository.js'
 import type { CatalogueWatcher } from '../../catalogue/watch.js'
 
@@ -24,14 +31,31 @@ declare module 'fastify' {
 
 export default fp(async function catalogue (fastify: FastifyInstance) {
   const { dataDir, defaultCatalogue } = fastify.config
+  const ids = fastify.userStore.catalogueIds
+  // In a cluster the primary checked the file before forking.
+  if (!cluster.isWorker) await repairCatalogue(dataDir, ids, fastify.log)
   const opened = openCatalogue(dataDir, { onError: (error) => { fastify.log.error({ err: error }, 'catalogue refresh failed') } })
-  // Leave the file whole: the WAL folded into the database and emptied before closing.
-  fastify.addHook('onClose', async () => { opened.close() })
+  // Leave the file whole: the WAL folded into the database and emptied before
+  // closing, and stamped as sound (the next start need not read it through).
+  fastify.addHook('onClose', async () => {
+    opened.close()
+    stampCatalogue(dataDir)
+  })
   const { catalogue: repository, discovery, watcher } = opened
   if (repository.info().version === 0) {
     fastify.log.info({ file: defaultCatalogue }, 'no catalogue yet: importing the default catalogue')
-    const report = await importCatalogueFile(dataDir, defaultCatalogue)
+    const report = await importDefaultCatalogue(dataDir, defaultCatalogue, ids, (error) => {
+      fastify.log.warn({ err: error }, 'the user store holding the catalogue id map is unavailable: the default catalogue is imported with ids of its own, brought in line with the map at the next import')
+    })
     fastify.log.info({ total: report.total, skipped: report.skipped }, 'default catalogue imported')
+  } else if (!cluster.isWorker) {
+    // An install whose id map lived in catalogue.sqlite alone hands it to the
+    // user store once, before the file can be lost (in a cluster, the primary does).
+    await opened.saveIdMap(ids).then((adopted) => {
+      if (adopted > 0) fastify.log.info({ urls: adopted }, 'catalogue id map saved with the accounts')
+    }, (error: unknown) => {
+      fastify.log.warn({ err: error }, 'could not bring the catalogue id map up to date with the user store; tried again at the next start or import')
+    })
   }
   fastify.decorate('catalogue', repository)
   fastify.decorate('discovery', discovery)
@@ -46,4 +70,4 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
   })
   watcher.start(2000)
   fastify.decorate('catalogueWatcher', watcher)
-}, { name: 'catalogue', dependencies: ['config'] })
+}, { name: 'catalogue', dependencies: ['config', 'accounts'] })
