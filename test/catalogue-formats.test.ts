@@ -31,7 +31,7 @@ function snapshot (dataDir: string): string {
     return JSON.stringify({
       anime: db.prepare('SELECT * FROM anime ORDER BY id').all(),
       sources: db.prepare('SELECT * FROM source_ids ORDER BY url').all(),
-      tags: db.prepare('SELECT * FROM anime_tags ORDER BY tag, anime_id').all(),
+      sites: db.prepare('SELECT * FROM anime_sites ORDER BY site, site_id, anime_id').all(),
       answers: db.prepare('SELECT * FROM entry_answers ORDER BY id').all(),
       lastUpdate: db.prepare("SELECT value FROM meta WHERE key = 'last_update'").pluck().get()
     })
