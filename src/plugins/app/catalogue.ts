@@ -48,6 +48,8 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
       fastify.log.warn({ err: error }, 'the user store holding the catalogue id map is unavailable: the default catalogue is imported with ids of its own, brought in line with the map at the next import')
     })
     fastify.log.info({ total: report.total, skipped: report.skipped }, 'default catalogue imported')
+    // The readers were opened on the empty file: the imported catalogue is where the watcher starts, not a switch it reports.
+    watcher.refresh()
   } else if (!cluster.isWorker) {
     // An install whose id map lived in catalogue.sqlite alone hands it to the
     // user store once, before the file can be lost (in a cluster, the primary does).
