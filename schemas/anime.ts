@@ -1,6 +1,6 @@
 // The anime endpoints of the seed: one entry, a random one.
 import { Type } from '@sinclair/typebox'
-import { Nullable } from './common.js'
+import { Id, Nullable } from './common.js'
 
 export const AnimeEntry = Type.Object({
   id: Type.Integer({ description: "The service's own id, stable across catalogue updates.", examples: [18562] }),
@@ -15,5 +15,5 @@ export const AnimeEntry = Type.Object({
 }, { title: 'AnimeEntry', description: 'An anime in the shape of the old service.' })
 
 export const EntryParams = Type.Object({
-  id: Type.String({ description: 'The anime id: a positive whole number. Anything else is 404.', examples: ['18562'] })
+  id: Id({ description: 'The anime id: a positive whole number. Anything else is 404.', examples: [18562] })
 })

@@ -1,11 +1,22 @@
 // Personal recommendations from the caller's lists.
 import { Type } from '@sinclair/typebox'
 import { AnimeEntry } from './anime.js'
-import { RandomQuery } from './discovery.js'
+import { Format, Query } from './common.js'
+import { filterProperties } from './discovery.js'
 
-export const RecommendationsQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'How many (1 to 100, default 20).', examples: [20] })),
-  ...RandomQuery.properties
+export const DEFAULT_RECOMMENDATIONS = 20
+export const MAX_RECOMMENDATIONS = 100
+
+export const RecommendationsQuery = Query({
+  limit: Type.Optional(Type.Integer({
+    minimum: 1,
+    maximum: MAX_RECOMMENDATIONS,
+    default: DEFAULT_RECOMMENDATIONS,
+    description: `How many (1 to ${MAX_RECOMMENDATIONS}, default ${DEFAULT_RECOMMENDATIONS}).`,
+    examples: [20]
+  })),
+  ...filterProperties,
+  format: Format
 }, { title: 'RecommendationsQuery', description: 'limit, and the filters of /anime/search (type, status, tags, exclude_tags, year_min, year_max, episodes_min, episodes_max).' })
 
 export const Recommendation = Type.Object({

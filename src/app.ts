@@ -30,8 +30,7 @@ export const serverOptions: FastifyServerOptions = {
     const notFound = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8')
       .send(JSON.stringify({ detail: notFound ? 'Not found.' : error.message }))
-  },
-  ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
+  }
 }
 
 /** `serverOptions` with the configured body limit, timeouts and trusted proxies. */

@@ -5,6 +5,8 @@ import FindMyWay from 'find-my-way'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, pythonTypeName } from '../errors.js'
 import { renderHtmlPage } from '../http/html.js'
+import { useContractValidation, withRouteFieldChecks } from '../http/validation.js'
+import { contractErrors, issuesOf, type HttpPart } from '../validation/index.js'
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
@@ -29,14 +31,10 @@ export function wantsHtml (request: FastifyRequest): boolean {
 /** The status and body CONTRACT gives for an error thrown anywhere. */
 function errorResponse (error: FastifyError | ApiError, request: FastifyRequest): [number, Record<string, unknown>] {
   if (error instanceof ApiError) return [error.statusCode, error.body]
+  // A validation error formatted elsewhere (a plugin's own formatter that gave up): the contract's 400 all the same.
   if (error.validation !== undefined) {
     if (error.validationContext === 'params') return [404, { detail: 'Not found.' }]
-    const body: Record<string, string[]> = {}
-    for (const issue of error.validation) {
-      const field = (issue.instancePath.split('/')[1] ?? '') || String(issue.params?.missingProperty ?? 'non_field_errors')
-      ;(body[field] ??= []).push(issue.message ?? 'Invalid value.')
-    }
-    return [400, body]
+    return [400, contractErrors(issuesOf(error.validation as never), (error.validationContext ?? 'body') as HttpPart)]
   }
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return [415, { detail: `Unsupported media type "${request.headers['content-type'] ?? ''}" in request.` }]
@@ -51,6 +49,7 @@ function errorResponse (error: FastifyError | ApiError, request: FastifyRequest)
 }
 
 export default fp(async function errors (fastify: FastifyInstance) {
+  useContractValidation(fastify)
   // A router of our own, only to tell "wrong method" (405) from "no such path" (404).
   const known = FindMyWay()
   fastify.addHook('onRoute', (route) => {
@@ -132,7 +131,8 @@ export default fp(async function errors (fastify: FastifyInstance) {
   })
 
   fastify.setErrorHandler(async (error: FastifyError | ApiError, request, reply) => {
-    const [status, body] = errorResponse(error, request)
+    let [status, body] = errorResponse(error, request)
+    if ((error as FastifyError).validationContext === 'body' && status === 400) body = await withRouteFieldChecks(request, body as Record<string, string[]>)
     if (status >= 500) request.log.error({ err: error }, 'unexpected failure')
     if (error instanceof ApiError) reply.headers(error.headers)
     // Serialised here, not by the route's response schema: an error body is sent

@@ -21,7 +21,9 @@ const databasesByDataDir = new Map<string, string>()
 export const databaseFor = (dataDir: string): string | undefined => databasesByDataDir.get(path.resolve(dataDir))
 
 export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<FastifyInstance> {
-  const fastify = Fastify({ ...serverOptions, logger: false })
+  // The first app of a test process loads every module through the TypeScript
+  // loader; on a busy machine that alone can pass Fastify's 10 s plugin timeout.
+  const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 })
   const dataDir = options.dataDir ?? tempDir(t)
   // TEST_DATABASE_URL (set by test/postgres-suites.test.ts): the same suites on PostgreSQL, a fresh
   // database per DATA_DIR (an app built again on the same DATA_DIR finds the same users).

@@ -1,4 +1,5 @@
-// multipart/form-data bodies: fields become plain body values, as with form bodies.
+// multipart/form-data bodies: fields become plain body values, as with form bodies
+// (a repeated field keeps its last value, as Django's QueryDict did).
 //
 // @fastify/multipart adds two async hooks to the whole instance: one that turns
 // the parts into the body (preValidation) and one that deletes saved upload files
@@ -9,7 +10,7 @@
 // stay global, so every route still answers a multipart request as before.
 import fp from 'fastify-plugin'
 import multipart from '@fastify/multipart'
-import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 
 const options = {
   attachFieldsToBody: 'keyValues' as const,
@@ -19,6 +20,14 @@ const options = {
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 type Hook = (...args: never[]) => unknown
+
+/** A multipart body's repeated fields (arrays under 'keyValues') keep their last value. */
+async function lastValues (request: FastifyRequest): Promise<void> {
+  if (!request.isMultipart()) return
+  const body = request.body
+  if (typeof body !== 'object' || body === null) return
+  for (const [key, value] of Object.entries(body)) if (Array.isArray(value)) (body as Record<string, unknown>)[key] = value.at(-1)
+}
 const scopedHooks = ['preValidation', 'onResponse'] as const
 
 export default fp(async function multipartBodies (fastify: FastifyInstance) {
@@ -45,7 +54,7 @@ export default fp(async function multipartBodies (fastify: FastifyInstance) {
   fastify.addHook('onRoute', (route: RouteOptions) => {
     if (![route.method].flat().some((method) => bodyMethods.has(method))) return
     // Ahead of the route's own preValidation hooks, as a global hook would run.
-    route.preValidation = [...hooks.preValidation, ...[route.preValidation ?? []].flat()] as RouteOptions['preValidation']
+    route.preValidation = [...hooks.preValidation, lastValues, ...[route.preValidation ?? []].flat()] as RouteOptions['preValidation']
     route.onResponse = [...[route.onResponse ?? []].flat(), ...hooks.onResponse] as RouteOptions['onResponse']
   })
 }, { name: 'multipart-bodies' })

@@ -4,7 +4,6 @@ import type { FastifyRequest } from 'fastify'
 import { LoginBody, LoginReply, RegisterBody, RegisterReply, TokenLimitReached, authErrors, throttledErrors } from '../../../schemas/account.js'
 import { FieldErrors } from '../../../schemas/common.js'
 import type { Authenticated } from '../../accounts/service.js'
-import { fieldValidation } from '../../http/fields.js'
 import recommendations from './recommendations.js'
 import selfService from './self-service.js'
 
@@ -24,7 +23,7 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: RegisterReply, 400: FieldErrors, ...throttledErrors }
     },
     onRequest: throttleAddress,
-    ...fieldValidation(RegisterBody, accounts.registerChecks)
+    config: { fieldChecks: accounts.registerChecks }
   }, async (request) => accounts.register(request.body))
 
   fastify.post('/login', {
@@ -35,8 +34,7 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
       body: LoginBody,
       response: { 200: LoginReply, 400: FieldErrors, 403: TokenLimitReached, ...throttledErrors }
     },
-    onRequest: throttleAddress,
-    ...fieldValidation(LoginBody)
+    onRequest: throttleAddress
   }, async (request) => accounts.login(request.body))
 
   fastify.post('/logout', {

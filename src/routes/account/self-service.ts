@@ -6,7 +6,6 @@ import { FieldErrors, FormatQuery } from '../../../schemas/common.js'
 import { AccountDetails, DeleteAccountBody, PasswordChangeBody } from '../../../schemas/self-service.js'
 import type { Authenticated } from '../../accounts/service.js'
 import { fieldErrors } from '../../errors.js'
-import { fieldValidation } from '../../http/fields.js'
 import { isoTime } from '../../watchlists/service.js'
 
 export const messages = {
@@ -45,8 +44,7 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
       body: DeleteAccountBody,
       response: { ...noContent, ...authErrors, 400: FieldErrors, ...throttledErrors }
     },
-    onRequest: requireToken,
-    ...fieldValidation(DeleteAccountBody)
+    onRequest: requireToken
   }, async (request, reply) => {
     const auth = authenticated(request)
     if (!(await accounts.checkPassword(auth, request.body.password))) throw fieldErrors({ password: [messages.wrongPassword] })
@@ -63,8 +61,7 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
       body: PasswordChangeBody,
       response: { ...noContent, ...authErrors, 400: FieldErrors, ...throttledErrors }
     },
-    onRequest: requireToken,
-    ...fieldValidation(PasswordChangeBody)
+    onRequest: requireToken
   }, async (request, reply) => {
     const auth = authenticated(request)
     if (!(await accounts.checkPassword(auth, request.body.old_password))) throw fieldErrors({ old_password: [messages.wrongOldPassword] })

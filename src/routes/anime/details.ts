@@ -4,9 +4,6 @@ import { AnimeDetails, SimilarPage, SimilarQuery } from '../../../schemas/discov
 import { EntryParams } from '../../../schemas/anime.js'
 import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.js'
 import { notFound } from '../../errors.js'
-import { queryOf } from '../../http/discovery-query.js'
-import { manualQuery, QueryReader } from '../../http/query-params.js'
-import { parseId } from './index.js'
 
 const details: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/entry/:id/details', {
@@ -20,14 +17,12 @@ const details: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: AnimeDetails, 404: ErrorDetail }
     }
   }, async (request) => {
-    const id = parseId(request.params.id)
-    const entry = id === null ? undefined : fastify.discovery.details(id)
+    const entry = fastify.discovery.details(request.params.id)
     if (entry === undefined) throw notFound()
     return entry
   })
 
   fastify.get('/entry/:id/similar', {
-    ...manualQuery,
     schema: {
       summary: 'Anime similar to one',
       description: 'The entries most similar to this one, best first: rare shared tags weigh more than common ones, and entries AOD lists as related ' +
@@ -38,12 +33,8 @@ const details: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: SimilarPage, 400: FieldErrors, 404: ErrorDetail }
     }
   }, async (request) => {
-    const id = parseId((request.params as { id: string }).id)
-    const reader = new QueryReader(queryOf(request))
-    const limit = reader.integer('limit', { min: 1, max: 50 }) ?? 10
-    const results = id === null ? undefined : fastify.discovery.similar(id, limit)
+    const results = fastify.discovery.similar(request.params.id, request.query.limit ?? 10)
     if (results === undefined) throw notFound()
-    reader.done()
     return { count: results.length, next: null, previous: null, results }
   })
 }

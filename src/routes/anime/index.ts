@@ -5,13 +5,15 @@ import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.j
 import { notFound } from '../../errors.js'
 import type { SeedAnime } from '../../catalogue/repository.js'
 import { RandomQuery } from '../../../schemas/discovery.js'
-import { hasFilters, queryOf, readRandomQuery } from '../../http/discovery-query.js'
-import { manualQuery } from '../../http/query-params.js'
+import { filtersOf, hasFilters } from '../../http/filters.js'
 import search from './search.js'
 import tags from './tags.js'
 import details from './details.js'
 
-/** A positive whole number within SQLite's integer range, else null. */
+/**
+ * A path id read in a hook that runs before validation: a positive whole number
+ * as EntryParams takes it (src/validation reads `params` so), else null.
+ */
 export function parseId (text: string): number | null {
   if (!/^[1-9]\d{0,15}$/.test(text)) return null
   return Number(text)
@@ -63,8 +65,7 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: AnimeEntry, 404: ErrorDetail }
     }
   }, async (request, reply) => {
-    const id = parseId(request.params.id)
-    if (id === null) throw notFound()
+    const id = request.params.id
     // The version before the data (see Catalogue.version): an import in between
     // files new data under the old version, which is dropped on the next turn.
     const version = fastify.catalogue.version()
@@ -80,7 +81,6 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/random', {
-    ...manualQuery,
     schema: {
       summary: 'A random anime entry',
       description: 'Each served entry is equally likely; with filters (those of /anime/search), each matching entry. 404 when none matches.',
@@ -89,9 +89,8 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: AnimeEntry, 400: FieldErrors, 404: ErrorDetail }
     }
   }, async (request, reply) => {
-    // No query string, no filters: the query reader is skipped on the common call.
-    const filters = request.url.includes('?') ? readRandomQuery(queryOf(request)) : undefined
-    if (filters !== undefined && hasFilters(filters)) {
+    const filters = filtersOf(request.query)
+    if (hasFilters(filters)) {
       const entry = fastify.discovery.randomMatching(filters)
       if (entry === undefined) throw notFound()
       return entry

@@ -2,12 +2,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SearchPage, SearchQuery } from '../../../schemas/discovery.js'
 import { ErrorDetail, FieldErrors } from '../../../schemas/common.js'
-import { pageOf, queryOf, readSearchQuery } from '../../http/discovery-query.js'
-import { manualQuery, pageLinks } from '../../http/query-params.js'
+import { searchOf } from '../../http/filters.js'
+import { pageLinks, pageOf } from '../../http/links.js'
 
 const search: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/search', {
-    ...manualQuery,
     schema: {
       summary: 'Search and filter anime',
       description: 'Entries matching `q` (titles and synonyms) and every filter given, a page at a time, in the seed shape. ' +
@@ -17,7 +16,7 @@ const search: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: SearchPage, 400: FieldErrors, 404: ErrorDetail }
     }
   }, async (request) => {
-    const { search: searchRequest, page: pageRequest } = readSearchQuery(queryOf(request))
+    const { search: searchRequest, page: pageRequest } = searchOf(request.query)
     let position = { page: 1, pages: 1 }
     const { count, results } = fastify.discovery.search(searchRequest, (total) => {
       const page = pageOf(pageRequest, total)

@@ -10,18 +10,13 @@ import {
   WatchlistEntryParams, WatchlistPage, WatchlistParams, WatchlistPatchBody
 } from '../../../schemas/watchlists.js'
 import type { Authenticated } from '../../accounts/service.js'
-import { pageOf, queryOf } from '../../http/discovery-query.js'
-import { fieldValidation } from '../../http/fields.js'
-import { readPage } from '../../http/page-query.js'
-import { manualQuery, messages, pageLinks, QueryReader } from '../../http/query-params.js'
-import { validateTypedFields } from '../../http/typed-fields.js'
-import { entryStatuses, type EntryChange } from '../../watchlists/repository.js'
-import { listJson, type EntryOrderingParam } from '../../watchlists/service.js'
+import { pageRequestOf } from '../../http/filters.js'
+import { pageLinks, pageOf } from '../../http/links.js'
+import type { EntryChange } from '../../watchlists/repository.js'
+import { listJson } from '../../watchlists/service.js'
 import type { Watchlist as StoredList } from '../../watchlists/repository.js'
 import { parseId } from '../anime/index.js'
 import mal from './mal.js'
-
-const entryOrderings: EntryOrderingParam[] = ['added', '-added', 'rating', '-rating', 'title', '-title']
 
 const noContent = { 204: { type: 'null', description: 'Done; no body.' } }
 const readErrors = { 400: FieldErrors, 404: ErrorDetail }
@@ -32,8 +27,8 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
   const requireToken = fastify.auth([fastify.verifyToken])
   const user = (request: FastifyRequest) => (request.auth as Authenticated).user
   const listOf = (request: FastifyRequest): StoredList => request.watchlist!
-  const idParam = (request: FastifyRequest) => parseId((request.params as { id: string }).id)
-  const animeParam = (request: FastifyRequest) => parseId((request.params as { animeId: string }).animeId)
+  // The list is looked up in onRequest hooks, before the params are validated.
+  const idParam = (request: FastifyRequest) => parseId(String((request.params as { id: string }).id))
 
   /** onRequest hooks: who may read the list (anyone for a public one), who may change it (its owner). */
   const readable = [fastify.optionalToken, async (request: FastifyRequest) => {
@@ -44,7 +39,6 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
   }]
 
   fastify.get('/', {
-    ...manualQuery,
     prefixTrailingSlash: 'no-slash',
     schema: {
       summary: 'Your lists',
@@ -56,9 +50,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     onRequest: requireToken
   }, async (request) => {
-    const reader = new QueryReader(queryOf(request))
-    const page = readPage(reader)
-    reader.done()
+    const page = pageRequestOf(request.query)
     const first = await service.listsOf(user(request), 0, 0)
     const position = pageOf(page, first.count)
     const { count, results } = await service.listsOf(user(request), position.offset, position.size)
@@ -75,8 +67,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       body: WatchlistBody,
       response: { 201: Watchlist, ...authErrors, 400: FieldErrors }
     },
-    onRequest: requireToken,
-    ...fieldValidation(WatchlistBody, {}, validateTypedFields)
+    onRequest: requireToken
   }, async (request, reply) => {
     return reply.code(201).send(await service.create(user(request), request.body))
   })
@@ -103,8 +94,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       body: WatchlistPatchBody,
       response: { 200: Watchlist, ...writeErrors }
     },
-    onRequest: owned,
-    ...fieldValidation(WatchlistPatchBody, {}, validateTypedFields)
+    onRequest: owned
   }, async (request) => service.update(listOf(request), request.body))
 
   fastify.delete('/:id', {
@@ -123,7 +113,6 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id/anime', {
-    ...manualQuery,
     schema: {
       summary: 'Entries of a list',
       description: 'Each entry: the anime in the seed shape (null, with `gone: true`, when it left the catalogue) and the list\'s fields. ' +
@@ -136,12 +125,9 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     onRequest: readable
   }, async (request) => {
-    const reader = new QueryReader(queryOf(request))
-    const statuses = reader.choices('status', entryStatuses) as typeof entryStatuses[number][] | undefined
-    const ordering = (reader.text('ordering') ?? '-added') as EntryOrderingParam
-    if (!entryOrderings.includes(ordering)) reader.fail('ordering', messages.choice(ordering))
-    const page = readPage(reader)
-    reader.done()
+    const { status, ordering = '-added' } = request.query
+    const page = pageRequestOf(request.query)
+    const statuses = status === undefined ? undefined : [...new Set(status)]
     let position = { page: 1, pages: 1 }
     const { count, results } = await service.entries(listOf(request), statuses, ordering, (total) => {
       const found = pageOf(page, total)
@@ -162,11 +148,9 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       body: EntryBody,
       response: { 200: WatchlistEntry, 201: WatchlistEntry, ...writeErrors }
     },
-    onRequest: owned,
-    ...fieldValidation(EntryBody, {}, validateTypedFields)
+    onRequest: owned
   }, async (request, reply) => {
-    const animeId = animeParam(request)
-    if (animeId === null) return reply.code(404).send({ detail: 'Not found.' })
+    const { animeId } = request.params
     const body = request.body
     const change: EntryChange = { status: body.status, rating: body.rating, episodesWatched: body.episodes_watched, note: body.note }
     const { entry, created } = await service.putEntry(listOf(request), animeId, change)
@@ -184,7 +168,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     onRequest: owned
   }, async (request, reply) => {
-    await service.removeEntry(listOf(request), animeParam(request))
+    await service.removeEntry(listOf(request), request.params.animeId)
     return reply.code(204).send()
   })
 
