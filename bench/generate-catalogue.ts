@@ -4,7 +4,9 @@
 //   node --import tsx bench/generate-catalogue.ts [--count 40000] [--seed 1] [--revision 1] [--out bench/out]
 //
 // Each record looks like a real AOD record: 2–6 sorted source URLs on the real
-// providers, titles of realistic lengths (romaji words, sequels, subtitles),
+// providers (with ids from GENERATED_ID_BASE up, a range no provider has reached,
+// and slugs starting `generated-`, so importing a generated file next to a real
+// catalogue can never take over a real entry's id), titles of realistic lengths (romaji words, sequels, subtitles),
 // synonyms (some in Japanese script), 5–25 tags drawn from a few hundred with a
 // Zipf-like long tail, years weighted to recent ones, types, statuses, scores,
 // studios, and `relatedAnime` links inside franchises. `revision` > 1 makes a
@@ -109,6 +111,19 @@ const types: Array<[string, number]> = [['TV', 0.36], ['MOVIE', 0.13], ['OVA', 0
 const statuses: Array<[string, number]> = [['FINISHED', 0.9], ['ONGOING', 0.03], ['UPCOMING', 0.04], ['UNKNOWN', 0.03]]
 const seasonNames = ['WINTER', 'SPRING', 'SUMMER', 'FALL', 'UNDEFINED']
 
+/**
+ * The first numeric id of generated sources: far above any real provider's ids,
+ * so a generated record never shares a source URL with a real one.
+ */
+export const GENERATED_ID_BASE = 900_000_000
+
+/** Files that mark a service's DATA_DIR: the generator never writes beside them. */
+const dataDirFiles = ['catalogue.sqlite', 'accounts.sqlite']
+
+export class DataDirError extends Error {
+  override name = 'DataDirError'
+}
+
 export interface GenerateOptions {
   count: number
   seed: number
@@ -181,15 +196,16 @@ export function * generateRecords (options: GenerateOptions): Generator<Record<s
   // Per-entry generators seeded by (seed, n): an entry looks the same in every revision.
   const sourcesOf = (n: number): string[] => {
     const r = prng(seed * 1_000_003 + n * 7)
-    const urls = [`https://anidb.net/anime/${n}`, `https://myanimelist.net/anime/${n + 20_000}`]
+    const id = GENERATED_ID_BASE + n
+    const urls = [`https://anidb.net/anime/${id}`, `https://myanimelist.net/anime/${id}`]
     const extra: Array<() => string> = [
-      () => `https://anilist.co/anime/${n + 100_000}`,
-      () => `https://kitsu.app/anime/${n + 40_000}`,
+      () => `https://anilist.co/anime/${id}`,
+      () => `https://kitsu.app/anime/${id}`,
       () => `https://anime-planet.com/anime/generated-${n}`,
-      () => `https://livechart.me/anime/${n + 3_000}`,
-      () => `https://notify.moe/anime/${(n * 2654435761 >>> 0).toString(36)}`,
-      () => `https://simkl.com/anime/${n + 700_000}`,
-      () => `https://anisearch.com/anime/${n + 9_000}`
+      () => `https://livechart.me/anime/${id}`,
+      () => `https://notify.moe/anime/generated-${(n * 2654435761 >>> 0).toString(36)}`,
+      () => `https://simkl.com/anime/${id}`,
+      () => `https://anisearch.com/anime/${id}`
     ]
     const wanted = Math.floor(r() * 5) // 2–6 URLs in all
     for (let k = 0; k < wanted; k++) {
@@ -197,7 +213,7 @@ export function * generateRecords (options: GenerateOptions): Generator<Record<s
       urls.push(pick())
     }
     if (r() < 0.08) urls.shift() // some entries have no anidb page
-    if (urls.length < 2) urls.push(`https://anilist.co/anime/${n + 100_000}`)
+    if (urls.length < 2) urls.push(`https://anilist.co/anime/${id}`)
     return urls.sort()
   }
   const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!
@@ -262,7 +278,7 @@ export function * generateRecords (options: GenerateOptions): Generator<Record<s
     }
     const hasScore = r() < 0.85
     const mean = 4 + r() * 5
-    const malId = n + 20_000
+    const malId = GENERATED_ID_BASE + n
     const picture = `https://cdn.myanimelist.net/images/anime/${1 + (malId % 13)}/${malId}.jpg`
     const record: Record<string, unknown> = {
       sources: sourcesOf(n),
@@ -295,6 +311,10 @@ export interface GeneratedFiles { json: string, jsonl: string, records: number }
 
 /** Writes the catalogue as `<name>.json` (pretty-printed, as the release file) and `<name>.jsonl`. */
 export function writeCatalogue (outDir: string, options: GenerateOptions, name = defaultName(options)): GeneratedFiles {
+  const marker = dataDirFiles.find((file) => fs.existsSync(path.join(outDir, file)))
+  if (marker !== undefined) {
+    throw new DataDirError(`${outDir} holds ${marker}: it is a service's DATA_DIR, and generated catalogues are written elsewhere (--out another directory)`)
+  }
   fs.mkdirSync(outDir, { recursive: true })
   const json = path.join(outDir, `${name}.json`)
   const jsonl = path.join(outDir, `${name}.jsonl`)
@@ -328,8 +348,11 @@ export function writeCatalogue (outDir: string, options: GenerateOptions, name =
   return { json, jsonl, records }
 }
 
+/** Part of the cached files' names: bumped whenever the generator's output changes, so a stale cache is never reused. */
+const GENERATOR_VERSION = 2
+
 export const defaultName = (options: GenerateOptions): string =>
-  `catalogue-${options.count}-s${options.seed}${(options.revision ?? 1) > 1 ? `-r${options.revision}` : ''}`
+  `catalogue-g${GENERATOR_VERSION}-${options.count}-s${options.seed}${(options.revision ?? 1) > 1 ? `-r${options.revision}` : ''}`
 
 /** Writes the files unless they are there already (they are deterministic). */
 export function ensureCatalogue (outDir: string, options: GenerateOptions): GeneratedFiles & { generated: boolean } {
@@ -356,6 +379,13 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
   }
   const outDir = argValue(argv, 'out') ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'out')
   const started = performance.now()
-  const files = writeCatalogue(outDir, options)
+  let files: GeneratedFiles
+  try {
+    files = writeCatalogue(outDir, options)
+  } catch (error) {
+    if (!(error instanceof DataDirError)) throw error
+    console.error(`generate-catalogue: ${error.message}`)
+    process.exit(2)
+  }
   console.log(`${files.records} records in ${((performance.now() - started) / 1000).toFixed(1)} s:\n  ${files.json}\n  ${files.jsonl}`)
 }

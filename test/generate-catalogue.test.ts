@@ -1,6 +1,8 @@
 // The benchmark catalogue generator: deterministic, AOD-shaped, realistic spreads.
+import fs from 'node:fs'
+import path from 'node:path'
 import t from 'tap'
-import { generateRecords, revisionPlan, tagVocabulary, writeCatalogue } from '../bench/generate-catalogue.js'
+import { GENERATED_ID_BASE, generateRecords, revisionPlan, tagVocabulary, writeCatalogue } from '../bench/generate-catalogue.js'
 import { normalizeRecord } from '../src/catalogue/normalize.js'
 import { importCatalogueFile } from '../src/catalogue/import.js'
 import { tempDir } from './helpers/app.js'
@@ -51,4 +53,30 @@ t.test('a later revision drops and adds entries; JSON and JSONL import alike', a
   t.equal(json.total, 500)
   t.equal(jsonl.total, 500)
   t.equal(json.skipped + jsonl.skipped, 0)
+})
+
+t.test('generated sources cannot collide with real ones: reserved ids and slugs', async (t) => {
+  const all = records(2000)
+  const numeric: string[] = []
+  const other: string[] = []
+  for (const r of all) {
+    for (const url of [...r.sources, ...r.relatedAnime]) {
+      const id = url.slice(url.lastIndexOf('/') + 1)
+      if (/^\d+$/.test(id)) numeric.push(id)
+      else other.push(id)
+    }
+  }
+  t.ok(numeric.length > 4000, 'numeric site ids')
+  t.same(numeric.filter((id) => Number(id) <= GENERATED_ID_BASE), [], `every numeric id above ${GENERATED_ID_BASE}`)
+  t.ok(other.length > 100, 'slug ids')
+  t.same(other.filter((id) => !id.startsWith('generated-')), [], 'every slug starts generated-')
+})
+
+t.test('the generator refuses to write into a service\'s DATA_DIR', async (t) => {
+  for (const marker of ['catalogue.sqlite', 'accounts.sqlite']) {
+    const dir = tempDir(t)
+    fs.writeFileSync(path.join(dir, marker), '')
+    t.throws(() => writeCatalogue(dir, { count: 5, seed: 1 }), { name: 'DataDirError', message: /DATA_DIR/ }, marker)
+    t.same(fs.readdirSync(dir), [marker], 'nothing written')
+  }
 })
