@@ -1,4 +1,4 @@
-// src/http/fields.ts on its own: the DRF CharField rules driven by a TypeBox schema,
+// src/validation on its own: the DRF CharField rules driven by a TypeBox schema,
 // for the routes that will reuse it.
 import t from 'tap'
 import { Type } from '@sinclair/typebox'
