@@ -22,10 +22,13 @@ export const ErrorDetail = Type.Object({
   detail: Type.String({ examples: ['Not found.'] })
 }, { title: 'ErrorDetail', description: 'An error that is not about one field: `{"detail": "<message>"}`' })
 
-export const FieldErrors = Type.Record(Type.String(), Type.Array(Type.String()), {
+export const FieldErrors = Type.Unsafe<Record<string, string[]>>({
+  type: 'object',
   title: 'FieldErrors',
-  description: 'Validation errors: one key per failing field (or `non_field_errors`), each a list of messages.',
-  examples: [{ username: ['A user with that username already exists.'] }]
+  description: 'Validation errors: one key per failing field (or `non_field_errors`), in the endpoint\'s field order, each a list of every message for it.',
+  additionalProperties: { type: 'array', items: { type: 'string' }, minItems: 1 },
+  minProperties: 1,
+  examples: [{ username: ['A user with that username already exists.'] }, { page_size: ['Ensure this value is less than or equal to 100.'] }]
 })
 
 /** The usual `?format=` query parameter of the old service. */

@@ -30,9 +30,9 @@ export const Recommendation = Type.Object({
       id: Type.Integer({ examples: [18562] }),
       title: Type.String({ examples: ['Tokyo Ghoul'] }),
       related: Type.Boolean({ description: 'AOD relates the two (sequel, prequel, side story…); else it shares the tags below.', examples: [true] })
-    }), { description: 'Anime of your lists that led to it (at most 3).' }),
+    }, { title: 'RecommendationSource' }), { description: 'Anime of your lists that led to it (at most 3).' }),
     tags: Type.Array(Type.String(), { description: 'The shared tags that pulled most (at most 5).', examples: [['Gore', 'Horror']] })
-  }, { description: 'Why: empty with basis `top_scored`.' })
+  }, { title: 'RecommendationReason', description: 'Why: empty with basis `top_scored`.' })
 }, { title: 'Recommendation' })
 
 export const RecommendationsReply = Type.Object({

@@ -16,6 +16,7 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/register', {
     schema: {
+      operationId: 'register',
       summary: 'Register an account',
       description: 'Creates the account and returns it with a login token.',
       tags: ['account'],
@@ -28,6 +29,7 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/login', {
     schema: {
+      operationId: 'login',
       summary: 'Log in',
       description: 'Returns a new login token and its expiry. Earlier tokens stay valid.',
       tags: ['account'],
@@ -39,6 +41,7 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/logout', {
     schema: {
+      operationId: 'logout',
       summary: 'Log out this token',
       description: 'Deletes the token the request is authenticated with. 204, no body.',
       tags: ['account'],
@@ -53,6 +56,7 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/logoutall', {
     schema: {
+      operationId: 'logoutAll',
       summary: 'Log out every token of this user',
       description: 'Deletes all tokens of the authenticated user. 204, no body.',
       tags: ['account'],

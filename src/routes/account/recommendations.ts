@@ -8,6 +8,7 @@ import { filtersOf } from '../../http/filters.js'
 const recommendations: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/recommendations', {
     schema: {
+      operationId: 'getRecommendations',
       summary: 'Your recommendations',
       description: 'Anime you have not listed, best first, from your lists: high ratings pull toward their tags, low ratings and dropped entries push away, ' +
         'rare tags weigh more, and anime AOD relates to ones you liked (sequels of series you completed) rank high. Each says `because` of which of your anime ' +

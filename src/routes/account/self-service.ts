@@ -21,6 +21,7 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/user', {
     schema: {
+      operationId: 'getAccount',
       summary: 'Your account',
       description: 'The authenticated user: id, username, email and when the account was made.',
       tags: ['account'],
@@ -36,6 +37,7 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.delete('/user', {
     schema: {
+      operationId: 'deleteAccount',
       summary: 'Delete your account',
       description: 'Deletes the account, all its tokens and all its lists, given the password. 204. A wrong password is 400 `{"password":["Incorrect password."]}`; ' +
         'wrong passwords count against the login throttle of the username.',
@@ -54,6 +56,7 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.put('/password', {
     schema: {
+      operationId: 'changePassword',
       summary: 'Change your password',
       description: 'Sets `new_password` given the current one in `old_password`, and ends every other token of the user (this one stays valid). 204.',
       tags: ['account'],

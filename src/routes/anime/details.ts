@@ -8,6 +8,7 @@ import { notFound } from '../../errors.js'
 const details: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/entry/:id/details', {
     schema: {
+      operationId: 'getAnimeDetails',
       summary: 'Everything about one anime',
       description: 'The seed fields, then every source URL, synonyms, season, studios, producers, scores, episode duration, thumbnail ' +
         'and related anime (with our id and title where the related one is in the catalogue). Unknown ids are 404.',
@@ -24,6 +25,7 @@ const details: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/entry/:id/similar', {
     schema: {
+      operationId: 'listSimilarAnime',
       summary: 'Anime similar to one',
       description: 'The entries most similar to this one, best first: rare shared tags weigh more than common ones, and entries AOD lists as related ' +
         '(sequels, prequels…) rank by that signal too. Never the entry itself. Unknown ids are 404.',

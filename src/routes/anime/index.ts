@@ -57,6 +57,7 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/entry/:id', {
     schema: {
+      operationId: 'getAnimeEntry',
       summary: 'One anime entry',
       description: 'The entry with this id. Unknown ids and ids that are not positive whole numbers are 404.',
       tags: ['anime'],
@@ -82,6 +83,7 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/random', {
     schema: {
+      operationId: 'getRandomAnime',
       summary: 'A random anime entry',
       description: 'Each served entry is equally likely; with filters (those of /anime/search), each matching entry. 404 when none matches.',
       tags: ['anime'],

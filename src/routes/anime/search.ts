@@ -8,6 +8,7 @@ import { pageLinks, pageOf } from '../../http/links.js'
 const search: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/search', {
     schema: {
+      operationId: 'searchAnime',
       summary: 'Search and filter anime',
       description: 'Entries matching `q` (titles and synonyms) and every filter given, a page at a time, in the seed shape. ' +
         'Without `q`, filters alone list the catalogue. Bad parameters are 400 with one key per parameter; a page past the end is 404.',

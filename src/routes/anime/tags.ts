@@ -7,6 +7,7 @@ import { limitOffsetLinks } from '../../http/links.js'
 const tags: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/tags', {
     schema: {
+      operationId: 'listTags',
       summary: 'Tags and their use',
       description: 'Every tag of the served entries with how many have it, most used first (ties by name), paged by `limit` and `offset`.',
       tags: ['anime'],

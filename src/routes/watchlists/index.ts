@@ -41,6 +41,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', {
     prefixTrailingSlash: 'no-slash',
     schema: {
+      operationId: 'listWatchlists',
       summary: 'Your lists',
       description: 'The lists of the authenticated user, private and public, by name, a page at a time.',
       tags: ['watchlists'],
@@ -60,6 +61,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/', {
     prefixTrailingSlash: 'no-slash',
     schema: {
+      operationId: 'createWatchlist',
       summary: 'Make a list',
       description: 'A new, empty list of the authenticated user; private unless `public` is true. 201 with the list.',
       tags: ['watchlists'],
@@ -74,6 +76,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/:id', {
     schema: {
+      operationId: 'getWatchlist',
       summary: 'One list',
       description: 'Anyone may read a public list; a private one is 404 to everyone but its owner.',
       tags: ['watchlists'],
@@ -86,6 +89,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.patch('/:id', {
     schema: {
+      operationId: 'updateWatchlist',
       summary: 'Rename a list or change who may read it',
       description: 'Only the fields sent change. Owner only.',
       tags: ['watchlists'],
@@ -99,6 +103,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.delete('/:id', {
     schema: {
+      operationId: 'deleteWatchlist',
       summary: 'Delete a list',
       description: 'The list and its entries. Owner only. 204.',
       tags: ['watchlists'],
@@ -114,6 +119,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/:id/anime', {
     schema: {
+      operationId: 'listWatchlistEntries',
       summary: 'Entries of a list',
       description: 'Each entry: the anime in the seed shape (null, with `gone: true`, when it left the catalogue) and the list\'s fields. ' +
         'Filter by `status`; order by `added` (default newest first), `rating` or `title`. Same access as the list.',
@@ -139,6 +145,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.put('/:id/anime/:animeId', {
     schema: {
+      operationId: 'putWatchlistEntry',
       summary: 'Add an anime to a list, or update its entry',
       description: 'Adds the anime (201) or updates its entry (200); fields not sent keep their value. An anime the catalogue does not serve is 400 ' +
         '(an entry whose anime left the catalogue can still be updated). A list holds at most 10,000 anime. Owner only.',
@@ -159,6 +166,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.delete('/:id/anime/:animeId', {
     schema: {
+      operationId: 'deleteWatchlistEntry',
       summary: 'Remove an anime from a list',
       description: '204; 404 when the anime is not in the list. Owner only.',
       tags: ['watchlists'],

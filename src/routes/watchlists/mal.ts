@@ -11,6 +11,7 @@ import { MalImportBody, MalImportReply, WatchlistParams } from '../../../schemas
 import { ApiError, fieldErrors } from '../../errors.js'
 import { badImport, MAL_MAX_BYTES } from '../../watchlists/mal.js'
 import { parseId } from '../anime/index.js'
+import { documentAnswers } from '../../http/openapi.js'
 
 export const rawTypes = ['application/xml', 'text/xml', 'application/gzip', 'application/x-gzip']
 const tooLarge = new Set(['FST_ERR_CTP_BODY_TOO_LARGE', 'FST_REQ_FILE_TOO_LARGE'])
@@ -28,6 +29,7 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/:id/import', {
     bodyLimit: MAL_MAX_BYTES,
     schema: {
+      operationId: 'importMalList',
       summary: 'Import a MyAnimeList export into a list',
       description: 'Takes MAL\'s list export (XML, or gzip-compressed XML as MAL serves it) as a multipart/form-data `file` field or as the raw body ' +
         '(`Content-Type: application/xml`, `text/xml`, `application/gzip` or `application/x-gzip`), at most 16 MiB (also once decompressed). ' +
@@ -41,7 +43,7 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: MalImportReply, ...authErrors, 400: { anyOf: [ErrorDetail, FieldErrors] }, 403: ErrorDetail, 404: ErrorDetail, 415: ErrorDetail }
     },
     // The upload in the OpenAPI document only: a body schema would also validate it.
-    config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: MalImportBody }, url }) },
+    config: { swaggerTransform: ({ schema, url, route }) => ({ schema: documentAnswers({ ...schema, body: MalImportBody }, route), url }) },
     onRequest: [fastify.auth([fastify.verifyToken]), async (request) => {
       request.watchlist = await service.owned(idParam(request), request.auth!.user)
     }]
@@ -63,6 +65,7 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/:id/export', {
     schema: {
+      operationId: 'exportMalList',
       summary: 'Export a list in MyAnimeList\'s format',
       description: 'The list as MAL\'s XML export (`application/xml`), which MyAnimeList and other sites import. Entries whose anime has no MyAnimeList id ' +
         'are left out and named in a comment. Same access as reading the list.',
