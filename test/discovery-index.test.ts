@@ -7,6 +7,7 @@ import { CATALOGUE_FILE, CATALOGUE_SCHEMA_VERSION, openCatalogueDb } from '../sr
 import { importCatalogueFile } from '../src/catalogue/import.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
 import { buildApp, tempDir } from './helpers/app.js'
+import { undoMigration4 } from './helpers/catalogue-schema.js'
 
 const titlesOf = async (api: Awaited<ReturnType<typeof buildApp>>, q: string): Promise<string[]> =>
   ((await api.inject(`/anime/search?q=${encodeURIComponent(q)}&page_size=100`)).json().results as Array<{ title: string }>).map((e) => e.title)
@@ -57,6 +58,7 @@ t.test('a version-2 catalogue file gets its entry answers built by the upgrade',
   const dataDir = tempDir(t)
   await importCatalogueFile(dataDir, writeAod(dataDir, records))
   const raw = new Database(path.join(dataDir, CATALOGUE_FILE))
+  undoMigration4(raw)
   raw.exec('DROP TABLE entry_answers')
   raw.pragma('user_version = 2')
   raw.close()

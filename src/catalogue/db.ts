@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { rebuildDerived } from './derived.js'
+import { animeSitesInsert, registerCatalogueFunctions } from './discovery-index.js'
 import { answerSql } from './repository.js'
 
 export type Db = Database.Database
@@ -149,12 +150,30 @@ const migrations: Migration[] = [
   );
   -- the entries the indexes hold (a file coming from version 1 has none yet: the rebuild after the last migration fills both)
   INSERT INTO entry_answers (id, answer) SELECT id, ${answerSql} FROM anime WHERE id IN (SELECT id FROM search_indexed);
+  `,
+  // 4: the season among the facets (season filter, /anime/seasons), and each served
+  // entry's site ids (id mapping), kept with search_indexed like the other discovery tables
+  `
+  ALTER TABLE anime_facets ADD COLUMN season TEXT;
+  UPDATE anime_facets SET season = (SELECT a.season FROM anime a WHERE a.id = anime_facets.id);
+  DROP INDEX anime_facets_year;
+  CREATE INDEX anime_facets_year_season ON anime_facets(year, season);
+  -- (site, id as the lookup key of sites.ts) of every source URL of a known site
+  CREATE TABLE anime_sites (
+    site TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    anime_id INTEGER NOT NULL,
+    PRIMARY KEY (site, site_id, anime_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX anime_sites_anime ON anime_sites(anime_id);
+  ${animeSitesInsert('SELECT id FROM search_indexed')}
   `
 ]
 
 export const CATALOGUE_SCHEMA_VERSION = migrations.length
 
 export function migrate (db: Db): void {
+  registerCatalogueFunctions(db)
   const current = db.pragma('user_version', { simple: true }) as number
   if (current > migrations.length) {
     throw new Error(`the catalogue file has schema version ${current}, newer than this program knows (${migrations.length}); upgrade the program`)

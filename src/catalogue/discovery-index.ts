@@ -11,6 +11,8 @@
 // - anime_related_urls: each entry's AOD relatedAnime URLs, by URL, to find the
 //   entries that list a given one as related.
 // - entry_answers: each served entry's answer as sent (see answerSql).
+// - anime_sites: the (site, id) of each source URL of a known site (sites.ts),
+//   the index of id mapping.
 //   These are kept per entry version (search_indexed holds anime.hash): only
 //   entries whose row changed are re-indexed, so a routine catalogue update
 //   touches a few hundred entries, not 40k.
@@ -20,6 +22,7 @@
 //   similar anime.
 import type { Db } from './db.js'
 import { answerSql } from './repository.js'
+import { parseSourceUrl, siteIdKey, type SiteId } from './sites.js'
 
 /** Rowids per entry in search_synonyms: an entry's first 1000 synonyms are indexed alone. */
 export const SYNONYM_SLOTS = 1000
@@ -44,8 +47,40 @@ export function secondaryIndexes (db: Db, ...tables: string[]): { drop: string, 
   }
 }
 
-export function rebuildDiscovery (db: Db): void {
+/**
+ * The SQL functions the catalogue's statements use: discovery_reverse(text),
+ * and source_site(url) / source_site_key(url), a source URL's site name and id
+ * key (see sites.ts), NULL for URLs of no known site.
+ */
+export function registerCatalogueFunctions (db: Db): void {
   db.function('discovery_reverse', { deterministic: true }, (text: unknown) => typeof text === 'string' ? reverseText(text) : text)
+  // The two are called on the same URL one after the other: it is parsed once.
+  let lastUrl: unknown
+  let last: SiteId | null = null
+  const parse = (url: unknown): SiteId | null => {
+    if (url !== lastUrl) {
+      lastUrl = url
+      last = typeof url === 'string' ? parseSourceUrl(url) : null
+    }
+    return last
+  }
+  db.function('source_site', { deterministic: true }, (url: unknown) => parse(url)?.site ?? null)
+  db.function('source_site_key', { deterministic: true }, (url: unknown) => {
+    const parsed = parse(url)
+    return parsed === null ? null : siteIdKey(parsed.site, parsed.id)
+  })
+}
+
+/** Fills anime_sites for the entries whose ids `ids` (a SELECT of one column) gives, in key order. */
+export const animeSitesInsert = (ids: string): string => `
+  INSERT OR IGNORE INTO anime_sites (site, site_id, anime_id)
+    SELECT site, site_id, anime_id FROM (
+      SELECT source_site(j.value) AS site, source_site_key(j.value) AS site_id, a.id AS anime_id
+      FROM anime a, json_each(a.sources) j WHERE a.id IN (${ids})
+    ) WHERE site IS NOT NULL ORDER BY site, site_id, anime_id;`
+
+export function rebuildDiscovery (db: Db): void {
+  registerCatalogueFunctions(db)
   db.exec(`
     DROP TABLE IF EXISTS temp.search_stale;
     CREATE TEMP TABLE search_stale (id INTEGER PRIMARY KEY);
@@ -61,6 +96,7 @@ export function rebuildDiscovery (db: Db): void {
     db.exec(`
       ${ftsTables.map((t) => `INSERT INTO ${t} (${t}) VALUES ('delete-all');`).join('\n')}
       DELETE FROM anime_related_urls;
+      DELETE FROM anime_sites;
       DELETE FROM anime_facets;
       DELETE FROM entry_answers;
       DELETE FROM search_indexed;
@@ -74,6 +110,7 @@ export function rebuildDiscovery (db: Db): void {
         SELECT i.id * ${SYNONYM_SLOTS} + k.n FROM temp.search_stale s JOIN search_indexed i ON i.id = s.id JOIN k ON k.n < i.synonyms);
       DELETE FROM search_trigrams WHERE rowid IN (SELECT id FROM temp.search_stale);
       DELETE FROM anime_related_urls WHERE anime_id IN (SELECT id FROM temp.search_stale);
+      DELETE FROM anime_sites WHERE anime_id IN (SELECT id FROM temp.search_stale);
       DELETE FROM anime_facets WHERE id IN (SELECT id FROM temp.search_stale);
       DELETE FROM entry_answers WHERE id IN (SELECT id FROM temp.search_stale);
       DELETE FROM search_indexed WHERE id IN (SELECT id FROM temp.search_stale);
@@ -89,10 +126,10 @@ export function rebuildDiscovery (db: Db): void {
   const fresh = db.prepare('SELECT count(*) FROM temp.search_fresh').pluck().get() as number
   const remaining = db.prepare('SELECT count(*) FROM search_indexed').pluck().get() as number
   // Many new rows: fill anime_related_urls (rows in id order, OR IGNORE instead
-  // of a DISTINCT sort) and anime_facets without their secondary indexes, and
-  // index them once after.
+  // of a DISTINCT sort), anime_facets and anime_sites without their secondary
+  // indexes, and index them once after.
   const bulk = fresh > 1000 && fresh >= remaining
-  const indexes = bulk ? secondaryIndexes(db, 'anime_related_urls', 'anime_facets') : { drop: '', create: '' }
+  const indexes = bulk ? secondaryIndexes(db, 'anime_related_urls', 'anime_facets', 'anime_sites') : { drop: '', create: '' }
   // In bulk, the FTS5 indexes merge their segments 16 at a time instead of 4
   // (automerge): about a sixth less CPU for the same searches afterwards; the
   // default (4) is set back once they are filled.
@@ -109,8 +146,9 @@ export function rebuildDiscovery (db: Db): void {
     ${indexes.drop}
     INSERT OR IGNORE INTO anime_related_urls (url, anime_id)
       SELECT j.value, a.id FROM temp.search_fresh f JOIN anime a ON a.id = f.id, json_each(a.related) j;
-    INSERT INTO anime_facets (id, anime_type, status, year, num_episodes, score, title)
-      SELECT a.id, a.anime_type, a.status, a.year, a.num_episodes, a.score, a.title FROM temp.search_fresh f JOIN anime a ON a.id = f.id;
+    INSERT INTO anime_facets (id, anime_type, status, year, season, num_episodes, score, title)
+      SELECT a.id, a.anime_type, a.status, a.year, a.season, a.num_episodes, a.score, a.title FROM temp.search_fresh f JOIN anime a ON a.id = f.id;
+    ${animeSitesInsert('SELECT id FROM temp.search_fresh')}
     ${indexes.create}
     INSERT INTO entry_answers (id, answer)
       SELECT id, ${answerSql} FROM anime WHERE id IN (SELECT id FROM temp.search_fresh);

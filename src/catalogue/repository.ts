@@ -2,6 +2,7 @@
 // An import on another connection commits atomically; each statement here sees
 // either the old catalogue or the new one, never a mix.
 import type { Db } from './db.js'
+import { createMappings } from './mappings.js'
 
 export interface SeedAnime {
   id: number
@@ -76,6 +77,9 @@ export function createCatalogue (db: Db) {
 
   return {
     db,
+
+    // Id mapping (see mappings.ts): mapping, mappings, animeIdOnSite, sitesOfEntry.
+    ...createMappings(db),
 
     /**
      * The catalogue version as text, read at most once per turn of the event loop:

@@ -21,6 +21,7 @@ import type { Statement } from 'better-sqlite3'
 import type { Db } from './db.js'
 import { reverseText, SYNONYM_SLOTS } from './discovery-index.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
+import { reader } from './snapshot.js'
 
 export const orderingFields = ['relevance', 'title', 'year', 'episodes', 'score'] as const
 export type OrderingField = typeof orderingFields[number]
@@ -124,11 +125,6 @@ export function seedLoader (db: Db): (ids: number[]) => SeedAnime[] {
   }
 }
 
-/** Wraps `fn` in a read transaction: its statements all see one snapshot of the catalogue. */
-export const reader = (db: Db) => <A extends unknown[], R>(fn: (...args: A) => R) => {
-  const transaction = db.transaction(fn)
-  return (...args: A): R => transaction.deferred(...args)
-}
 
 export function createSearch (db: Db) {
   const cache = new StatementCache(db)

@@ -14,7 +14,8 @@
 // plus every related entry, are then scored exactly.
 import type { Db } from './db.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
-import { reader, seedLoader } from './search.js'
+import { seedLoader } from './search.js'
+import { reader } from './snapshot.js'
 
 const CANDIDATE_POSTINGS = 3_000
 const POOL = 100

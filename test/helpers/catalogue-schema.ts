@@ -1,0 +1,13 @@
+// Catalogue files as older schema versions left them, for upgrade tests.
+import type Database from 'better-sqlite3'
+
+/** Takes out what catalogue migration 4 added (anime_sites, the season among the facets): a file of version 3. */
+export function undoMigration4 (raw: Database.Database): void {
+  raw.exec(`
+    DROP TABLE anime_sites;
+    DROP INDEX anime_facets_year_season;
+    ALTER TABLE anime_facets DROP COLUMN season;
+    CREATE INDEX anime_facets_year ON anime_facets(year);
+  `)
+  raw.pragma('user_version = 3')
+}
