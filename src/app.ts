@@ -8,6 +8,7 @@ import AutoLoad from '@fastify/autoload'
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
 import errors from './plugins/errors.js'
+import { contractClientError } from './http/client-errors.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
@@ -30,7 +31,9 @@ export const serverOptions: FastifyServerOptions = {
     const notFound = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8')
       .send(JSON.stringify({ detail: notFound ? 'Not found.' : error.message }))
-  }
+  },
+  // Requests Node's parser refuses (too long a URL or header block, malformed, too slow): the contract's shape too.
+  clientErrorHandler: contractClientError
 }
 
 /** `serverOptions` with the configured body limit, timeouts and trusted proxies. */

@@ -1,5 +1,7 @@
 // CONTRACT's General section in one place: error bodies, 404/405/OPTIONS,
 // 415, JSON parse errors, `?format=`, and the human-readable HTML rendering.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import fp from 'fastify-plugin'
 import FindMyWay from 'find-my-way'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -128,6 +130,19 @@ export default fp(async function errors (fastify: FastifyInstance) {
       })
     }
     return reply.code(405).send({ detail: `Method "${request.method}" not allowed.` })
+  })
+
+  // `Expect:` other than 100-continue: Node would answer 417 itself, with no body.
+  fastify.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    const body = JSON.stringify({ detail: 'Only "Expect: 100-continue" is supported.' })
+    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body)
+  })
+
+  // CONNECT (a proxy's tunnel): Node would close the connection without a word.
+  fastify.server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+    const body = JSON.stringify({ detail: `Method "${request.method ?? 'CONNECT'}" not allowed.` })
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\nConnection: close\r\n\r\n${body}`)
   })
 
   fastify.setErrorHandler(async (error: FastifyError | ApiError, request, reply) => {
