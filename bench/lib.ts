@@ -228,7 +228,7 @@ export function load (spec: LoadSpec): Promise<LoadResult> {
 
 /**
  * Deletes compiled files in dist/ whose TypeScript source is gone: tsc never
- * removes them, and @fastify/autoload would load a plugin that was moved or deleted.
+ * removes them.
  */
 export function removeStaleBuild (): string[] {
   const removed: string[] = []

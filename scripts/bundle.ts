@@ -20,9 +20,6 @@
 //
 // Modules adapted at bundle time, each patch checked (a package update that
 // moves the patched text fails the build):
-// - @fastify/autoload still does the loading (src/app.ts is unchanged), but it
-//   reads a folder listing taken now instead of the disk, and gets the plugin
-//   modules from the bundle instead of import(): same plugins, same order.
 // - pg skips its Cloudflare Workers probe, and @fastify/multipart its check that
 //   FormData exists: each reads a global that loads Node's undici (see below).
 // - 'node': @fastify/swagger-ui finds its static files in its installed package
@@ -52,55 +49,8 @@ export interface Bundle {
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const src = path.join(root, 'src')
-const autoloadDirs = ['plugins', 'routes']
 /** The catalogue import's parsing worker (src/catalogue/import.ts looks for it beside the bundle). */
 const parsingWorker = path.join(src, 'catalogue/staging-worker.ts')
-
-// The folders @fastify/autoload scans, listed the way it sees them after a build
-// (.ts → .js), and the modules they hold.
-interface Entry { name: string, dir: boolean }
-function autoloadListing (): { listing: Record<string, Entry[]>, modules: string[] } {
-  const listing: Record<string, Entry[]> = {}
-  const modules: string[] = []
-  const list = (relative: string): void => {
-    const entries = fs.readdirSync(path.join(src, relative), { withFileTypes: true })
-    listing[relative] = []
-    for (const entry of entries) {
-      const rel = path.posix.join(relative, entry.name)
-      if (entry.isDirectory()) {
-        listing[relative].push({ name: entry.name, dir: true })
-        list(rel)
-      } else if (/\.ts$/.test(entry.name) && !/\.d\.ts$/.test(entry.name)) {
-        listing[relative].push({ name: entry.name.replace(/\.ts$/, '.js'), dir: false })
-        modules.push(rel)
-      }
-    }
-  }
-  for (const dir of autoloadDirs) list(dir)
-  return { listing, modules }
-}
-
-/** The module autoload gets its folder listing and its plugin modules from. */
-function staticModules (): string {
-  const { listing, modules } = autoloadListing()
-  return [
-    "'use strict'",
-    "const path = require('node:path')",
-    "const { fileURLToPath } = require('node:url')",
-    ...modules.map((file, i) => `const m${i} = require(${JSON.stringify(path.join(src, file))})`),
-    `const modules = { ${modules.map((file, i) => `${JSON.stringify(file.replace(/\.ts$/, '.js'))}: m${i}`).join(', ')} }`,
-    `const listing = ${JSON.stringify(listing)}`,
-    // src/ as the bundle sees it: the directory of its import.meta.url
-    'const base = path.dirname(fileURLToPath(__animeApiMetaUrl))',
-    "const key = (p) => path.relative(base, p).split(path.sep).join('/')",
-    'exports.load = (file) => { const m = modules[key(file)]; if (m === undefined) throw new Error(`not in the bundle: ${file}`); return m }',
-    'exports.readdir = async (dir) => {',
-    '  const entries = listing[key(dir)]',
-    "  if (entries === undefined) { const error = new Error(`ENOENT: no such directory in the bundle, scandir '${dir}'`); error.code = 'ENOENT'; throw error }",
-    '  return entries.map((e) => ({ name: e.name, isDirectory: () => e.dir, isFile: () => !e.dir, isSymbolicLink: () => false }))',
-    '}'
-  ].join('\n')
-}
 
 function patch (text: string, file: string, replacements: Array<[string, string]>): string {
   for (const [from, to] of replacements) {
@@ -114,23 +64,6 @@ function plugin (target: BundleTarget): esbuild.Plugin {
   return {
     name: `anime-api-${target}`,
     setup (build) {
-      build.onResolve({ filter: /^anime-api:static-modules$/ }, () => ({ path: 'static-modules', namespace: 'anime-api' }))
-      build.onLoad({ filter: /.*/, namespace: 'anime-api' }, () => ({ contents: staticModules(), loader: 'js', resolveDir: root }))
-      build.onLoad({ filter: /[\\/]@fastify[\\/]autoload[\\/]index\.js$/ }, async (args) => ({
-        loader: 'js',
-        contents: patch(await fs.promises.readFile(args.path, 'utf8'), args.path, [
-          ['await import(pathToFileURL(file).href)', "require('anime-api:static-modules').load(file)"],
-          ['require(file)', "require('anime-api:static-modules').load(file)"],
-          ['await import(pathToFileURL(hook.file).href)', "require('anime-api:static-modules').load(hook.file)"],
-          ['require(hook.file)', "require('anime-api:static-modules').load(hook.file)"]
-        ])
-      }))
-      build.onLoad({ filter: /[\\/]@fastify[\\/]autoload[\\/]lib[\\/]find-plugins\.js$/ }, async (args) => ({
-        loader: 'js',
-        contents: patch(await fs.promises.readFile(args.path, 'utf8'), args.path, [
-          ["const { readdir } = require('node:fs/promises')", "const { readdir } = require('anime-api:static-modules')"]
-        ])
-      }))
       // The service runs on Node, never in a Cloudflare Worker: pg's probe for one, run when pg is
       // loaded (at every start, as the user store imports it), builds a fetch Response, which loads
       // Node's undici: some 30 ms of each start.

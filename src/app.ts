@@ -1,20 +1,14 @@
 // The whole service as one Fastify plugin, built from an options object (see
-// config.ts). After the contract's error handling (plugins/errors.ts), it loads
-// three folders in order like Fastify's demo app: external plugins, our own
-// plugins, then the routes (each folder a URL prefix).
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import AutoLoad from '@fastify/autoload'
+// config.ts). After the contract's error handling (plugins/errors.ts), it
+// registers three folders in order like Fastify's demo app, each through the
+// list in its index.ts: external plugins, our own plugins, then the routes.
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
 import errors from './plugins/errors.js'
+import externalPlugins from './plugins/external/index.js'
+import appPlugins from './plugins/app/index.js'
+import routes from './routes/index.js'
 import { contractClientError } from './http/client-errors.js'
-
-const here = path.dirname(fileURLToPath(import.meta.url))
-
-// Running from the TypeScript sources (tests, `npm run dev`): a TS loader is
-// active, so let autoload pick up .ts files.
-if (import.meta.url.endsWith('.ts')) process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??= '1'
 
 export type AppOptions = Partial<AppConfig>
 
@@ -49,23 +43,11 @@ export function serverOptionsFor (config: AppConfig): FastifyServerOptions {
 }
 
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
-  const loaded = { ...opts }
   // The contract's error handling first, so that every route, third-party
   // plugins' own included (/docs, /openapi.json, CORS preflights), answers in
   // its shapes and the 405 router sees every route.
   await fastify.register(errors)
-  await fastify.register(AutoLoad, {
-    dir: path.join(here, 'plugins/external'),
-    options: loaded
-  })
-  await fastify.register(AutoLoad, {
-    dir: path.join(here, 'plugins/app'),
-    options: loaded
-  })
-  await fastify.register(AutoLoad, {
-    dir: path.join(here, 'routes'),
-    autoHooks: true,
-    cascadeHooks: true,
-    options: loaded
-  })
+  await fastify.register(externalPlugins, opts)
+  await fastify.register(appPlugins, opts)
+  await fastify.register(routes)
 }

@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin'
 import formbody from '@fastify/formbody'
 import type { FastifyInstance } from 'fastify'
+import { resolveConfig, type AppConfig } from '../../config.js'
 
 export function lastValues (text: string): Record<string, string> {
   const out: Record<string, string> = {}
@@ -10,8 +11,6 @@ export function lastValues (text: string): Record<string, string> {
   return out
 }
 
-export const autoConfig = { parser: lastValues, bodyLimit: 1 << 20 }
-
-export default fp(async function formBodies (fastify: FastifyInstance, opts: typeof autoConfig) {
-  await fastify.register(formbody, { parser: opts.parser, bodyLimit: opts.bodyLimit })
+export default fp(async function formBodies (fastify: FastifyInstance, opts: Partial<AppConfig>) {
+  await fastify.register(formbody, { parser: lastValues, bodyLimit: resolveConfig(opts).bodyLimit })
 }, { name: 'form-bodies' })

@@ -103,7 +103,7 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
     return json as unknown as SeedAnime
   })
 
-  // Discovery (search, tags, details, similar): autoload loads only the index file of a folder that has one.
+  // Discovery (search, tags, details, similar).
   await fastify.register(search)
   await fastify.register(tags)
   await fastify.register(details)
