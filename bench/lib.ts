@@ -115,9 +115,7 @@ export const SETTLE_QUIET_MS = 8_000
  * RSS once the process has settled: in-flight work (queued password hashes, 128 MiB
  * each while they run) has drained and the process has been quiet for `quietMs`,
  * that is, in every 500 ms of that time it used under 5% of a CPU and its RSS moved
- * less than 2%. The default 8 s spans the service's idle collection (5 s of idle,
- * HEAP_IDLE_COLLECTION in src/heap.ts): what it holds once a burst is over, not
- * while it is about to give it back. Gives up after `timeoutMs`.
+ * less than 2%: what it holds once a burst is over. Gives up after `timeoutMs`.
  */
 export async function settledRssMb (pid: number | undefined, quietMs = SETTLE_QUIET_MS, timeoutMs = 40_000): Promise<number> {
   const until = performance.now() + timeoutMs
@@ -196,9 +194,17 @@ export const serviceEnv = (scryptN: number): Record<string, string> => ({
   PASSWORD_SCRYPT_N: String(scryptN)
 })
 
-/** The production build as `npm start` runs it (`node dist/bundle/start.cjs serve`: the bundle with its code cache), logging at warn. */
+/** `npm start`'s command (package.json's start script, `node …`) as node's arguments: what is measured is what users run. */
+export function startCommand (): string[] {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const [program, ...args] = scripts.start!.trim().split(/\s+/)
+  if (program !== 'node') throw new Error(`npm start is not a node command: ${scripts.start}`)
+  return args
+}
+
+/** The service as `npm start` runs it, logging at warn. */
 export function startService (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<Server> {
-  return startProcess('service', [...nodeArgs, 'dist/bundle/start.cjs', 'serve'], { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, port, '/anime/entry/1')
+  return startProcess('service', [...nodeArgs, ...startCommand()], { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, port, '/anime/entry/1')
 }
 
 export function startBaseline (dataDir: string, port: number): Promise<Server> {
@@ -224,25 +230,6 @@ export function load (spec: LoadSpec): Promise<LoadResult> {
       }
     })
   })
-}
-
-/**
- * Deletes compiled files in dist/ whose TypeScript source is gone: tsc never
- * removes them.
- */
-export function removeStaleBuild (): string[] {
-  const removed: string[] = []
-  const walk = (dir: string): void => {
-    if (!fs.existsSync(dir)) return
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const file = path.join(dir, entry.name)
-      if (entry.isDirectory()) { walk(file); continue }
-      const source = path.join(root, path.relative(path.join(root, 'dist'), file)).replace(/\.js(\.map)?$/, '.ts')
-      if (/\.js(\.map)?$/.test(entry.name) && !fs.existsSync(source)) { fs.rmSync(file); removed.push(path.relative(root, file)) }
-    }
-  }
-  for (const dir of ['src', 'schemas']) walk(path.join(root, 'dist', dir))
-  return removed
 }
 
 /** Runs an npm script (the build) and throws with its output when it fails. */

@@ -2,8 +2,10 @@
 // notes (bench/NOTES.md) and the latest soak runs (`npm run soak` appends).
 import fs from 'node:fs'
 import path from 'node:path'
-import { benchDir, fmt, SETTLE_QUIET_MS } from './lib.js'
+import { benchDir, fmt, SETTLE_QUIET_MS, startCommand } from './lib.js'
 import type { LoadResult } from './load.js'
+
+const startCommandText = (): string => ['node', ...startCommand()].join(' ')
 
 export const resultsFile = path.join(benchDir, 'RESULTS.md')
 const notesFile = path.join(benchDir, 'NOTES.md')
@@ -119,9 +121,9 @@ export function renderBench (r: BenchResults): string {
   for (const i of r.imports) lines.push(row([i.format, fmt(i.seconds, 2), fmt(i.cpuSeconds, 2), fmt(i.peakRssMb, 0), i.runs.map((x) => fmt(x, 2)).join(', '), i.records]))
   lines.push('')
   lines.push('## Start and memory', '')
-  lines.push(`Cold start (spawn of \`node dist/bundle/start.cjs serve\`, what \`npm start\` runs, to the first 200 of GET /anime/entry/1, 40k catalogue imported; the first start after the build compiles the bundle without a code cache and writes one, the others use it): ${r.coldStartMs.map((ms) => fmt(ms, 0)).join(', ')} ms; CPU time used by then: ${r.coldStartCpuMs.map((ms) => fmt(ms, 0)).join(', ')} ms.`, '')
+  lines.push(`Cold start (spawn of what \`npm start\` runs, \`${startCommandText()}\`, to the first 200 of GET /anime/entry/1, 40k catalogue imported): ${r.coldStartMs.map((ms) => fmt(ms, 0)).join(', ')} ms; CPU time used by then: ${r.coldStartCpuMs.map((ms) => fmt(ms, 0)).join(', ')} ms.`, '')
   lines.push(`Service RSS: ${fmt(r.rss.idleMb, 0)} MB after start; ${fmt(r.rss.endOfLoadMb, 0)} MB the moment the last load run (the login storm) ended; ` +
-    `${fmt(r.rss.afterLoadMb, 0)} MB after the load runs once settled (quiet for ${SETTLE_QUIET_MS / 1000} s, which spans the service's full garbage collection after 5 s of idle, HEAP_IDLE_COLLECTION); ` +
+    `${fmt(r.rss.afterLoadMb, 0)} MB after the load runs once settled (quiet for ${SETTLE_QUIET_MS / 1000} s); ` +
     `${fmt(r.rss.peakMb, 0)} MB at its peak (VmHWM; scrypt at N=2^17 takes 128 MiB per hash while it runs).`, '')
   if (r.errors.length > 0) {
     lines.push('## Problems during the run', '')
@@ -130,7 +132,7 @@ export function renderBench (r: BenchResults): string {
   }
   lines.push('## How to reproduce', '')
   lines.push('    npm install', '    npm run bench', '')
-  lines.push('The run generates the catalogue (`bench/generate-catalogue.ts`, deterministic; cached in `bench/out/`), imports it, builds the service, starts it (`node dist/bundle/start.cjs serve`, LOG_LEVEL=warn, login throttle and global rate limit out of the way, since all load comes from one address) and the baseline (`bench/baseline.ts`), and drives each in turn with autocannon from a separate process (`bench/load.ts`). Knobs (environment): `BENCH_DURATION` (seconds per round), `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, `BENCH_WARMUP`, `BENCH_COUNT`, `BENCH_SEED`, `BENCH_COLD_STARTS`, `BENCH_IMPORT_ROUNDS`, `BENCH_READER_RATE`, `BENCH_SKIP_BUILD=1` (use the existing `dist/`), `BENCH_PROF=1` (writes a CPU profile of the service to `bench/out/prof/`).', '')
+  lines.push('The run generates the catalogue (`bench/generate-catalogue.ts`, deterministic; cached in `bench/out/`), imports it, builds the service, starts it as `npm start` does (`' + startCommandText() + '`, LOG_LEVEL=warn, login throttle and global rate limit out of the way, since all load comes from one address) and the baseline (`bench/baseline.ts`), and drives each in turn with autocannon from a separate process (`bench/load.ts`). Knobs (environment): `BENCH_DURATION` (seconds per round), `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, `BENCH_WARMUP`, `BENCH_COUNT`, `BENCH_SEED`, `BENCH_COLD_STARTS`, `BENCH_IMPORT_ROUNDS`, `BENCH_READER_RATE`, `BENCH_SKIP_BUILD=1` (use the existing `dist/`), `BENCH_PROF=1` (writes a CPU profile of the service to `bench/out/prof/`).', '')
   if (fs.existsSync(notesFile)) lines.push(fs.readFileSync(notesFile, 'utf8').trim(), '')
   return lines.join('\n')
 }

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { ensureCatalogue } from './generate-catalogue.js'
-import { benchDir, cpuMs, envNumber, fmt, freePort, load, machine, median, npm, outDir, removeStaleBuild, request, root, serviceEnv, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
+import { benchDir, cpuMs, envNumber, fmt, freePort, load, machine, median, npm, outDir, request, root, serviceEnv, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
 import type { LoadResult, RequestTemplate } from './load.js'
 import { writeBench, type BenchResults, type ScenarioResult, type Summary, type Target } from './results.js'
 import { probe, scenarios, type Scenario } from './scenarios.js'
@@ -154,8 +154,6 @@ async function main (): Promise<void> {
   if (process.env.BENCH_SKIP_BUILD === '1') log('using the existing build (BENCH_SKIP_BUILD=1)')
   else {
     log('building the service')
-    const stale = removeStaleBuild()
-    if (stale.length > 0) log(`removed stale build output: ${stale.join(', ')}`)
     npm('build')
   }
 

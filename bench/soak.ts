@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { ensureCatalogue, revisionPlan } from './generate-catalogue.js'
-import { envNumber, fmt, freePort, load, machine, npm, outDir, removeStaleBuild, request, root, serviceEnv, settledRssMb, SETTLE_QUIET_MS, sleep, startService, unexpected, type Server } from './lib.js'
+import { envNumber, fmt, freePort, load, machine, npm, outDir, request, root, serviceEnv, settledRssMb, SETTLE_QUIET_MS, sleep, startService, unexpected, type Server } from './lib.js'
 import type { FlowStep, LoadResult, LoadSpec, RequestTemplate } from './load.js'
 import { appendSoak } from './results.js'
 import { probe, randomIds, scenarios } from './scenarios.js'
@@ -31,7 +31,7 @@ const log = (line: string): void => { process.stderr.write(`[soak] ${line}\n`) }
 
 function cli (args: string[], dataDir: string): Promise<{ code: number | null, output: string, exitedAt: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/src/cli.js', ...args], { cwd: root, env: { ...process.env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['dist/anime-api.cjs', ...args], { cwd: root, env: { ...process.env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (text: string) => { output += text })
     child.stderr.setEncoding('utf8').on('data', (text: string) => { if (!text.startsWith('importing')) output += text })
@@ -140,8 +140,6 @@ async function main (): Promise<void> {
   if (process.env.BENCH_SKIP_BUILD === '1') log('using the existing build (BENCH_SKIP_BUILD=1)')
   else {
     log('building the service')
-    const stale = removeStaleBuild()
-    if (stale.length > 0) log(`removed stale build output: ${stale.join(', ')}`)
     npm('build')
   }
 

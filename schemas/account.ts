@@ -73,4 +73,8 @@ export const TokenLimitReached = Type.Object({
 /** The answers every token-authenticated endpoint may give besides its own. */
 export const authErrors = { 401: ErrorDetail }
 
-export const throttledErrors = { 429: ErrorDetail }
+/**
+ * The answers of endpoints that check or hash a password: 429 from the login
+ * throttle, 503 (with Retry-After) when too many password hashes are waiting.
+ */
+export const throttledErrors = { 429: ErrorDetail, 503: ErrorDetail }

@@ -4,8 +4,9 @@
 import { Type, type TSchema } from '@sinclair/typebox'
 import { AnimeEntry } from './anime.js'
 import { Format, Nullable, Query, StringEnum } from './common.js'
+import { Sites } from './mappings.js'
 import { animeStatuses, animeTypes } from '../src/catalogue/normalize.js'
-import { orderingFields } from '../src/catalogue/search.js'
+import { orderingFields, seasonNames } from '../src/catalogue/search.js'
 
 export const typeChoices = [...new Set(Object.values(animeTypes))]
 export const statusChoices = [...new Set(Object.values(animeStatuses))]
@@ -23,6 +24,7 @@ const TagList = (description: string, example: string[]) => Type.Optional(Type.A
 export const filterProperties = {
   type: ChoiceList(typeChoices, 'Anime types, comma-separated, any of them: TV, Movie, OVA, ONA, Special, Unknown (case-insensitive).', ['TV', 'Movie']),
   status: ChoiceList(statusChoices, 'Statuses, comma-separated, any of them: Finished, Ongoing, Upcoming, Unknown (case-insensitive).', ['Finished']),
+  season: ChoiceList(seasonNames, 'Seasons of first airing, comma-separated, any of them: winter, spring, summer, fall (case-insensitive); entries of unknown season never match. With `year`, that year\'s season.', ['summer']),
   tags: TagList('Tags, comma-separated: the entry has every one (case-insensitive).', ['Action', 'Horror']),
   exclude_tags: TagList('Tags, comma-separated: the entry has none of them (case-insensitive).', ['Romance']),
   year: Type.Optional(Type.Integer({ description: 'First aired in this year (entries of unknown year never match a year filter).', examples: [2014] })),
@@ -73,6 +75,18 @@ export const TagsQuery = Query({
   format: Format
 }, { title: 'TagsQuery' })
 
+export const SeasonsQuery = Query({
+  page: Page,
+  page_size: Type.Optional(Type.Integer({
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+    description: `Seasons per page (1 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}).`,
+    examples: [DEFAULT_PAGE_SIZE]
+  })),
+  format: Format
+}, { title: 'SeasonsQuery' })
+
 export const SimilarQuery = Query({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'How many entries (1 to 50, default 10).', examples: [10] })),
   format: Format
@@ -95,6 +109,14 @@ export const TagCount = Type.Object({
 
 export const TagPage = ListOf(TagCount, 'TagPage', 'Tags with how many entries have each, most used first (ties by name).')
 
+export const SeasonCount = Type.Object({
+  year: Type.Integer({ examples: [2014] }),
+  season: Type.String({ description: 'Winter, Spring, Summer or Fall (the spelling of the details; the `season` filter takes any case).', examples: ['Summer'] }),
+  count: Type.Integer({ description: 'Served entries first aired in that season.', examples: [12] })
+}, { title: 'SeasonCount' })
+
+export const SeasonPage = ListOf(SeasonCount, 'SeasonPage', 'Every season (year and season of first airing) that has entries, with how many, newest first. Entries of unknown year or season are in none.')
+
 export const RelatedAnime = Type.Object({
   id: Nullable(Type.Integer({ description: 'Our id, where the related anime is in the catalogue; else null.', examples: [18563] })),
   title: Nullable(Type.String({ description: 'Its title where it is in the catalogue; else null.', examples: ['Tokyo Ghoul √A'] })),
@@ -104,6 +126,7 @@ export const RelatedAnime = Type.Object({
 export const AnimeDetails = Type.Object({
   ...AnimeEntry.properties,
   sources: Type.Array(Type.String(), { description: 'Every source URL, sorted.', examples: [['https://anidb.net/anime/10401', 'https://myanimelist.net/anime/22319']] }),
+  sites: Sites,
   synonyms: Type.Array(Type.String(), { examples: [['TOKYO GHOUL', '東京喰種']] }),
   season: Nullable(Type.String({ description: 'Season of first airing: Spring, Summer, Fall or Winter; null where unknown.', examples: ['Summer'] })),
   studios: Type.Array(Type.String(), { examples: [['pierrot']] }),

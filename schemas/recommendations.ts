@@ -17,7 +17,7 @@ export const RecommendationsQuery = Query({
   })),
   ...filterProperties,
   format: Format
-}, { title: 'RecommendationsQuery', description: 'limit, and the filters of /anime/search (type, status, tags, exclude_tags, year_min, year_max, episodes_min, episodes_max).' })
+}, { title: 'RecommendationsQuery', description: 'limit, and the filters of /anime/search (type, status, season, tags, exclude_tags, year, year_min, year_max, episodes_min, episodes_max).' })
 
 export const Recommendation = Type.Object({
   anime: AnimeEntry,

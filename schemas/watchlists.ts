@@ -133,5 +133,17 @@ export const MalImportReply = Type.Object({
   added: Type.Integer({ description: 'Anime new to the list.', examples: [40] }),
   updated: Type.Integer({ description: 'Anime already in the list, now set from the file (status, rating, episodes; the note when the file has one).', examples: [2] }),
   unmatched: Type.Integer({ description: 'Entries of the file whose MyAnimeList id the catalogue does not know (not imported).', examples: [1] }),
-  unmatched_ids: Type.Array(Type.Integer(), { description: 'Their MyAnimeList ids, in file order.', examples: [[52991]] })
+  unmatched_ids: Type.Array(Type.Integer(), { description: 'Their MyAnimeList ids, in file order.', examples: [[52991]] }),
+  rejected: Type.Array(Type.Object({
+    entry: Type.Integer({ description: 'Its position among the file\'s <anime> entries, from 1.', examples: [3] }),
+    mal_id: Nullable(Type.Integer({ description: 'Its MyAnimeList id; null when <series_animedb_id> is missing or not a number.', examples: [5114] })),
+    errors: Type.Record(Type.String(), Type.Array(Type.String()), {
+      title: 'MalImportFieldErrors',
+      description: 'Per tag of the entry (my_status, my_score, my_watched_episodes, my_comments, series_animedb_id), the messages PUT gives for the same value.',
+      examples: [{ my_comments: ['Ensure this field has no more than 2000 characters.'] }]
+    })
+  }, { title: 'MalImportRejection' }), {
+    description: 'Entries of the file that were not imported because a field fails the validation PUT /watchlists/{id}/anime/{animeId} applies, in file order.',
+    examples: [[{ entry: 3, mal_id: 5114, errors: { my_score: ['Ensure this value is less than or equal to 10.'] } }]]
+  })
 }, { title: 'MalImportReply' })

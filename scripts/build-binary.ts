@@ -1,26 +1,31 @@
 // npm run build:binary → dist/anime-api: one file, Node's single executable
-// application (SEA) with the bundled code, better-sqlite3's native binding and
-// the default catalogue inside it.
-//
-// 1. esbuild bundles src/sea/main.ts (the CLI: serve, catalogue, users, backup)
-//    into one CommonJS file (Node 20's SEA runs CommonJS only): scripts/bundle.ts,
-//    target 'sea' (native binding and /docs adapted, see there).
-// 2. node --experimental-sea-config makes the blob (code + assets).
+// application (SEA), holding the bundle of the command line (scripts/build.ts,
+// target 'sea') and, as assets, better-sqlite3's native addon and the default
+// catalogue (src/sea/assets.ts writes them out when first used).
+// 1. esbuild bundles src/cli.ts into one CommonJS file (Node 20's SEA runs CommonJS only).
+// 2. node --experimental-sea-config makes the blob (code, V8's code cache of it, assets).
 // 3. A copy of this node binary gets the blob injected with postject.
+import crypto from 'node:crypto'
 import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { bundle, root } from './bundle.js'
+import { bundle, root } from './build.js'
 
 const out = path.join(root, 'dist')
 const work = path.join(out, 'sea')
 const binary = path.join(out, process.platform === 'win32' ? 'anime-api.exe' : 'anime-api')
-const nativeBinding = path.join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')
-const catalogue = path.join(root, 'data/anime-offline-database.json')
+const assets = {
+  'better_sqlite3.node': path.join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
+  'anime-offline-database.json': path.join(root, 'data/anime-offline-database.json')
+}
 
 const started = Date.now()
 fs.rmSync(work, { recursive: true, force: true })
-const { main } = await bundle({ target: 'sea', outdir: work })
+const [main] = await bundle('sea', work)
+// The assets' content hashes: where they are written out, so a start finds them without hashing them.
+const manifest = path.join(work, 'manifest.json')
+fs.writeFileSync(manifest, JSON.stringify(Object.fromEntries(Object.entries(assets).map(([name, file]) =>
+  [name, crypto.hash('sha256', fs.readFileSync(file)).slice(0, 16)]))))
 
 const seaConfig = path.join(work, 'sea-config.json')
 const blob = path.join(work, 'sea-prep.blob')
@@ -29,7 +34,7 @@ fs.writeFileSync(seaConfig, JSON.stringify({
   output: blob,
   disableExperimentalSEAWarning: true,
   useCodeCache: true,
-  assets: { 'better_sqlite3.node': nativeBinding, 'anime-offline-database.json': catalogue }
+  assets: { ...assets, 'manifest.json': manifest }
 }, null, 2))
 execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] })
 
@@ -48,4 +53,4 @@ if (injected.status !== 0) throw new Error(`build-binary: postject failed: ${pro
 for (const line of problems) console.error(line)
 
 const size = fs.statSync(binary).size
-console.log(`built ${path.relative(root, binary)}: ${(size / 1e6).toFixed(1)} MB (bundle ${(fs.statSync(main).size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+console.log(`built ${path.relative(root, binary)}: ${(size / 1e6).toFixed(1)} MB (bundle ${(fs.statSync(main!).size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`)

@@ -9,6 +9,7 @@ import externalPlugins from './plugins/external/index.js'
 import appPlugins from './plugins/app/index.js'
 import routes from './routes/index.js'
 import { contractClientError } from './http/client-errors.js'
+import { jikanRouterError } from './routes/v4/errors.js'
 
 export type AppOptions = Partial<AppConfig>
 
@@ -18,13 +19,19 @@ export const serverOptions: FastifyServerOptions = {
   // While shutting down, requests already on open connections are still answered
   // (with `Connection: close`); the listener no longer accepts new connections.
   return503OnClosing: false,
+  // Run from the TypeScript sources (npm run dev, tests), the first start compiles every
+  // module: on a busy machine that alone can outlast Fastify's 10 s default.
+  pluginTimeout: 60_000,
   bodyLimit: 1 << 20,
   // Errors the router raises before any plugin runs: a malformed %-escape or an
   // over-long path parameter names no resource, so 404 as CONTRACT's unknown paths.
-  frameworkErrors: (error, _request, reply) => {
+  frameworkErrors: (error, request, reply) => {
     const notFound = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-    ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8')
-      .send(JSON.stringify({ detail: notFound ? 'Not found.' : error.message }))
+    // Under /v4, in Jikan's shape (src/routes/v4/errors.ts).
+    const body = request.url.startsWith('/v4/')
+      ? jikanRouterError(notFound ? 404 : 400)
+      : { detail: notFound ? 'Not found.' : error.message }
+    ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8').send(JSON.stringify(body))
   },
   // Requests Node's parser refuses (too long a URL or header block, malformed, too slow): the contract's shape too.
   clientErrorHandler: contractClientError

@@ -7,8 +7,9 @@
 // (schema migrations, the default catalogue's first import), so the workers never
 // race to do it. It restarts a worker that dies unexpectedly (with a growing
 // delay when one keeps dying at start), forwards SIGHUP (re-check the catalogue)
-// and SIGTERM/SIGINT (graceful stop) to the workers, and runs the scheduled
-// catalogue updates (CATALOGUE_UPDATE_INTERVAL), one for the whole cluster.
+// and SIGTERM/SIGINT (graceful stop, src/server.ts) to the workers, and runs the
+// scheduled catalogue updates (CATALOGUE_UPDATE_INTERVAL), one for the whole
+// cluster. A worker is this program again, which serves (src/cli.ts).
 import cluster, { type Worker } from 'node:cluster'
 import type { AppConfig, LogLevel } from './config.js'
 import { openCatalogueDb } from './catalogue/db.js'
@@ -16,11 +17,12 @@ import { importCatalogueFile } from './catalogue/import.js'
 import { createCatalogue, type CatalogueInfo } from './catalogue/repository.js'
 import { openAccountsDb } from './accounts/db.js'
 import { firstUpdateDelay, scheduleUpdates, type UpdateLog } from './catalogue/schedule.js'
-import { isSingleExecutable } from './self.js'
+import { thisProgram } from './program.js'
 
 /** `anime-api serve`: one process, or a cluster of `config.workers`. */
 export async function startService (config: AppConfig): Promise<void> {
   if (config.workers <= 1 || cluster.isWorker) {
+    // Loaded here only: the primary of a cluster serves nothing and needs none of the app.
     const { startServer } = await import('./server.js')
     await startServer(config)
     return
@@ -62,11 +64,6 @@ async function startPrimary (config: AppConfig): Promise<void> {
   const log = primaryLog(config.logLevel)
   const catalogue = await prepareDataDir(config, log)
 
-  if (isSingleExecutable()) {
-    // The executable is its own entry point: a worker is the same binary, `serve`.
-    cluster.setupPrimary({ exec: process.execPath, args: ['serve'], execArgv: [] })
-  }
-
   let stopping = false
   const started = new Map<number, number>() // worker id → start time
   let quickDeaths = 0
@@ -96,18 +93,23 @@ async function startPrimary (config: AppConfig): Promise<void> {
   const workers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined)
 
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return
+    // The same signal to the workers: a worker drains on SIGTERM, and a SIGINT ends its drain.
+    const forward = () => { for (const worker of workers()) worker.process.kill(signal) }
+    if (stopping) {
+      if (signal === 'SIGINT') forward()
+      return
+    }
     stopping = true
     log.info({ signal, workers: workers().length }, 'stopping the workers')
     schedule?.stop()
     if (workers().length === 0) process.exit(0)
-    for (const worker of workers()) worker.process.kill('SIGTERM')
-    // Each worker gives its requests SHUTDOWN_TIMEOUT, and itself 5 s more to close.
+    forward()
+    // Each worker drains for SHUTDOWN_DRAIN, gives its requests SHUTDOWN_TIMEOUT, and itself 5 s more to close.
     setTimeout(() => {
       log.error({ workers: workers().length }, 'workers did not stop in time: killing them')
       for (const worker of workers()) worker.process.kill('SIGKILL')
       process.exit(1)
-    }, config.shutdownTimeoutMs + 10_000).unref()
+    }, config.shutdownDrainMs + config.shutdownTimeoutMs + 10_000).unref()
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
@@ -122,6 +124,7 @@ async function startPrimary (config: AppConfig): Promise<void> {
   const schedule = config.catalogueUpdateIntervalMs === null
     ? null
     : scheduleUpdates({
+      program: thisProgram(),
       url: config.catalogueUpdateUrl,
       dataDir: config.dataDir,
       intervalMs: config.catalogueUpdateIntervalMs,

@@ -4,10 +4,10 @@ import os from 'node:os'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { seaAssetFile } from './sea/assets.js'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-/** The checkout's root, whether running from src/ or from the build in dist/src/. */
-export const projectRoot = path.resolve(here, path.basename(path.dirname(here)) === 'dist' ? '../..' : '..')
+/** The checkout's root: the parent of src/, or of dist/ for the bundle (scripts/build.ts). */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -31,16 +31,16 @@ export interface AppConfig {
   throttleWindowMs: number
   /** scrypt cost N for new password hashes (a power of two; OWASP: 2^17). Lower only in tests. */
   passwordScryptN: number
+  /** Most password hashes waiting for a thread (past it: 503 at once); 'auto': 8 per hashing thread. */
+  passwordHashQueue: number | 'auto'
+  /** Longest a password hash waits for a thread, in milliseconds (then 503); below requestTimeoutMs (by default at most half) so every request is answered. */
+  passwordHashTimeoutMs: number
   /** Where `anime-api catalogue update` and scheduled updates download the catalogue from. */
   catalogueUpdateUrl: string
   /** Download and import the catalogue this often (milliseconds); null: never (the default). */
   catalogueUpdateIntervalMs: number | null
   /** Processes serving requests on the one port (node:cluster); 1: no cluster. */
   workers: number
-  /** 'small': the serving process keeps V8's young generation at its initial size (src/heap.ts); 'default': V8 grows it. */
-  heapYoungGeneration: 'small' | 'default'
-  /** After work grew the heap, one full garbage collection once the event loop has been idle this long (ms, src/heap.ts); 0: never. */
-  heapIdleCollectionMs: number
   /** Origins allowed to call the API from browser scripts (CORS); null: every origin. */
   corsOrigins: string[] | null
   /** max-age, in seconds, of the Cache-Control header on catalogue reads. */
@@ -54,6 +54,8 @@ export interface AppConfig {
   requestTimeoutMs: number
   /** On SIGTERM/SIGINT, how long in-flight requests get to finish, in milliseconds. */
   shutdownTimeoutMs: number
+  /** On SIGTERM, how long the service keeps answering with /ready at 503 before it stops accepting connections, in milliseconds; 0: no drain. */
+  shutdownDrainMs: number
   /** Which proxies' X-Forwarded-For to believe: false, true (any peer), or addresses/CIDR ranges. */
   trustProxy: boolean | string[]
   /** Clock in milliseconds since the epoch; injected by tests. */
@@ -64,6 +66,14 @@ export interface AppConfig {
   databasePoolSize: number
   /** Longest wait for a PostgreSQL connection or statement, in milliseconds; past it the request answers 503. */
   databaseTimeoutMs: number
+  /** Most lists one user may have. */
+  watchlistsPerUser: number
+  /** Largest MyAnimeList import, in bytes: the upload, and its XML once decompressed. */
+  malImportMaxBytes: number
+  /** Most entries (<anime> elements) in one MyAnimeList import. */
+  malImportMaxEntries: number
+  /** MyAnimeList imports in progress at once in one process (one is read at a time, the others wait); more are answered 503. */
+  malImportMaxPending: number
 }
 
 /** The latest anime-offline-database release: JSON Lines, zstd-compressed (about 10 MB). */
@@ -81,7 +91,8 @@ export const defaultConfig: AppConfig = {
   port: 8000,
   dataDir: path.join(process.cwd(), 'var'),
   logLevel: 'info',
-  defaultCatalogue: path.join(projectRoot, 'data', 'anime-offline-database.json'),
+  // The shipped catalogue; the single executable carries it inside (written out when first asked for).
+  get defaultCatalogue () { return seaAssetFile('anime-offline-database.json') ?? path.join(projectRoot, 'data', 'anime-offline-database.json') },
   tokenTtlMs: 10 * 3600 * 1000,
   tokenAutoRefresh: false,
   tokenLimit: null,
@@ -89,6 +100,8 @@ export const defaultConfig: AppConfig = {
   throttleUserLimit: 10,
   throttleWindowMs: 60 * 1000,
   passwordScryptN: 2 ** 17,
+  passwordHashQueue: 'auto',
+  passwordHashTimeoutMs: 10 * 1000,
   catalogueUpdateUrl: DEFAULT_CATALOGUE_UPDATE_URL,
   catalogueUpdateIntervalMs: null,
   workers: 1,
@@ -99,13 +112,16 @@ export const defaultConfig: AppConfig = {
   bodyLimit: 1 << 20,
   requestTimeoutMs: 30 * 1000,
   shutdownTimeoutMs: 10 * 1000,
+  shutdownDrainMs: 5 * 1000,
   trustProxy: false,
-  heapYoungGeneration: 'small',
-  heapIdleCollectionMs: 5000,
   now: Date.now,
   databaseUrl: null,
   databasePoolSize: 10,
-  databaseTimeoutMs: 5000
+  databaseTimeoutMs: 5000,
+  watchlistsPerUser: 100,
+  malImportMaxBytes: 16 << 20,
+  malImportMaxEntries: 20_000,
+  malImportMaxPending: 4
 }
 
 export function resolveConfig (partial: Partial<AppConfig> = {}): AppConfig {
@@ -185,6 +201,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
     if ((value & (value - 1)) !== 0) throw new ConfigError('PASSWORD_SCRYPT_N', `must be a power of two, got ${value}`)
     partial.passwordScryptN = value
   }
+  const hashQueue = get('PASSWORD_HASH_QUEUE')
+  if (hashQueue !== undefined) {
+    partial.passwordHashQueue = hashQueue.trim().toLowerCase() === 'auto' ? 'auto' : parseInteger('PASSWORD_HASH_QUEUE', hashQueue, 0, 100_000)
+  }
+  const hashTimeout = get('PASSWORD_HASH_TIMEOUT')
+  if (hashTimeout !== undefined) partial.passwordHashTimeoutMs = parseDuration('PASSWORD_HASH_TIMEOUT', hashTimeout)
   const updateUrl = get('CATALOGUE_UPDATE_URL')
   if (updateUrl !== undefined) partial.catalogueUpdateUrl = parseHttpUrl('CATALOGUE_UPDATE_URL', updateUrl)
   const updateInterval = get('CATALOGUE_UPDATE_INTERVAL')
@@ -210,7 +232,30 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
   const databaseTimeout = get('DATABASE_TIMEOUT')
   if (databaseTimeout !== undefined) partial.databaseTimeoutMs = parseDuration('DATABASE_TIMEOUT', databaseTimeout)
   loadHttpConfig(get, partial)
-  return resolveConfig(partial)
+  loadWatchlistsConfig(get, partial)
+  const resolved = resolveConfig(partial)
+  // A hash still waiting when the socket's timeout cuts the connection would leave the client
+  // without an answer: the wait is shorter than REQUEST_TIMEOUT (by default at most half of it).
+  if (resolved.requestTimeoutMs > 0) {
+    if (hashTimeout === undefined) {
+      resolved.passwordHashTimeoutMs = Math.min(resolved.passwordHashTimeoutMs, Math.floor(resolved.requestTimeoutMs / 2))
+    } else if (resolved.passwordHashTimeoutMs >= resolved.requestTimeoutMs) {
+      throw new ConfigError('PASSWORD_HASH_TIMEOUT', `must be shorter than REQUEST_TIMEOUT (${resolved.requestTimeoutMs / 1000}s), got ${resolved.passwordHashTimeoutMs / 1000}s`)
+    }
+  }
+  return resolved
+}
+
+/** The watchlists' limits: lists per user, and the size of MyAnimeList imports. */
+function loadWatchlistsConfig (get: (name: string) => string | undefined, partial: Partial<AppConfig>): void {
+  const lists = get('WATCHLISTS_PER_USER')
+  if (lists !== undefined) partial.watchlistsPerUser = parseInteger('WATCHLISTS_PER_USER', lists, 1, 1_000_000)
+  const bytes = get('MAL_IMPORT_MAX_BYTES')
+  if (bytes !== undefined) partial.malImportMaxBytes = parseSize('MAL_IMPORT_MAX_BYTES', bytes)
+  const entries = get('MAL_IMPORT_MAX_ENTRIES')
+  if (entries !== undefined) partial.malImportMaxEntries = parseInteger('MAL_IMPORT_MAX_ENTRIES', entries, 1, 1_000_000)
+  const pending = get('MAL_IMPORT_MAX_PENDING')
+  if (pending !== undefined) partial.malImportMaxPending = parseInteger('MAL_IMPORT_MAX_PENDING', pending, 1, 1000)
 }
 
 /** The HTTP-facing settings: CORS, caching, the global rate limit, body size, timeouts, proxies. */
@@ -230,16 +275,10 @@ function loadHttpConfig (get: (name: string) => string | undefined, partial: Par
   if (requestTimeout !== undefined) partial.requestTimeoutMs = off(requestTimeout) ? 0 : parseDuration('REQUEST_TIMEOUT', requestTimeout)
   const shutdownTimeout = get('SHUTDOWN_TIMEOUT')
   if (shutdownTimeout !== undefined) partial.shutdownTimeoutMs = parseDuration('SHUTDOWN_TIMEOUT', shutdownTimeout)
+  const shutdownDrain = get('SHUTDOWN_DRAIN')
+  if (shutdownDrain !== undefined) partial.shutdownDrainMs = off(shutdownDrain) ? 0 : parseDuration('SHUTDOWN_DRAIN', shutdownDrain)
   const trustProxy = get('TRUST_PROXY')
   if (trustProxy !== undefined) partial.trustProxy = parseTrustProxy('TRUST_PROXY', trustProxy)
-  const young = get('HEAP_YOUNG_GENERATION')
-  if (young !== undefined) {
-    const value = young.trim().toLowerCase()
-    if (value !== 'small' && value !== 'default') throw new ConfigError('HEAP_YOUNG_GENERATION', `expected small or default, got "${young}"`)
-    partial.heapYoungGeneration = value
-  }
-  const idleCollection = get('HEAP_IDLE_COLLECTION')
-  if (idleCollection !== undefined) partial.heapIdleCollectionMs = off(idleCollection) ? 0 : parseDuration('HEAP_IDLE_COLLECTION', idleCollection)
 }
 
 /** 'https://a.example, http://localhost:3000' → the origins; '*' → null (every origin). */

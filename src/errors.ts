@@ -2,13 +2,16 @@
 
 export type FieldErrorBody = Record<string, string[]>
 
+/** An error body: an object, or for a list body one object per item (DRF's many=True). */
+export type ErrorBody = Record<string, unknown> | Array<Record<string, unknown>>
+
 export class ApiError extends Error {
   constructor (
     readonly statusCode: number,
-    readonly body: Record<string, unknown>,
+    readonly body: ErrorBody,
     readonly headers: Record<string, string> = {}
   ) {
-    super(typeof body.detail === 'string' ? body.detail : JSON.stringify(body))
+    super(!Array.isArray(body) && typeof body.detail === 'string' ? body.detail : JSON.stringify(body))
     this.name = 'ApiError'
   }
 }

@@ -6,8 +6,9 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { AppConfig } from './config.js'
 import { firstUpdateDelay, scheduleUpdates } from './catalogue/schedule.js'
+import { thisProgram } from './program.js'
 
-/** Registered by server.ts around the app (after it, before listen). */
+/** Registered by server.ts after the app, before listening. */
 export const liveUpdates = fp(async function liveUpdates (fastify: FastifyInstance, config: AppConfig) {
   const onHangup = () => {
     const changed = fastify.catalogueWatcher.refresh()
@@ -18,6 +19,7 @@ export const liveUpdates = fp(async function liveUpdates (fastify: FastifyInstan
 
   if (config.catalogueUpdateIntervalMs !== null && !cluster.isWorker) {
     const schedule = scheduleUpdates({
+      program: thisProgram(),
       url: config.catalogueUpdateUrl,
       dataDir: config.dataDir,
       intervalMs: config.catalogueUpdateIntervalMs,

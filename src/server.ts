@@ -1,15 +1,14 @@
-// Entry point: read the configuration from the environment, build the app, listen.
+// The HTTP service of one process: build the app from the configuration,
+// listen, stop gracefully. A library; the program is `anime-api serve`
+// (src/cli.ts, through src/cluster.ts).
+import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import app, { serverOptionsFor } from './app.js'
-import { ConfigError, loadConfig, type AppConfig } from './config.js'
-import { isMain, loadDotEnv } from './cli/io.js'
+import type { AppConfig } from './config.js'
 import { liveUpdates, workerHeader } from './live.js'
-import { collectWhenIdle, limitYoungGeneration } from './heap.js'
 
-export async function startServer (config: AppConfig) {
-  limitYoungGeneration(config.heapYoungGeneration)
-  const stopIdleCollection = collectWhenIdle(config.heapIdleCollectionMs)
+export async function startServer (config: AppConfig): Promise<FastifyInstance> {
   const fastify = Fastify({
     ...serverOptionsFor(config),
     logger: {
@@ -17,59 +16,74 @@ export async function startServer (config: AppConfig) {
       redact: { paths: ['req.headers.authorization', 'req.body.password'], censor: '[redacted]' }
     }
   })
-  fastify.addHook('onClose', async () => stopIdleCollection())
   workerHeader(fastify, config)
   await fastify.register(fp(app), config)
   await fastify.register(liveUpdates, config)
+  const stopGracefully = gracefulStop(fastify, config)
   try {
     await fastify.listen({ host: config.host, port: config.port })
   } catch (error) {
     await fastify.close() // the databases and timers opened by the plugins
     throw error
   }
-
-  // Graceful stop: the listener closes at once (no new connections), idle
-  // keep-alive connections are closed, requests in flight finish (answered with
-  // `Connection: close`), then the databases are checkpointed and closed (onClose
-  // hooks) and the process exits 0. Requests still running after SHUTDOWN_TIMEOUT
-  // lose their connections; a close that hangs past that plus 5 s exits 1.
-  let closing = false
-  const stop = (signal: string) => {
-    if (closing) return
-    closing = true
-    fastify.log.info({ signal, shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutting down')
-    setTimeout(() => {
-      fastify.log.warn('shutdown timeout: closing the connections still open')
-      fastify.server.closeAllConnections()
-    }, config.shutdownTimeoutMs).unref()
-    setTimeout(() => {
-      fastify.log.error('shutdown did not finish in time')
-      process.exit(1)
-    }, config.shutdownTimeoutMs + 5000).unref()
-    fastify.close().then(() => process.exit(0), (error: unknown) => {
-      fastify.log.error({ err: error }, 'error while shutting down')
-      process.exit(1)
-    })
-  }
-  process.once('SIGTERM', () => stop('SIGTERM'))
-  process.once('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => { void stopGracefully('SIGTERM') })
+  process.on('SIGINT', () => { void stopGracefully('SIGINT') })
   return fastify
 }
 
-// Run directly (`node dist/src/server.js`): configure from the environment and listen.
-if (isMain(import.meta.url)) {
-  let config: AppConfig
-  try {
-    loadDotEnv()
-    config = loadConfig()
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    console.error(`anime-api: invalid configuration: ${error.message}`)
-    process.exit(1)
-  }
-  // WORKERS > 1: a cluster (src/cluster.ts). No top-level await: the single executable is CommonJS.
-  import('./cluster.js').then(({ startService }) => startService(config)).catch((error: unknown) => {
-    console.error(error)
-    process.exit(1)
+/**
+ * Graceful stop, without cutting a request:
+ * 1. SIGTERM (what service managers and orchestrators send) first drains for
+ *    SHUTDOWN_DRAIN: /ready answers 503 so that load balancers take the
+ *    instance out, while every request, on new connections too, is still
+ *    answered, with `Connection: close` so that clients and proxies leave their
+ *    keep-alive connections. SIGINT (Ctrl-C) skips the drain, or ends it.
+ * 2. The listener closes (no new connections) and so do idle connections;
+ *    requests in flight finish (answered with `Connection: close`); then the
+ *    databases are checkpointed and closed (onClose hooks) and the process exits 0.
+ * 3. Requests still running SHUTDOWN_TIMEOUT after that lose their connections;
+ *    a close that hangs 5 s more exits 1.
+ * A repeated signal is ignored: under `npm start` or WORKERS, Ctrl-C reaches the
+ * process twice (from the terminal and forwarded by npm or the primary).
+ */
+function gracefulStop (fastify: FastifyInstance, config: AppConfig): (signal: NodeJS.Signals) => Promise<void> {
+  const { shutdownDrainMs, shutdownTimeoutMs } = config
+  let draining = false
+  const endDrain = new AbortController()
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (draining) reply.header('connection', 'close')
+    done()
   })
+
+  let stopping = false
+  return async (signal) => {
+    if (stopping) {
+      if (signal === 'SIGINT') endDrain.abort()
+      return
+    }
+    stopping = true
+    fastify.markShuttingDown()
+    const drainMs = signal === 'SIGTERM' ? shutdownDrainMs : 0
+    fastify.log.info({ signal, drainMs, shutdownTimeoutMs }, 'shutting down')
+    if (drainMs > 0) {
+      draining = true
+      await sleep(drainMs, undefined, { signal: endDrain.signal }).catch(() => {})
+      fastify.log.info('drained: no longer accepting connections')
+    }
+    setTimeout(() => {
+      fastify.log.warn('shutdown timeout: closing the connections still open')
+      fastify.server.closeAllConnections()
+    }, shutdownTimeoutMs).unref()
+    setTimeout(() => {
+      fastify.log.error('shutdown did not finish in time')
+      process.exit(1)
+    }, shutdownTimeoutMs + 5000).unref()
+    try {
+      await fastify.close()
+      process.exit(0)
+    } catch (error) {
+      fastify.log.error({ err: error }, 'error while shutting down')
+      process.exit(1)
+    }
+  }
 }

@@ -25,3 +25,27 @@ t.test('TOKEN_TTL never, TOKEN_LIMIT, TOKEN_AUTO_REFRESH', async (t) => {
   t.equal(loadConfig({ TOKEN_LIMIT: '5' }).tokenLimit, 5)
   t.equal(loadConfig({ TOKEN_AUTO_REFRESH: 'true' }).tokenAutoRefresh, true)
 })
+
+t.test('PASSWORD_HASH_QUEUE and PASSWORD_HASH_TIMEOUT: the hash queue\'s bounds, the wait shorter than REQUEST_TIMEOUT', async (t) => {
+  const defaults = loadConfig({})
+  t.equal(defaults.passwordHashQueue, 'auto', '8 per hashing thread')
+  t.equal(defaults.passwordHashTimeoutMs, 10_000)
+  t.equal(loadConfig({ PASSWORD_HASH_QUEUE: '50' }).passwordHashQueue, 50)
+  t.equal(loadConfig({ PASSWORD_HASH_QUEUE: '0' }).passwordHashQueue, 0, 'none waits: refused whenever every thread is busy')
+  t.equal(loadConfig({ PASSWORD_HASH_QUEUE: 'AUTO' }).passwordHashQueue, 'auto')
+  t.equal(loadConfig({ PASSWORD_HASH_TIMEOUT: '2s' }).passwordHashTimeoutMs, 2000)
+  t.equal(loadConfig({ PASSWORD_HASH_TIMEOUT: '1m', REQUEST_TIMEOUT: 'off' }).passwordHashTimeoutMs, 60_000, 'any wait when requests have no time limit')
+  t.equal(loadConfig({ REQUEST_TIMEOUT: '5s' }).passwordHashTimeoutMs, 2500, 'unset, at most half of REQUEST_TIMEOUT')
+  t.equal(loadConfig({ REQUEST_TIMEOUT: '5s', PASSWORD_HASH_TIMEOUT: '4s' }).passwordHashTimeoutMs, 4000)
+  for (const [env, variable] of [
+    [{ PASSWORD_HASH_QUEUE: 'lots' }, 'PASSWORD_HASH_QUEUE'],
+    [{ PASSWORD_HASH_QUEUE: '-1' }, 'PASSWORD_HASH_QUEUE'],
+    [{ PASSWORD_HASH_TIMEOUT: '0' }, 'PASSWORD_HASH_TIMEOUT'],
+    [{ PASSWORD_HASH_TIMEOUT: '30s' }, 'PASSWORD_HASH_TIMEOUT'],
+    [{ PASSWORD_HASH_TIMEOUT: '5s', REQUEST_TIMEOUT: '5s' }, 'PASSWORD_HASH_TIMEOUT']
+  ] as const) {
+    let thrown: unknown
+    try { loadConfig(env) } catch (error) { thrown = error }
+    t.ok(thrown instanceof ConfigError && thrown.variable === variable, `${JSON.stringify(env)}: ${String(thrown)}`)
+  }
+})

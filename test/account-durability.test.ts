@@ -13,7 +13,7 @@ interface Child { child: ChildProcess, base: string, exited: Promise<unknown>, o
 
 async function startChild (t: Test, dataDir: string, catalogue: string, databaseUrl?: string): Promise<Child> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: projectRoot,
     env: {
       ...process.env,
@@ -25,8 +25,11 @@ async function startChild (t: Test, dataDir: string, catalogue: string, database
       PASSWORD_SCRYPT_N: '1024',
       THROTTLE_IP_LIMIT: '1000000',
       THROTTLE_USER_LIMIT: '1000000',
-      // Hundreds of registrations, logins and logouts from one address: not the global rate limit's business here.
+      // Hundreds of registrations, logins and logouts from one address: not the global rate limit's business here,
+      // nor the password-hash queue's (32 logins at once after the restart).
       RATE_LIMIT_MAX: '0',
+      PASSWORD_HASH_QUEUE: '1000',
+      SHUTDOWN_DRAIN: '0',
       // On PostgreSQL when test/postgres-suites.test.ts runs this file.
       ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl })
     },

@@ -8,6 +8,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { seedExamples } from './helpers/seed.js'
 import { tempDir } from './helpers/app.js'
+import { stopUnderLoad } from './helpers/server.js'
 
 const root = path.resolve(import.meta.dirname, '..')
 
@@ -37,7 +38,8 @@ if (!/NODE_SEA_FUSE_[0-9a-f]{32}/.test(fs.readFileSync(process.execPath).toStrin
       DATA_DIR: path.join(dir, 'var'),
       PORT: String(port),
       LOG_LEVEL: 'warn',
-      PASSWORD_SCRYPT_N: '1024'
+      PASSWORD_SCRYPT_N: '1024',
+      SHUTDOWN_DRAIN: '0'
     }
 
     const help = spawnSync(binary, ['--help'], { cwd: dir, env, encoding: 'utf8' })
@@ -46,9 +48,9 @@ if (!/NODE_SEA_FUSE_[0-9a-f]{32}/.test(fs.readFileSync(process.execPath).toStrin
 
     const base = `http://127.0.0.1:${port}`
     /** Starts `anime-api serve` and waits for its first answer. */
-    const serve = async (what: string) => {
+    const serve = async (what: string, settings: Record<string, string> = {}) => {
       const begin = Date.now()
-      const child = spawn(binary, ['serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn(binary, ['serve'], { cwd: dir, env: { ...env, ...settings }, stdio: ['ignore', 'pipe', 'pipe'] })
       let output = ''
       child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
       child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
@@ -104,11 +106,14 @@ if (!/NODE_SEA_FUSE_[0-9a-f]{32}/.test(fs.readFileSync(process.execPath).toStrin
     child.kill('SIGTERM')
     const [code] = await exited
     t.equal(code, 0, 'stops cleanly on SIGTERM')
-    const again = await serve('second start')
+    // SIGTERM under steady load (SHUTDOWN_DRAIN, test/drain.test.ts): no request fails.
+    const again = await serve('second start', { SHUTDOWN_DRAIN: '2s' })
     t.equal(again.first.status, 200)
-    again.child.kill('SIGTERM')
+    const run = await stopUnderLoad(port, () => again.child.kill('SIGTERM'), ['/anime/random', '/anime/entry/1'])
     t.equal((await again.exited)[0], 0)
+    t.ok(run.notReadyAt < Infinity, '/ready answered 503 during the drain')
+    t.same(run.outcomes.filter((o) => o.status !== 200).map((o) => o.error ?? o.status), [], `no request failed across SIGTERM (${run.outcomes.length})`)
     t.same(fs.readdirSync(dir).sort(), ['accounts-backup.sqlite', 'anime-api', 'cache', 'var'], 'nothing else written beside it')
-    t.ok(fs.readdirSync(path.join(dir, 'cache', 'anime-api')).length === 1, 'the binding and catalogue in one cache directory')
+    t.equal(fs.readdirSync(path.join(dir, 'cache', 'anime-api')).length, 2, 'the native addon and the catalogue, each under its content hash in the cache directory')
   })
 }

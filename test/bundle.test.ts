@@ -1,116 +1,109 @@
-// The production build that `npm start` runs: the bundle of scripts/bundle.ts
-// (target 'node') started through its loader (src/bundle/start.ts), which
-// compiles it from V8's code cache once one was written. Built here into a
-// temporary copy of the checkout's layout (dist/bundle/ one level below the
-// root, node_modules beside dist/), so the checkout's dist/ and its cache stay
-// out of it.
+// The build that `npm start` and the `anime-api` bin run: scripts/build.ts's
+// bundle of src/cli.ts (dist/anime-api.cjs and the import's worker beside it),
+// built here into a temporary copy of the checkout's layout (dist/ one level
+// below the root, node_modules beside it) and run as a user runs it.
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { bundle } from '../scripts/bundle.js'
+import { bundle } from '../scripts/build.js'
 import { tempDir } from './helpers/app.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
 
 const root = path.resolve(import.meta.dirname, '..')
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string, scripts: Record<string, string>, bin: Record<string, string> }
 
-t.test('the production entry serves, writes its code cache, and starts again from it', { timeout: 120_000 }, async (t) => {
+t.test('the bundle serves, runs every command, and installs as the anime-api command', { timeout: 240_000 }, async (t) => {
   const dir = fs.realpathSync(tempDir(t, 'anime-api-bundle-'))
   const started = Date.now()
-  const { main, files } = await bundle({ target: 'node', outdir: path.join(dir, 'dist', 'bundle') })
+  const files = await bundle('node', path.join(dir, 'dist'))
   t.comment(`bundled in ${((Date.now() - started) / 1000).toFixed(1)} s: ${files.map((file) => path.basename(file)).join(', ')}`)
+  t.same(files.map((file) => path.relative(dir, file)), [pkg.bin['anime-api'], 'dist/staging-worker.cjs'], 'the bin is the bundle')
+  t.match(pkg.scripts.start, /^node (\S+ )*dist\/anime-api\.cjs serve$/, 'npm start runs it, and builds nothing')
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'))
-  const entry = path.join(path.dirname(main), 'start.cjs')
-  const beside = `${main}.v8cache`
+  fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'))
+  const main = path.join(dir, 'dist', 'anime-api.cjs')
 
   // A clean environment: nothing of tap's (NODE_OPTIONS, loaders, coverage).
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: dir,
-    XDG_CACHE_HOME: path.join(dir, 'cache'),
     DATA_DIR: path.join(dir, 'var'),
     DEFAULT_CATALOGUE: writeAod(dir, Array.from({ length: 5 }, (_, i) => aodRecord(i + 1))),
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-    NODE_DEBUG: 'anime-api',
-    PASSWORD_SCRYPT_N: '1024'
+    PASSWORD_SCRYPT_N: '1024',
+    SHUTDOWN_DRAIN: '0'
   }
+  const run = (args: string[]) => spawnSync(process.execPath, [main, ...args], { cwd: dir, env, encoding: 'utf8' })
 
-  /** Starts `start.cjs serve`, checks its first answer and what it says of the code cache; waits for the cache to be written when it writes one. */
-  const serve = async (what: string, cache: RegExp, nodeFlags: string[] = []) => {
-    const begin = Date.now()
-    const child = spawn(process.execPath, [...nodeFlags, entry, 'serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    const exited = once(child, 'exit')
-    t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-    const until = async (pattern: RegExp): Promise<RegExpExecArray> => {
-      for (;;) {
-        const match = pattern.exec(output)
-        if (match !== null) return match
-        if (child.exitCode !== null) throw new Error(`the service exited: ${output}`)
-        if (Date.now() - begin > 30_000) throw new Error(`no ${String(pattern)} in 30 s: ${output}`)
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
-    }
-    const base = (await until(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/))[1]!
-    const res = await fetch(`${base}/anime/entry/1`)
-    t.equal(res.status, 200, `${what}: GET /anime/entry/1`)
-    t.match(await res.json(), { id: 1 })
-    t.comment(`${what}: first answer ${Date.now() - begin} ms after spawn`)
-    t.match(output, cache, `${what}: the code cache`)
-    const written = /no code cache|rejected/.test(output) ? (await until(/code cache written: (\S+)/))[1] : undefined
-    const stop = async (): Promise<void> => {
-      child.kill('SIGTERM')
-      t.equal((await exited)[0], 0, `${what}: stops cleanly on SIGTERM`)
-    }
-    return { base, written, stop, output: () => output }
+  const child = spawn(process.execPath, [main, 'serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const exited = once(child, 'exit')
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const begin = Date.now()
+  let base: string | undefined
+  while (base === undefined) {
+    base = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
+    if (child.exitCode !== null) throw new Error(`the service exited: ${output}`)
+    if (Date.now() - begin > 60_000) throw new Error(`not listening after 60 s: ${output}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
   }
-
-  const first = await serve('first start', /no code cache/)
-  t.equal(first.written, beside, 'the cache written beside the bundle once the service answered')
-  const docs = await fetch(`${first.base}/docs`)
+  const res = await fetch(`${base}/anime/entry/1`)
+  t.equal(res.status, 200, 'GET /anime/entry/1')
+  t.match(await res.json(), { id: 1 })
+  const docs = await fetch(`${base}/docs`)
   t.equal(docs.status, 200, '/docs: swagger-ui')
   t.match(await docs.text(), /swagger/i)
-  const css = await fetch(`${first.base}/docs/static/swagger-ui.css`)
+  const css = await fetch(`${base}/docs/static/swagger-ui.css`)
   t.equal(css.status, 200, 'its static files, read from the installed package')
   t.equal(Buffer.from(await css.arrayBuffer()).length, fs.statSync(path.join(root, 'node_modules/@fastify/swagger-ui/static/swagger-ui.css')).size)
-  await first.stop()
+  child.kill('SIGTERM')
+  t.equal((await exited)[0], 0, 'stops cleanly on SIGTERM')
 
-  // The flags the service sets at run time (src/heap.ts) do not make V8 reject the cache on the next start.
-  const second = await serve('second start', /code cache accepted: /)
-  t.notMatch(second.output(), /rejected|not written/)
-  await second.stop()
-
-  const info = spawnSync(process.execPath, [entry, 'catalogue', 'info'], { cwd: dir, env, encoding: 'utf8' })
-  t.equal(info.status, 0, `catalogue info through the entry ${info.stderr}`)
+  const version = run(['--version'])
+  t.equal(version.stdout.trim(), pkg.version, '--version')
+  const info = run(['catalogue', 'info'])
+  t.equal(info.status, 0, `catalogue info ${info.stderr}`)
   t.match(info.stdout, /entries:\s+5/)
-  t.match(info.stderr, /code cache accepted/, 'other commands use the cache too')
-  // 1 MiB or more: parsed in the import's worker thread where the bundle has one (staging-worker.mjs).
+  // 1 MiB or more: parsed in the import's worker thread (dist/staging-worker.cjs).
   const big = writeAod(dir, Array.from({ length: 2500 }, (_, i) => aodRecord(i + 1)), 'jsonl')
   t.ok(fs.statSync(big).size >= 1 << 20)
-  const imported = spawnSync(process.execPath, [entry, 'catalogue', 'import', big], { cwd: dir, env, encoding: 'utf8' })
-  t.equal(imported.status, 0, `catalogue import through the entry ${imported.stderr}`)
+  const imported = run(['catalogue', 'import', big])
+  t.equal(imported.status, 0, `catalogue import ${imported.stderr}`)
   t.match(imported.stdout, /2500 entries served/)
+  const missing = run(['catalogue', 'import', path.join(dir, 'missing.json')])
+  t.equal(missing.status, 1)
+  t.equal(missing.stderr.trim().split('\n').length, 1, 'a mistake is one line')
 
-  // Under other V8 flags V8 rejects the cache: the bundle compiles as usual and the cache is replaced.
-  const flagged = await serve('other V8 flags', /code cache rejected: /, ['--max-old-space-size=1000'])
-  t.equal(flagged.written, beside, 'replaced')
-  await flagged.stop()
+  // `npm install -g` of the built tree (what `npm link` does too): `anime-api` on the PATH. Its
+  // prepare script (the build, tested below) is skipped: this copy holds the build and no sources.
+  const prefix = path.join(dir, 'prefix')
+  const installed = spawnSync('npm', ['install', '--global', '--ignore-scripts', '--prefix', prefix, '--no-audit', '--no-fund', dir], { cwd: dir, env: { ...env, npm_config_cache: path.join(dir, 'npm-cache') }, encoding: 'utf8' })
+  t.equal(installed.status, 0, `npm install -g ${installed.stderr}`)
+  const onPath = { ...env, PATH: `${path.join(prefix, 'bin')}${path.delimiter}${env.PATH}` }
+  const bare = spawnSync('anime-api', ['--version'], { cwd: dir, env: onPath, encoding: 'utf8' })
+  t.equal(bare.stdout.trim(), pkg.version, 'anime-api --version from the PATH')
+  const help = spawnSync('anime-api', ['help'], { cwd: dir, env: onPath, encoding: 'utf8' })
+  t.equal(help.status, 0)
+  t.match(help.stdout, /Usage: anime-api <command>/)
+})
 
-  // Nowhere to write beside the bundle (a read-only install; as root, a directory in the way does it):
-  // the cache goes to the per-user cache directory, and is used from there.
-  fs.rmSync(beside)
-  fs.mkdirSync(beside)
-  const perUser = path.join(env.XDG_CACHE_HOME, 'anime-api', 'code-cache')
-  const third = await serve('read-only install', /no code cache/)
-  t.equal(path.dirname(third.written ?? ''), perUser, 'the cache written to the per-user cache directory')
-  await third.stop()
-  const fourth = await serve('read-only install, again', /code cache accepted: /)
-  t.match(fourth.output(), `code cache accepted: ${third.written}`)
-  await fourth.stop()
-  t.same(fs.readdirSync(path.dirname(main)).filter((name) => name.endsWith('.tmp')), [], 'no temporary files left')
+t.test('npm install builds where the development tools are; a production install keeps the build it has', async (t) => {
+  const dir = tempDir(t)
+  fs.mkdirSync(path.join(dir, 'scripts'))
+  fs.copyFileSync(path.join(root, 'scripts/prepare.mjs'), path.join(dir, 'scripts/prepare.mjs'))
+  const prepare = () => spawnSync(process.execPath, [path.join(dir, 'scripts/prepare.mjs')], { cwd: dir, encoding: 'utf8' })
+  const unbuilt = prepare()
+  t.equal(unbuilt.status, 1, 'no tools and no build: an error')
+  t.match(unbuilt.stderr, /dist\/ holds no build and the development tools are not installed/)
+  fs.mkdirSync(path.join(dir, 'dist'))
+  fs.writeFileSync(path.join(dir, 'dist/anime-api.cjs'), '')
+  const built = prepare()
+  t.equal(built.status, 0, built.stderr)
+  t.match(built.stdout, /keeping the build in dist\//)
 })

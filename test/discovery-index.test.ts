@@ -65,6 +65,10 @@ t.test('a version-2 catalogue file gets its entry answers built by the upgrade',
   const api = await buildApp(t, { dataDir, defaultCatalogue: path.join(dataDir, 'missing.json') })
   await servesEveryEntry(t, api, [1, 2, 3])
   t.equal((await api.inject('/anime/entry/1')).json().title, 'Kaze no Tani')
+  // Migrations 4 and 5 filled the seasons and the company registry from the rows already there.
+  t.ok((await api.inject('/v4/producers')).json().data.length > 0, 'companies registered')
+  const season = records[0]!.animeSeason as { season: string, year: number }
+  t.ok((await api.inject(`/v4/seasons/${season.year}/${season.season.toLowerCase()}`)).json().data.length > 0, 'seasons among the facets')
 })
 
 t.test('each import updates the indexes: renamed, removed and new entries', async (t) => {

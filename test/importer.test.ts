@@ -204,24 +204,31 @@ t.test('parsing in a worker thread gives the same rows, reports and errors as in
   }
 })
 
-t.test('where the parsing worker cannot start, the import parses in its own thread', async (t) => {
-  // node --import tsx gives worker threads no TypeScript loader: the .ts worker fails to load.
+t.test('under node --import tsx the parsing worker starts all the same, with the same rows', async (t) => {
+  // node --import tsx gives worker threads no TypeScript loader: a plain Worker on the .ts script fails
+  // to load; startWorker (src/worker-threads.ts) registers tsx in the worker first.
   const dir = tempDir(t)
   const file = writeAod(dir, Array.from({ length: 3000 }, (_, i) => aodRecord(i + 1)), 'jsonl')
   const runner = path.join(dir, 'run.mts')
   fs.writeFileSync(runner, [
     `import { Worker } from 'node:worker_threads'`,
     `import { importCatalogueFile, parsingWorkerScript } from ${JSON.stringify(path.resolve(import.meta.dirname, '../src/catalogue/import.ts'))}`,
-    `const worker = new Worker(parsingWorkerScript()!)`,
-    `const started = await new Promise((resolve) => { worker.once('message', () => resolve(true)).once('error', () => resolve(false)) })`,
-    `await worker.terminate()`,
+    `import { startWorker } from ${JSON.stringify(path.resolve(import.meta.dirname, '../src/worker-threads.ts'))}`,
+    `const started = async (worker: Worker) => {`,
+    `  const ran = await new Promise((resolve) => { worker.once('message', () => resolve(true)).once('error', () => resolve(false)) })`,
+    `  await worker.terminate()`,
+    `  return ran`,
+    `}`,
+    `const plain = await started(new Worker(parsingWorkerScript()!))`,
+    `const shared = await started(startWorker(parsingWorkerScript()!))`,
     `const report = await importCatalogueFile(process.argv[2]!, process.argv[3]!, { parseInWorker: true })`,
-    `console.log(JSON.stringify({ started, added: report.added }))`
+    `console.log(JSON.stringify({ plain, shared, added: report.added }))`
   ].join('\n'))
   const child = spawnSync(process.execPath, ['--import', 'tsx', runner, path.join(dir, 'data'), file], { encoding: 'utf8' })
   t.equal(child.status, 0, child.stderr)
-  const result = JSON.parse(child.stdout) as { started: boolean, added: number }
-  t.comment(`the worker ${result.started ? 'started' : 'did not start'} under node --import tsx`)
+  const result = JSON.parse(child.stdout) as { plain: boolean, shared: boolean, added: number }
+  t.comment(`a plain Worker on the script ${result.plain ? 'started' : 'did not start'} under node --import tsx`)
+  t.equal(result.shared, true, 'startWorker\'s does')
   t.equal(result.added, 3000)
   const here = openCatalogueDb(path.join(dir, 'here'))
   t.teardown(() => here.close())

@@ -1,5 +1,5 @@
 // Several instances, one user base: a real PostgreSQL server and two service
-// processes (`node --import tsx src/server.ts`) on different ports with
+// processes (`node --import tsx src/cli.ts serve`) on different ports with
 // different DATA_DIRs (each its own catalogue) and the same DATABASE_URL.
 import { spawn, type ChildProcess } from 'node:child_process'
 import t, { type Test } from 'tap'
@@ -13,7 +13,7 @@ interface Instance { base: string, child: ChildProcess, output: () => string }
 async function startInstance (t: Test, databaseUrl: string, workers = 1): Promise<Instance> {
   const dataDir = tempDir(t, 'anime-api-instance-')
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: projectRoot,
     env: {
       ...process.env,

@@ -1,5 +1,5 @@
 // The graceful life cycle, for real: the server runs as a child process
-// (`node --import tsx src/server.ts`), gets SIGTERM or SIGINT in the middle of
+// (`node --import tsx src/cli.ts serve`), gets SIGTERM or SIGINT in the middle of
 // traffic, and must answer every request it had started, close its databases
 // cleanly (WAL checkpointed) and exit 0.
 import t from 'tap'
@@ -54,7 +54,8 @@ function slowPost (port: number, url: string, body: string, gapMs: number | null
 const walSize = (file: string): number => fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0
 const connectionErrors = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'socket hang up']
 
-t.test('SIGTERM mid-stream: every started request is answered, the databases are closed cleanly, exit 0', async (t) => {
+t.test('SIGTERM mid-stream, no drain: every started request is answered, the databases are closed cleanly, exit 0', async (t) => {
+  // SHUTDOWN_DRAIN=0 (spawnServer's): the listener closes at once (test/drain.test.ts has the drain).
   const server = await spawnServer(t, { SHUTDOWN_TIMEOUT: '10s' })
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
   t.teardown(() => agent.destroy())
@@ -109,7 +110,7 @@ t.test('SIGTERM mid-stream: every started request is answered, the databases are
   t.same(before.filter((o) => o.status !== 200).map((o) => o.error ?? o.status), [], 'every request sent before the signal answered 200')
   const after = outcomes.filter((o) => o.sentAt >= signalledAt - raceMs)
   for (const outcome of after) {
-    if (outcome.status !== undefined) t.equal(outcome.status, 200, 'answered in full during the drain')
+    if (outcome.status !== undefined) t.equal(outcome.status, 200, 'answered in full while closing')
     else t.ok(connectionErrors.includes(outcome.error!), `refused at the connection level (${outcome.error})`)
   }
   t.match(server.output(), /shutting down/)
@@ -137,8 +138,8 @@ t.test('requests still running at SHUTDOWN_TIMEOUT lose their connection; the pr
   t.match(server.output(), /shutdown timeout/)
 })
 
-t.test('SIGINT stops an idle server at once with exit 0', async (t) => {
-  const server = await spawnServer(t)
+t.test('SIGINT stops an idle server at once with exit 0, without the drain', async (t) => {
+  const server = await spawnServer(t, { SHUTDOWN_DRAIN: '60s' })
   const signalledAt = Date.now()
   server.child.kill('SIGINT')
   const { code } = await server.exited

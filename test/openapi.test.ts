@@ -94,8 +94,12 @@ function driver (t: Test, inject: (options: InjectOptions) => Promise<LightMyReq
 }
 
 t.test('each operation, on its success and error paths: every answer is one the document describes', async (t) => {
-  const app = await watchlistsApp(t, [1, 2, 3].map((n) => aodRecord(n, { episodes: 12 })))
-  const { expect, seen } = driver(t, (options) => app.inject(options))
+  const records = [1, 2, 3].map((n) => aodRecord(n, { episodes: 12 }))
+  const app = await watchlistsApp(t, records)
+  // One request per minute: a 429 for the operations that have no other error answer.
+  const limited = await watchlistsApp(t, records, { rateLimitMax: 1 })
+  let target = app
+  const { expect, seen } = driver(t, (options) => target.inject(options))
   const json = { 'content-type': 'application/json' }
   const big = JSON.stringify({ username: 'x', password: 'p'.repeat(2 << 20) })
 
@@ -138,6 +142,46 @@ t.test('each operation, on its success and error paths: every answer is one the 
   await expect(200, { method: 'GET', url: '/anime/entry/1/similar?limit=2' })
   await expect(400, { method: 'GET', url: '/anime/entry/1/similar?limit=51' })
   await expect(404, { method: 'GET', url: '/anime/entry/0/similar' })
+
+  await expect(200, { method: 'GET', url: '/anime/seasons?page_size=2' })
+  await expect(400, { method: 'GET', url: '/anime/seasons?page_size=0' })
+  await expect(200, { method: 'GET', url: '/anime/mappings/MyAnimeList/100001' })
+  await expect(400, { method: 'GET', url: '/anime/mappings/mal/100001' })
+  await expect(404, { method: 'GET', url: '/anime/mappings/anidb/999' })
+  await expect(200, { method: 'POST', url: '/anime/mappings', payload: [{ site: 'myanimelist', id: 100001 }, { site: 'anidb', id: '999' }] })
+  await expect(400, { method: 'POST', url: '/anime/mappings', payload: [{ site: 'anidb', id: 1 }, { site: 'mal', id: ' ' }] })
+  await expect(400, { method: 'POST', url: '/anime/mappings', payload: { site: 'anidb', id: 1 } })
+
+  // /v4 (Jikan), whose errors have Jikan's shape.
+  for (const sub of ['', '/full', '/relations', '/external', '/pictures', '/recommendations']) {
+    await expect(200, { method: 'GET', url: `/v4/anime/100001${sub}` })
+    await expect(404, { method: 'GET', url: `/v4/anime/999${sub}` })
+  }
+  await expect(200, { method: 'GET', url: '/v4/anime?q=anime&limit=2' })
+  await expect(400, { method: 'GET', url: '/v4/anime?limit=99&type=film' })
+  await expect(200, { method: 'GET', url: '/v4/top/anime?filter=AIRING' })
+  await expect(400, { method: 'GET', url: '/v4/top/anime?filter=best' })
+  await expect(200, { method: 'GET', url: '/v4/random/anime?sfw' })
+  await expect(400, { method: 'GET', url: '/v4/random/anime?sfw=maybe' })
+  await expect(200, { method: 'GET', url: '/v4/seasons/now' })
+  await expect(400, { method: 'GET', url: '/v4/seasons/now?limit=0' })
+  await expect(200, { method: 'GET', url: '/v4/seasons/upcoming' })
+  await expect(400, { method: 'GET', url: '/v4/seasons/upcoming?page=0' })
+  await expect(200, { method: 'GET', url: '/v4/seasons/2001/spring' })
+  await expect(400, { method: 'GET', url: '/v4/seasons/2001/autumn' })
+  await expect(200, { method: 'GET', url: '/v4/genres/anime?filter=themes' })
+  await expect(400, { method: 'GET', url: '/v4/genres/anime?filter=moods' })
+  const company = ((await expect(200, { method: 'GET', url: '/v4/producers?order_by=count' })).json() as { data: Array<{ mal_id: number }> }).data[0]!.mal_id
+  await expect(400, { method: 'GET', url: '/v4/producers?order_by=size' })
+  await expect(200, { method: 'GET', url: `/v4/producers/${company}` })
+  await expect(404, { method: 'GET', url: '/v4/producers/99999' })
+  await expect(200, { method: 'GET', url: `/v4/producers/${company}/full` })
+  await expect(404, { method: 'GET', url: '/v4/producers/99999/full' })
+  await expect(200, { method: 'GET', url: '/v4/seasons' })
+  target = limited
+  await expect(200, { method: 'GET', url: '/v4/seasons', remoteAddress: '10.9.9.9' })
+  await expect(429, { method: 'GET', url: '/v4/seasons', remoteAddress: '10.9.9.9' })
+  target = app
 
   const bob = await user(app, 'bob')
   const list = (await expect(201, { method: 'POST', url: '/watchlists', ...alice, payload: { name: 'Mine', public: true } })).json() as { id: number }

@@ -116,6 +116,9 @@ t.test('an empty list gets the catalogue\'s best-scored entries, and says so', a
   t.equal(planned.basis, 'top_scored', 'planned entries say nothing about taste')
   t.same(planned.results.map((r) => r.anime.id), [15, 16, 17], 'but are not recommended back')
   t.same((await recommendations(app, alice, '?limit=2&type=Movie')).results, [], 'filters apply')
+  // aodRecord's entries all first aired in spring.
+  t.same((await recommendations(app, alice, '?limit=3&season=Spring')).results.map((r) => r.anime.id), [15, 16, 17], 'the season filter too')
+  t.same((await recommendations(app, alice, '?limit=3&season=fall,winter')).results, [])
 })
 
 t.test('entry weights: ratings around the user\'s centre, statuses without ratings', async (t) => {

@@ -297,13 +297,15 @@ t.test('scheduling: the first update is due one interval after the last import; 
   const dir = await withOldCatalogue(t)
   const logged: string[] = []
   const log = { info: (_: object, msg: string) => { logged.push(msg) }, error: (obj: object, msg: string) => { logged.push(`${msg} ${JSON.stringify(obj)}`) } }
-  const schedule = scheduleUpdates({ url: `${base}/slow.jsonl`, dataDir: dir, intervalMs: day, log })
+  // The command line from the sources: this process's own script is the test file.
+  const program = { file: process.execPath, args: ['--import', 'tsx', path.join(import.meta.dirname, '..', 'src', 'cli.ts')] }
+  const schedule = scheduleUpdates({ program, url: `${base}/slow.jsonl`, dataDir: dir, intervalMs: day, log })
   t.teardown(() => schedule.stop())
   const first = schedule.runNow()
   t.equal(schedule.runNow(), first, 'a second call while one runs joins it')
   t.equal(await first, true, logged.join('\n'))
   t.equal(served(dir).version, 2)
-  const failing = scheduleUpdates({ url: `${base}/missing.json`, dataDir: dir, intervalMs: day, log })
+  const failing = scheduleUpdates({ program, url: `${base}/missing.json`, dataDir: dir, intervalMs: day, log })
   t.teardown(() => failing.stop())
   t.equal(await failing.runNow(), false)
   t.match(logged.join('\n'), /scheduled catalogue update failed; the old catalogue stays .*HTTP 404 Not Found/)

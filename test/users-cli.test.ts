@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { runUsersCommand } from '../src/cli/users.js'
-import { UsageError } from '../src/cli/io.js'
+import { CommandError, UsageError } from '../src/cli/io.js'
 import { tempDir } from './helpers/app.js'
 import { accountsApp, post, tokenHeader } from './helpers/accounts.js'
 
@@ -17,25 +17,28 @@ function cli (t: Test, dataDir = tempDir(t)) {
     env: { DATA_DIR: dataDir, PASSWORD_SCRYPT_N: '1024' },
     readLine: async () => password ?? ''
   })
-  /** The command fails with a UsageError (a one-line message and exit code 2 in src/cli.ts). */
-  const usageError = async (argv: string[], message: RegExp, password?: string) => {
+  /** The command fails with a UsageError (a one-line message and exit code 2 in src/cli.ts), or a CommandError (exit code 1). */
+  const fails = async (kind: typeof UsageError | typeof CommandError, argv: string[], message: RegExp, password?: string) => {
     const error = await run(argv, password).then(() => undefined, (error: unknown) => error)
-    t.ok(error instanceof UsageError, `${argv.join(' ')}: a usage error`)
+    t.ok(error instanceof kind, `${argv.join(' ')}: a ${kind.name}`)
     t.match((error as Error | undefined)?.message, message)
   }
+  const usageError = (argv: string[], message: RegExp, password?: string) => fails(UsageError, argv, message, password)
+  const commandError = (argv: string[], message: RegExp) => fails(CommandError, argv, message)
   const take = () => { const taken = { out: out.join('\n'), err: err.join('\n') }; out.length = 0; err.length = 0; return taken }
-  return { run, take, usageError, dataDir }
+  return { run, take, usageError, commandError, dataDir }
 }
 
 t.test('help, and usage mistakes', async (t) => {
-  const { run, take, usageError } = cli(t)
+  const { run, take, usageError, commandError } = cli(t)
   t.equal(await run(['--help']), 0)
   t.match(take().out, /create <username> <email>[\s\S]*import-django <file>/)
   t.equal(await run([]), 2)
   await usageError(['frobnicate'], /unknown users command "frobnicate"/)
-  await usageError(['create', 'only-a-name'], /expected <username> <email>/, 'pw')
-  await usageError(['deactivate', 'nobody'], /no user "nobody"/)
-  await usageError(['create', 'a', 'a@test.com', '--password'], /--password needs a value/)
+  await usageError(['create', 'only-a-name'], /expected <username> <email>, got "only-a-name"/, 'pw')
+  await commandError(['deactivate', 'nobody'], /no user "nobody"/)
+  await usageError(['create', 'a', 'a@test.com', '--password'], /Option '--password <value>' argument missing/)
+  await usageError(['delete', 'a', '--force'], /Unknown option '--force'; usage: anime-api users delete <username>/)
 })
 
 t.test('create (validated like register), list, deactivate, reactivate, delete', async (t) => {
@@ -154,7 +157,7 @@ t.test('import-django: keeps ids, usernames, emails, active flags and hashes; ba
 })
 
 t.test('import-django: all or nothing, and files that are not dumps', async (t) => {
-  const { run, take, usageError, dataDir } = cli(t)
+  const { run, take, commandError, dataDir } = cli(t)
   fs.mkdirSync(dataDir, { recursive: true })
   const file = path.join(dataDir, 'users.json')
   fs.writeFileSync(file, JSON.stringify([djangoUser(1, { username: 'ok', email: 'ok@test.com' })]))
@@ -164,7 +167,7 @@ t.test('import-django: all or nothing, and files that are not dumps', async (t) 
   t.match(take().err, /id 1 is already taken/)
   for (const [text, message] of [['{"not": "a list"}', /expected a JSON list/], ['[{"model": "auth.user", "pk": 2', /invalid JSON/], ['', /invalid JSON/]] as const) {
     fs.writeFileSync(file, text)
-    await usageError(['import-django', file], message)
+    await commandError(['import-django', file], message)
   }
   await t.rejects(run(['import-django', path.join(dataDir, 'missing.json')]), { code: 'ENOENT' })
   await run(['list'])

@@ -4,6 +4,7 @@ import { importCatalogueFile } from '../src/catalogue/import.js'
 import { MAX_LIST_ENTRIES } from '../src/watchlists/service.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
 import { call, makeList, malExport, putEntry, user, watchlistsApp } from './helpers/watchlists.js'
+import { storedRows } from './helpers/stored.js'
 
 const listKeys = ['id', 'name', 'public', 'owner', 'count', 'created', 'updated']
 const entryKeys = ['anime_id', 'title', 'gone', 'anime', 'status', 'rating', 'episodes_watched', 'note', 'added', 'updated']
@@ -306,4 +307,23 @@ t.test('the OpenAPI document covers the watchlist endpoints', async (t) => {
     t.ok(doc.paths[path]?.[method], `${method} ${path}`)
   }
   t.same(doc.paths['/watchlists'].post.security, [{ Token: [] }])
+})
+
+t.test('an import that fails partway changes nothing (on SQLite it is written in slices, and the ones written are put back)', async (t) => {
+  const app = await watchlistsApp(t)
+  const alice = await user(app, 'alice')
+  const list = await makeList(app, alice)
+  await putEntry(app, alice, list.id, 1, { status: 'watching', rating: 5, episodes_watched: 2, note: 'before' })
+  app.clock.advance(60_000)
+  const rows = () => storedRows(app.dataDir, 'SELECT * FROM watchlist_entries WHERE watchlist_id = ? ORDER BY anime_id', list.id)
+  const before = rows()
+  const items = Array.from({ length: 1200 }, (_, i) => ({ animeId: i + 1, change: { status: 'completed' as const, rating: 8, episodesWatched: 1, note: `n${i}` } }))
+  items[1100]!.change.episodesWatched = Number.NaN // a value the column does not take: the write fails past the first thousand rows
+  await t.rejects(app.watchlists.repository.importEntries(list.id, items, app.clock.now(), MAX_LIST_ENTRIES))
+  t.same(rows(), before, 'the entry as it was, none added')
+  items[1100]!.change.episodesWatched = 1
+  t.same(await app.watchlists.repository.importEntries(list.id, items, app.clock.now(), MAX_LIST_ENTRIES), { added: 1199, updated: 1 }, 'the same items, all good')
+  const after = rows()
+  t.equal(after.length, 1200)
+  t.match(after[0], { anime_id: 1, status: 'completed', rating: 8, note: 'n0', added: before[0]!.added, updated: app.clock.now() }, 'an updated entry keeps when it was added')
 })

@@ -1,4 +1,4 @@
-// WORKERS=2: the real server as a child process (node --import tsx src/server.ts),
+// WORKERS=2: the real server as a child process (node --import tsx src/cli.ts serve),
 // two workers on one port sharing the SQLite files.
 import t, { type Test } from 'tap'
 import http from 'node:http'
@@ -61,9 +61,10 @@ function startCluster (t: Test, dir: string, port: number, settings: Record<stri
     DEFAULT_CATALOGUE: writeAod(dir, [1, 2, 3].map((n) => aodRecord(n, { title: `Old ${n}` }))),
     PASSWORD_SCRYPT_N: '1024',
     RATE_LIMIT_MAX: '0',
+    SHUTDOWN_DRAIN: '0',
     ...settings
   }
-  const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let log = ''
   server.stdout!.on('data', (chunk: Buffer) => { log += chunk.toString() })
   server.stderr!.on('data', (chunk: Buffer) => { log += chunk.toString() })

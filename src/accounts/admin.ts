@@ -5,7 +5,7 @@ import { RegisterBody } from '../../schemas/account.js'
 import { validateFields } from '../validation/index.js'
 import type { FieldErrorBody } from '../errors.js'
 import { normalizeEmail } from './names.js'
-import { createPasswordHasher, OWASP_SCRYPT, type PasswordHasher } from './passwords.js'
+import { createHashQueue, createPasswordHasher, HASH_SLOTS, OWASP_SCRYPT, QUEUED_HASHES_PER_SLOT, type PasswordHasher } from './passwords.js'
 import type { AccountsRepository, User } from './repository.js'
 import { registrationChecks } from './service.js'
 import { openUserStore, type StoreConfig, type UserStore } from '../storage/index.js'
@@ -17,12 +17,18 @@ export interface AccountsStore {
   store: UserStore
 }
 
-/** The user store DATA_DIR or DATABASE_URL names, and a hasher at the configured cost. */
-export function openAccountsStore (config: StoreConfig & Pick<AppConfig, 'passwordScryptN'>, options?: Parameters<typeof openUserStore>[1]): AccountsStore {
+type HasherConfig = Pick<AppConfig, 'passwordScryptN' | 'passwordHashQueue' | 'passwordHashTimeoutMs'>
+
+/** The user store DATA_DIR or DATABASE_URL names, and a hasher at the configured cost whose queue has the configured bounds. */
+export function openAccountsStore (config: StoreConfig & HasherConfig, options?: Parameters<typeof openUserStore>[1]): AccountsStore {
   const store = openUserStore(config, options)
+  const queue = createHashQueue({
+    limit: config.passwordHashQueue === 'auto' ? QUEUED_HASHES_PER_SLOT * HASH_SLOTS : config.passwordHashQueue,
+    maxWaitMs: config.passwordHashTimeoutMs
+  })
   return {
     repository: store.accounts,
-    hasher: createPasswordHasher({ ...OWASP_SCRYPT, N: config.passwordScryptN }),
+    hasher: createPasswordHasher({ ...OWASP_SCRYPT, N: config.passwordScryptN }, queue),
     store
   }
 }

@@ -1,9 +1,9 @@
 // The accounts' SQLite file, apart from the catalogue so that a catalogue update
 // never touches user data. Migrations run once each, in order; PRAGMA
 // user_version records how far a file got (as in src/catalogue/db.ts).
-import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import { preparePrivateDatabase } from '../storage/files.js'
 
 export type AccountsDb = Database.Database
 
@@ -97,8 +97,9 @@ export function migrateAccounts (db: AccountsDb): void {
 }
 
 export function openAccountsDb (dataDir: string): AccountsDb {
-  fs.mkdirSync(dataDir, { recursive: true })
-  const db = new Database(path.join(dataDir, ACCOUNTS_FILE))
+  const file = path.join(dataDir, ACCOUNTS_FILE)
+  preparePrivateDatabase(file) // password hashes and token digests: 0600, as are its -wal and -shm
+  const db = new Database(file)
   db.pragma('journal_mode = WAL')
   // FULL, not NORMAL: with WAL, NORMAL survives a killed process but may lose the
   // last commits on power loss. A 200 from register or login promises the account

@@ -7,6 +7,7 @@
 // event loop keeps answering other requests meanwhile.
 import { pbkdf2, randomBytes, scrypt, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto'
 import { availableParallelism } from 'node:os'
+import { ApiError } from '../errors.js'
 
 export interface ScryptParams {
   N: number
@@ -24,40 +25,125 @@ const MAX_PBKDF2_ITERATIONS = 10_000_000
 // Hashes run on libuv's thread pool, off the event loop, but they still need a
 // core: at most one fewer hash at a time than there are cores, so the event loop
 // keeps a core to answer other requests during a login storm (and at most that
-// many 128 MiB scrypt buffers exist at once). The others wait their turn.
-const hashSlots = Math.max(1, availableParallelism() - 1)
-let hashesRunning = 0
-const waiting: Array<() => void> = []
+// many 128 MiB scrypt buffers exist at once). The others wait their turn in a
+// queue that is bounded in length and in time: past either, the request is
+// answered 503 at once instead of holding its connection until a timeout cuts
+// it, and a request whose client went away leaves the queue unhashed.
+export const HASH_SLOTS = Math.max(1, availableParallelism() - 1)
+/** The default bound of the queue: hashes waiting per hashing thread. */
+export const QUEUED_HASHES_PER_SLOT = 8
 
-async function inHashSlot<T> (work: () => Promise<T>): Promise<T> {
-  if (hashesRunning >= hashSlots) await new Promise<void>((resolve) => waiting.push(resolve))
-  else hashesRunning++
-  try {
-    return await work()
-  } finally {
-    const next = waiting.shift()
-    if (next !== undefined) next() // the slot passes straight to the next in line
-    else hashesRunning--
+export interface HashQueueLimits {
+  /** Hashes computed at once. */
+  slots?: number
+  /** Most hashes waiting for a slot; more are refused. */
+  limit: number
+  /** Longest wait for a slot, in milliseconds. */
+  maxWaitMs: number
+}
+
+/** 503: the queue of password hashes is full, or a hash waited too long. Carries its response. */
+export class PasswordsBusyError extends ApiError {
+  constructor (retryAfterSeconds: number) {
+    super(503, { detail: `Too many password checks in progress. Try again in ${retryAfterSeconds} ${retryAfterSeconds === 1 ? 'second' : 'seconds'}.` },
+      { 'retry-after': String(retryAfterSeconds) })
+    this.name = 'PasswordsBusyError'
   }
 }
+
+/** The client went away before its password was hashed; nobody is left to answer (nginx's 499). */
+export class ClientGoneError extends ApiError {
+  constructor () {
+    super(499, { detail: 'Client closed the request.' })
+    this.name = 'ClientGoneError'
+  }
+}
+
+export interface HashQueue {
+  /** Runs `work` when a slot is free; PasswordsBusyError or ClientGoneError (when `signal` aborts) instead while it waits. */
+  run<T> (work: () => Promise<T>, signal?: AbortSignal): Promise<T>
+}
+
+interface Waiter {
+  start: () => void
+  timer: NodeJS.Timeout | undefined
+  signal: AbortSignal | undefined
+  onAbort: () => void
+}
+
+export function createHashQueue ({ slots = HASH_SLOTS, limit, maxWaitMs }: HashQueueLimits): HashQueue {
+  let running = 0
+  const waiting: Waiter[] = []
+  // Moving average of a hash's duration, for Retry-After: the queue ahead, hashed in turn, but
+  // never longer than its longest wait and one hash (by then every waiter has run or been refused).
+  let averageMs = 0
+  const retryAfter = (): number => {
+    const hash = averageMs || 1000
+    const drained = Math.min((waiting.length + running) * hash / slots, maxWaitMs + hash)
+    return Math.min(60, Math.max(1, Math.ceil(drained / 1000)))
+  }
+  const leave = (waiter: Waiter): void => {
+    const at = waiting.indexOf(waiter)
+    if (at >= 0) waiting.splice(at, 1)
+    clearTimeout(waiter.timer)
+    waiter.signal?.removeEventListener('abort', waiter.onAbort)
+  }
+  const waitForSlot = (signal: AbortSignal | undefined): Promise<void> => new Promise((resolve, reject) => {
+    const waiter: Waiter = {
+      start: () => { leave(waiter); resolve() },
+      timer: undefined,
+      signal,
+      onAbort: () => { leave(waiter); reject(new ClientGoneError()) }
+    }
+    if (Number.isFinite(maxWaitMs)) {
+      waiter.timer = setTimeout(() => { leave(waiter); reject(new PasswordsBusyError(retryAfter())) }, maxWaitMs)
+    }
+    signal?.addEventListener('abort', waiter.onAbort, { once: true })
+    waiting.push(waiter)
+  })
+  return {
+    async run (work, signal) {
+      if (signal?.aborted === true) throw new ClientGoneError()
+      if (running < slots) {
+        running++
+      } else {
+        if (waiting.length >= limit) throw new PasswordsBusyError(retryAfter())
+        await waitForSlot(signal) // the slot is handed over by the hash that ends
+      }
+      const started = performance.now()
+      try {
+        return await work()
+      } finally {
+        const took = performance.now() - started
+        averageMs = averageMs === 0 ? took : averageMs * 0.8 + took * 0.2
+        const next = waiting[0]
+        if (next !== undefined) next.start()
+        else running--
+      }
+    }
+  }
+}
+
+/** For the command line, one user at a time: waits as long as it takes. */
+const unboundedQueue = createHashQueue({ limit: Infinity, maxWaitMs: Infinity })
 
 function scryptAsync (password: BinaryLike, salt: Buffer, keylen: number, params: ScryptParams): Promise<Buffer> {
   // scrypt needs 128·N·r bytes; Node's default ceiling (32 MiB) is below OWASP's 128 MiB.
   const options: ScryptOptions = { ...params, maxmem: 2 * 128 * params.N * params.r + (1 << 20) }
-  return inHashSlot(() => new Promise((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     scrypt(password, salt, keylen, options, (error, key) => { if (error !== null) reject(error); else resolve(key) })
-  }))
+  })
 }
 
 function pbkdf2Async (password: BinaryLike, salt: BinaryLike, iterations: number, keylen: number, digest: string): Promise<Buffer> {
-  return inHashSlot(() => new Promise((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     pbkdf2(password, salt, iterations, keylen, digest, (error, key) => { if (error !== null) reject(error); else resolve(key) })
-  }))
+  })
 }
 
-export async function hashPassword (password: string, params: ScryptParams): Promise<string> {
+export async function hashPassword (password: string, params: ScryptParams, queue = unboundedQueue, signal?: AbortSignal): Promise<string> {
   const salt = randomBytes(SALT_BYTES)
-  const key = await scryptAsync(password, salt, KEY_BYTES, params)
+  const key = await queue.run(() => scryptAsync(password, salt, KEY_BYTES, params), signal)
   return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64')}$${key.toString('base64')}`
 }
 
@@ -94,12 +180,12 @@ export const isSupportedHash = (stored: string): boolean => parseHash(stored) !=
 export const isUnusableHash = (stored: string): boolean => stored.startsWith('!')
 
 /** Constant-time check of a password against a stored hash; false for malformed or unusable hashes. */
-export async function verifyPassword (password: string, stored: string): Promise<boolean> {
+export async function verifyPassword (password: string, stored: string, queue = unboundedQueue, signal?: AbortSignal): Promise<boolean> {
   const parsed = parseHash(stored)
   if (parsed === null) return false
-  const derived = parsed.kind === 'scrypt'
-    ? await scryptAsync(password, parsed.salt, parsed.key.length, parsed.params)
-    : await pbkdf2Async(password, parsed.salt, parsed.iterations, parsed.key.length, parsed.digest)
+  const derived = await queue.run(() => parsed.kind === 'scrypt'
+    ? scryptAsync(password, parsed.salt, parsed.key.length, parsed.params)
+    : pbkdf2Async(password, parsed.salt, parsed.iterations, parsed.key.length, parsed.digest), signal)
   return timingSafeEqual(derived, parsed.key)
 }
 
@@ -110,25 +196,28 @@ export function needsRehash (stored: string, params: ScryptParams): boolean {
   return parsed.params.N < params.N || parsed.params.r < params.r || parsed.params.p < params.p || parsed.key.length < KEY_BYTES
 }
 
+/** `signal`: aborted when the client goes away; a hash still waiting for its turn is then dropped (ClientGoneError). */
 export interface PasswordHasher {
   params: ScryptParams
-  hash (password: string): Promise<string>
-  verify (password: string, stored: string): Promise<boolean>
+  hash (password: string, signal?: AbortSignal): Promise<string>
+  verify (password: string, stored: string, signal?: AbortSignal): Promise<boolean>
   /** Spends the time of one verification and fails: for usernames that do not exist. */
-  verifyNobody (password: string): Promise<false>
+  verifyNobody (password: string, signal?: AbortSignal): Promise<false>
   needsRehash (stored: string): boolean
 }
 
-export function createPasswordHasher (params: ScryptParams): PasswordHasher {
+/** A hasher at `params` whose hashes take turns in `queue` (unbounded when not given: the command line). */
+export function createPasswordHasher (params: ScryptParams, queue = unboundedQueue): PasswordHasher {
   // One hash at the current parameters, made on first use, that no password matches.
   let dummy: Promise<string> | undefined
+  const dummyHash = (): Promise<string> => (dummy ??= hashPassword(randomBytes(32).toString('hex'), params, queue)
+    .catch((error: unknown) => { dummy = undefined; throw error })) // refused (a full queue): made on a later call
   return {
     params,
-    hash: (password) => hashPassword(password, params),
-    verify: verifyPassword,
-    async verifyNobody (password) {
-      dummy ??= hashPassword(randomBytes(32).toString('hex'), params)
-      await verifyPassword(password, await dummy)
+    hash: (password, signal) => hashPassword(password, params, queue, signal),
+    verify: (password, stored, signal) => verifyPassword(password, stored, queue, signal),
+    async verifyNobody (password, signal) {
+      await verifyPassword(password, await dummyHash(), queue, signal)
       return false
     },
     needsRehash: (stored) => needsRehash(stored, params)

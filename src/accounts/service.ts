@@ -1,9 +1,10 @@
 // What the account endpoints do, apart from HTTP: register, log in, check a
 // token, log out. Messages and rules are CONTRACT's (knox's behaviour, with its fixes).
 import { ApiError } from '../errors.js'
+import { StoreUnavailableError } from '../storage/errors.js'
 import { normalizeEmail, usernameKey } from './names.js'
 import type { PasswordHasher } from './passwords.js'
-import type { AccountsRepository, StoredToken, User } from './repository.js'
+import type { AccountsRepository, StoredToken, User, UserWithPassword } from './repository.js'
 import { DuplicateAccountError } from './repository.js'
 import type { Throttle } from './throttle.js'
 import { formatExpiry, isWellFormedToken, newToken, parseAuthorization, sameDigest, tokenDigest, tokenKey } from './tokens.js'
@@ -28,6 +29,13 @@ export const messages = {
   invalidToken: 'Invalid token.',
   inactive: 'User inactive or deleted.'
 }
+
+/**
+ * A write that reading a token makes on the side (forgetting an expired token, moving
+ * an expiry on): when the store cannot take it (a full disk), the read is answered anyway.
+ */
+const housekeeping = (write: Promise<void>): Promise<void> =>
+  write.catch((error: unknown) => { if (!(error instanceof StoreUnavailableError)) throw error })
 
 export const unauthorized = (detail: string): ApiError =>
   new ApiError(401, { detail }, { 'www-authenticate': 'Token' })
@@ -63,14 +71,35 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
     return { token, stored: { digest: tokenDigest(token), tokenKey: tokenKey(token), userId, created: now, expiry } }
   }
 
+  /**
+   * The user whose password this is, or undefined. A failed login is reserved
+   * with the throttle before the hash is computed (429 when the username has
+   * none left), and given back when the password was right. `signal`: the client
+   * went away; a hash still waiting for its turn is dropped, and nothing counts.
+   */
+  const checkedPassword = async (username: string, password: string, signal?: AbortSignal): Promise<UserWithPassword | undefined> => {
+    const attempt = await throttle.reserveLogin(usernameKey(username))
+    let failed = false
+    try {
+      const user = await repository.userByUsername(username)
+      const valid = user === undefined ? await hasher.verifyNobody(password, signal) : await hasher.verify(password, user.password, signal)
+      failed = !valid
+      return valid ? user : undefined
+    } finally {
+      // Given back also when no answer came (the store failed, the hash was refused):
+      // nothing was guessed. When it cannot be given back, it counts: the safe side.
+      if (!failed) await attempt.release().catch(() => {})
+    }
+  }
+
   return {
     throttle,
 
     registerChecks: registrationChecks(repository),
 
     /** Creates an account and its first token. The body is validated already. */
-    async register ({ username, email, password }: Registration) {
-      const passwordHash = await hasher.hash(password)
+    async register ({ username, email, password }: Registration, signal?: AbortSignal) {
+      const passwordHash = await hasher.hash(password, signal)
       const now = policy.now()
       const { token, stored } = issueToken(0, now)
       try {
@@ -84,14 +113,10 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
     },
 
     /** Checks the password and issues a new token. Unknown usernames cost the same as wrong passwords. */
-    async login ({ username, password }: Credentials) {
-      const key = usernameKey(username)
-      await throttle.checkUsername(key)
-      const user = await repository.userByUsername(username)
-      const valid = user === undefined ? await hasher.verifyNobody(password) : await hasher.verify(password, user.password)
-      if (!valid) await throttle.failedLogin(key)
-      if (!valid || user === undefined || !user.isActive) throw new ApiError(400, { non_field_errors: [messages.badCredentials] })
-      const newPasswordHash = hasher.needsRehash(user.password) ? await hasher.hash(password) : undefined
+    async login ({ username, password }: Credentials, signal?: AbortSignal) {
+      const user = await checkedPassword(username, password, signal)
+      if (user === undefined || !user.isActive) throw new ApiError(400, { non_field_errors: [messages.badCredentials] })
+      const newPasswordHash = hasher.needsRehash(user.password) ? await hasher.hash(password, signal) : undefined
       const now = policy.now()
       const { token, stored } = issueToken(user.id, now)
       const recorded = await repository.recordLogin({ userId: user.id, at: now, token: stored, tokenLimit: policy.tokenLimit, newPasswordHash })
@@ -109,13 +134,13 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
       const now = policy.now()
       for (const candidate of await repository.tokensByKey(tokenKey(parsed.token))) {
         if (candidate.expiry !== null && candidate.expiry <= now) {
-          await repository.deleteToken(candidate.digest)
+          await housekeeping(repository.deleteToken(candidate.digest))
           continue
         }
         if (!sameDigest(digest, candidate.digest)) continue
         if (policy.tokenAutoRefresh && policy.tokenTtlMs !== null && candidate.expiry !== null &&
             now + policy.tokenTtlMs - candidate.expiry > MIN_REFRESH_MS) {
-          await repository.setTokenExpiry(candidate.digest, now + policy.tokenTtlMs)
+          await housekeeping(repository.setTokenExpiry(candidate.digest, now + policy.tokenTtlMs))
         }
         const user = await repository.userById(candidate.userId)
         if (user === undefined || !user.isActive) throw unauthorized(messages.inactive)
@@ -136,13 +161,9 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
      * Whether `password` is the caller's (self-service: deleting the account, changing the password).
      * Failures count against the username's login throttle, so a stolen token cannot guess the password.
      */
-    async checkPassword (auth: Authenticated, password: string): Promise<boolean> {
-      const key = usernameKey(auth.user.username)
-      await throttle.checkUsername(key)
-      const user = await repository.userByUsername(auth.user.username)
-      const valid = user !== undefined && user.id === auth.user.id && await hasher.verify(password, user.password)
-      if (!valid) await throttle.failedLogin(key)
-      return valid
+    async checkPassword (auth: Authenticated, password: string, signal?: AbortSignal): Promise<boolean> {
+      const user = await checkedPassword(auth.user.username, password, signal)
+      return user !== undefined && user.id === auth.user.id
     },
 
     /** Deletes the caller's account with its tokens and watchlists. */
@@ -151,8 +172,8 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
     },
 
     /** Sets a new password and ends every other token of the caller. */
-    async changePassword (auth: Authenticated, newPassword: string): Promise<void> {
-      await repository.changePassword(auth.user.id, await hasher.hash(newPassword), auth.tokenDigest)
+    async changePassword (auth: Authenticated, newPassword: string, signal?: AbortSignal): Promise<void> {
+      await repository.changePassword(auth.user.id, await hasher.hash(newPassword, signal), auth.tokenDigest)
     },
 
     /** Deletes expired tokens and forgets old attempts; run now and then. */

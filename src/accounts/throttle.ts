@@ -6,10 +6,18 @@
 import { createHash } from 'node:crypto'
 import { ApiError } from '../errors.js'
 
+export type Reservation = { reserved: true } | { reserved: false, oldest: number }
+
 export interface AttemptLog {
-  /** How many attempts under `key` fall in the window ending at `now`, and when the oldest leaves it. */
-  recent (key: string, windowMs: number, now: number): Promise<{ count: number, oldest: number | null }>
-  record (key: string, now: number): Promise<void>
+  /**
+   * In one atomic step, whatever the concurrency (every process and instance on
+   * the store): when fewer than `limit` attempts under `key` fall in the window
+   * ending at `now`, records one at `now`; otherwise says when the oldest of
+   * them leaves the window.
+   */
+  reserve (key: string, limit: number, windowMs: number, now: number): Promise<Reservation>
+  /** Forgets one attempt recorded under `key` at `at`: a reservation that did not count after all. */
+  release (key: string, at: number): Promise<void>
   /** Forgets attempts older than the window. */
   prune (windowMs: number, now: number): Promise<void>
 }
@@ -31,31 +39,46 @@ export function throttled (waitMs: number): ApiError {
   return new ApiError(429, { detail }, { 'retry-after': String(seconds) })
 }
 
+/** A reserved failed login: kept, it counts; released, it does not. */
+export interface LoginAttempt {
+  /** The password was right, or was never checked (the request went away first): this attempt does not count. */
+  release (): Promise<void>
+}
+
 export interface Throttle {
   /** Counts one login or register attempt from a client address; throws 429 when over the limit. */
   attemptFrom (address: string): Promise<void>
-  /** Throws 429 while a username has had too many failed logins. */
-  checkUsername (key: string): Promise<void>
-  failedLogin (key: string): Promise<void>
+  /**
+   * Reserves one of a username's failed logins before its password is checked,
+   * so that guesses in flight together cannot pass the limit; throws 429 when
+   * none is left. The caller releases it unless the password turned out wrong.
+   */
+  reserveLogin (key: string): Promise<LoginAttempt>
   prune (): Promise<void>
 }
 
 export function createThrottle (log: AttemptLog, limits: ThrottleLimits): Throttle {
-  const refuseIfFull = async (key: string, limit: number, now: number): Promise<void> => {
-    const { count, oldest } = await log.recent(key, limits.throttleWindowMs, now)
-    if (count >= limit) throw throttled((oldest ?? now) + limits.throttleWindowMs - now)
+  const reserve = async (key: string, limit: number): Promise<number> => {
+    const now = limits.now()
+    const outcome = await log.reserve(key, limit, limits.throttleWindowMs, now)
+    if (!outcome.reserved) throw throttled(outcome.oldest + limits.throttleWindowMs - now)
+    return now
   }
   return {
     async attemptFrom (address) {
-      const now = limits.now()
-      await refuseIfFull(`address:${address}`, limits.throttleIpLimit, now)
-      await log.record(`address:${address}`, now)
+      await reserve(`address:${address}`, limits.throttleIpLimit)
     },
-    async checkUsername (key) {
-      await refuseIfFull(`username:${key}`, limits.throttleUserLimit, limits.now())
-    },
-    async failedLogin (key) {
-      await log.record(`username:${key}`, limits.now())
+    async reserveLogin (key) {
+      const stored = `username:${key}`
+      const at = await reserve(stored, limits.throttleUserLimit)
+      let released = false
+      return {
+        async release () {
+          if (released) return
+          released = true
+          await log.release(stored, at)
+        }
+      }
     },
     async prune () {
       await log.prune(limits.throttleWindowMs, limits.now())

@@ -1,11 +1,11 @@
 // The catalogue's SQLite file: opening it and upgrading its schema in place.
 // Each migration runs once, in order; PRAGMA user_version records how far a file got.
-import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import { preparePrivateDatabase } from '../storage/files.js'
 import { rebuildDerived } from './derived.js'
 import { animeSitesInsert, registerCatalogueFunctions } from './discovery-index.js'
-import { answerSql } from './repository.js'
+import { answerSql } from './answers.js'
 
 export type Db = Database.Database
 
@@ -167,7 +167,25 @@ const migrations: Migration[] = [
   ) WITHOUT ROWID;
   CREATE INDEX anime_sites_anime ON anime_sites(anime_id);
   ${animeSitesInsert('SELECT id FROM search_indexed')}
-  `
+  `,
+  // 5: studios and producers by name with ids that stay theirs across imports (never
+  // reused), and which entries each made
+  {
+    rebuildsDerived: true,
+    sql: `
+    CREATE TABLE companies (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE
+    );
+    -- derived from anime.studios and anime.producers by every import (see derived.ts)
+    CREATE TABLE anime_companies (
+      company_id INTEGER NOT NULL,
+      anime_id INTEGER NOT NULL,
+      PRIMARY KEY (company_id, anime_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX anime_companies_anime ON anime_companies(anime_id);
+    `
+  }
 ]
 
 export const CATALOGUE_SCHEMA_VERSION = migrations.length
@@ -192,8 +210,9 @@ export function migrate (db: Db): void {
 }
 
 export function openCatalogueDb (dataDir: string, options: { readonly?: boolean } = {}): Db {
-  fs.mkdirSync(dataDir, { recursive: true })
-  const db = new Database(path.join(dataDir, CATALOGUE_FILE))
+  const file = path.join(dataDir, CATALOGUE_FILE)
+  preparePrivateDatabase(file) // 0600 like everything under DATA_DIR (src/storage/files.ts)
+  const db = new Database(file)
   // A new file gets 16 KiB pages instead of 4: an import writes a quarter as many
   // pages through the WAL and the checkpoint (a 40k-entry import 0.4-0.6 s
   // faster), lookups and searches measured the same. A no-op on an existing file.

@@ -20,8 +20,9 @@
 //   reversed), for typo correction by index range lookups (see search.ts).
 // - tag_weights / anime_weights: idf of each tag, and each entry's total, for
 //   similar anime.
-import type { Db } from './db.js'
-import { answerSql } from './repository.js'
+// The handle's type from the driver, not from db.ts: db.ts runs these in its migrations.
+import type { Database as Db } from 'better-sqlite3'
+import { answerSql } from './answers.js'
 import { parseSourceUrl, siteIdKey, type SiteId } from './sites.js'
 
 /** Rowids per entry in search_synonyms: an entry's first 1000 synonyms are indexed alone. */

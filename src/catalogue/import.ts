@@ -10,12 +10,10 @@
 // Id rules (CONTRACT): an entry keeps its id while any of its source URLs survives;
 // ids are never reused. Every URL ever seen stays in `source_ids` with its id.
 import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import { readAod, parseText, type AodFormat, CorruptAodError, NotAodError } from './aod-reader.js'
 import { openCatalogueDb, type Db } from './db.js'
 import { rebuildDerived } from './derived.js'
+import { startWorker, workerScript } from '../worker-threads.js'
 import { RecordCounts, ROW, ROW_WIDTH, SKIP, rowColumns, stagingRow, type FromWorker, type ToWorker } from './staging.js'
 
 export interface ImportProgress {
@@ -105,9 +103,7 @@ const WORKER_WINDOW = 8 << 20
  * run from source); null where it is not on disk (the single executable).
  */
 export function parsingWorkerScript (): URL | null {
-  const here = fileURLToPath(import.meta.url)
-  const script = path.join(path.dirname(here), `staging-worker${path.extname(here)}`)
-  return fs.existsSync(script) ? pathToFileURL(script) : null
+  return workerScript(import.meta.url, 'staging-worker')
 }
 
 /** An error the worker reported, as the same class with the same message. */
@@ -126,8 +122,7 @@ class WorkerUnavailable extends Error {}
  * input, sends it over, and stages the records the worker sends back in file
  * order, finishing the ones it left as text. Same rows and same errors as
  * stageHere: the worker stops where the input failed, and the first problem in
- * file order is the one thrown. A worker that cannot start (say, a .ts script in
- * a process whose workers lack the TypeScript loader) leaves the parsing to stageHere.
+ * file order is the one thrown. A worker that cannot start leaves the parsing to stageHere.
  */
 async function stageInWorker (
   script: URL, input: AsyncIterable<Buffer | string>, stageRecord: StageRecord, stageRow: StageRow, skip: (reason: string) => void, progress: Progress
@@ -139,7 +134,7 @@ async function stageInWorker (
     if (next.done === true) exhausted = true
     return next.done === true ? undefined : next.value
   }
-  const worker = new Worker(script)
+  const worker = startWorker(script)
   // Input read before the worker's first message (it runs): kept, to parse here if it never does.
   let early: Array<Buffer | string> | null = []
   const ends: number[] = [] // input length read after each chunk sent

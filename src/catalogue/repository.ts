@@ -30,17 +30,6 @@ type SeedRow = Omit<SeedAnime, 'tags'> & { tags: string }
 
 export const seedColumns = 'id, title, source, anime_type, num_episodes, status, year, picture, tags'
 
-/**
- * An entry's answer as the service sends it: the seed fields in the order of the
- * AnimeEntry schema, compact, `tags` as stored (already a compact JSON array).
- * Byte for byte what `JSON.stringify(toSeed(row))` gives (json_quote escapes as
- * JSON.stringify does; test/anime.test.ts checks awkward strings). Written into
- * entry_answers by each import (discovery-index.ts), so a read is one small row.
- */
-export const answerSql = `'{"id":' || id || ',"title":' || json_quote(title) || ',"source":' || json_quote(source) || ` +
-  `',"anime_type":' || json_quote(anime_type) || ',"num_episodes":' || json_quote(num_episodes) || ',"status":' || json_quote(status) || ` +
-  `',"year":' || json_quote(year) || ',"picture":' || json_quote(picture) || ',"tags":' || tags || '}'`
-
 export function toSeed (row: SeedRow): SeedAnime {
   return {
     id: row.id,
@@ -100,7 +89,7 @@ export function createCatalogue (db: Db) {
       return row === undefined ? undefined : toSeed(row)
     },
 
-    /** `entry(id)` as the JSON text of the answer (see answerSql). */
+    /** `entry(id)` as the JSON text of the answer (see answerSql in answers.ts). */
     entryJson (id: number): string | undefined {
       return jsonById.get(id) as string | undefined
     },

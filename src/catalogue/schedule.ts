@@ -3,7 +3,6 @@
 // then never stalls a request, a crash of the update cannot take the service
 // down, and the import's atomic switch does the rest. One update at a time.
 import { spawn } from 'node:child_process'
-import { selfCommand } from '../self.js'
 
 export interface UpdateLog {
   info: (obj: object, msg: string) => void
@@ -11,6 +10,8 @@ export interface UpdateLog {
 }
 
 export interface ScheduleOptions {
+  /** How to run `anime-api` (src/program.ts's thisProgram() in the service). */
+  program: { file: string, args: string[] }
   url: string
   dataDir: string
   intervalMs: number
@@ -45,10 +46,9 @@ export function scheduleUpdates (options: ScheduleOptions): UpdateSchedule {
   let child: ReturnType<typeof spawn> | null = null
 
   const runOnce = (): Promise<boolean> => new Promise((resolve) => {
-    const { file, args } = selfCommand(['catalogue', 'update', '--url', options.url])
     options.log.info({ url: options.url }, 'scheduled catalogue update: starting')
     const started = Date.now()
-    child = spawn(file, args, {
+    child = spawn(options.program.file, [...options.program.args, 'catalogue', 'update', '--url', options.url], {
       env: { ...(options.env ?? process.env), DATA_DIR: options.dataDir },
       stdio: ['ignore', 'pipe', 'pipe']
     })

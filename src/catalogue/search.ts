@@ -22,15 +22,24 @@ import type { Db } from './db.js'
 import { reverseText, SYNONYM_SLOTS } from './discovery-index.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
 import { reader } from './snapshot.js'
+import type { SiteName } from './sites.js'
 
+/** Orderings of /anime/search. */
 export const orderingFields = ['relevance', 'title', 'year', 'episodes', 'score'] as const
-export type OrderingField = typeof orderingFields[number]
+/** Those, the type's name, and the entry's MyAnimeList id (entries without one last). */
+export type OrderingField = typeof orderingFields[number] | 'type' | 'mal_id'
 export interface OrderingTerm { field: OrderingField, descending: boolean }
+
+/** Seasons of first airing, in calendar order. */
+export const seasonNames = ['winter', 'spring', 'summer', 'fall'] as const
+export type Season = typeof seasonNames[number]
 
 export interface Filters {
   /** Seed values (TV, Movie …); any of them. */
   types?: string[]
   statuses?: string[]
+  /** Season of first airing, any of them (entries of unknown season never match). */
+  seasons?: Season[]
   /** Every one must be a tag of the entry (case-insensitive). */
   tags?: string[]
   /** None may be a tag of the entry (case-insensitive). */
@@ -41,6 +50,17 @@ export interface Filters {
   yearMax?: number
   episodesMin?: number
   episodesMax?: number
+  /** Catalogue score (AOD's), inclusive. */
+  scoreMin?: number
+  scoreMax?: number
+  /** The title starts with this text (case-insensitive for ASCII letters). */
+  titlePrefix?: string
+  /** Each group: the entry has at least one of its tags (case-insensitive). */
+  tagGroups?: string[][]
+  /** Made by any of these companies (ids of the company registry: studios and producers). */
+  companies?: number[]
+  /** Only entries with an id on this site (a source URL of it, see sites.ts). */
+  site?: SiteName
 }
 
 export interface SearchRequest extends Filters {
@@ -235,7 +255,9 @@ export function createSearch (db: Db) {
   function filterSql (filters: Filters, options: FilterOptions = {}): { conditions: string[], params: unknown[] } {
     const conditions = options.facets === true ? ['true'] : ['a.active = 1']
     const params: unknown[] = []
-    for (const [column, values] of [['a.anime_type', filters.types], ['a.status', filters.statuses]] as const) {
+    // Seasons are stored as AOD writes them (SPRING …).
+    const seasons = filters.seasons?.map((season) => season.toUpperCase())
+    for (const [column, values] of [['a.anime_type', filters.types], ['a.status', filters.statuses], ['a.season', seasons]] as const) {
       if (values === undefined) continue
       conditions.push(`${column} IN (${values.map(() => '?').join(', ')})`)
       params.push(...values)
@@ -259,17 +281,37 @@ export function createSearch (db: Db) {
         params.push(JSON.stringify(names))
       }
     }
+    for (const group of filters.tagGroups ?? []) {
+      const [test, names] = tagIn('x.tag', group.flatMap(resolveTag))
+      conditions.push(`EXISTS (SELECT 1 FROM anime_tags x WHERE ${test} AND x.anime_id = a.id)`)
+      params.push(...names)
+    }
     const ranges: Array<[number | undefined, string]> = [
       [filters.year, 'a.year = ?'],
       [filters.yearMin, 'a.year >= ?'],
       [filters.yearMax, 'a.year <= ?'],
       [filters.episodesMin, 'a.num_episodes >= ?'],
-      [filters.episodesMax, 'a.num_episodes <= ?']
+      [filters.episodesMax, 'a.num_episodes <= ?'],
+      [filters.scoreMin, 'a.score >= ?'],
+      [filters.scoreMax, 'a.score <= ?']
     ]
     for (const [value, condition] of ranges) {
       if (value === undefined) continue
       conditions.push(condition)
       params.push(value)
+    }
+    if (filters.titlePrefix !== undefined) {
+      conditions.push("a.title LIKE ? ESCAPE '\\'")
+      params.push(`${filters.titlePrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+    }
+    if (filters.companies !== undefined) {
+      // The registry's primary key (company, entry): one probe per company and row.
+      conditions.push('EXISTS (SELECT 1 FROM anime_companies c WHERE c.company_id IN (SELECT value FROM json_each(?)) AND c.anime_id = a.id)')
+      params.push(JSON.stringify(filters.companies))
+    }
+    if (filters.site !== undefined) {
+      conditions.push('EXISTS (SELECT 1 FROM anime_sites m WHERE m.anime_id = a.id AND m.site = ?)')
+      params.push(filters.site)
     }
     return { conditions, params }
   }
@@ -306,7 +348,9 @@ export function createSearch (db: Db) {
     title: 'a.title COLLATE NOCASE',
     year: 'a.year',
     episodes: 'a.num_episodes',
-    score: 'a.score'
+    score: 'a.score',
+    type: 'a.anime_type',
+    mal_id: "(SELECT min(CAST(m.site_id AS INTEGER)) FROM anime_sites m WHERE m.anime_id = a.id AND m.site = 'myanimelist')"
   }
 
   function orderSql (ordering: OrderingTerm[], hasText: boolean): string {
@@ -316,8 +360,8 @@ export function createSearch (db: Db) {
         if (hasText) terms.push(`m.rank${descending ? ' DESC' : ''}`)
         continue
       }
-      // Unknown years and scores go last either way.
-      const nulls = field === 'year' || field === 'score' ? ' NULLS LAST' : ''
+      // Unknown years, scores and MyAnimeList ids go last either way.
+      const nulls = field === 'year' || field === 'score' || field === 'mal_id' ? ' NULLS LAST' : ''
       terms.push(`${orderColumns[field]}${descending ? ' DESC' : ''}${nulls}`)
     }
     terms.push('a.id')

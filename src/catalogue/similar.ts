@@ -15,6 +15,7 @@
 import type { Db } from './db.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
 import { seedLoader } from './search.js'
+import { sitesOf, type Sites } from './sites.js'
 import { reader } from './snapshot.js'
 
 const CANDIDATE_POSTINGS = 3_000
@@ -25,6 +26,7 @@ export interface RelatedAnime { id: number | null, title: string | null, url: st
 
 export interface AnimeDetails extends SeedAnime {
   sources: string[]
+  sites: Sites
   synonyms: string[]
   season: string | null
   studios: string[]
@@ -86,6 +88,7 @@ export function createSimilar (db: Db) {
       const row = detailsRow.get(id) as (SeedRow & Record<string, unknown>) | undefined
       if (row === undefined) return undefined
       const list = (column: string): string[] => JSON.parse(row[column] as string) as string[]
+      const sources = list('sources')
       const related: RelatedAnime[] = []
       const seen = new Set<number>()
       for (const r of relatedRows.all(row.related) as Array<{ url: string, id: number | null, title: string | null }>) {
@@ -98,7 +101,8 @@ export function createSimilar (db: Db) {
       }
       return {
         ...toSeed(row),
-        sources: list('sources'),
+        sources,
+        sites: sitesOf(sources),
         synonyms: list('synonyms'),
         season: row.season === null ? null : seasonNames[row.season as string] ?? null,
         studios: list('studios'),

@@ -59,20 +59,24 @@ const stage = (record: unknown): void => {
 }
 
 let turn = 0
-try {
-  const read = await readAod(input(), stage, (text, where) => {
-    // Every other record is finished here, the others by the import's thread.
-    if ((turn++ & 1) === 0) stage(parseText(text, where))
-    else items.push(TEXT, text, where)
-  })
-  send({ items, chunks })
-  send({ done: true, format: read.format, meta: read.meta })
-} catch (error) {
-  // Records before the failure first: one of them may fail first in the import's thread.
-  send({ items, chunks: Math.max(0, chunks - 1) })
-  const failed = error instanceof InputFailed
-    ? 'input'
-    : error instanceof NotAodError ? 'not-aod' : error instanceof CorruptAodError ? 'corrupt-aod' : 'other'
-  send({ failed, message: (error as Error).message, stack: (error as Error).stack })
+// Not awaited at the top level: the build bundles this file as CommonJS (scripts/build.ts).
+async function parse (): Promise<void> {
+  try {
+    const read = await readAod(input(), stage, (text, where) => {
+      // Every other record is finished here, the others by the import's thread.
+      if ((turn++ & 1) === 0) stage(parseText(text, where))
+      else items.push(TEXT, text, where)
+    })
+    send({ items, chunks })
+    send({ done: true, format: read.format, meta: read.meta })
+  } catch (error) {
+    // Records before the failure first: one of them may fail first in the import's thread.
+    send({ items, chunks: Math.max(0, chunks - 1) })
+    const failed = error instanceof InputFailed
+      ? 'input'
+      : error instanceof NotAodError ? 'not-aod' : error instanceof CorruptAodError ? 'corrupt-aod' : 'other'
+    send({ failed, message: (error as Error).message, stack: (error as Error).stack })
+  }
 }
+void parse()
 // The import ends this worker once it has the last message.

@@ -5,7 +5,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { loadConfig } from '../config.js'
 import { ACCOUNTS_FILE, openAccountsDb } from '../accounts/db.js'
-import { UsageError, type CliIo } from './io.js'
+import { createPrivateFile } from '../storage/files.js'
+import { CommandError, operands, parseCommandLine, UsageError, type CliIo } from './io.js'
 
 export const backupHelp = `Usage: anime-api backup [--force] <file>
 
@@ -14,29 +15,33 @@ tokens) to <file>, safe while the service runs. The catalogue is not included:
 it can always be imported again. Refuses to overwrite <file> unless --force.
 To restore, stop the service and copy the file back to DATA_DIR/${ACCOUNTS_FILE}.`
 
+const usage = 'anime-api backup [--force] <file>'
+
 export async function runBackupCommand (argv: string[], io: CliIo): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  const { values, positionals } = parseCommandLine(argv, { force: { type: 'boolean' } }, usage)
+  if (values.help === true) {
     io.out(backupHelp)
     return 0
   }
-  const force = argv.includes('--force')
-  const files = argv.filter((arg) => arg !== '--force')
-  if (files.length !== 1 || files[0]!.startsWith('-')) throw new UsageError('usage: anime-api backup [--force] <file>')
-  const target = path.resolve(files[0]!)
+  const [file] = operands(positionals, ['file'], usage)
+  const target = path.resolve(file!)
   const config = loadConfig(io.env)
   if (config.databaseUrl !== null) {
-    throw new UsageError('DATABASE_URL is set: the accounts are in PostgreSQL; back them up with pg_dump ' +
+    throw new CommandError('DATABASE_URL is set: the accounts are in PostgreSQL; back them up with pg_dump ' +
       '(or anime-api db copy --from "$DATABASE_URL" --to sqlite:<dir>)')
   }
-  if (path.resolve(config.dataDir, ACCOUNTS_FILE) === target) throw new UsageError('the backup file must not be the accounts database itself')
-  if (fs.existsSync(target) && !force) throw new UsageError(`${target} exists; pass --force to overwrite it`)
-  if (!fs.existsSync(path.dirname(target))) throw new UsageError(`the directory ${path.dirname(target)} does not exist`)
-  if (!fs.existsSync(path.join(config.dataDir, ACCOUNTS_FILE))) throw new UsageError(`there is no ${ACCOUNTS_FILE} in ${config.dataDir} yet`)
+  if (path.resolve(config.dataDir, ACCOUNTS_FILE) === target) throw new UsageError(`the backup file must not be the accounts database itself; usage: ${usage}`)
+  if (fs.existsSync(target) && values.force !== true) throw new CommandError(`${target} exists; pass --force to overwrite it`)
+  if (!fs.existsSync(path.dirname(target))) throw new CommandError(`the directory ${path.dirname(target)} does not exist; create it first`)
+  if (!fs.existsSync(path.join(config.dataDir, ACCOUNTS_FILE))) throw new CommandError(`there is no ${ACCOUNTS_FILE} in ${config.dataDir} yet: nothing to back up (is DATA_DIR the service's?)`)
 
   // Into a temporary file first, renamed when complete: never a half-written backup.
+  // Made 0600 before SQLite writes to it: a backup holds the password hashes too.
   const partial = `${target}.partial-${process.pid}`
   const db = openAccountsDb(config.dataDir)
   try {
+    fs.rmSync(partial, { force: true })
+    createPrivateFile(partial)
     await db.backup(partial, {
       progress: ({ totalPages, remainingPages }) => {
         io.progress(`backing up: ${totalPages - remainingPages} of ${totalPages} pages`)

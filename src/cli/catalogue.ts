@@ -1,10 +1,11 @@
 // `anime-api catalogue …`: import a file, show what is served.
-import { loadConfig, parseHttpUrl } from '../config.js'
+import fs from 'node:fs'
+import { ConfigError, loadConfig, parseHttpUrl } from '../config.js'
 import { importCatalogueFile, type ImportProgress, type ImportReport } from '../catalogue/import.js'
 import { openCatalogueDb } from '../catalogue/db.js'
 import { createCatalogue } from '../catalogue/repository.js'
 import { updateCatalogue, type UpdateProgress } from '../catalogue/update.js'
-import { UsageError, type CliIo } from './io.js'
+import { CommandError, operands, parseCommandLine, prepareDataDir, UsageError, type CliIo } from './io.js'
 
 export const catalogueHelp = `Usage: anime-api catalogue <command>
 
@@ -38,17 +39,23 @@ export function describeDownload (progress: UpdateProgress): string {
   return `${what}: [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(percent).padStart(3)}% (${byteSize(progress.received)} of ${byteSize(progress.total)})${records}`
 }
 
-/** `--url U` or `--url=U`; anything else is a usage error. */
-function parseUpdateArgs (args: string[]): { url?: string, force: boolean } {
-  const result: { url?: string, force: boolean } = { force: false }
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!
-    if (arg === '--url' && args[i + 1] !== undefined) result.url = args[++i]
-    else if (arg.startsWith('--url=')) result.url = arg.slice('--url='.length)
-    else if (arg === '--force') result.force = true
-    else throw new UsageError('usage: anime-api catalogue update [--url <url>] [--force]')
+const usage = {
+  import: 'anime-api catalogue import <file>',
+  update: 'anime-api catalogue update [--url <url>] [--force]',
+  info: 'anime-api catalogue info'
+}
+
+/** Throws a CommandError saying what is wrong with the file to import, before anything is opened. */
+function importable (file: string): void {
+  let stats: fs.Stats
+  try {
+    stats = fs.statSync(file)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new CommandError(`${file}: no such file; give the path of an anime-offline-database file (.json or .jsonl)`)
+    throw error
   }
-  return result
+  if (stats.isDirectory()) throw new CommandError(`${file} is a directory; give the path of an anime-offline-database file (.json or .jsonl) in it`)
 }
 
 export function describeProgress (progress: ImportProgress): string {
@@ -69,25 +76,42 @@ export function describeReport (report: ImportReport): string[] {
 
 export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
-  if (command === undefined || command === '--help' || command === '-h' || rest.includes('--help')) {
-    io.out(catalogueHelp)
+  if (command === undefined || command === '--help' || command === '-h') {
+    if (command === undefined) io.err(catalogueHelp)
+    else io.out(catalogueHelp)
     return command === undefined ? 2 : 0
+  }
+  if (!Object.hasOwn(usage, command)) throw new UsageError(`unknown catalogue command "${command}"; see anime-api catalogue --help`)
+  const { values, positionals } = parseCommandLine(rest, { url: { type: 'string' }, force: { type: 'boolean' } }, usage[command as keyof typeof usage])
+  if (values.help === true) {
+    io.out(catalogueHelp)
+    return 0
+  }
+  if (command !== 'update' && (values.url !== undefined || values.force !== undefined)) {
+    throw new UsageError(`${values.url !== undefined ? '--url' : '--force'} is an option of catalogue update; usage: ${usage[command as keyof typeof usage]}`)
   }
   const config = loadConfig(io.env)
   switch (command) {
     case 'import': {
-      const file = rest[0]
-      if (file === undefined || rest.length > 1) throw new UsageError('usage: anime-api catalogue import <file>')
-      const report = await importCatalogueFile(config.dataDir, file, { onProgress: (p) => io.progress(describeProgress(p)) })
+      const [file] = operands(positionals, ['file'], usage.import)
+      importable(file!)
+      prepareDataDir(config.dataDir)
+      const report = await importCatalogueFile(config.dataDir, file!, { onProgress: (p) => io.progress(describeProgress(p)) })
       io.progress('')
       for (const line of describeReport(report)) io.out(line)
       return 0
     }
     case 'update': {
-      const { url = config.catalogueUpdateUrl, force } = parseUpdateArgs(rest)
-      const checked = parseHttpUrl('--url', url)
+      operands(positionals, [], usage.update)
+      let checked = config.catalogueUpdateUrl
+      try {
+        if (values.url !== undefined) checked = parseHttpUrl('--url', values.url)
+      } catch (error) {
+        throw error instanceof ConfigError ? new UsageError(`${error.message}; usage: ${usage.update}`) : error
+      }
+      prepareDataDir(config.dataDir)
       io.out(`downloading ${checked}`)
-      const report = await updateCatalogue(config.dataDir, checked, { ifChanged: !force, onProgress: (p) => io.progress(describeDownload(p)) })
+      const report = await updateCatalogue(config.dataDir, checked, { ifChanged: values.force !== true, onProgress: (p) => io.progress(describeDownload(p)) })
       io.progress('')
       if (report.notModified === true) {
         io.out('the catalogue is up to date: the file has not changed since the last update from this URL (--force imports it anyway)')
@@ -98,6 +122,8 @@ export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<n
       return 0
     }
     case 'info': {
+      operands(positionals, [], usage.info)
+      prepareDataDir(config.dataDir)
       const db = openCatalogueDb(config.dataDir)
       try {
         const info = createCatalogue(db).info()
@@ -112,7 +138,6 @@ export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<n
       }
       return 0
     }
-    default:
-      throw new UsageError(`unknown catalogue command "${command}"; see anime-api catalogue --help`)
   }
+  throw new UsageError(`unknown catalogue command "${command}"`)
 }

@@ -9,9 +9,7 @@ import {
   CopyRefusedError, openSqliteSource, parseLocation, readPostgres, readSqlite, reportOf, writePostgres, writeSqlite,
   type Snapshot, type StoreLocation
 } from '../storage/copy.js'
-
-import { StoreUnavailableError } from '../storage/errors.js'
-import { UsageError, type CliIo } from './io.js'
+import { operands, parseCommandLine, prepareDataDir, UsageError, type CliIo } from './io.js'
 
 export const dbHelp = `Usage: anime-api db <command>
 
@@ -29,13 +27,9 @@ Commands:
                           source first. Example, moving to PostgreSQL:
                             anime-api db copy --from sqlite:./var --to "$DATABASE_URL"`
 
-function takeOption (args: string[], name: string): string | undefined {
-  const at = args.indexOf(name)
-  if (at < 0) return undefined
-  const value = args[at + 1]
-  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`)
-  args.splice(at, 2)
-  return value
+const usage: Record<string, string> = {
+  migrate: 'anime-api db migrate',
+  copy: 'anime-api db copy --from <sqlite:DATA_DIR | postgres://…> --to <sqlite:DATA_DIR | postgres://…> [--force]'
 }
 
 const postgresFor = (url: string, io: CliIo): PgDatabase => {
@@ -66,58 +60,59 @@ async function write (location: StoreLocation, snapshot: Snapshot, force: boolea
 }
 
 export async function runDbCommand (argv: string[], io: CliIo): Promise<number> {
-  const [command, ...args] = argv
-  if (command === undefined || command === '--help' || command === '-h' || args.includes('--help')) {
-    io.out(dbHelp)
+  const [command, ...rest] = argv
+  if (command === undefined || command === '--help' || command === '-h') {
+    if (command === undefined) io.err(dbHelp)
+    else io.out(dbHelp)
     return command === undefined ? 2 : 0
   }
-  try {
-    switch (command) {
-      case 'migrate': {
-        if (args.length > 0) throw new UsageError('db migrate takes no arguments; it migrates the store of DATABASE_URL, or DATA_DIR')
-        const config = loadConfig(io.env)
-        if (config.databaseUrl === null) {
-          openAccountsDb(config.dataDir).close()
-          io.out(`SQLite accounts file in ${config.dataDir}: schema version ${ACCOUNTS_SCHEMA_VERSION}`)
-          return 0
-        }
-        const db = openPostgres({ url: config.databaseUrl, poolSize: 1, timeoutMs: config.databaseTimeoutMs })
-        try {
-          const report = await db.migrate()
-          io.out(report.applied.length === 0
-            ? `PostgreSQL at ${describeUrl(config.databaseUrl)}: up to date (schema version ${report.to})`
-            : `PostgreSQL at ${describeUrl(config.databaseUrl)}: applied migration${report.applied.length === 1 ? '' : 's'} ${report.applied.join(', ')} (schema version ${report.from} → ${POSTGRES_SCHEMA_VERSION})`)
-          return 0
-        } finally {
-          await db.close()
-        }
-      }
-      case 'copy': {
-        const force = args.includes('--force')
-        const rest = args.filter((a) => a !== '--force')
-        const fromText = takeOption(rest, '--from')
-        const toText = takeOption(rest, '--to')
-        if (fromText === undefined || toText === undefined || rest.length > 0) {
-          throw new UsageError('usage: anime-api db copy --from <sqlite:DATA_DIR | postgres://…> --to <sqlite:DATA_DIR | postgres://…> [--force]')
-        }
-        const from = parseLocation(fromText)
-        const to = parseLocation(toText)
-        if (describe(from) === describe(to)) throw new UsageError('--from and --to name the same store')
-        const snapshot = await read(from, io)
-        await write(to, snapshot, force, io)
-        const report = reportOf(snapshot)
-        io.out(`copied ${report.users} users, ${report.tokens} tokens, ${report.watchlists} watchlists and ${report.entries} watchlist entries ` +
-          `from ${describe(from)} to ${describe(to)}`)
+  if (!Object.hasOwn(usage, command)) throw new UsageError(`unknown db command "${command}"; see anime-api db --help`)
+  const { values, positionals } = parseCommandLine(rest, { from: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' } }, usage[command]!)
+  if (values.help === true) {
+    io.out(dbHelp)
+    return 0
+  }
+  operands(positionals, [], usage[command]!)
+  if (command === 'migrate' && Object.keys(values).length > 0) throw new UsageError(`db migrate takes no options; it migrates the store of DATABASE_URL, or DATA_DIR; usage: ${usage.migrate}`)
+  switch (command) {
+    case 'migrate': {
+      const config = loadConfig(io.env)
+      if (config.databaseUrl === null) {
+        prepareDataDir(config.dataDir)
+        openAccountsDb(config.dataDir).close()
+        io.out(`SQLite accounts file in ${config.dataDir}: schema version ${ACCOUNTS_SCHEMA_VERSION}`)
         return 0
       }
-      default:
-        throw new UsageError(`unknown db command "${command}"; see anime-api db --help`)
+      const db = openPostgres({ url: config.databaseUrl, poolSize: 1, timeoutMs: config.databaseTimeoutMs })
+      try {
+        const report = await db.migrate()
+        io.out(report.applied.length === 0
+          ? `PostgreSQL at ${describeUrl(config.databaseUrl)}: up to date (schema version ${report.to})`
+          : `PostgreSQL at ${describeUrl(config.databaseUrl)}: applied migration${report.applied.length === 1 ? '' : 's'} ${report.applied.join(', ')} (schema version ${report.from} → ${POSTGRES_SCHEMA_VERSION})`)
+        return 0
+      } finally {
+        await db.close()
+      }
     }
-  } catch (error) {
-    if (error instanceof CopyRefusedError || error instanceof StoreUnavailableError) {
-      io.err(`anime-api: ${error instanceof StoreUnavailableError ? error.reason : error.message}`)
-      return 1
+    default: { // copy
+      const { from: fromText, to: toText, force } = values
+      if (fromText === undefined || toText === undefined) throw new UsageError(`${fromText === undefined ? '--from' : '--to'} is missing; usage: ${usage.copy}`)
+      const location = (option: string, text: string): StoreLocation => {
+        try {
+          return parseLocation(text)
+        } catch (error) {
+          throw error instanceof CopyRefusedError ? new UsageError(`${option}: ${error.message}; usage: ${usage.copy}`) : error
+        }
+      }
+      const from = location('--from', fromText)
+      const to = location('--to', toText)
+      if (describe(from) === describe(to)) throw new UsageError('--from and --to name the same store')
+      const snapshot = await read(from, io)
+      await write(to, snapshot, force === true, io)
+      const report = reportOf(snapshot)
+      io.out(`copied ${report.users} users, ${report.tokens} tokens, ${report.watchlists} watchlists and ${report.entries} watchlist entries ` +
+        `from ${describe(from)} to ${describe(to)}`)
+      return 0
     }
-    throw error
   }
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import { loadConfig } from '../config.js'
 import { createAccount, openAccountsStore, type AccountsStore } from '../accounts/admin.js'
 import { importDjangoUsers, NotDjangoDumpError } from '../accounts/django.js'
-import { UsageError, type CliIo } from './io.js'
+import { CommandError, operands, parseCommandLine, prepareDataDir, UsageError, type CliIo } from './io.js'
 
 export const usersHelp = `Usage: anime-api users <command>
 
@@ -42,41 +42,47 @@ async function readStdinLine (): Promise<string> {
 
 const iso = (ms: number | null): string => ms === null ? '-' : new Date(ms).toISOString()
 
-function takeOption (args: string[], name: string): string | undefined {
-  const at = args.indexOf(name)
-  if (at < 0) return undefined
-  const value = args[at + 1]
-  if (value === undefined) throw new UsageError(`${name} needs a value`)
-  args.splice(at, 2)
-  return value
-}
-
-function operands (args: string[], names: string[]): string[] {
-  if (args.length !== names.length) throw new UsageError(`expected ${names.map((n) => `<${n}>`).join(' ')}; see anime-api users --help`)
-  return args
-}
-
 async function userNamed (store: AccountsStore, username: string) {
   const user = await store.repository.userByUsername(username)
-  if (user === undefined) throw new UsageError(`no user "${username}"`)
+  if (user === undefined) throw new CommandError(`no user "${username}"; anime-api users list shows the accounts`)
   return user
 }
 
+const usage: Record<string, string> = {
+  create: 'anime-api users create <username> <email> [--password <password>]',
+  deactivate: 'anime-api users deactivate <username>',
+  reactivate: 'anime-api users reactivate <username>',
+  delete: 'anime-api users delete <username>',
+  list: 'anime-api users list',
+  'import-django': 'anime-api users import-django <file>'
+}
+const operandNames: Record<string, string[]> = {
+  create: ['username', 'email'], deactivate: ['username'], reactivate: ['username'], delete: ['username'], list: [], 'import-django': ['file']
+}
+
 export async function runUsersCommand (argv: string[], io: UsersIo): Promise<number> {
-  const [command, ...args] = argv
-  if (command === undefined || command === '--help' || command === '-h' || args.includes('--help')) {
-    io.out(usersHelp)
+  const [command, ...rest] = argv
+  if (command === undefined || command === '--help' || command === '-h') {
+    if (command === undefined) io.err(usersHelp)
+    else io.out(usersHelp)
     return command === undefined ? 2 : 0
   }
-  const known = ['create', 'deactivate', 'reactivate', 'delete', 'list', 'import-django']
-  if (!known.includes(command)) throw new UsageError(`unknown users command "${command}"; see anime-api users --help`)
+  if (!Object.hasOwn(usage, command)) throw new UsageError(`unknown users command "${command}"; see anime-api users --help`)
+  const { values, positionals } = parseCommandLine(rest, { password: { type: 'string' } }, usage[command]!)
+  if (values.help === true) {
+    io.out(usersHelp)
+    return 0
+  }
+  if (values.password !== undefined && command !== 'create') throw new UsageError(`--password is an option of users create; usage: ${usage[command]}`)
+  const args = operands(positionals, operandNames[command]!, usage[command]!)
   const config = loadConfig(io.env)
+  if (config.databaseUrl === null) prepareDataDir(config.dataDir)
   const store = openAccountsStore(config)
   try {
     switch (command) {
       case 'create': {
-        const password = takeOption(args, '--password') ?? await (io.readLine ?? readStdinLine)()
-        const [username, email] = operands(args, ['username', 'email'])
+        const password = values.password ?? await (io.readLine ?? readStdinLine)()
+        const [username, email] = args
         const created = await createAccount(store, { username: username!, email: email!, password }, config.now())
         if ('errors' in created) {
           for (const [field, messages] of Object.entries(created.errors)) io.err(`${field}: ${messages.join(' ')}`)
@@ -87,21 +93,18 @@ export async function runUsersCommand (argv: string[], io: UsersIo): Promise<num
       }
       case 'deactivate':
       case 'reactivate': {
-        const [username] = operands(args, ['username'])
-        const user = await userNamed(store, username!)
+        const user = await userNamed(store, args[0]!)
         await store.repository.setActive(user.id, command === 'reactivate')
         io.out(`${command}d user ${user.id} "${user.username}"`)
         return 0
       }
       case 'delete': {
-        const [username] = operands(args, ['username'])
-        const user = await userNamed(store, username!)
+        const user = await userNamed(store, args[0]!)
         await store.repository.deleteUser(user.id)
         io.out(`deleted user ${user.id} "${user.username}" and its tokens`)
         return 0
       }
       case 'list': {
-        operands(args, [])
         const users = await store.repository.listUsers()
         io.out(['id', 'username', 'email', 'active', 'joined', 'last_login', 'tokens'].join('\t'))
         for (const user of users) {
@@ -111,12 +114,12 @@ export async function runUsersCommand (argv: string[], io: UsersIo): Promise<num
         return 0
       }
       default: { // import-django
-        const [file] = operands(args, ['file'])
+        const [file] = args
         let report
         try {
           report = await importDjangoUsers(store.repository, fs.readFileSync(file!, 'utf8'), config.now())
         } catch (error) {
-          if (error instanceof NotDjangoDumpError) throw new UsageError(`${file}: ${error.message}`)
+          if (error instanceof NotDjangoDumpError) throw new CommandError(`${file}: ${error.message}`)
           throw error
         }
         io.out(`imported ${report.imported} of ${report.users} users from ${file}` +

@@ -14,6 +14,7 @@ export function filtersOf (query: FilterQuery): Filters {
   return {
     types: unique(query.type),
     statuses: unique(query.status),
+    seasons: unique(query.season),
     tags: unique(query.tags),
     excludeTags: unique(query.exclude_tags),
     year: query.year,

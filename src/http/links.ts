@@ -65,3 +65,19 @@ export function pageOf (request: PageRequest, count: number): { page: number, pa
   if (page > pages) throw new ApiError(404, { detail: 'Invalid page.' })
   return { page, pages, offset: (page - 1) * request.pageSize, size: request.pageSize }
 }
+
+/**
+ * The `pageFor` a paged catalogue read calls once it knows the total (see
+ * pageOf), and the next/previous links of the page it chose.
+ */
+export function pager (request: PageRequest) {
+  let position = { page: 1, pages: 1 }
+  return {
+    pageFor: (count: number): { offset: number, size: number } => {
+      const page = pageOf(request, count)
+      position = page
+      return page
+    },
+    links: (of: FastifyRequest): Links => pageLinks(of, position.page, position.pages)
+  }
+}

@@ -2,7 +2,7 @@
 // what @fastify/swagger writes from the routes' schemas:
 //
 // - every answer an operation can give is documented (`documentAnswers`, per
-//   route): besides what the route declares, the answers of the plugins every
+//   route; a route group with its own error shape documents its errors as `4xx`): besides what the route declares, the answers of the plugins every
 //   route goes through: 404 for an unknown `format`, 429 from the global rate
 //   limit, 401 with a token, 400/413/415 for a request body, 400 for bad query
 //   parameters, 304 for a cached catalogue read; errors are JSON whatever the
@@ -33,6 +33,8 @@ export function documentAnswers (schema: Json, route: Pick<RouteOptions, 'method
   // A catalogue read whose If-None-Match holds the current ETag (src/plugins/app/caching.ts).
   if (cache === 'catalogue') add(304, { type: 'null', description: 'Not modified: the ETag in If-None-Match is still current. No body.' })
   const query = isObject(schema.querystring) && isObject(schema.querystring.properties) ? Object.keys(schema.querystring.properties) : []
+  // A route group with an error shape of its own documents all its errors at once (/v4: Jikan's, as `4xx`).
+  if (responses['4xx'] !== undefined || responses['4XX'] !== undefined) return { ...schema, response: responses }
 
   if (Array.isArray(schema.security) && schema.security.some((requirement) => isObject(requirement) && Object.keys(requirement).length > 0) &&
     !schema.security.some((requirement) => isObject(requirement) && Object.keys(requirement).length === 0)) {

@@ -18,8 +18,8 @@
 import type { ErrorObject, SchemaObject } from 'ajv'
 import type { FastifyInstance, FastifyRequest, FastifySchemaCompiler, RouteOptions } from 'fastify'
 import type { SchemaErrorFormatter } from 'fastify/types/schema.js'
-import { fieldErrors, notFound, type FieldErrorBody } from '../errors.js'
-import { compileValidator, contractErrors, issuesOf, withFieldChecks, type FieldChecks, type HttpPart } from '../validation/index.js'
+import { ApiError, fieldErrors, notFound, type FieldErrorBody } from '../errors.js'
+import { compileValidator, contractErrors, contractListErrors, issuesOf, listLengthOf, withFieldChecks, type FieldChecks, type HttpPart } from '../validation/index.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,10 +31,21 @@ declare module 'fastify' {
 export const validatorCompiler: FastifySchemaCompiler<SchemaObject> = ({ schema, httpPart }) =>
   compileValidator(schema, (httpPart ?? 'body') as HttpPart)
 
-/** Validation failures in the contract's shapes. */
-export const contractSchemaErrors: SchemaErrorFormatter = (errors, part) => {
-  if (part === 'params') return notFound()
-  return fieldErrors(contractErrors(issuesOf(errors as unknown as ErrorObject[]), part as HttpPart))
+/**
+ * Validation failures in the contract's shapes. A path segment that is not a
+ * valid id names no resource: 404. One that must be one of a set of names (a
+ * site) and is not is a bad choice: 400 with the field's message, as a body's.
+ */
+export const contractSchemaErrors: SchemaErrorFormatter = (schemaErrors, part) => {
+  const errors = schemaErrors as unknown as ErrorObject[]
+  const issues = issuesOf(errors)
+  if (part === 'params') {
+    const choices = issues.filter((issue) => Array.isArray(issue.schema.enum))
+    return choices.length === issues.length && choices.length > 0 ? fieldErrors(contractErrors(choices, 'params')) : notFound()
+  }
+  const listLength = part === 'body' ? listLengthOf(errors) : undefined
+  if (listLength !== undefined) return new ApiError(400, contractListErrors(errors, listLength))
+  return fieldErrors(contractErrors(issues, part as HttpPart))
 }
 
 const bodySchemaOf = (request: FastifyRequest): SchemaObject => (request.routeOptions.schema?.body ?? {}) as SchemaObject

@@ -5,14 +5,24 @@ import type { Duplex } from 'node:stream'
 import fp from 'fastify-plugin'
 import FindMyWay from 'find-my-way'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ApiError, pythonTypeName } from '../errors.js'
+import { ApiError, pythonTypeName, type ErrorBody } from '../errors.js'
 import { renderHtmlPage } from '../http/html.js'
 import { useContractValidation, withRouteFieldChecks } from '../http/validation.js'
-import { contractErrors, issuesOf, type HttpPart } from '../validation/index.js'
+import { contractErrors, issuesOf, messages, type HttpPart } from '../validation/index.js'
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers JSON only, whatever `?format=` or Accept say (the /v4 Jikan routes). */
+    jsonOnly?: boolean
+  }
+}
+
+const jsonOnly = (request: FastifyRequest): boolean => request.routeOptions.config?.jsonOnly === true
+
 export function wantsHtml (request: FastifyRequest): boolean {
+  if (jsonOnly(request)) return false
   const format = (request.query as Record<string, unknown> | undefined)?.format
   if (format !== undefined) return format === 'api'
   const accept = request.headers.accept
@@ -31,7 +41,7 @@ export function wantsHtml (request: FastifyRequest): boolean {
 }
 
 /** The status and body CONTRACT gives for an error thrown anywhere. */
-function errorResponse (error: FastifyError | ApiError, request: FastifyRequest): [number, Record<string, unknown>] {
+function errorResponse (error: FastifyError | ApiError, request: FastifyRequest): [number, ErrorBody] {
   if (error instanceof ApiError) return [error.statusCode, error.body]
   // A validation error formatted elsewhere (a plugin's own formatter that gave up): the contract's 400 all the same.
   if (error.validation !== undefined) {
@@ -40,10 +50,6 @@ function errorResponse (error: FastifyError | ApiError, request: FastifyRequest)
   }
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return [415, { detail: `Unsupported media type "${request.headers['content-type'] ?? ''}" in request.` }]
-  }
-  // A malformed multipart body (no boundary, cut short): busboy's errors carry no status.
-  if (error.statusCode === undefined && /^(Multipart: |Unexpected end of multipart data|Malformed part header)/.test(error.message)) {
-    return [400, { detail: `Multipart form parse error - ${error.message}` }]
   }
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) return [status, { detail: error.message }]
@@ -57,8 +63,10 @@ export default fp(async function errors (fastify: FastifyInstance) {
   fastify.addHook('onRoute', (route) => {
     // The body check below only on routes that take a body: a route-level hook,
     // ahead of the route's own, instead of a global one every GET would pass through.
-    if ((route.schema as { body?: unknown } | undefined)?.body !== undefined) {
-      route.preValidation = [bodyIsObject, ...[route.preValidation ?? []].flat()] as typeof route.preValidation
+    const body = (route.schema as { body?: { type?: unknown } } | undefined)?.body
+    if (body !== undefined) {
+      const check = body.type === 'array' ? bodyIsList : bodyIsObject
+      route.preValidation = [check, ...[route.preValidation ?? []].flat()] as typeof route.preValidation
     }
     if (route.url === '*' || route.url.startsWith('/docs')) return
     for (const method of [route.method].flat()) {
@@ -88,6 +96,7 @@ export default fp(async function errors (fastify: FastifyInstance) {
 
   // Callback-style hooks (not async): no promise per request on every route.
   fastify.addHook('onRequest', (request, _reply, done) => {
+    if (jsonOnly(request)) { done(); return }
     const format = (request.query as Record<string, unknown> | undefined)?.format
     if (format !== undefined && format !== 'json' && format !== 'api') done(new ApiError(404, { detail: 'Not found.' }))
     else done()
@@ -99,7 +108,17 @@ export default fp(async function errors (fastify: FastifyInstance) {
     if (body === undefined) { request.body = {}; return }
     if (body === null) throw new ApiError(400, { non_field_errors: ['No data provided'] })
     if (typeof body !== 'object' || Array.isArray(body)) {
-      throw new ApiError(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonTypeName(body)}.`] })
+      throw new ApiError(400, { non_field_errors: [messages.notADict(body)] })
+    }
+  }
+
+  // A route whose body schema is an array takes a list, as DRF's many=True serializers did.
+  async function bodyIsList (request: FastifyRequest): Promise<void> {
+    const body = request.body
+    if (body === null) throw new ApiError(400, { non_field_errors: ['No data provided'] })
+    if (!Array.isArray(body)) {
+      // An empty body is an empty object, as for the other routes.
+      throw new ApiError(400, { non_field_errors: [`Expected a list of items but got type "${body === undefined ? 'dict' : pythonTypeName(body)}".`] })
     }
   }
 
@@ -148,7 +167,10 @@ export default fp(async function errors (fastify: FastifyInstance) {
   fastify.setErrorHandler(async (error: FastifyError | ApiError, request, reply) => {
     let [status, body] = errorResponse(error, request)
     if ((error as FastifyError).validationContext === 'body' && status === 400) body = await withRouteFieldChecks(request, body as Record<string, string[]>)
-    if (status >= 500) request.log.error({ err: error }, 'unexpected failure')
+    // An ApiError of 5xx is a deliberate answer (the user store or the password queue is
+    // unavailable): one line saying why, where a flood of them would otherwise log a stack each.
+    if (error instanceof ApiError && status >= 500) request.log.warn({ status, reason: (error as { reason?: string }).reason ?? error.message }, 'service unavailable')
+    else if (status >= 500) request.log.error({ err: error }, 'unexpected failure')
     if (error instanceof ApiError) reply.headers(error.headers)
     // Serialised here, not by the route's response schema: an error body is sent
     // exactly as built, whichever error shapes the route documents.

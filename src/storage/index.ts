@@ -8,6 +8,8 @@ import { createSqliteAccounts, type AccountsRepository } from '../accounts/repos
 import type { AttemptLog } from '../accounts/throttle.js'
 import { createSqliteAttemptLog } from '../accounts/attempts.js'
 import type { StoreHealth } from './errors.js'
+import { createSqliteProbe } from './sqlite-health.js'
+import { createWriteHealth, sqliteWriteFailure, translatingWriteFailures } from './writable.js'
 import { openPostgres, type PgDatabase } from './postgres/database.js'
 import { createPostgresAccounts } from './postgres/accounts.js'
 import { createPostgresAttemptLog } from './postgres/attempts.js'
@@ -48,17 +50,24 @@ function onOwnConnection<T> (dataDir: string, make: (db: AccountsDb) => T): { ge
 
 export function openUserStore (config: StoreConfig, options: OpenStoreOptions = {}): UserStore {
   if (config.databaseUrl === null || config.databaseUrl === undefined) {
-    const accounts = createSqliteAccounts(openAccountsDb(config.dataDir))
-    const watchlists = onOwnConnection(config.dataDir, createSqliteWatchlists)
-    const attempts = onOwnConnection(config.dataDir, createSqliteAttemptLog)
+    // A write the file cannot take (a full disk) is a 503, and /ready says so until a write goes through again.
+    const probe = createSqliteProbe(config.dataDir)
+    const writes = createWriteHealth({ classify: sqliteWriteFailure, probe: probe.write })
+    const accounts = translatingWriteFailures(createSqliteAccounts(openAccountsDb(config.dataDir)), writes)
+    const watchlists = onOwnConnection(config.dataDir, (db) => translatingWriteFailures(createSqliteWatchlists(db), writes))
+    const attempts = onOwnConnection(config.dataDir, (db) => translatingWriteFailures(createSqliteAttemptLog(db), writes))
     return {
       backend: 'sqlite',
       accounts,
       get watchlists () { return watchlists.get() },
       get attempts () { return attempts.get() },
       async start () {},
-      async health () { return { ok: true, backend: 'sqlite' } },
+      async health () {
+        const problem = probe.problem() ?? await writes.check()
+        return problem === null ? { ok: true, backend: 'sqlite' } : { ok: false, backend: 'sqlite', detail: problem }
+      },
       async close () {
+        probe.close()
         watchlists.close()
         attempts.close()
         await accounts.close()

@@ -6,8 +6,8 @@ import type { FieldErrorBody } from '../errors.js'
 import { contractErrors, issuesOf } from './messages.js'
 import { compileValidator, type HttpPart } from './validator.js'
 
-export { compileValidator, type HttpPart, type Validator } from './validator.js'
-export { contractErrors, issuesOf, messages, type Issue } from './messages.js'
+export { compileValidator, listLengthOf, type HttpPart, type Validator } from './validator.js'
+export { contractErrors, contractListErrors, issuesOf, messages, type Issue } from './messages.js'
 
 /**
  * A check of one field that its schema cannot make (a username already taken):

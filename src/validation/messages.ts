@@ -4,7 +4,7 @@
 // it. A route group with another error shape (Jikan's) renders the same issues
 // its own way (see src/http/validation.ts).
 import type { ErrorObject, SchemaObject } from 'ajv'
-import type { FieldErrorBody } from '../errors.js'
+import { pythonTypeName, type FieldErrorBody } from '../errors.js'
 import { fieldOf, type HttpPart } from './validator.js'
 
 /** One thing wrong with a request part. */
@@ -64,7 +64,9 @@ export const messages = {
   email: 'Enter a valid email address.',
   nullCharacter: 'Null characters are not allowed.',
   surrogate: (codePoint: number) => `Surrogate characters are not allowed: U+${codePoint.toString(16).toUpperCase()}.`,
-  /** DRF's ChoiceField (bodies). */
+  notADict: (value: unknown) => `Invalid data. Expected a dictionary, but got ${value === null ? 'NoneType' : pythonTypeName(value)}.`,
+  maxItems: (n: unknown) => `Ensure this field has no more than ${String(n)} elements.`,
+  /** DRF's ChoiceField (bodies, path segments that name one of a set). */
   choice: (value: unknown) => `"${String(value)}" is not a valid choice.`,
   /** Django's form fields (query parameters, each item of a list). */
   queryChoice: (value: unknown) => `Select a valid choice. ${String(value)} is not one of the available choices.`
@@ -85,13 +87,15 @@ interface Worded {
   alone?: boolean
 }
 
-const choiceMessage = (part: HttpPart, value: unknown): string => part === 'body' ? messages.choice(value) : messages.queryChoice(value)
+const choiceMessage = (part: HttpPart, value: unknown): string => part === 'querystring' ? messages.queryChoice(value) : messages.choice(value)
 
 function word (issue: Issue, part: HttpPart): Worded {
   const { keyword, value, schema, params } = issue
   switch (keyword) {
     case 'required': return { message: messages.required, rank: 0, alone: true }
     case 'type': {
+      // An item of a list body that is not an object (DRF's many=True serializer).
+      if (params.type === 'object') return { message: messages.notADict(value), rank: 0, alone: true }
       if (value === null) return { message: messages.null, rank: 0, alone: true }
       if (Array.isArray(schema.enum)) return { message: choiceMessage(part, value), rank: 0, alone: true }
       const expected = [params.type].flat().map(String).find((type) => type !== 'null') ?? ''
@@ -109,6 +113,7 @@ function word (issue: Issue, part: HttpPart): Worded {
     case 'minimum': return { message: messages.min(params.limit), rank: 6 }
     case 'maximum':
     case 'x-not-above': return { message: messages.max(params.limit), rank: 6 }
+    case 'maxItems': return { message: messages.maxItems(params.limit), rank: 6 }
     default: return { message: messages.invalid, rank: 6 }
   }
 }
@@ -129,4 +134,28 @@ export function contractErrors (issues: readonly Issue[], part: HttpPart): Field
     body[field] = [...new Set(list.map((w) => w.message))]
   }
   return body
+}
+
+/**
+ * The 400 body of the contract for `errors` of a list body (an array schema,
+ * DRF's many=True serializer) of `length` items: `{"non_field_errors": […]}`
+ * when the list as a whole fails (too many items), else one object of field
+ * errors per item, `{}` for the valid ones.
+ */
+export function contractListErrors (errors: readonly ErrorObject[], length: number): FieldErrorBody | FieldErrorBody[] {
+  const whole = errors.filter((error) => error.instancePath === '')
+  if (whole.length > 0) return contractErrors(issuesOf(whole), 'body')
+  const byItem = new Map<number, ErrorObject[]>()
+  for (const error of errors) {
+    const [, index = '', ...rest] = error.instancePath.split('/')
+    const item = Number(index)
+    let list = byItem.get(item)
+    if (list === undefined) byItem.set(item, list = [])
+    // The error as if the item were the body.
+    list.push({ ...error, instancePath: rest.length === 0 ? '' : `/${rest.join('/')}`, schemaPath: error.schemaPath.replace(/^#\/items/, '#') })
+  }
+  return Array.from({ length }, (_, item) => {
+    const itemErrors = byItem.get(item)
+    return itemErrors === undefined ? {} : contractErrors(issuesOf(itemErrors), 'body')
+  })
 }

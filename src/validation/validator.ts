@@ -5,7 +5,8 @@
 // Before ajv sees a value, it is read from the wire as the old service (Django
 // REST framework) read it, by the declared type of each property of the part's
 // object schema (see `readerFor`): a query parameter's last value, trimmed,
-// blank as absent, comma lists split; a number where a string belongs as its
+// blank as absent, comma lists split, numbers and booleans from their text
+// (`true`/`false`, `1`/`0`); in a body, a number where a string belongs as its
 // text; "12" where an integer belongs as 12; "yes" or "0" where a boolean
 // belongs. ajv then checks types, bounds, lengths, patterns, enums and formats
 // with every error reported (allErrors). Its errors come back sorted by field
@@ -20,10 +21,12 @@
 //                             replaced by its canonical spelling
 //   x-not-above: name         (a query parameter) not above the parameter `name`,
 //                             once both are valid on their own
+//   x-flag: true              (a boolean query parameter) present without a value is true
 // Query objects carry OpenAPI's `style: form, explode: false`: an array parameter
 // is one comma-separated value.
 import { Ajv, type AnySchemaObject, type ErrorObject, type SchemaObject } from 'ajv'
 import { isValidEmail } from './email.js'
+import { parseId } from './ids.js'
 
 export type HttpPart = 'body' | 'querystring' | 'params' | 'headers'
 
@@ -48,8 +51,10 @@ ajv.addFormat('email', { type: 'string', validate: isValidEmail })
 // Uploads are documented as binary strings; nothing to check.
 ajv.addFormat('binary', true)
 
-// Read by `readerFor` (or by the OpenAPI generator), nothing to check here.
-for (const keyword of ['x-trim', 'x-normalize', 'x-pattern-message', 'style', 'explode']) ajv.addKeyword({ keyword })
+// Read by `readerFor`, by a route group's message mapping (x-enum-class and
+// x-format-name: the names in Jikan's messages, src/routes/v4/errors.ts) or by
+// the OpenAPI generator; nothing to check here.
+for (const keyword of ['x-trim', 'x-normalize', 'x-pattern-message', 'x-flag', 'x-enum-class', 'x-format-name', 'style', 'explode']) ajv.addKeyword({ keyword })
 
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
@@ -124,8 +129,7 @@ export function typesOf (schema: SchemaObject): string[] {
 
 // DRF's IntegerField: a whole number, `+` or `-`, trailing `.0` allowed.
 const integerText = /^[+-]?\d+(\.0*)?$/
-// An id in a path: a positive whole number, no sign or leading zero, as SQLite holds.
-const idText = /^[1-9]\d{0,15}$/
+const numberText = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 const trueTexts = new Set(['t', 'y', 'yes', 'true', 'on', '1'])
 const falseTexts = new Set(['f', 'n', 'no', 'false', 'off', '0'])
 
@@ -142,21 +146,31 @@ function readerFor (schema: SchemaObject, part: HttpPart): Read | undefined {
   if (part === 'querystring') {
     const list = types.includes('array')
     const integer = types.includes('integer')
+    const number = types.includes('number')
+    const boolean = types.includes('boolean')
+    const flag = schema['x-flag'] === true
     return (raw) => {
       const value = lastValue(raw)
       if (typeof value !== 'string') return value
       const text = value.trim()
-      if (text === '') return ABSENT
+      if (text === '') return flag ? true : ABSENT
       if (list) {
         const items = [...new Set(text.split(',').map((item) => item.trim()).filter((item) => item !== ''))]
         return items.length === 0 ? ABSENT : items
       }
-      return integer && integerText.test(text) ? Number.parseInt(text, 10) : text
+      if (integer && integerText.test(text)) return Number.parseInt(text, 10)
+      if (number && numberText.test(text)) return Number(text)
+      if (boolean) {
+        const folded = text.toLowerCase()
+        if (folded === 'true' || folded === '1') return true
+        if (folded === 'false' || folded === '0') return false
+      }
+      return text
     }
   }
   if (part === 'params') {
     if (!types.includes('integer')) return undefined
-    return (value) => typeof value === 'string' && idText.test(value) ? Number(value) : value
+    return (value) => typeof value === 'string' ? parseId(value) ?? value : value
   }
   if (part !== 'body' || schema.enum !== undefined) return undefined
   if (types.includes('string')) {
@@ -202,6 +216,31 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 const compiled = new Map<HttpPart, WeakMap<object, Validator>>()
 
+/** Lengths of list bodies whose validation failed, by their errors (see listLengthOf). */
+const listLengths = new WeakMap<readonly ErrorObject[], number>()
+
+/** For the errors of a list body (an array schema), how many items the list has; else undefined. */
+export const listLengthOf = (errors: readonly ErrorObject[]): number | undefined => listLengths.get(errors)
+
+/** What reads the values of an object with `schema` in place (see readerFor), or undefined: nothing to read. */
+function objectReader (schema: SchemaObject, part: HttpPart): ((data: Record<string, unknown>) => void) | undefined {
+  const properties = (isRecord(schema.properties) ? schema.properties : {}) as Record<string, SchemaObject>
+  const readers: Array<[string, Read]> = []
+  for (const [name, property] of Object.entries(properties)) {
+    const read = readerFor(property, part)
+    if (read !== undefined) readers.push([name, read])
+  }
+  if (readers.length === 0) return undefined
+  return (data) => {
+    for (const [name, read] of readers) {
+      if (!Object.hasOwn(data, name) || data[name] === undefined) continue
+      const value = read(data[name])
+      if (value === ABSENT) delete data[name]
+      else data[name] = value
+    }
+  }
+}
+
 /** The validator of one part of a request (or of a value read like one) against `schema`. */
 export function compileValidator (schema: SchemaObject, part: HttpPart): Validator {
   let byPart = compiled.get(part)
@@ -210,30 +249,28 @@ export function compileValidator (schema: SchemaObject, part: HttpPart): Validat
   if (cached !== undefined) return cached
 
   const validate = ajv.compile(schema)
-  const properties = (isRecord(schema.properties) ? schema.properties : {}) as Record<string, SchemaObject>
-  const readers: Array<[string, Read]> = []
-  for (const [name, property] of Object.entries(properties)) {
-    const read = readerFor(property, part)
-    if (read !== undefined) readers.push([name, read])
-  }
-  const order = new Map(Object.keys(properties).map((name, index) => [name, index]))
+  const list = schema.type === 'array'
+  // An object's properties are read; a list's items, when they are objects.
+  const read = list
+    ? (isRecord(schema.items) ? objectReader(schema.items as SchemaObject, part) : undefined)
+    : objectReader(schema, part)
+  const properties = isRecord(schema.properties) ? Object.keys(schema.properties) : []
+  const order = new Map(properties.map((name, index) => [name, index]))
   const rank = (error: ErrorObject): number => order.get(fieldOf(error)) ?? order.size
 
   const validator = ((data: unknown): boolean => {
-    if (readers.length > 0 && isRecord(data)) {
-      for (const [name, read] of readers) {
-        if (!Object.hasOwn(data, name) || data[name] === undefined) continue
-        const value = read(data[name])
-        if (value === ABSENT) delete data[name]
-        else data[name] = value
-      }
+    if (read !== undefined) {
+      if (list && Array.isArray(data)) for (const item of data) { if (isRecord(item)) read(item) }
+      else if (isRecord(data)) read(data)
     }
     if (validate(data)) {
       validator.errors = null
       return true
     }
     // Sorted by field, in the schema's order (a stable sort keeps each field's errors in ajv's order).
-    validator.errors = [...(validate.errors ?? [])].sort((a, b) => rank(a) - rank(b))
+    const errors = [...(validate.errors ?? [])].sort((a, b) => rank(a) - rank(b))
+    if (list && Array.isArray(data)) listLengths.set(errors, (data as unknown[]).length)
+    validator.errors = errors
     return false
   }) as Validator
   validator.errors = null

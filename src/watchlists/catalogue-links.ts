@@ -18,6 +18,7 @@ type SeedRow = Parameters<typeof toSeed>[0]
 export function createCatalogueLinks (db: Db) {
   const animeRows = db.prepare(`SELECT ${seedColumns}, active FROM anime WHERE id IN (SELECT value FROM json_each(?))`)
   const servedRow = db.prepare(`SELECT ${seedColumns} FROM anime WHERE id = ? AND active = 1`)
+  const episodeCounts = db.prepare('SELECT id, num_episodes AS episodes FROM anime WHERE id IN (SELECT value FROM json_each(?)) AND active = 1')
   const byTitle = db.prepare(`SELECT j.value AS id, a.id IS NULL AS gone FROM json_each(?) j LEFT JOIN anime a ON a.id = j.value AND a.active = 1
     ORDER BY a.id IS NULL, a.title COLLATE NOCASE, j.value`)
   const malToAnime = db.prepare(`SELECT j.value AS mal, a.id AS id FROM json_each(?) j
@@ -32,6 +33,11 @@ export function createCatalogueLinks (db: Db) {
     served (id: number): SeedAnime | undefined {
       const row = servedRow.get(id) as SeedRow | undefined
       return row === undefined ? undefined : toSeed(row)
+    },
+
+    /** The episode counts of the served entries among `ids` (0: unknown), in one query. */
+    episodes (ids: number[]): Map<number, number> {
+      return new Map((episodeCounts.all(JSON.stringify(ids)) as Array<{ id: number, episodes: number }>).map((r) => [r.id, r.episodes]))
     },
 
     /** Each id with its anime; ids the catalogue never had come back gone without a title. */

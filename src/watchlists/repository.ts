@@ -1,9 +1,11 @@
 // Storage of watchlists and their entries, in the accounts file (migration 2 of
 // src/accounts/db.ts). Like AccountsRepository the interface is async and small,
 // so that a PostgreSQL implementation can take the SQLite one's place; each
-// method that changes more than one row is one transaction. Entries hold
+// method that changes more than one row is one transaction, but for an import
+// on SQLite: short transactions of a slice each, undone together on a failure. Entries hold
 // catalogue ids only: anime data comes from the catalogue, joined in JavaScript.
 // Deleting a user deletes their lists (ON DELETE CASCADE from users).
+import { setImmediate } from 'node:timers/promises'
 import type { AccountsDb } from '../accounts/db.js'
 import { usernameKey } from '../accounts/names.js'
 
@@ -70,6 +72,14 @@ export class DuplicateListNameError extends Error {
   }
 }
 
+/** The user has `maxLists` lists already; no list was made. */
+export class TooManyListsError extends Error {
+  constructor (readonly maxLists: number) {
+    super(`a user has at most ${maxLists} lists`)
+    this.name = 'TooManyListsError'
+  }
+}
+
 /** The change would put more than `maxEntries` anime in the list; nothing was changed. */
 export class ListFullError extends Error {
   constructor (readonly maxEntries: number) {
@@ -82,8 +92,8 @@ export interface WatchlistsRepository {
   /** The user's lists by name (case-insensitive), one page. */
   listsOf (userId: number, offset: number, limit: number): Promise<{ count: number, results: Watchlist[] }>
   list (id: number): Promise<Watchlist | undefined>
-  /** Throws DuplicateListNameError. */
-  createList (userId: number, fields: { name: string, public: boolean }, now: number): Promise<Watchlist>
+  /** Throws DuplicateListNameError, or TooManyListsError when the user has `maxLists` lists already. */
+  createList (userId: number, fields: { name: string, public: boolean }, now: number, maxLists: number): Promise<Watchlist>
   /** Throws DuplicateListNameError; undefined when there is no such list. */
   updateList (id: number, fields: { name?: string, public?: boolean }, now: number): Promise<Watchlist | undefined>
   /** Deletes the list and its entries. */
@@ -99,7 +109,7 @@ export interface WatchlistsRepository {
   /** Every entry of the list (at most the list limit), oldest first. */
   allEntries (listId: number, statuses?: EntryStatus[]): Promise<WatchlistEntry[]>
   /**
-   * Adds or updates many entries in one transaction (a later item for the same anime wins);
+   * Adds or updates many entries, all or none (a later item for the same anime wins);
    * throws ListFullError, changing nothing, when the list would exceed `maxEntries`.
    */
   importEntries (listId: number, items: Array<{ animeId: number, change: EntryChange }>, now: number, maxEntries: number): Promise<{ added: number, updated: number }>
@@ -208,20 +218,30 @@ export function createSqliteWatchlists (db: AccountsDb): WatchlistsRepository {
     return { entry: toEntry(entryByIds.get(listId, animeId) as EntryRow), created }
   })
 
-  const importAll = db.transaction((listId: number, items: Array<{ animeId: number, change: EntryChange }>, now: number, maxEntries: number) => {
-    let added = 0
-    let updated = 0
-    const seen = new Set<number>()
-    for (const { animeId, change } of items) {
-      const created = write(listId, animeId, change, now)
-      if (created) added++
-      else if (!seen.has(animeId)) updated++
-      seen.add(animeId)
-    }
-    // Checked after writing: the transaction rolls back on the throw.
-    if ((entryCount.get(listId) as number) > maxEntries) throw new ListFullError(maxEntries)
-    touchList.run(now, listId)
-    return { added, updated }
+  // An import is written in slices, each its own short transaction, so that a
+  // large one (10,000 rows take the better part of a second on a busy machine)
+  // does not keep other requests waiting; a slice that fails has every slice
+  // before it put back as it was (see importEntries).
+  const entriesOfIds = db.prepare(`SELECT ${entryColumns} FROM watchlist_entries WHERE watchlist_id = ? AND anime_id IN (SELECT value FROM json_each(?))`)
+  const newOfIds = db.prepare(`SELECT count(*) FROM json_each(?) j
+    WHERE NOT EXISTS (SELECT 1 FROM watchlist_entries e WHERE e.watchlist_id = ? AND e.anime_id = j.value)`).pluck()
+  // Rows as JSON arrays [anime_id, status, rating, episodes_watched, note, added, updated]; added/updated null: now.
+  const upsertRows = db.prepare(`INSERT INTO watchlist_entries (watchlist_id, anime_id, status, rating, episodes_watched, note, added, updated)
+    SELECT @listId, r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, coalesce(r.value ->> 5, @now), coalesce(r.value ->> 6, @now)
+    FROM json_each(@rows) r WHERE true
+    ON CONFLICT (watchlist_id, anime_id) DO UPDATE SET status = excluded.status, rating = excluded.rating, episodes_watched = excluded.episodes_watched,
+      note = excluded.note, added = CASE WHEN @keepAdded THEN added ELSE excluded.added END, updated = excluded.updated`)
+  const deleteIds = db.prepare('DELETE FROM watchlist_entries WHERE watchlist_id = ? AND anime_id IN (SELECT value FROM json_each(?))')
+  const importSlice = db.transaction((listId: number, rows: Array<{ animeId: number } & EntryFields>, now: number, maxEntries: number) => {
+    const fresh = newOfIds.get(JSON.stringify(rows.map((r) => r.animeId)), listId) as number
+    if (fresh > 0 && (entryCount.get(listId) as number) + fresh > maxEntries) throw new ListFullError(maxEntries)
+    const json = JSON.stringify(rows.map((r) => [r.animeId, r.status, r.rating, r.episodesWatched, r.note, null, null]))
+    upsertRows.run({ listId, now, rows: json, keepAdded: 1 })
+  })
+  const undoImport = db.transaction((listId: number, before: EntryRow[], addedIds: number[]) => {
+    deleteIds.run(listId, JSON.stringify(addedIds))
+    const json = JSON.stringify(before.map((r) => [r.anime_id, r.status, r.rating, r.episodes_watched, r.note, r.added, r.updated]))
+    upsertRows.run({ listId, now: 0, rows: json, keepAdded: 0 })
   })
 
   const withName = <T>(fn: () => T): T => {
@@ -232,6 +252,12 @@ export function createSqliteWatchlists (db: AccountsDb): WatchlistsRepository {
       throw error
     }
   }
+
+  const create = db.transaction((userId: number, fields: { name: string, public: boolean }, now: number, maxLists: number) => {
+    if ((listCount.get(userId) as number) >= maxLists) throw new TooManyListsError(maxLists)
+    const id = withName(() => Number(insertList.run(userId, fields.name, listNameKey(fields.name), fields.public ? 1 : 0, now, now).lastInsertRowid))
+    return toList(listById.get(id) as ListRow)
+  })
 
   return {
     async listsOf (userId, offset, limit) {
@@ -244,9 +270,8 @@ export function createSqliteWatchlists (db: AccountsDb): WatchlistsRepository {
       const row = listById.get(id) as ListRow | undefined
       return row === undefined ? undefined : toList(row)
     },
-    async createList (userId, fields, now) {
-      const id = withName(() => Number(insertList.run(userId, fields.name, listNameKey(fields.name), fields.public ? 1 : 0, now, now).lastInsertRowid))
-      return toList(listById.get(id) as ListRow)
+    async createList (userId, fields, now, maxLists) {
+      return create.immediate(userId, fields, now, maxLists)
     },
     async updateList (id, fields, now) {
       const changes = withName(() => updateListRow.run({
@@ -290,7 +315,30 @@ export function createSqliteWatchlists (db: AccountsDb): WatchlistsRepository {
       return (pages.added.all({ statuses: statusesParam(statuses), listId, limit: -1, offset: 0 }) as EntryRow[]).map(toEntry)
     },
     async importEntries (listId, items, now, maxEntries) {
-      return importAll.immediate(listId, items, now, maxEntries)
+      const ids = [...new Set(items.map((item) => item.animeId))]
+      const before: EntryRow[] = []
+      for (let at = 0; at < ids.length; at += IMPORT_SLICE) {
+        if (at > 0) await setImmediate()
+        before.push(...entriesOfIds.all(listId, JSON.stringify(ids.slice(at, at + IMPORT_SLICE))) as EntryRow[])
+      }
+      const { rows, added } = foldImport(items, before)
+      // A file that cannot fit writes nothing; the slices check again, against concurrent writers.
+      if (added > 0 && (entryCount.get(listId) as number) + added > maxEntries) throw new ListFullError(maxEntries)
+      let written = 0
+      try {
+        for (; written < rows.length; written += IMPORT_SLICE) {
+          if (written > 0) await setImmediate()
+          importSlice.immediate(listId, rows.slice(written, written + IMPORT_SLICE), now, maxEntries)
+        }
+        touchList.run(now, listId)
+      } catch (error) {
+        // All or none: the rows the slices before this one wrote go back to what they were.
+        const touched = new Set(rows.slice(0, written).map((r) => r.animeId))
+        const stored = new Set(before.map((r) => r.anime_id))
+        undoImport.immediate(listId, before.filter((r) => touched.has(r.anime_id)), [...touched].filter((id) => !stored.has(id)))
+        throw error
+      }
+      return { added, updated: ids.length - added }
     },
     async ratedEntries (userId) {
       // Oldest first: a later entry of the same anime (in another list) replaces an earlier one.
@@ -302,6 +350,38 @@ export function createSqliteWatchlists (db: AccountsDb): WatchlistsRepository {
 }
 
 /** The keys of `change` whose value is not undefined (null is a value: it clears a rating). */
-function definedOnly (change: EntryChange): Partial<typeof entryDefaults> {
+export function definedOnly (change: EntryChange): Partial<typeof entryDefaults> {
   return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)) as Partial<typeof entryDefaults>
+}
+
+/** Rows per statement of an import on SQLite (read, or written in one transaction); other requests are served between them. */
+const IMPORT_SLICE = 500
+
+/** An entry's fields, complete. */
+export interface EntryFields { status: EntryStatus, rating: number | null, episodesWatched: number, note: string }
+
+/** A stored entry's fields; the defaults for one not stored. */
+export const fieldsOf = (row: EntryRow | undefined): EntryFields => row === undefined
+  ? { ...entryDefaults }
+  : { status: row.status, rating: row.rating, episodesWatched: row.episodes_watched, note: row.note }
+
+/**
+ * An import's items folded onto the entries they touch (`existing`, the rows of
+ * those anime already in the list), in order: a later item for the same anime
+ * wins, fields an item leaves out keep their value. Each anime once, complete.
+ */
+export function foldImport (items: Array<{ animeId: number, change: EntryChange }>, existing: EntryRow[]): { rows: Array<{ animeId: number } & EntryFields>, added: number } {
+  const stored = new Map(existing.map((row) => [row.anime_id, row]))
+  const final = new Map<number, EntryFields>()
+  for (const { animeId, change } of items) {
+    let fields = final.get(animeId)
+    if (fields === undefined) final.set(animeId, fields = fieldsOf(stored.get(animeId)))
+    if (change.status !== undefined) fields.status = change.status
+    if (change.rating !== undefined) fields.rating = change.rating
+    if (change.episodesWatched !== undefined) fields.episodesWatched = change.episodesWatched
+    if (change.note !== undefined) fields.note = change.note
+  }
+  let added = 0
+  for (const animeId of final.keys()) if (!stored.has(animeId)) added++
+  return { rows: [...final].map(([animeId, fields]) => ({ animeId, ...fields })), added }
 }

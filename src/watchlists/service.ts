@@ -2,13 +2,14 @@
 // list, entries with their anime from the catalogue, MAL import and export.
 // A private list is "Not found." to everyone but its owner (its existence is
 // not revealed); a public one can be read by anyone and changed by its owner only.
+import { setImmediate } from 'node:timers/promises'
 import { ApiError, fieldErrors, notFound } from '../errors.js'
 import type { User } from '../accounts/repository.js'
 import { formatExpiry } from '../accounts/tokens.js'
 import type { CatalogueLinks, ListedAnime } from './catalogue-links.js'
-import { buildMalExport, parseMalExport, uploadText, badImport, type ExportEntry } from './mal.js'
+import { buildMalExport, badImport, type ExportEntry } from './mal.js'
 import {
-  DuplicateListNameError, ListFullError,
+  DuplicateListNameError, ListFullError, TooManyListsError,
   type EntryChange, type EntryStatus, type Watchlist, type WatchlistEntry, type WatchlistsRepository
 } from './repository.js'
 
@@ -20,7 +21,8 @@ export const messages = {
   forbidden: 'You do not have permission to perform this action.',
   notInCatalogue: (id: number) => `Invalid pk "${id}" - object does not exist.`,
   tooManyEpisodes: (n: number) => `Ensure this value is less than or equal to ${n}.`,
-  listFull: (n: number) => `A list holds at most ${n} anime.`
+  listFull: (n: number) => `A list holds at most ${n} anime.`,
+  tooManyLists: (n: number) => `You have ${n} lists, the most one user may have. Delete one to make another.`
 }
 
 /** Times as the old service wrote them: UTC, ISO 8601, six fractional digits. */
@@ -58,13 +60,34 @@ export function entryJson (entry: WatchlistEntry, listed: ListedAnime | undefine
 
 const duplicateName = (): ApiError => fieldErrors({ name: [messages.nameTaken] })
 
+/** Ids per catalogue lookup of an import: a file's 20,000 in one query would keep the event loop from other requests. */
+const LOOKUP_SLICE = 1000
+
+/** `lookup` over many ids, a slice at a time, other requests served in between. */
+async function inSlices<T> (ids: number[], lookup: (slice: number[]) => Map<number, T>): Promise<Map<number, T>> {
+  const found = new Map<number, T>()
+  for (let at = 0; at < ids.length; at += LOOKUP_SLICE) {
+    if (at > 0) await setImmediate()
+    for (const [id, value] of lookup(ids.slice(at, at + LOOKUP_SLICE))) found.set(id, value)
+  }
+  return found
+}
+
 export interface WatchlistsDeps {
   repository: WatchlistsRepository
   links: CatalogueLinks
   now: () => number
+  /** Most lists one user may have. */
+  listsPerUser: number
 }
 
-export function createWatchlistsService ({ repository, links, now }: WatchlistsDeps) {
+/** A MAL import's entries, read and validated (src/http/mal-upload.ts), and the ones refused, reported as they are. */
+export interface MalImport<Rejection> {
+  entries: Array<{ malId: number, change: EntryChange }>
+  rejected: Rejection[]
+}
+
+export function createWatchlistsService ({ repository, links, now, listsPerUser }: WatchlistsDeps) {
   const withAnime = (entries: WatchlistEntry[]) => {
     const anime = links.anime(entries.map((e) => e.animeId))
     return entries.map((entry) => entryJson(entry, anime.get(entry.animeId)))
@@ -96,9 +119,10 @@ export function createWatchlistsService ({ repository, links, now }: WatchlistsD
 
     async create (user: User, fields: { name: string, public?: boolean }) {
       try {
-        return listJson(await repository.createList(user.id, { name: fields.name, public: fields.public ?? false }, now()))
+        return listJson(await repository.createList(user.id, { name: fields.name, public: fields.public ?? false }, now(), listsPerUser))
       } catch (error) {
         if (error instanceof DuplicateListNameError) throw duplicateName()
+        if (error instanceof TooManyListsError) throw new ApiError(400, { detail: messages.tooManyLists(error.maxLists) })
         throw error
       }
     },
@@ -157,26 +181,24 @@ export function createWatchlistsService ({ repository, links, now }: WatchlistsD
       return { count, results: withAnime(page.results) }
     },
 
-    /** Adds a MAL export's entries to the list, all or none. */
-    async importMal (list: Watchlist, upload: Buffer) {
-      const parsed = await parseMalExport(uploadText(upload))
-      const matches = links.fromMal([...new Set(parsed.map((e) => e.malId))])
-      const unmatched = [...new Set(parsed.filter((e) => !matches.has(e.malId)).map((e) => e.malId))]
-      const items = parsed.flatMap((e) => {
-        const animeId = matches.get(e.malId)
+    /**
+     * Adds the valid entries of a MAL export to the list, all or none; entries are
+     * matched to the catalogue by MyAnimeList id, and episodes stop at the anime's count.
+     */
+    async importMal<Rejection> (list: Watchlist, file: MalImport<Rejection>) {
+      const matches = await inSlices([...new Set(file.entries.map((e) => e.malId))], links.fromMal)
+      const unmatched = [...new Set(file.entries.filter((e) => !matches.has(e.malId)).map((e) => e.malId))]
+      const episodes = await inSlices([...new Set(matches.values())], links.episodes)
+      const items = file.entries.flatMap(({ malId, change }) => {
+        const animeId = matches.get(malId)
         if (animeId === undefined) return []
-        const episodes = links.served(animeId)?.num_episodes ?? 0
-        const change: EntryChange = {
-          status: e.status,
-          rating: e.rating,
-          episodesWatched: episodes > 0 ? Math.min(e.episodesWatched, episodes) : e.episodesWatched
-        }
-        if (e.note !== '') change.note = e.note
-        return [{ animeId, change }]
+        const count = episodes.get(animeId) ?? 0
+        const watched = change.episodesWatched
+        return [{ animeId, change: count > 0 && watched !== undefined && watched > count ? { ...change, episodesWatched: count } : change }]
       })
       try {
         const { added, updated } = await repository.importEntries(list.id, items, now(), MAX_LIST_ENTRIES)
-        return { added, updated, unmatched: unmatched.length, unmatched_ids: unmatched }
+        return { added, updated, unmatched: unmatched.length, unmatched_ids: unmatched, rejected: file.rejected }
       } catch (error) {
         if (error instanceof ListFullError) throw badImport(`${messages.listFull(error.maxEntries)} Nothing was imported.`)
         throw error

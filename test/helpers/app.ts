@@ -21,8 +21,8 @@ const databasesByDataDir = new Map<string, string>()
 export const databaseFor = (dataDir: string): string | undefined => databasesByDataDir.get(path.resolve(dataDir))
 
 export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<FastifyInstance> {
-  // The first app of a test process loads every module through the TypeScript
-  // loader; on a busy machine that alone can pass Fastify's 10 s plugin timeout.
+  // Tap's TypeScript loader compiles every module on the first start: on a busy machine that
+  // alone can outlast Fastify's 10 s plugin timeout, which tests do not measure.
   const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 })
   const dataDir = options.dataDir ?? tempDir(t)
   // TEST_DATABASE_URL (set by test/postgres-suites.test.ts): the same suites on PostgreSQL, a fresh

@@ -1,8 +1,15 @@
 // Catalogue files as older schema versions left them, for upgrade tests.
 import type Database from 'better-sqlite3'
 
-/** Takes out what catalogue migration 4 added (anime_sites, the season among the facets): a file of version 3. */
+/** Takes out what catalogue migration 5 added (the company registry): a file of version 4. */
+export function undoMigration5 (raw: Database.Database): void {
+  raw.exec('DROP TABLE anime_companies; DROP TABLE companies;')
+  raw.pragma('user_version = 4')
+}
+
+/** Takes out what catalogue migrations 5 and 4 added (anime_sites, the season among the facets): a file of version 3. */
 export function undoMigration4 (raw: Database.Database): void {
+  undoMigration5(raw)
   raw.exec(`
     DROP TABLE anime_sites;
     DROP INDEX anime_facets_year_season;

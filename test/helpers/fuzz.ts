@@ -231,6 +231,14 @@ export function contractProblem (request: FuzzRequest, response: LightMyRequestR
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return `error ${status}: body is not an object: ${response.body.slice(0, 200)}`
   const entries = Object.entries(parsed)
   if (entries.length === 0) return `error ${status}: empty object`
+  // /v4 answers in Jikan's error shape (src/routes/v4/errors.ts); the path as requested, dot segments resolved.
+  let path = ''
+  try { path = new URL(String(request.url ?? ''), 'http://localhost').pathname } catch {}
+  if (path.startsWith('/v4/')) {
+    const keys = entries.map(([k]) => k).join()
+    const jikan = (parsed as { status?: unknown }).status === status && (keys === 'status,type,message,error' || keys === 'status,type,messages,error')
+    return jikan ? null : `error ${status} under /v4 not in Jikan's shape: ${body.slice(0, 300)}`
+  }
   const detailOnly = entries.length === 1 && typeof (parsed as { detail?: unknown }).detail === 'string'
   // CONTRACT's token limit: 403 {"error": "Maximum amount of tokens allowed per user exceeded."}
   const tokenLimit = status === 403 && entries.length === 1 && typeof (parsed as { error?: unknown }).error === 'string'

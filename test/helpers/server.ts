@@ -1,4 +1,4 @@
-// The real server as a child process (`node --import tsx src/server.ts`) on a free
+// The real server as a child process (`node --import tsx src/cli.ts serve`) on a free
 // port and a temporary DATA_DIR, for tests of what only a process shows: signals,
 // exit codes, files left on disk.
 import http from 'node:http'
@@ -36,7 +36,7 @@ export async function spawnServer (t: Test, env: Record<string, string> = {}, en
   const dataDir = tempDir(t, 'anime-api-server-')
   const port = await freePort()
   const catalogue = writeAod(dataDir, Array.from({ length: entries }, (_, i) => aodRecord(i + 1)))
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: projectRoot,
     env: {
       ...process.env,
@@ -49,6 +49,8 @@ export async function spawnServer (t: Test, env: Record<string, string> = {}, en
       RATE_LIMIT_MAX: '0',
       THROTTLE_IP_LIMIT: '100000',
       PASSWORD_SCRYPT_N: '1024',
+      // Stops at once on SIGTERM unless a test of the drain sets one.
+      SHUTDOWN_DRAIN: '0',
       ...env
     },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -72,4 +74,67 @@ export async function spawnServer (t: Test, env: Record<string, string> = {}, en
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return { child, port, dataDir, output: () => output, exited }
+}
+
+export interface LoadOutcome { sentAt: number, status?: number, error?: string }
+
+export interface StopUnderLoad {
+  /** Every request of the stream, in the order they ended. */
+  outcomes: LoadOutcome[]
+  /** When `stop` was called, and when /ready first answered 503 (Infinity: never). */
+  stoppedAt: number
+  notReadyAt: number
+  /** /ready's answers before it turned: anything but 200 (a refused connection, say). */
+  readyProblems: string[]
+}
+
+/** GET `path` on a connection of its own: its status, or the error's code. */
+export function getOnce (port: number, path: string, agent: http.Agent | false = false): Promise<{ status?: number, error?: string }> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume()
+      res.on('end', () => resolve({ status: res.statusCode }))
+      res.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }))
+    })
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }))
+  })
+}
+
+/**
+ * What a load balancer in front of the service sees across a graceful stop:
+ * `connections` clients send a steady stream of GETs of `paths` over keep-alive
+ * connections while a checker polls /ready; `stop` (a SIGTERM) is called once
+ * the stream runs, and `reactionMs` after /ready first answers 503 the clients
+ * send no new request, as a balancer that has taken the instance out.
+ */
+export async function stopUnderLoad (port: number, stop: () => void, paths: string[], options: { connections?: number, runBeforeMs?: number, reactionMs?: number } = {}): Promise<StopUnderLoad> {
+  const { connections = 8, runBeforeMs = 500, reactionMs = 300 } = options
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections })
+  const outcomes: LoadOutcome[] = []
+  const readyProblems: string[] = []
+  let stoppedAt = Infinity
+  let notReadyAt = Infinity
+  // Gives up 30 s after the stop when /ready never turns.
+  const sending = (): boolean => Date.now() < Math.min(notReadyAt + reactionMs, stoppedAt + 30_000)
+  const clients = Array.from({ length: connections }, async (_, client) => {
+    for (let i = 0; sending(); i++) {
+      const sentAt = Date.now()
+      outcomes.push({ sentAt, ...await getOnce(port, paths[(client + i) % paths.length]!, agent) })
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  })
+  const checker = (async () => {
+    while (notReadyAt === Infinity && Date.now() < stoppedAt + 30_000) {
+      const answer = await getOnce(port, '/ready')
+      if (answer.status === 503 && stoppedAt !== Infinity) notReadyAt = Date.now()
+      else if (answer.status !== 200) readyProblems.push(answer.error ?? String(answer.status))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  })()
+  await new Promise((resolve) => setTimeout(resolve, runBeforeMs))
+  stoppedAt = Date.now()
+  stop()
+  await Promise.all([...clients, checker])
+  agent.destroy()
+  return { outcomes, stoppedAt, notReadyAt, readyProblems }
 }

@@ -1,5 +1,6 @@
 // Apps and requests for the watchlist, MAL and recommendation tests.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { AppOptions } from '../../src/app.js'
 import { accountsApp, register, tokenHeader } from './accounts.js'
 import { aodRecord, writeAod, type AodRecord } from './aod.js'
 import { tempDir } from './app.js'
@@ -8,10 +9,10 @@ interface Teardown { teardown: (fn: () => unknown) => void }
 
 export type Api = Awaited<ReturnType<typeof accountsApp>> & { dataDir: string }
 
-/** An accounts app on a catalogue of these AOD records (default: anime 1..5, MAL ids 100001..100005). */
-export async function watchlistsApp (t: Teardown, records: AodRecord[] = [1, 2, 3, 4, 5].map((n) => aodRecord(n))): Promise<Api> {
+/** An accounts app on a catalogue of these AOD records (default: anime 1..5, MAL ids 100001..100005), with these options. */
+export async function watchlistsApp (t: Teardown, records: AodRecord[] = [1, 2, 3, 4, 5].map((n) => aodRecord(n)), options: AppOptions = {}): Promise<Api> {
   const dataDir = tempDir(t)
-  const app = await accountsApp(t, { dataDir, defaultCatalogue: writeAod(dataDir, records) })
+  const app = await accountsApp(t, { dataDir, defaultCatalogue: writeAod(dataDir, records), ...options })
   return Object.assign(app, { dataDir })
 }
 
@@ -43,7 +44,8 @@ export async function putEntry (app: FastifyInstance, caller: Caller, listId: nu
   return res.json()
 }
 
-export interface MalItem { id: number, status?: string, score?: number, episodes?: number, comments?: string, title?: string }
+/** An entry of a MAL export; numbers may be given as the text the file holds. */
+export interface MalItem { id: number | string, status?: string, score?: number | string, episodes?: number | string, comments?: string, title?: string }
 
 /** A MAL list export as MyAnimeList writes it. */
 export function malExport (items: MalItem[], root = 'myanimelist'): string {
@@ -87,6 +89,29 @@ export function malExport (items: MalItem[], root = 'myanimelist'): string {
 	</myinfo>${anime}
 </${root}>
 `
+}
+
+/**
+ * A MAL export of `entries` entries and close to `bytes` bytes (never more): the
+ * first `matched` have the MAL ids of anime 1, 2, … (100001…, see aodRecord),
+ * the others ids no catalogue has; each has a note (at most PUT's 2,000
+ * characters) that brings the file up to size.
+ */
+export function largeMalExport (bytes: number, entries: number, matched: number): string {
+  const head = '<?xml version="1.0" encoding="UTF-8" ?>\n<myanimelist>\n<myinfo><user_export_type>1</user_export_type></myinfo>\n'
+  const tail = '</myanimelist>\n'
+  const entry = (i: number, note: string) => `<anime><series_animedb_id>${i < matched ? 100001 + i : 500001 + i}</series_animedb_id>` +
+    `<my_watched_episodes>${i % 13}</my_watched_episodes><my_score>${i % 11}</my_score><my_status>Completed</my_status>` +
+    `<my_comments><![CDATA[${note}]]></my_comments></anime>\n`
+  let bare = head.length + tail.length
+  for (let i = 0; i < entries; i++) bare += entry(i, '').length
+  const noteLength = Math.max(0, Math.min(2000, Math.floor((bytes - bare - 1024) / entries)))
+  const parts = [head]
+  for (let i = 0; i < entries; i++) parts.push(entry(i, `${i} `.padEnd(noteLength, 'n')))
+  parts.push(tail)
+  const xml = parts.join('')
+  if (Buffer.byteLength(xml) > bytes) throw new Error(`${entries} entries do not fit in ${bytes} bytes`)
+  return xml
 }
 
 export { aodRecord }

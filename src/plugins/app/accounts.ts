@@ -2,7 +2,7 @@
 // login throttle and the service the account routes call. Expired tokens are
 // swept now and then besides being deleted when seen.
 import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { openAccountsStore } from '../../accounts/admin.js'
 import { createAccountsService, type AccountsService } from '../../accounts/service.js'
 import { createThrottle } from '../../accounts/throttle.js'
@@ -14,6 +14,15 @@ declare module 'fastify' {
     accounts: AccountsService & { health: () => Promise<StoreHealth> }
     /** Where users' data lives (SQLite or PostgreSQL, src/storage): the repositories behind the services. */
     userStore: UserStore
+    /**
+     * onRequest hook of the routes that hash a password: sets `request.abandoned`,
+     * so that a hash still waiting for its turn is dropped when the client goes away.
+     */
+    watchClient: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
+  }
+  interface FastifyRequest {
+    /** Aborted when the client goes away before it is answered (on routes with watchClient). */
+    abandoned: AbortSignal | undefined
   }
 }
 
@@ -51,4 +60,13 @@ export default fp(async function accounts (fastify: FastifyInstance) {
   })
   fastify.decorate('accounts', service)
   fastify.decorate('userStore', store)
+  fastify.decorateRequest('abandoned', undefined)
+  // Callback style, on the few routes that hash: no promise per request, nothing on other routes.
+  fastify.decorate('watchClient', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    const controller = new AbortController()
+    // 'close' with the answer unfinished: the connection ended under it.
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) controller.abort() })
+    request.abandoned = controller.signal
+    done()
+  })
 }, { name: 'accounts', dependencies: ['config'] })

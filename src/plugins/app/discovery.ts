@@ -1,11 +1,13 @@
-// Discovery queries (search, filtered random, tags, details, similar) over the
+// Discovery queries (search, filtered random, tags, seasons, details, similar, full entries) over the
 // catalogue's connection, decorated as `fastify.discovery`.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { createSearch } from '../../catalogue/search.js'
+import { createSeasons } from '../../catalogue/seasons.js'
 import { createSimilar } from '../../catalogue/similar.js'
+import { createFullEntries } from '../../catalogue/full-entries.js'
 
-const createDiscovery = (db: FastifyInstance['catalogue']['db']) => ({ ...createSearch(db), ...createSimilar(db) })
+const createDiscovery = (db: FastifyInstance['catalogue']['db']) => ({ ...createSearch(db), ...createSeasons(db), ...createSimilar(db), ...createFullEntries(db) })
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -3,10 +3,8 @@
 // trivial statement, cheap enough for a load balancer polling every second.
 import path from 'node:path'
 import fp from 'fastify-plugin'
-import Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import type { Static } from '@sinclair/typebox'
-import { ACCOUNTS_FILE } from '../../accounts/db.js'
 import type { AccountsStatus, CatalogueStatus } from '../../../schemas/health.js'
 
 export interface Readiness {
@@ -20,6 +18,8 @@ export interface Readiness {
 declare module 'fastify' {
   interface FastifyInstance {
     readiness: () => Promise<Readiness>
+    /** From now on /ready answers 503: a graceful stop has begun (src/server.ts). */
+    markShuttingDown: () => void
   }
 }
 
@@ -38,29 +38,17 @@ export function publicSource (source: string | null): string | null {
 }
 
 export default fp(async function health (fastify: FastifyInstance) {
-  const { dataDir } = fastify.config
   let closing = false
   fastify.addHook('preClose', async () => { closing = true })
+  fastify.decorate('markShuttingDown', () => { closing = true })
 
-  // SQLite: take the write lock and let go, on a connection of our own (short busy
-  // timeout: a writer holding the lock longer than that counts as not writable).
-  let probe: Database.Database | null = null
-  fastify.addHook('onClose', async () => { probe?.close() })
-  const sqliteWritable = (): boolean => {
-    try {
-      probe ??= new Database(path.join(dataDir, ACCOUNTS_FILE), { fileMustExist: true, timeout: 250 })
-      probe.exec('BEGIN IMMEDIATE')
-      probe.exec('ROLLBACK')
-      return true
-    } catch (error) {
-      fastify.log.warn({ err: error }, 'readiness: the accounts database is not writable')
-      return false
-    }
-  }
-  // The user store's own check (PostgreSQL: the pool answers), then on SQLite the write lock.
+  // The user store's own check: PostgreSQL answers; SQLite's write lock can be had and
+  // DATA_DIR has room; on either, no write has failed since the last that went through.
   const accountsStatus = async (): Promise<Static<typeof AccountsStatus>> => {
-    const { ok, backend } = await fastify.accounts.health().catch(() => ({ ok: false, backend: fastify.config.databaseUrl === null ? 'sqlite' : 'postgres' }))
-    return { writable: ok && (backend !== 'sqlite' || sqliteWritable()), backend }
+    const backend = fastify.config.databaseUrl === null ? 'sqlite' : 'postgres'
+    const health = await fastify.accounts.health().catch((error: unknown) => ({ ok: false, backend, detail: (error as Error).message }))
+    if (!health.ok) fastify.log.warn({ reason: health.detail }, 'readiness: the accounts database is not writable')
+    return { writable: health.ok, backend: health.backend }
   }
 
   fastify.decorate('readiness', async (): Promise<Readiness> => {

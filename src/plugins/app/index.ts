@@ -7,6 +7,7 @@ import type { AppConfig } from '../../config.js'
 import config from './config.js'
 import accounts from './accounts.js'
 import auth from './auth.js'
+import bodyLimit from './body-limit.js'
 import catalogue from './catalogue.js'
 import caching from './caching.js'
 import discovery from './discovery.js'
@@ -17,6 +18,7 @@ export default fp(async function appPlugins (fastify: FastifyInstance, opts: Par
   await fastify.register(config, opts)
   await fastify.register(accounts)
   await fastify.register(auth)
+  await fastify.register(bodyLimit)
   await fastify.register(catalogue)
   await fastify.register(caching)
   await fastify.register(discovery)

@@ -1,9 +1,11 @@
 // Watchlists and recommendations: the lists live in the accounts file (their own
 // connection to it; the SQLite WatchlistsRepository), the anime they name in the
-// catalogue. Also `optionalToken`, the authentication of routes anyone may read.
+// catalogue. Also `optionalToken`, the authentication of routes anyone may read,
+// and the runner of MyAnimeList imports (a worker thread, ended on close).
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from '../../errors.js'
+import { importWorkerScript, MalImportRunner } from '../../http/mal-import-runner.js'
 import { createCatalogueLinks } from '../../watchlists/catalogue-links.js'
 import { createRecommender, type Recommender } from '../../watchlists/recommendations.js'
 import type { Watchlist } from '../../watchlists/repository.js'
@@ -12,6 +14,8 @@ import { createWatchlistsService, type WatchlistsService } from '../../watchlist
 declare module 'fastify' {
   interface FastifyInstance {
     watchlists: WatchlistsService
+    /** Runs MyAnimeList imports in a worker thread, a few at a time (MAL_IMPORT_MAX_PENDING). */
+    malImports: MalImportRunner
     recommender: Recommender
     /**
      * For routes anyone may use: a valid token sets `request.auth`; no token, or
@@ -28,12 +32,23 @@ declare module 'fastify' {
 
 export default fp(async function watchlists (fastify: FastifyInstance) {
   const catalogueDb = fastify.catalogue.db
-  fastify.decorate('watchlists', createWatchlistsService({
+  const config = fastify.config
+  const service = createWatchlistsService({
     // SQLite (the accounts file) or PostgreSQL, as the accounts (src/storage); closed with them.
     repository: fastify.userStore.watchlists,
     links: createCatalogueLinks(catalogueDb),
-    now: fastify.config.now
-  }))
+    now: config.now,
+    listsPerUser: config.watchlistsPerUser
+  })
+  fastify.decorate('watchlists', service)
+  const malImports = new MalImportRunner(importWorkerScript(), {
+    maxPending: config.malImportMaxPending,
+    store: { dataDir: config.dataDir, databaseUrl: config.databaseUrl, databasePoolSize: config.databasePoolSize, databaseTimeoutMs: config.databaseTimeoutMs },
+    service,
+    now: config.now
+  })
+  fastify.decorate('malImports', malImports)
+  fastify.addHook('onClose', async () => { await malImports.close() })
   fastify.decorate('recommender', createRecommender(catalogueDb, fastify.discovery.filterSql))
   fastify.decorateRequest('watchlist', null)
   fastify.decorate('optionalToken', async (request: FastifyRequest) => {

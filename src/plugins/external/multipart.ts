@@ -1,60 +1,110 @@
-// multipart/form-data bodies: fields become plain body values, as with form bodies
-// (a repeated field keeps its last value, as Django's QueryDict did).
+// multipart/form-data bodies, read as they arrive by busboy (the parser
+// @fastify/multipart is built on): fields become plain body values, as with form
+// bodies (a repeated field keeps its last value, as Django's QueryDict did).
 //
-// @fastify/multipart adds two async hooks to the whole instance: one that turns
-// the parts into the body (preValidation) and one that deletes saved upload files
-// (onResponse). Global, they cost every request two promises, GETs included (a
-// tenth of the CPU time of GET /anime/random). They only act on requests with a
-// multipart body, so here they go onto the routes that take a body, in the same
-// place in the hook order; the content-type parser and the request decorators
-// stay global, so every route still answers a multipart request as before.
+// The body is held to the route's body limit like any other (BODY_LIMIT, unless
+// the route sets its own): every byte counts, boundaries and part headers
+// included, and past the limit the answer is 413 at once, before more is read
+// (Fastify closes the connection after an error while parsing). File parts are
+// for the routes that name a field to take one (`config.fileField`, the MAL
+// import's `file`), which gets it as a Buffer; anywhere else a file part is 413
+// as soon as its headers arrive, its data unread. @fastify/multipart itself
+// was dropped: it has no limit on a whole body, so 60 uploads of 15 MB to
+// /account/register were read into memory, each one whole.
 import fp from 'fastify-plugin'
-import multipart from '@fastify/multipart'
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy'
+import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify'
+import type { Readable } from 'node:stream'
+import { ApiError } from '../../errors.js'
 
-const options = {
-  attachFieldsToBody: 'keyValues' as const,
-  limits: { fieldSize: 1 << 20, fields: 50, files: 1, fileSize: 16 << 20, parts: 60 }
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The one multipart field that may be a file (read into a Buffer, within the route's body limit). */
+    fileField?: string
+  }
 }
 
-const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+/** Parts and fields one body may have (each part is an object in the body; a few dozen is plenty for any route). */
+const limits = { fields: 50, parts: 60, files: 1, headerPairs: 100 }
 
-type Hook = (...args: never[]) => unknown
+const tooLarge = (): Error => new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE()
+const noFiles = (): ApiError => new ApiError(413, { detail: 'File uploads are not accepted here.' })
+const malformed = (message: string): ApiError => new ApiError(400, { detail: `Multipart form parse error - ${message}` })
 
-/** A multipart body's repeated fields (arrays under 'keyValues') keep their last value. */
-async function lastValues (request: FastifyRequest): Promise<void> {
-  if (!request.isMultipart()) return
-  const body = request.body
-  if (typeof body !== 'object' || body === null) return
-  for (const [key, value] of Object.entries(body)) if (Array.isArray(value)) (body as Record<string, unknown>)[key] = value.at(-1)
+/** The body of a multipart request: field values (a repeated field's last), and the route's file field as a Buffer. */
+export function readMultipart (request: FastifyRequest, payload: Readable): Promise<Record<string, unknown>> {
+  const bodyLimit = request.routeOptions.bodyLimit
+  const fileField = request.routeOptions.config.fileField
+  const declared = Number(request.headers['content-length'])
+  if (declared > bodyLimit) {
+    // Dropped as it comes, unread, so that the client meets the answer and not a reset (src/plugins/app/body-limit.ts).
+    payload.resume()
+    return Promise.reject(tooLarge())
+  }
+  return new Promise((resolve, reject) => {
+    const body: Record<string, unknown> = {}
+    let received = 0
+    let settled = false
+    let parser: BusboyInstance
+    const fail = (error: Error): void => {
+      if (settled) return
+      settled = true
+      payload.unpipe(parser)
+      payload.off('data', count)
+      parser.destroy()
+      // The rest of the body is dropped as it comes (see src/plugins/app/body-limit.ts).
+      payload.resume()
+      reject(error)
+    }
+    const count = (chunk: Buffer): void => {
+      received += chunk.length
+      if (received > bodyLimit) fail(tooLarge())
+    }
+    const add = (name: string, value: unknown): void => {
+      // Names of Object.prototype's properties are not body keys (no API field has one).
+      if (name in Object.prototype) return
+      body[name] = value
+    }
+    try {
+      parser = Busboy({ headers: request.headers as BusboyHeaders, limits: { ...limits, fieldSize: bodyLimit, fileSize: bodyLimit } })
+    } catch (error) {
+      reject(malformed((error as Error).message))
+      return
+    }
+    parser.on('field', (name, value) => { add(name, value) })
+    let files = 0 // file parts still being read
+    let finished = false
+    const done = (): void => {
+      if (settled || !finished || files > 0) return
+      settled = true
+      resolve(body)
+    }
+    parser.on('file', (name, stream) => {
+      if (name !== fileField) { stream.resume(); fail(noFiles()); return }
+      files++
+      const chunks: Buffer[] = []
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+      stream.on('limit', () => { fail(tooLarge()) })
+      stream.on('end', () => {
+        files--
+        if (!stream.truncated) add(name, Buffer.concat(chunks))
+        done()
+      })
+    })
+    parser.on('filesLimit', () => { fail(new ApiError(413, { detail: 'One file at most.' })) })
+    parser.on('fieldsLimit', () => { fail(new ApiError(413, { detail: `At most ${limits.fields} fields.` })) })
+    parser.on('partsLimit', () => { fail(new ApiError(413, { detail: `At most ${limits.parts} parts.` })) })
+    parser.on('error', (error: unknown) => { fail(malformed((error as Error).message)) })
+    parser.on('finish', () => {
+      finished = true
+      done()
+    })
+    payload.on('data', count)
+    payload.on('error', (error) => { fail(error) })
+    payload.pipe(parser)
+  })
 }
-const scopedHooks = ['preValidation', 'onResponse'] as const
 
 export default fp(async function multipartBodies (fastify: FastifyInstance) {
-  const hooks: Record<(typeof scopedHooks)[number], Hook[]> = { preValidation: [], onResponse: [] }
-  const addHook = fastify.addHook
-  // While @fastify/multipart registers (on this very instance: it is fastify-plugin
-  // wrapped), its two request hooks are kept aside instead of added globally.
-  fastify.addHook = function (this: FastifyInstance, name: string, hook: Hook) {
-    if ((scopedHooks as readonly string[]).includes(name)) {
-      hooks[name as (typeof scopedHooks)[number]].push(hook)
-      return this
-    }
-    return (addHook as (name: string, hook: Hook) => FastifyInstance).call(this, name, hook)
-  } as typeof addHook
-  try {
-    await fastify.register(multipart, options)
-  } finally {
-    fastify.addHook = addHook
-  }
-  if (hooks.preValidation.length !== 1 || hooks.onResponse.length !== 1) {
-    // A new @fastify/multipart that hooks in differently: fail loudly rather than parse bodies wrongly.
-    throw new Error(`@fastify/multipart added ${hooks.preValidation.length} preValidation and ${hooks.onResponse.length} onResponse hooks; src/plugins/external/multipart.ts expects one each`)
-  }
-  fastify.addHook('onRoute', (route: RouteOptions) => {
-    if (![route.method].flat().some((method) => bodyMethods.has(method))) return
-    // Ahead of the route's own preValidation hooks, as a global hook would run.
-    route.preValidation = [...hooks.preValidation, lastValues, ...[route.preValidation ?? []].flat()] as RouteOptions['preValidation']
-    route.onResponse = [...[route.onResponse ?? []].flat(), ...hooks.onResponse] as RouteOptions['onResponse']
-  })
+  fastify.addContentTypeParser('multipart/form-data', readMultipart)
 }, { name: 'multipart-bodies' })

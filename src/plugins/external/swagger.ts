@@ -1,5 +1,8 @@
 // The OpenAPI document, generated from the routes' TypeBox schemas
 // (served at /openapi.json and as schemas/openapi.json), and the docs UI at /docs.
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -31,8 +34,26 @@ export const openapiInfo = {
     { name: 'anime', description: 'The catalogue' },
     { name: 'account', description: 'Registration and token logins' },
     { name: 'watchlists', description: 'Named lists of anime, MyAnimeList import and export' },
-    { name: 'health', description: 'Liveness and readiness, for load balancers and monitoring' }
+    { name: 'health', description: 'Liveness and readiness, for load balancers and monitoring' },
+    { name: 'jikan', description: "Jikan v4's anime endpoints, answered from the catalogue for existing Jikan clients (docs/jikan.md)" }
   ]
+}
+
+/**
+ * The UI's static files where the package is installed, named explicitly
+ * (swagger-ui's documented `baseDir` and `logo`): the build bundles the
+ * package's code (scripts/build.ts), which would otherwise look for them
+ * beside itself. Undefined where it is not installed (the single executable
+ * serves a stand-in, src/sea/docs-fallback.ts).
+ */
+function installedUi (): { baseDir: string, logo: { type: string, content: Buffer } } | undefined {
+  let baseDir: string
+  try {
+    baseDir = path.join(path.dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui')), 'static')
+  } catch {
+    return undefined
+  }
+  return { baseDir, logo: { type: 'image/svg+xml', content: fs.readFileSync(path.join(baseDir, 'logo.svg')) } }
 }
 
 export default fp(async function openapi (fastify: FastifyInstance) {
@@ -41,6 +62,6 @@ export default fp(async function openapi (fastify: FastifyInstance) {
     transform: ({ schema, url, route }) => ({ schema: documentAnswers(schema as Record<string, unknown>, route), url }),
     transformObject: (document) => nameComponents(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as Record<string, unknown>)
   })
-  await fastify.register(swaggerUi, { routePrefix: '/docs' })
+  await fastify.register(swaggerUi, { routePrefix: '/docs', ...installedUi() })
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
 }, { name: 'swagger' })

@@ -23,9 +23,9 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
       body: RegisterBody,
       response: { 200: RegisterReply, 400: FieldErrors, ...throttledErrors }
     },
-    onRequest: throttleAddress,
+    onRequest: [fastify.watchClient, throttleAddress],
     config: { fieldChecks: accounts.registerChecks }
-  }, async (request) => accounts.register(request.body))
+  }, async (request) => accounts.register(request.body, request.abandoned))
 
   fastify.post('/login', {
     schema: {
@@ -36,8 +36,8 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
       body: LoginBody,
       response: { 200: LoginReply, 400: FieldErrors, 403: TokenLimitReached, ...throttledErrors }
     },
-    onRequest: throttleAddress
-  }, async (request) => accounts.login(request.body))
+    onRequest: [fastify.watchClient, throttleAddress]
+  }, async (request) => accounts.login(request.body, request.abandoned))
 
   fastify.post('/logout', {
     schema: {

@@ -46,10 +46,10 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
       body: DeleteAccountBody,
       response: { ...noContent, ...authErrors, 400: FieldErrors, ...throttledErrors }
     },
-    onRequest: requireToken
+    onRequest: [fastify.watchClient, requireToken]
   }, async (request, reply) => {
     const auth = authenticated(request)
-    if (!(await accounts.checkPassword(auth, request.body.password))) throw fieldErrors({ password: [messages.wrongPassword] })
+    if (!(await accounts.checkPassword(auth, request.body.password, request.abandoned))) throw fieldErrors({ password: [messages.wrongPassword] })
     await accounts.deleteAccount(auth)
     return reply.code(204).send()
   })
@@ -64,11 +64,11 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
       body: PasswordChangeBody,
       response: { ...noContent, ...authErrors, 400: FieldErrors, ...throttledErrors }
     },
-    onRequest: requireToken
+    onRequest: [fastify.watchClient, requireToken]
   }, async (request, reply) => {
     const auth = authenticated(request)
-    if (!(await accounts.checkPassword(auth, request.body.old_password))) throw fieldErrors({ old_password: [messages.wrongOldPassword] })
-    await accounts.changePassword(auth, request.body.new_password)
+    if (!(await accounts.checkPassword(auth, request.body.old_password, request.abandoned))) throw fieldErrors({ old_password: [messages.wrongOldPassword] })
+    await accounts.changePassword(auth, request.body.new_password, request.abandoned)
     return reply.code(204).send()
   })
 }

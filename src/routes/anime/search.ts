@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SearchPage, SearchQuery } from '../../../schemas/discovery.js'
 import { ErrorDetail, FieldErrors } from '../../../schemas/common.js'
 import { searchOf } from '../../http/filters.js'
-import { pageLinks, pageOf } from '../../http/links.js'
+import { pager } from '../../http/links.js'
 
 const search: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/search', {
@@ -17,14 +17,10 @@ const search: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: SearchPage, 400: FieldErrors, 404: ErrorDetail }
     }
   }, async (request) => {
-    const { search: searchRequest, page: pageRequest } = searchOf(request.query)
-    let position = { page: 1, pages: 1 }
-    const { count, results } = fastify.discovery.search(searchRequest, (total) => {
-      const page = pageOf(pageRequest, total)
-      position = page
-      return page
-    })
-    return { count, ...pageLinks(request, position.page, position.pages), results }
+    const { search: searchRequest, page } = searchOf(request.query)
+    const paging = pager(page)
+    const { count, results } = fastify.discovery.search(searchRequest, paging.pageFor)
+    return { count, ...paging.links(request), results }
   })
 }
 

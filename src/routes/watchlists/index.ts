@@ -15,7 +15,7 @@ import { pageLinks, pageOf } from '../../http/links.js'
 import type { EntryChange } from '../../watchlists/repository.js'
 import { listJson } from '../../watchlists/service.js'
 import type { Watchlist as StoredList } from '../../watchlists/repository.js'
-import { parseId } from '../anime/index.js'
+import { parseId } from '../../validation/ids.js'
 import mal from './mal.js'
 
 const noContent = { 204: { type: 'null', description: 'Done; no body.' } }
@@ -63,11 +63,12 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       operationId: 'createWatchlist',
       summary: 'Make a list',
-      description: 'A new, empty list of the authenticated user; private unless `public` is true. 201 with the list.',
+      description: 'A new, empty list of the authenticated user; private unless `public` is true. 201 with the list. ' +
+        'A user has at most 100 lists (the server\'s WATCHLISTS_PER_USER): one more is 400 with a `detail`.',
       tags: ['watchlists'],
       security: [{ Token: [] }],
       body: WatchlistBody,
-      response: { 201: Watchlist, ...authErrors, 400: FieldErrors }
+      response: { 201: Watchlist, ...authErrors, 400: { anyOf: [FieldErrors, ErrorDetail] } }
     },
     onRequest: requireToken
   }, async (request, reply) => {
@@ -155,6 +156,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       body: EntryBody,
       response: { 200: WatchlistEntry, 201: WatchlistEntry, ...writeErrors }
     },
+    // Its body schema also validates each entry of a MAL import (src/http/mal-upload.ts).
     onRequest: owned
   }, async (request, reply) => {
     const { animeId } = request.params

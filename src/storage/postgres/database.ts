@@ -6,6 +6,7 @@
 // become StoreUnavailableError (503); the pool reconnects by itself later.
 import pg from 'pg'
 import { StoreUnavailableError, type StoreHealth } from '../errors.js'
+import { createWriteHealth, postgresWriteFailure } from '../writable.js'
 import { migratePostgres, type MigrationReport } from './migrations.js'
 
 export interface PostgresOptions {
@@ -42,14 +43,19 @@ const types = {
     oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser
 }
 
-/** SQLSTATE classes that mean the server is unreachable, refusing or overloaded, not that the statement is wrong. */
-const unavailableClasses = ['08', '28', '3D', '53', '57']
+/**
+ * SQLSTATE classes that mean the server is unreachable, refusing, overloaded or
+ * out of disk (53), or failing at the system level (58), not that the statement is wrong.
+ */
+const unavailableClasses = ['08', '28', '3D', '53', '57', '58']
+/** A write refused by a read-only server (a standby after a failover). */
+const READ_ONLY_TRANSACTION = '25006'
 
 /** True for failures of the connection (or a timeout), as opposed to a statement's own error. */
 export function isUnavailable (error: unknown): boolean {
   if (error instanceof StoreUnavailableError) return true
   const code = (error as { code?: unknown }).code
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return unavailableClasses.includes(code.slice(0, 2))
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return unavailableClasses.includes(code.slice(0, 2)) || code === READ_ONLY_TRANSACTION
   if (typeof code === 'string' && code.startsWith('E')) return true // ECONNREFUSED, ECONNRESET, ENOTFOUND, ETIMEDOUT …
   const message = (error as Error)?.message ?? ''
   return /timeout|terminated|not queryable|connection|ended|closed/i.test(message)
@@ -89,10 +95,15 @@ export function openPostgres (options: PostgresOptions): PgDatabase {
   // An idle client whose server went away: the pool drops it; without a listener the process would crash.
   pool.on('error', (error) => { options.onIdleError?.(error) })
 
+  // Writes the server cannot make (a full disk, a read-only server): 503s, and /ready says so until a probe goes through.
+  const writes = createWriteHealth({ classify: postgresWriteFailure, probe: () => probeWrite() })
+
   const run = async <R extends pg.QueryResultRow>(on: Queryable, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> => {
     try {
       return await on.query<R>(text, values)
     } catch (error) {
+      const translated = writes.translate(error)
+      if (translated !== error) throw translated
       throw isUnavailable(error) ? unavailable(error, where) : error
     }
   }
@@ -142,6 +153,33 @@ export function openPostgres (options: PostgresOptions): PgDatabase {
     return Promise.race([pending, late]).finally(() => clearTimeout(timer))
   }
 
+  const transaction = async <T>(fn: (client: Queryable) => Promise<T>): Promise<T> => {
+    await readyInTime()
+    const client = await connect()
+    const inTransaction: Queryable = { query: (text, values) => run(client, text, values) }
+    let broken: Error | undefined
+    try {
+      await inTransaction.query('BEGIN')
+      const result = await fn(inTransaction)
+      await inTransaction.query('COMMIT')
+      return result
+    } catch (error) {
+      if (isUnavailable(error)) broken = error as Error
+      else await client.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError })
+      throw error
+    } finally {
+      // A client whose connection failed is destroyed, not returned to the pool.
+      client.release(broken)
+    }
+  }
+
+  // After a failed write: a table of this session's own, one row in it (the server
+  // extends a file on disk for it, in the database's tablespace), gone at commit.
+  const probeWrite = () => transaction(async (client) => {
+    await client.query('CREATE TEMP TABLE anime_api_write_probe (filler text) ON COMMIT DROP')
+    await client.query("INSERT INTO anime_api_write_probe VALUES ('probe')")
+  })
+
   return {
     pool,
     ready,
@@ -150,30 +188,13 @@ export function openPostgres (options: PostgresOptions): PgDatabase {
       await readyInTime()
       return run<R>(pool, text, values)
     },
-    async transaction<T> (fn: (client: Queryable) => Promise<T>): Promise<T> {
-      await readyInTime()
-      const client = await connect()
-      const inTransaction: Queryable = { query: (text, values) => run(client, text, values) }
-      let broken: Error | undefined
-      try {
-        await inTransaction.query('BEGIN')
-        const result = await fn(inTransaction)
-        await inTransaction.query('COMMIT')
-        return result
-      } catch (error) {
-        if (isUnavailable(error)) broken = error as Error
-        else await client.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError })
-        throw error
-      } finally {
-        // A client whose connection failed is destroyed, not returned to the pool.
-        client.release(broken)
-      }
-    },
+    transaction,
     async health () {
       try {
         await readyInTime()
         await run(pool, 'SELECT 1')
-        return { ok: true, backend: 'postgres' }
+        const problem = await writes.check()
+        return problem === null ? { ok: true, backend: 'postgres' } : { ok: false, backend: 'postgres', detail: `PostgreSQL at ${where}: ${problem}` }
       } catch (error) {
         const reason = error instanceof StoreUnavailableError ? error.reason : `PostgreSQL at ${where}: ${(error as Error).message}`
         return { ok: false, backend: 'postgres', detail: reason }

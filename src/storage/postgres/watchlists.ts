@@ -1,10 +1,11 @@
 // WatchlistsRepository on PostgreSQL: the behaviour of the SQLite one in
 // src/watchlists/repository.ts. Writes to one list lock its row first, so that
 // concurrent writers (on any instance) see the list's true size and the
-// at-most-maxEntries rule holds as under SQLite's single writer.
+// at-most-maxEntries rule holds as under SQLite's single writer; making a list
+// locks its owner's row, for the at-most-maxLists rule.
 import {
-  DuplicateListNameError, ListFullError, entryDefaults, entryOrder, listNameKey, toEntry,
-  type EntryChange, type EntryOrdering, type EntryRow, type EntryStatus, type RatedEntry, type Watchlist, type WatchlistsRepository
+  DuplicateListNameError, ListFullError, TooManyListsError, definedOnly, entryOrder, fieldsOf, foldImport, listNameKey, toEntry,
+  type EntryFields, type EntryOrdering, type EntryRow, type EntryStatus, type RatedEntry, type Watchlist, type WatchlistsRepository
 } from '../../watchlists/repository.js'
 import type { PgDatabase, Queryable } from './database.js'
 import { uniqueViolation } from './accounts.js'
@@ -36,11 +37,6 @@ const listColumns = `w.id, w.user_id, u.username AS owner, w.name, w.public, w.c
 const entryColumns = 'anime_id, status, rating, episodes_watched, note, added, updated'
 const statusFilter = '($2::text[] IS NULL OR status = ANY($2::text[]))'
 
-/** The keys of `change` whose value is not undefined (null is a value: it clears a rating). */
-const definedOnly = (change: EntryChange): Partial<typeof entryDefaults> =>
-  Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)) as Partial<typeof entryDefaults>
-
-interface EntryFields { status: EntryStatus, rating: number | null, episodesWatched: number, note: string }
 
 const renamed = async <T>(fn: () => Promise<T>): Promise<T> => {
   try {
@@ -79,10 +75,6 @@ export function createPostgresWatchlists (db: PgDatabase): WatchlistsRepository 
     now
   ])
 
-  const fieldsOf = (row: EntryRow | undefined): EntryFields => row === undefined
-    ? { ...entryDefaults }
-    : { status: row.status, rating: row.rating, episodesWatched: row.episodes_watched, note: row.note }
-
   const entryPage = async (listId: number, statuses: EntryStatus[] | undefined, ordering: EntryOrdering, limit: number | null, offset: number) =>
     (await db.query<EntryRow>(`SELECT ${entryColumns} FROM watchlist_entries WHERE watchlist_id = $1 AND ${statusFilter}
       ORDER BY ${entryOrder[ordering]} LIMIT $3 OFFSET $4`, [listId, statuses ?? null, limit, offset])).rows.map(toEntry)
@@ -100,11 +92,17 @@ export function createPostgresWatchlists (db: PgDatabase): WatchlistsRepository 
     async list (id) {
       return listById(db, id)
     },
-    async createList (userId, fields, now) {
-      const { rows } = await renamed(() => db.query<{ id: number }>(`
-        INSERT INTO watchlists (user_id, name, name_key, public, created, updated) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
-      [userId, fields.name, listNameKey(fields.name), fields.public, now]))
-      return (await listById(db, rows[0]!.id))!
+    async createList (userId, fields, now, maxLists) {
+      return db.transaction(async (client) => {
+        // The user's row locked first: concurrent creates (on any instance) count one after the other.
+        await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId])
+        const { rows: [counted] } = await client.query<{ count: number }>('SELECT count(*) AS count FROM watchlists WHERE user_id = $1', [userId])
+        if (counted!.count >= maxLists) throw new TooManyListsError(maxLists)
+        const { rows } = await renamed(() => client.query<{ id: number }>(`
+          INSERT INTO watchlists (user_id, name, name_key, public, created, updated) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
+        [userId, fields.name, listNameKey(fields.name), fields.public, now]))
+        return (await listById(client, rows[0]!.id))!
+      })
     },
     async updateList (id, fields, now) {
       const { rowCount } = await renamed(() => db.query(`
@@ -160,16 +158,11 @@ export function createPostgresWatchlists (db: PgDatabase): WatchlistsRepository 
         await lockList(client, listId)
         // The entries the items touch, folded in order (a later item for the same anime wins), then written at once.
         const ids = [...new Set(items.map((item) => item.animeId))]
-        const { rows } = await client.query<EntryRow>(
+        const { rows: existing } = await client.query<EntryRow>(
           `SELECT ${entryColumns} FROM watchlist_entries WHERE watchlist_id = $1 AND anime_id = ANY($2::bigint[])`, [listId, ids])
-        const existing = new Map(rows.map((row) => [row.anime_id, row]))
-        const final = new Map<number, EntryFields>()
-        for (const { animeId, change } of items) {
-          final.set(animeId, { ...(final.get(animeId) ?? fieldsOf(existing.get(animeId))), ...definedOnly(change) })
-        }
-        const added = ids.filter((id) => !existing.has(id)).length
+        const { rows, added } = foldImport(items, existing)
         if (added > 0 && await entryCount(client, listId) + added > maxEntries) throw new ListFullError(maxEntries)
-        await upsert(client, listId, [...final].map(([animeId, fields]) => ({ animeId, ...fields })), now)
+        await upsert(client, listId, rows, now)
         await touchList(client, listId, now)
         return { added, updated: ids.length - added }
       })

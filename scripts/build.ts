@@ -1,0 +1,73 @@
+// npm run build → dist/anime-api.cjs: the `anime-api` command line (src/cli.ts)
+// bundled by esbuild into one CommonJS file, which `npm start` and the
+// `anime-api` bin run, and beside it the worker threads' scripts: the catalogue
+// import's parsing worker (dist/staging-worker.cjs) and the MAL import's
+// (dist/mal-import-worker.cjs): a worker thread needs a file of its own, and
+// each is looked for beside the module that starts it (src/worker-threads.ts). One file starts faster than the hundreds of
+// modules it holds. Only better-sqlite3 (a native addon) stays in node_modules;
+// /docs serves swagger-ui's static files from the installed package
+// (src/plugins/external/swagger.ts).
+//
+// The single executable (scripts/build-binary.ts) is the same bundle with
+// nothing left outside, since it reads nothing beside itself: better-sqlite3's
+// `bindings` loader and @fastify/swagger-ui are swapped for the stand-ins in
+// src/sea/ (esbuild's alias).
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as esbuild from 'esbuild'
+
+export type Target = 'node' | 'sea'
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+const targets: Record<Target, Pick<esbuild.BuildOptions, 'external' | 'alias'>> = {
+  node: { external: ['better-sqlite3'] },
+  sea: {
+    alias: {
+      bindings: path.join(root, 'src/sea/bindings.cjs'),
+      '@fastify/swagger-ui': path.join(root, 'src/sea/docs-fallback.ts')
+    }
+  }
+}
+
+function options (target: Target): esbuild.BuildOptions {
+  return {
+    ...targets[target],
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    // An ES module's own URL, in a CommonJS file: the file's (esbuild's documented recipe).
+    define: { 'import.meta.url': '__importMetaUrl' },
+    banner: { js: "var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" }
+  }
+}
+
+/** Bundles the command line into `<outdir>/anime-api.cjs` (and, for node, the workers' scripts); returns the files written. */
+export async function bundle (target: Target, outdir: string): Promise<string[]> {
+  fs.mkdirSync(outdir, { recursive: true })
+  const main = path.join(outdir, 'anime-api.cjs')
+  const base = options(target)
+  await esbuild.build({ ...base, entryPoints: [path.join(root, 'src/cli.ts')], outfile: main, banner: { js: `#!/usr/bin/env node\n${base.banner!.js}` } })
+  fs.chmodSync(main, 0o755)
+  if (target === 'sea') return [main]
+  const workers = [path.join(outdir, 'staging-worker.cjs'), path.join(outdir, 'mal-import-worker.cjs')]
+  await esbuild.build({ ...base, entryPoints: [path.join(root, 'src/catalogue/staging-worker.ts')], outfile: workers[0] })
+  await esbuild.build({ ...base, entryPoints: [path.join(root, 'src/http/mal-import-worker.ts')], outfile: workers[1] })
+  return [main, ...workers]
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = Date.now()
+  const outdir = path.join(root, 'dist')
+  // What earlier builds made there (dist/src/, dist/bundle/): nothing may start stale code.
+  for (const stale of ['src', 'schemas', 'bundle']) fs.rmSync(path.join(outdir, stale), { recursive: true, force: true })
+  const files = await bundle('node', outdir)
+  const sizes = files.map((file) => `${path.relative(root, file)} ${(fs.statSync(file).size / 1e6).toFixed(1)} MB`)
+  console.log(`built ${sizes.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+}

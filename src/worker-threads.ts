@@ -1,0 +1,48 @@
+// Worker threads for work that must not hold up the event loop (the catalogue
+// import's parsing, reading MAL uploads): where a worker's script is, and how to
+// start it wherever the service runs.
+//
+// A worker's script sits beside the module that uses it, with that module's
+// extension: .ts from the sources, .cjs in the build (where every module is
+// dist/anime-api.cjs and the workers are built beside it, scripts/build.ts).
+// The single executable has no files beside it: no script, and the caller does
+// the work itself.
+//
+// From the sources the script is TypeScript, and `node --import tsx` (npm run
+// dev, the server the tests start) gives worker threads no TypeScript loader:
+// such a worker first registers tsx's, then imports the script. Under tap,
+// whose loader workers do inherit, registering tsx as well changes nothing.
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker, type WorkerOptions } from 'node:worker_threads'
+
+/** The worker script `name` beside the module at `moduleUrl`, with its extension; null where it is not on disk. */
+export function workerScript (moduleUrl: string, name: string): URL | null {
+  const here = fileURLToPath(moduleUrl)
+  const script = path.join(path.dirname(here), `${name}${path.extname(here)}`)
+  return fs.existsSync(script) ? pathToFileURL(script) : null
+}
+
+/** A worker thread running `script` (from workerScript); a TypeScript one gets tsx's loader first. */
+export function startWorker (script: URL, options: WorkerOptions = {}): Worker {
+  if (!script.pathname.endsWith('.ts')) return new Worker(script, options)
+  const bootstrap = [
+    `import { register } from ${JSON.stringify(tsxEsmApi().href)}`,
+    'register()',
+    `await import(${JSON.stringify(script.href)})`
+  ].join('\n')
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options)
+}
+
+/**
+ * tsx's ESM API (tsx is a development dependency: installed wherever .ts files
+ * run). Found through its package's export map: require.resolve would give the
+ * CommonJS build, and import.meta.resolve has no place in the CommonJS bundle.
+ */
+function tsxEsmApi (): URL {
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json')
+  const { exports } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }
+  return pathToFileURL(path.join(path.dirname(manifest), exports['./esm/api']!.import.default))
+}
