@@ -27,7 +27,6 @@ const settings = {
 }
 const profile = process.env.BENCH_PROF === '1'
 
-
 const log = (line: string): void => { process.stderr.write(`[bench] ${line}\n`) }
 
 function runImport (file: string, dataDir: string): Promise<{ seconds: number, cpuSeconds: number, peakRssMb: number, code: number, output: string[] }> {

@@ -81,8 +81,11 @@ t.test('the program runs against a live server on 127.0.0.1', async (t) => {
   const { port } = app.server.address() as AddressInfo
   const { main } = await import(pathToFileURL(program).href) as { main: (baseUrl: string) => Promise<Record<string, unknown>> }
   const result = await main(`http://127.0.0.1:${port}`) as {
-    user: { id: number, username: string }, found: number, entry: { id: number, title: string, anime_type: string },
-    listed: unknown[], ratingErrors: unknown
+    user: { id: number, username: string },
+    found: number,
+    entry: { id: number, title: string, anime_type: string },
+    listed: unknown[],
+    ratingErrors: unknown
   }
   t.match(result.user, { id: Number, username: /^reader\d+$/ })
   t.equal(result.found, 1, 'one TV series matches "tokyo"')

@@ -60,9 +60,14 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   })
 
   interface Options {
-    querystring?: FastifySchema['querystring'], params?: FastifySchema['params'], response?: FastifySchema['response'], cache?: 'catalogue' | 'no-store',
+    querystring?: FastifySchema['querystring'],
+    params?: FastifySchema['params'],
+    response?: FastifySchema['response'],
+    cache?: 'catalogue' | 'no-store',
     /** Jikan's operationId of the endpoint (ours is it with a `jikan` prefix: /anime/random is getRandomAnime already). */
-    jikan?: string, summary: string, description: string
+    jikan?: string,
+    summary: string,
+    description: string
   }
   const options = (o: Options): RouteShorthandOptions => ({
     config: { jsonOnly: true, cache: o.cache ?? 'catalogue' },
@@ -165,7 +170,8 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   fastify.get('/anime/:id/relations', options({
     ...idParams,
-    jikan: 'getAnimeRelations', summary: 'Related anime',
+    jikan: 'getAnimeRelations',
+    summary: 'Related anime',
     description: "AOD's related entries that have a MyAnimeList id, all under the relation `Other` (AOD does not say how they relate).",
     response: { 200: S.JikanRelationsReply }
   }), async (request, reply) => {
@@ -185,7 +191,8 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   fastify.get('/anime/:id/recommendations', options({
     ...idParams,
-    jikan: 'getAnimeRecommendations', summary: 'Similar anime',
+    jikan: 'getAnimeRecommendations',
+    summary: 'Similar anime',
     description: 'From the similar-anime ranking of /anime/entry/:id/similar (entries with a MyAnimeList id); `votes` is its score in percent, not user votes.',
     response: { 200: S.JikanRecommendationsReply }
   }), async (request, reply) => {
@@ -211,13 +218,15 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   listRoute('/anime', {
     querystring: S.AnimeSearchQuery,
-    jikan: 'getAnimeSearch', summary: 'Search anime',
+    jikan: 'getAnimeSearch',
+    summary: 'Search anime',
     description: 'The catalogue search of /anime/search (typo tolerance included) with Jikan\'s parameters. Without `q` and `order_by`, entries come in the catalogue\'s (stable) order.'
   }, animeSearchOf)
 
   listRoute('/top/anime', {
     querystring: S.TopAnimeQuery,
-    jikan: 'getTopAnime', summary: 'Best scored anime',
+    jikan: 'getTopAnime',
+    summary: 'Best scored anime',
     description: "By AOD's score, best first. Entries of the Hentai genre are left out, as Jikan leaves out adult-rated ones."
   }, topAnimeOf)
 
@@ -243,7 +252,8 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   listRoute('/seasons/now', {
     querystring: S.SeasonQuery,
     cache: 'no-store',
-    jikan: 'getSeasonNow', summary: 'Anime of the current season',
+    jikan: 'getSeasonNow',
+    summary: 'Anime of the current season',
     description: "The season of today's date (winter: January to March, …), from AOD's season and year; best scored first."
   }, (query) => {
     const { year, season } = seasonAt(fastify.config.now())
@@ -252,11 +262,12 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   listRoute('/seasons/upcoming', {
     querystring: S.SeasonQuery,
-    jikan: 'getSeasonUpcoming', summary: 'Upcoming anime',
+    jikan: 'getSeasonUpcoming',
+    summary: 'Upcoming anime',
     description: 'Entries AOD lists as upcoming; best scored first.'
   }, (query) => seasonOf(query, { statuses: ['Upcoming'] }))
 
-  listRoute('/seasons/:year/:season', { querystring: S.SeasonQuery, params: S.SeasonParams, jikan: 'getSeason', summary: 'Anime of one season', description: "Entries AOD dates to this season and year; best scored first." }, (query, params) => {
+  listRoute('/seasons/:year/:season', { querystring: S.SeasonQuery, params: S.SeasonParams, jikan: 'getSeason', summary: 'Anime of one season', description: 'Entries AOD dates to this season and year; best scored first.' }, (query, params) => {
     const year = Number(params.year)
     const season = params.season!.toLowerCase()
     const messages: Record<string, string[]> = {}
@@ -271,7 +282,8 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   fastify.get('/genres/anime', options({
     querystring: S.GenresQuery,
-    jikan: 'getAnimeGenres', summary: "MyAnimeList's anime genres with counts over the catalogue",
+    jikan: 'getAnimeGenres',
+    summary: "MyAnimeList's anime genres with counts over the catalogue",
     description: 'Genres, explicit genres, themes and demographics with their MyAnimeList ids; `count` is the number of entries here whose AOD tags match it (see docs/jikan.md).',
     response: { 200: S.JikanGenresReply }
   }), async (request, reply) => {
@@ -307,7 +319,8 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   fastify.get('/producers', options({
     querystring: S.ProducersQuery,
-    jikan: 'getProducers', summary: 'Studios and producers',
+    jikan: 'getProducers',
+    summary: 'Studios and producers',
     description: 'The companies AOD names as studios or producers of entries served here, with ids that are stable in this service (not MyAnimeList\'s).',
     response: { 200: S.JikanProducersReply }
   }), async (request, reply) => {
@@ -367,5 +380,3 @@ const unavailable: Array<[string, string]> = [
   ['/watch/*', 'episode and promotional videos'],
   ['/producers/:id/external', "companies' external links"]
 ]
-
-
