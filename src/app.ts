@@ -24,7 +24,7 @@ export const serverOptions: FastifyServerOptions = {
   pluginTimeout: 60_000,
   bodyLimit: 1 << 20,
   // Errors the router raises before any plugin runs: a malformed %-escape or an
-  // over-long path parameter names no resource, so 404 as CONTRACT's unknown paths.
+  // over-long path parameter names no resource, so 404 as the old service's unknown paths.
   frameworkErrors: (error, request, reply) => {
     const notFound = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
     // Under /v4, in Jikan's shape (src/routes/v4/errors.ts).

@@ -123,7 +123,7 @@ t.test('every endpoint that takes a token declares the Token security scheme', a
     // `[{ Token: [] }, {}]`: the token is optional (an anonymous request is answered too).
     const needsToken = usesToken && !requirements.some((requirement) => Object.keys(requirement).length === 0)
     if (usesToken) secured.push(name)
-    // A 401 (CONTRACT's token errors) means the endpoint reads a token.
+    // A 401 (the old service's token errors) means the endpoint reads a token.
     if ('401' in operation.responses && !usesToken) problems.push(`${name}: answers 401 but declares no Token security`)
     if (needsToken && !('401' in operation.responses)) problems.push(`${name}: needs a token but documents no 401`)
   }

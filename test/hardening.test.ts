@@ -1,5 +1,5 @@
 // Hardening: security headers (and the two HTML pages still working under their
-// CSP), CORS, the global rate limit in CONTRACT's 429 shape, body size limit,
+// CSP), CORS, the global rate limit in the old service's 429 shape, body size limit,
 // request timeouts, trusted proxies, and the settings behind them.
 import t, { type Test } from 'tap'
 import fs from 'node:fs'
@@ -96,7 +96,7 @@ t.test('the ?format=api page renders under the CSP: no scripts, inline style all
   t.ok(cspOf(page.headers['content-security-policy']).get('style-src')?.includes("'unsafe-inline'"))
 })
 
-t.test('CORS: every origin by default; a preflight is answered; a plain OPTIONS keeps CONTRACT\'s 200 with Allow', async (t) => {
+t.test('CORS: every origin by default; a preflight is answered; a plain OPTIONS keeps the old service\'s 200 with Allow', async (t) => {
   const api = await fixtureApp(t)
   const get = await api.inject({ url: '/anime/entry/1', headers: { origin: 'https://app.example' } })
   t.equal(get.headers['access-control-allow-origin'], '*')
@@ -138,7 +138,7 @@ t.test('CORS_ORIGINS: only the listed origins are allowed', async (t) => {
   t.equal(good.headers['access-control-allow-origin'], 'https://app.example')
 })
 
-t.test('the global rate limit answers CONTRACT\'s 429 with Retry-After, per client address', async (t) => {
+t.test('the global rate limit answers the old service\'s 429 with Retry-After, per client address', async (t) => {
   const api = await fixtureApp(t, { rateLimitMax: 3, rateLimitWindowMs: 30_000 })
   for (let i = 0; i < 3; i++) t.equal((await api.inject('/anime/entry/1')).statusCode, 200)
   for (const request of [{ url: '/anime/random' }, { url: '/anime/entry/2?format=api' }, { method: 'POST' as const, url: '/account/login', payload: {} }]) {

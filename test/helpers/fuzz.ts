@@ -5,7 +5,7 @@
 // are fuzzed without touching this file. Properties of every answer:
 //
 // - never a 5xx;
-// - an error is JSON in CONTRACT's shapes: {"detail": "…"}, or one key per field
+// - an error is JSON in the old service's shapes (docs/compatibility.md): {"detail": "…"}, or one key per field
 //   (or non_field_errors) with a list of strings; an HTML page only where the
 //   request asked for one (?format=api or Accept preferring text/html);
 // - a rejected request (4xx) changes no row of any SQLite file in DATA_DIR;
@@ -240,10 +240,10 @@ export function contractProblem (request: FuzzRequest, response: LightMyRequestR
     return jikan ? null : `error ${status} under /v4 not in Jikan's shape: ${body.slice(0, 300)}`
   }
   const detailOnly = entries.length === 1 && typeof (parsed as { detail?: unknown }).detail === 'string'
-  // CONTRACT's token limit: 403 {"error": "Maximum amount of tokens allowed per user exceeded."}
+  // The old service's token limit: 403 {"error": "Maximum amount of tokens allowed per user exceeded."}
   const tokenLimit = status === 403 && entries.length === 1 && typeof (parsed as { error?: unknown }).error === 'string'
   const fieldLists = status === 400 && entries.every(([, v]) => Array.isArray(v) && v.length > 0 && v.every((m) => typeof m === 'string'))
-  if (!detailOnly && !tokenLimit && !fieldLists) return `error ${status} not in CONTRACT's shape: ${body.slice(0, 300)}`
+  if (!detailOnly && !tokenLimit && !fieldLists) return `error ${status} not in the old service's shape: ${body.slice(0, 300)}`
   if (status === 401 && response.headers['www-authenticate'] !== 'Token') return '401 without WWW-Authenticate: Token'
   if (status === 405 && response.headers.allow === undefined) return '405 without Allow'
   return null
