@@ -1,4 +1,4 @@
-// Shapes shared by every endpoint: the error bodies of CONTRACT's General section,
+// Shapes shared by every endpoint: the old service's error bodies (docs/compatibility.md),
 // and the building blocks of request schemas (src/validation reads their x- keywords).
 import { Type, type IntegerOptions, type ObjectOptions, type StringOptions, type TProperties, type TSchema } from '@sinclair/typebox'
 

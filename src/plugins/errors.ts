@@ -1,4 +1,4 @@
-// CONTRACT's General section in one place: error bodies, 404/405/OPTIONS,
+// The old service's general rules (docs/compatibility.md) in one place: error bodies, 404/405/OPTIONS,
 // 415, JSON parse errors, `?format=`, and the human-readable HTML rendering.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -40,7 +40,7 @@ export function wantsHtml (request: FastifyRequest): boolean {
   return html > json
 }
 
-/** The status and body CONTRACT gives for an error thrown anywhere. */
+/** The status and body the old service gives for an error thrown anywhere. */
 function errorResponse (error: FastifyError | ApiError, request: FastifyRequest): [number, ErrorBody] {
   if (error instanceof ApiError) return [error.statusCode, error.body]
   // A validation error formatted elsewhere (a plugin's own formatter that gave up): the contract's 400 all the same.

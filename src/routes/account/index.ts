@@ -1,4 +1,4 @@
-// /account: register, login, logout, logoutall (CONTRACT's Accounts section).
+// /account: register, login, logout, logoutall (the old service's accounts endpoints, docs/compatibility.md).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { LoginBody, LoginReply, RegisterBody, RegisterReply, TokenLimitReached, authErrors, throttledErrors } from '../../../schemas/account.js'
