@@ -120,8 +120,9 @@ export function nameComponents (document: Json): Json {
           const schema = Object.values(content).map((media) => (media as Json).schema).find((s) => s !== undefined)
           content = { 'application/json': { schema } }
         }
-        // `?format=api` (or a browser's Accept), on any route, gets a JSON answer as an HTML page.
-        if (content['application/json'] !== undefined) content = { ...content, 'text/html': htmlPage }
+        // `?format=api` (or a browser's Accept) gets a JSON answer as an HTML page, on every
+        // route but Jikan's /v4, which answers JSON only as Jikan does (`jsonOnly`).
+        if (content['application/json'] !== undefined && !url.startsWith('/v4/')) content = { ...content, 'text/html': htmlPage }
         responses[status] = { ...response, content }
       }
       operations[method] = hoist({ ...operation, responses })
