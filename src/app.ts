@@ -8,6 +8,7 @@ import errors from './plugins/errors.js'
 import externalPlugins from './plugins/external/index.js'
 import appPlugins from './plugins/app/index.js'
 import routes from './routes/index.js'
+import { contractClientError } from './http/client-errors.js'
 import { jikanRouterError } from './routes/v4/errors.js'
 
 export type AppOptions = Partial<AppConfig>
@@ -32,7 +33,8 @@ export const serverOptions: FastifyServerOptions = {
       : { detail: notFound ? 'Not found.' : error.message }
     ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8').send(JSON.stringify(body))
   },
-  ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
+  // Requests Node's parser refuses (too long a URL or header block, malformed, too slow): the contract's shape too.
+  clientErrorHandler: contractClientError
 }
 
 /** `serverOptions` with the configured body limit, timeouts and trusted proxies. */

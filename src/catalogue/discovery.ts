@@ -17,7 +17,7 @@ import type { Filters, SearchRequest } from './search.js'
 import { sitesOf, type SiteName, type Sites } from './sites.js'
 
 /** A page of a search: its number (1-based) or the last one, and its size. */
-export interface PageRequest { page: number | 'last', size: number }
+export interface PageRequest { page: number | 'last', pageSize: number }
 
 export interface SearchPage { count: number, page: number, pages: number, results: SeedAnime[] }
 
@@ -28,9 +28,9 @@ export class NoSuchPage {
 
 /** Where page `request` of `count` items starts, as DRF's page-number pagination counts (page 1 always exists); NoSuchPage past the end. */
 export function pageIn (request: PageRequest, count: number): { page: number, pages: number, offset: number } | NoSuchPage {
-  const pages = Math.max(1, Math.ceil(count / request.size))
+  const pages = Math.max(1, Math.ceil(count / request.pageSize))
   const page = request.page === 'last' ? pages : request.page
-  return page > pages ? new NoSuchPage(count, pages) : { page, pages, offset: (page - 1) * request.size }
+  return page > pages ? new NoSuchPage(count, pages) : { page, pages, offset: (page - 1) * request.pageSize }
 }
 
 /** A season of first airing with how many served entries it has. */
@@ -151,7 +151,7 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
       const plan = prepareSearch(engine, request)
       const at = pageIn(page, plan.count)
       if (at instanceof NoSuchPage) return at
-      return { count: plan.count, page: at.page, pages: at.pages, results: seeds(plan.ids(at.offset, page.size)) }
+      return { count: plan.count, page: at.page, pages: at.pages, results: seeds(plan.ids(at.offset, page.pageSize)) }
     }),
 
     /** Entries offset … offset + size - 1 of the matches (none past the end), and how many match. */
@@ -273,7 +273,7 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
       const all = seasonsOf(engine)
       const at = pageIn(page, all.length)
       if (at instanceof NoSuchPage) return at
-      return { count: all.length, page: at.page, pages: at.pages, results: all.slice(at.offset, at.offset + page.size) }
+      return { count: all.length, page: at.page, pages: at.pages, results: all.slice(at.offset, at.offset + page.pageSize) }
     })
   }
 }
