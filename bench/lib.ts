@@ -40,12 +40,12 @@ export interface HttpAnswer { status: number, body: string, headers: http.Incomi
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
 
-/** One request over a keep-alive connection; rejects on a socket error. */
-export function request (url: string, options: { method?: string, body?: string, headers?: Record<string, string>, timeoutMs?: number } = {}): Promise<HttpAnswer> {
+/** One request over a keep-alive connection (`agent: false`: on a connection of its own); rejects on a socket error. */
+export function request (url: string, options: { method?: string, body?: string, headers?: Record<string, string>, timeoutMs?: number, agent?: false } = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
       method: options.method ?? 'GET',
-      agent,
+      agent: options.agent ?? agent,
       headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers }
     }, (res) => {
       const chunks: Buffer[] = []

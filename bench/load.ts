@@ -21,6 +21,20 @@ export interface FlowStep extends RequestTemplate {
   unique?: boolean
 }
 
+/**
+ * Ids for the `{id}` of request paths, drawn per request: uniformly over the list,
+ * or Zipf-distributed (rank k drawn in proportion to 1/k^zipf) with the ranks laid
+ * over the list in a seeded shuffle, so the popular entries are spread over the
+ * catalogue. Index i of the list is drawn alike in every run with the same seed, so
+ * two lists of the same length (an entry's id and its MyAnimeList id) give the
+ * same entries in the same order.
+ */
+export interface IdDraw {
+  values: number[]
+  /** Zipf exponent; unset: uniform. */
+  zipf?: number
+}
+
 export interface LoadSpec {
   url: string
   connections: number
@@ -35,6 +49,8 @@ export interface LoadSpec {
   rate?: number
   /** Per-request timeout in seconds. */
   timeout?: number
+  /** What `{id}` in a request path stands for. */
+  ids?: IdDraw
 }
 
 export interface LoadResult {
@@ -55,8 +71,39 @@ export function percentile (sorted: Float64Array | number[], p: number): number 
   return sorted[index]!
 }
 
+/** A function that draws an index into a list of `size` items, as IdDraw describes. */
+export function indexDrawer (size: number, zipf: number | undefined, seed: number): () => number {
+  const random = prng(seed ^ 0x1d5)
+  if (zipf === undefined) return () => Math.floor(random() * size)
+  const cumulative = new Float64Array(size)
+  let total = 0
+  for (let rank = 0; rank < size; rank++) cumulative[rank] = total += 1 / Math.pow(rank + 1, zipf)
+  // Which index holds each rank: a seeded shuffle, the same for every run and target.
+  const shuffle = prng(seed ^ 0x21f)
+  const at = Uint32Array.from({ length: size }, (_, i) => i)
+  for (let i = size - 1; i > 0; i--) {
+    const j = Math.floor(shuffle() * (i + 1))
+    const swap = at[i]!
+    at[i] = at[j]!
+    at[j] = swap
+  }
+  return () => {
+    const target = random() * total
+    let low = 0
+    let high = size - 1
+    while (low < high) {
+      const mid = (low + high) >> 1
+      if (cumulative[mid]! < target) low = mid + 1
+      else high = mid
+    }
+    return at[low]!
+  }
+}
+
 export function runLoad (spec: LoadSpec): Promise<LoadResult> {
   const random = prng(spec.seed ?? 1)
+  const ids = spec.ids
+  const drawId = ids === undefined || ids.values.length === 0 ? undefined : indexDrawer(ids.values.length, ids.zipf, spec.seed ?? 1)
   const templates = spec.requests ?? []
   let samples = new Float64Array(1 << 16)
   let count = 0
@@ -86,7 +133,7 @@ export function runLoad (spec: LoadSpec): Promise<LoadResult> {
         setupRequest: (request: Record<string, unknown>) => {
           const template = templates[Math.floor(random() * templates.length)]!
           request.method = template.method ?? 'GET'
-          request.path = template.path
+          request.path = drawId === undefined ? template.path : template.path.replace('{id}', String(ids!.values[drawId()]))
           request.body = template.body
           request.headers = { ...(template.body !== undefined ? { 'content-type': 'application/json' } : {}), ...template.headers }
           return request
