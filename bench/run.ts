@@ -360,7 +360,7 @@ async function main (): Promise<void> {
     const workers = await startService(dataDir, await freePort(), { ...serviceEnv(settings.scryptN), WORKERS: '2' })
     const ceilingAgain = await startBaseline(dataDir, await freePort())
     try {
-      for (const scenario of all.filter((s) => ['entry by id, uniform', 'random', 'search'].includes(s.name))) {
+      for (const scenario of all.filter((s) => ['entry by id, uniform', 'search'].includes(s.name))) {
         const renamed = { ...scenario, name: `${scenario.name}, WORKERS=2` }
         try {
           results.scenarios.push(await measureScenario(renamed, workers, ceilingAgain))
