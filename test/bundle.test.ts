@@ -19,7 +19,7 @@ t.test('the bundle serves, runs every command, and installs as the anime-api com
   const started = Date.now()
   const files = await bundle('node', path.join(dir, 'dist'))
   t.comment(`bundled in ${((Date.now() - started) / 1000).toFixed(1)} s: ${files.map((file) => path.basename(file)).join(', ')}`)
-  t.same(files.map((file) => path.relative(dir, file)), [pkg.bin['anime-api'], 'dist/staging-worker.cjs'], 'the bin is the bundle')
+  t.same(files.map((file) => path.relative(dir, file)), [pkg.bin['anime-api'], 'dist/staging-worker.cjs', 'dist/mal-import-worker.cjs'], 'the bin is the bundle, the workers beside it')
   t.match(pkg.scripts.start, /^node (\S+ )*dist\/anime-api\.cjs serve$/, 'npm start runs it, and builds nothing')
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'))
   fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'))

@@ -6,7 +6,7 @@ import t, { type Test } from 'tap'
 import { projectRoot } from '../src/config.js'
 import { tempDir } from './helpers/app.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
-import { freePort, startPostgres } from './helpers/postgres.js'
+import { freePort, postgresSkip, startPostgres } from './helpers/postgres.js'
 
 interface Instance { base: string, child: ChildProcess, output: () => string }
 
@@ -58,7 +58,7 @@ async function send (instance: Instance, method: string, url: string, body?: unk
   return { status: res.status, text, json: () => JSON.parse(text) }
 }
 
-t.test('two instances on one PostgreSQL share accounts, tokens, logouts, watchlists and the login throttle', async (t) => {
+t.test('two instances on one PostgreSQL share accounts, tokens, logouts, watchlists and the login throttle', { skip: postgresSkip('test/instances.test.ts') }, async (t) => {
   const server = await startPostgres(t)
   const url = await server.createDatabase(t)
   // B runs two worker processes (WORKERS=2): three processes share the one user base.

@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { startPostgres } from './helpers/postgres.js'
+import { postgresSkip, startPostgres } from './helpers/postgres.js'
 
 const root = path.resolve(import.meta.dirname, '..')
 /** The suites of what users write: accounts, tokens (auth), self-service, watchlists, MAL import/export, recommendations. */
@@ -51,7 +51,7 @@ function failures (output: string): string {
   return (out.join('\n') || output.slice(-4000)).slice(0, 8000)
 }
 
-t.test('the account, token and watchlist suites pass on PostgreSQL', async (t) => {
+t.test('the account, token and watchlist suites pass on PostgreSQL', { skip: postgresSkip('test/postgres-suites.test.ts') }, async (t) => {
   t.ok(storageSuites.length > 0, `suites: ${storageSuites.join(', ')}`)
   const server = await startPostgres(t)
   const queue = storageSuites.filter((file) => !timed.has(file))

@@ -13,13 +13,14 @@ import { MIGRATION_LOCK_KEY, POSTGRES_SCHEMA_VERSION } from '../src/storage/post
 import { openSqliteSource, readPostgres, readSqlite, type Snapshot } from '../src/storage/copy.js'
 import { tempDir } from './helpers/app.js'
 import { accountsApp, login, post, register, tokenHeader } from './helpers/accounts.js'
-import { freePort, startPostgres, type PostgresServer } from './helpers/postgres.js'
+import { freePort, postgresSkip, startPostgres, type PostgresServer } from './helpers/postgres.js'
 import { call, makeList, putEntry, user, watchlistsApp } from './helpers/watchlists.js'
 
 const unavailable = '{"detail":"Service temporarily unavailable."}'
 
+const needsPostgres = { skip: postgresSkip('test/postgres.test.ts') }
 let server: PostgresServer
-t.before(async () => { server = await startPostgres(t) })
+t.before(async () => { if (needsPostgres.skip === false) server = await startPostgres(t) })
 
 const capture = () => {
   const out: string[] = []
@@ -33,7 +34,7 @@ async function withClient<T> (url: string, fn: (client: pg.Client) => Promise<T>
   try { return await fn(client) } finally { await client.end() }
 }
 
-t.test('migrations: versioned, idempotent, applied once when migrators start together', async (t) => {
+t.test('migrations: versioned, idempotent, applied once when migrators start together', needsPostgres, async (t) => {
   const url = await server.createDatabase(t)
   const migrators = Array.from({ length: 6 }, () => openPostgres({ url, poolSize: 2, timeoutMs: 10_000 }))
   t.teardown(() => Promise.all(migrators.map((m) => m.close())))
@@ -70,7 +71,7 @@ t.test('migrations: versioned, idempotent, applied once when migrators start tog
   t.match(second.out.join('\n'), /up to date/)
 })
 
-t.test('two instances, one database: racing registrations of one name (any case) give one 200 and one 400', async (t) => {
+t.test('two instances, one database: racing registrations of one name (any case) give one 200 and one 400', needsPostgres, async (t) => {
   const url = await server.createDatabase(t)
   const a = await accountsApp(t, { databaseUrl: url })
   const b = await accountsApp(t, { databaseUrl: url })
@@ -93,7 +94,7 @@ t.test('two instances, one database: racing registrations of one name (any case)
   t.equal(count, 11)
 })
 
-t.test('server down at start: the catalogue is served, accounts answer 503, /ready says so, and it recovers by itself', async (t) => {
+t.test('server down at start: the catalogue is served, accounts answer 503, /ready says so, and it recovers by itself', needsPostgres, async (t) => {
   const url = await server.createDatabase(t)
   server.stop()
   let running = false
@@ -144,7 +145,7 @@ t.test('server down at start: the catalogue is served, accounts answer 503, /rea
   t.equal((await post(app, '/account/logout', undefined, tokenHeader(token))).statusCode, 204, 'the token from before works')
 })
 
-t.test('a server that accepts connections but never answers: 503 after DATABASE_TIMEOUT, no hanging request', async (t) => {
+t.test('a server that accepts connections but never answers: 503 after DATABASE_TIMEOUT, no hanging request', needsPostgres, async (t) => {
   const sockets = new Set<net.Socket>()
   const silent = net.createServer((socket) => { sockets.add(socket) })
   const port = await freePort()
@@ -160,7 +161,7 @@ t.test('a server that accepts connections but never answers: 503 after DATABASE_
   t.equal((await app.inject('/anime/random')).statusCode, 200)
 })
 
-t.test('db copy: SQLite → PostgreSQL → SQLite keeps every account, hash, token, list and entry; refuses a non-empty target', async (t) => {
+t.test('db copy: SQLite → PostgreSQL → SQLite keeps every account, hash, token, list and entry; refuses a non-empty target', needsPostgres, async (t) => {
   // Real data made through the API on SQLite.
   const source = await watchlistsApp(t)
   const alice = await user(source, 'alice')
@@ -224,7 +225,7 @@ t.test('db copy: SQLite → PostgreSQL → SQLite keeps every account, hash, tok
   t.equal(await runCli(['db', 'copy', '--from', 'mysql://x'], usage.io), 2)
 })
 
-t.test('config: DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT', async (t) => {
+t.test('config: DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT', needsPostgres, async (t) => {
   const { loadConfig } = await import('../src/config.js')
   t.match(loadConfig({}), { databaseUrl: null, databasePoolSize: 10, databaseTimeoutMs: 5000 })
   t.match(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/anime', DATABASE_POOL_SIZE: '25', DATABASE_TIMEOUT: '1500ms' }),
@@ -239,7 +240,7 @@ t.test('config: DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT', async (t) =
   t.match(loadConfig(example), { databaseUrl: null, databasePoolSize: 10, databaseTimeoutMs: 5000 }, ".env.example's values are the defaults")
 })
 
-t.test('the users command on PostgreSQL; an unreachable server is one line, exit 1', async (t) => {
+t.test('the users command on PostgreSQL; an unreachable server is one line, exit 1', needsPostgres, async (t) => {
   const url = await server.createDatabase(t)
   const made = capture()
   t.equal(await runCli(['users', 'create', 'Dana', 'dana@test.com', '--password', 'long enough pw'], { ...made.io, env: { ...made.io.env, DATABASE_URL: url, PASSWORD_SCRYPT_N: '1024' } }), 0, made.err.join('\n'))
@@ -253,13 +254,13 @@ t.test('the users command on PostgreSQL; an unreachable server is one line, exit
   t.notMatch(down.err.join('\n'), /secret/)
 })
 
-t.test('backup with DATABASE_URL set points to pg_dump', async (t) => {
+t.test('backup with DATABASE_URL set points to pg_dump', needsPostgres, async (t) => {
   const c = capture()
   t.equal(await runCli(['backup', `${tempDir(t)}/b.sqlite`], { ...c.io, env: { ...c.io.env, DATABASE_URL: 'postgres://127.0.0.1/x' } }), 1)
   t.match(c.err.join('\n'), /accounts are in PostgreSQL; back them up with pg_dump/)
 })
 
-t.test('a request while another instance holds the migration lock: 503 after DATABASE_TIMEOUT, then served', async (t) => {
+t.test('a request while another instance holds the migration lock: 503 after DATABASE_TIMEOUT, then served', needsPostgres, async (t) => {
   const url = await server.createDatabase(t)
   await withClient(url, async (holder) => {
     await holder.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY])

@@ -3,8 +3,10 @@
 // pg_ctl on PATH), a cluster made with initdb in a temporary directory, listening
 // on a free port on 127.0.0.1, stopped and removed afterwards. PostgreSQL refuses
 // to run as root, so as root the server runs as the `postgres` user, or as a
-// system user created for it. Where no server can be started the test fails
-// saying why; it is never skipped.
+// system user created for it. Where the binaries are missing, the suites that
+// need them are skipped (postgresSkip) and listed at the end of the run, which
+// fails under CI; where they exist but no server can start, the test fails
+// saying why.
 import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -91,6 +93,27 @@ function run (user: string | null, command: string, args: string[]): string {
 }
 
 /** Starts a PostgreSQL server for the test file; it is stopped and removed at teardown of `t`. */
+/**
+ * Where the PostgreSQL server binaries cannot be found, the reason (and the
+ * suite is recorded for the summary npm test prints at its end,
+ * test/helpers/skipped-suites.mjs, which fails the run under CI); false where
+ * the suite can run. Pass it as a test's `skip` option.
+ */
+export function postgresSkip (suite: string): string | false {
+  try {
+    findPostgresBin()
+    return false
+  } catch (error) {
+    const reason = (error as Error).message
+    fs.mkdirSync(SKIPPED_DIR, { recursive: true })
+    fs.writeFileSync(path.join(SKIPPED_DIR, `${path.basename(suite)}.txt`), `${suite}: ${reason}\n`)
+    return `no PostgreSQL server binaries: ${suite} skipped`
+  }
+}
+
+/** Where skipped suites are recorded during one run of the tests (cleared before it, read after it). */
+export const SKIPPED_DIR = path.resolve('.tap', 'skipped-suites')
+
 export async function startPostgres (t: Teardown): Promise<PostgresServer> {
   const bin = findPostgresBin()
   const user = serverUser()
