@@ -9,6 +9,7 @@ import externalPlugins from './plugins/external/index.js'
 import appPlugins from './plugins/app/index.js'
 import routes from './routes/index.js'
 import { jikanRouterError } from './routes/v4/errors.js'
+import { lazySchemaController } from './http/lazy-compilers.js'
 
 export type AppOptions = Partial<AppConfig>
 
@@ -32,7 +33,9 @@ export const serverOptions: FastifyServerOptions = {
       : { detail: notFound ? 'Not found.' : error.message }
     ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8').send(JSON.stringify(body))
   },
-  ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
+  ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  // Fastify's own validators and serializers, each compiled on its route's first use (src/http/lazy-compilers.ts).
+  schemaController: lazySchemaController()
 }
 
 /** `serverOptions` with the configured body limit, timeouts and trusted proxies. */

@@ -5,19 +5,13 @@
 // true/false; choices are case-insensitive. Unknown parameters are ignored.
 import { Ajv } from 'ajv'
 import type { FastifyRequest, FastifySchema, FastifySchemaCompiler } from 'fastify'
+import { lazyValidator } from '../../http/lazy-compilers.js'
 
 const ajv = new Ajv({ allErrors: true, coerceTypes: true, verbose: true, strictSchema: false })
 
-export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema }) => {
-  const validate = ajv.compile(schema as object)
-  const check = (data: unknown) => {
-    const ok = validate(data)
-    check.errors = validate.errors
-    return ok
-  }
-  check.errors = null as typeof validate.errors
-  return check
-}
+// Compiled on the route's first request, as Fastify's own validators are (src/http/lazy-compilers.ts).
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema }) =>
+  lazyValidator(() => ajv.compile(schema as object)) as ReturnType<FastifySchemaCompiler<unknown>>
 
 interface Property { type?: string, enum?: unknown[] }
 
