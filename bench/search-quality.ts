@@ -63,7 +63,7 @@ export function queriesFor (entry: CatalogueEntry, random: () => number): KnownI
   const words = entry.title.split(/\s+/)
   const long = words.map((w, i) => [w, i] as const).filter(([w]) => w.length >= 5 && latinWord.test(w))
   if (long.length > 0) {
-    const [word, index] = pick(long)
+    const [, index] = pick(long)
     out.push({ kind: 'typo', q: words.map((w, i) => (i === index ? typo(w, random) : w)).join(' '), id: entry.id })
   }
   if (words.length >= 3) {

@@ -99,7 +99,7 @@ export const IdParams = Type.Object({
 })
 
 // Examples of the documented answers: Tokyo Ghoul as the shipped catalogue has it.
-const ref = (mal_id: number, name: string, url: string) => ({ mal_id, type: 'anime', name, url })
+const ref = (malId: number, name: string, url: string) => ({ mal_id: malId, type: 'anime', name, url })
 const exampleImages = {
   jpg: { image_url: 'https://cdn.myanimelist.net/images/anime/5/64449.jpg', small_image_url: 'https://cdn.myanimelist.net/images/anime/5/64449t.jpg', large_image_url: 'https://cdn.myanimelist.net/images/anime/5/64449.jpg' },
   webp: { image_url: null, small_image_url: null, large_image_url: null }
@@ -146,8 +146,14 @@ const exampleRelations = [{ relation: 'Other', entry: [ref(27899, 'Tokyo Ghoul â
 const exampleExternal = [{ name: 'AniDB', url: 'https://anidb.net/anime/10401' }, { name: 'AniList', url: 'https://anilist.co/anime/20605' }]
 const examplePagination = { last_visible_page: 1, has_next_page: false, current_page: 1, items: { count: 1, total: 1, per_page: 25 } }
 const exampleProducer = {
-  mal_id: 121, url: 'http://127.0.0.1:8000/v4/producers/121', titles: [{ type: 'Default', title: 'pierrot' }], images: { jpg: { image_url: null } },
-  favorites: 0, count: 4, established: null, about: null
+  mal_id: 121,
+  url: 'http://127.0.0.1:8000/v4/producers/121',
+  titles: [{ type: 'Default', title: 'pierrot' }],
+  images: { jpg: { image_url: null } },
+  favorites: 0,
+  count: 4,
+  established: null,
+  about: null
 }
 const examples = (example: unknown) => ({ examples: [example] })
 

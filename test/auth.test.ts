@@ -5,8 +5,6 @@ import { storedRows } from './helpers/stored.js'
 import { accountsApp, login, post, register, tokenHeader } from './helpers/accounts.js'
 import { openAccountsStore } from '../src/accounts/admin.js'
 
-const invalidToken = '{"detail":"Invalid token."}'
-
 function expect401 (t: Test, res: { statusCode: number, body: string, headers: Record<string, unknown> }, detail: string, name: string) {
   t.equal(res.statusCode, 401, name)
   t.equal(res.body, JSON.stringify({ detail }), name)
@@ -26,7 +24,7 @@ t.test('each 401 of the contract, with WWW-Authenticate: Token', async (t) => {
       [{}, 'Authentication credentials were not provided.', 'no header'],
       [{ authorization: '' }, 'Authentication credentials were not provided.', 'empty header'],
       [{ authorization: `Bearer ${token}` }, 'Authentication credentials were not provided.', 'another scheme'],
-      [{ authorization: `Basic dGVzdDp0ZXN0` }, 'Authentication credentials were not provided.', 'basic'],
+      [{ authorization: 'Basic dGVzdDp0ZXN0' }, 'Authentication credentials were not provided.', 'basic'],
       [{ authorization: 'Token' }, 'Invalid token header. No credentials provided.', 'Token alone'],
       [{ authorization: 'Token   ' }, 'Invalid token header. No credentials provided.', 'Token and spaces'],
       [{ authorization: 'Token a b' }, 'Invalid token header. Token string should not contain spaces.', 'Token a b'],

@@ -17,12 +17,28 @@ t.test('defaults', async (t) => {
 
 t.test('reads each variable', async (t) => {
   const config = loadConfig({
-    HOST: '0.0.0.0', PORT: '9000', DATA_DIR: '/tmp/x', LOG_LEVEL: 'WARN', TOKEN_TTL: '15m',
-    TOKEN_AUTO_REFRESH: 'yes', TOKEN_LIMIT: '5', THROTTLE_IP_LIMIT: '7', THROTTLE_USER_LIMIT: '3', THROTTLE_WINDOW: '2m'
+    HOST: '0.0.0.0',
+    PORT: '9000',
+    DATA_DIR: '/tmp/x',
+    LOG_LEVEL: 'WARN',
+    TOKEN_TTL: '15m',
+    TOKEN_AUTO_REFRESH: 'yes',
+    TOKEN_LIMIT: '5',
+    THROTTLE_IP_LIMIT: '7',
+    THROTTLE_USER_LIMIT: '3',
+    THROTTLE_WINDOW: '2m'
   })
   t.match(config, {
-    host: '0.0.0.0', port: 9000, dataDir: '/tmp/x', logLevel: 'warn', tokenTtlMs: 900_000,
-    tokenAutoRefresh: true, tokenLimit: 5, throttleIpLimit: 7, throttleUserLimit: 3, throttleWindowMs: 120_000
+    host: '0.0.0.0',
+    port: 9000,
+    dataDir: '/tmp/x',
+    logLevel: 'warn',
+    tokenTtlMs: 900_000,
+    tokenAutoRefresh: true,
+    tokenLimit: 5,
+    throttleIpLimit: 7,
+    throttleUserLimit: 3,
+    throttleWindowMs: 120_000
   })
   t.equal(loadConfig({ TOKEN_TTL: 'never' }).tokenTtlMs, null)
   t.equal(loadConfig({ TOKEN_LIMIT: '0' }).tokenLimit, null)

@@ -56,7 +56,8 @@ t.test('JSON, form-urlencoded and multipart bodies are accepted alike; unknown k
   const json = await app.inject({ method: 'POST', url: '/account/register', payload: { username: 'jsonuser', email: 'j@example.com', password: 'pw-json', extra: [1, { a: 2 }] } })
   t.equal(json.statusCode, 200, json.body)
   const form = await app.inject({
-    method: 'POST', url: '/account/register',
+    method: 'POST',
+    url: '/account/register',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: 'username=formuser&email=f%40example.com&password=pw+form&extra=1'
   })
@@ -64,7 +65,8 @@ t.test('JSON, form-urlencoded and multipart bodies are accepted alike; unknown k
   const boundary = '----anime-api-test'
   const part = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
   const multipart = await app.inject({
-    method: 'POST', url: '/account/register',
+    method: 'POST',
+    url: '/account/register',
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
     payload: part('username', 'multiuser') + part('email', 'm@example.com') + part('password', 'pw multi') + part('extra', 'x') + `--${boundary}--\r\n`
   })

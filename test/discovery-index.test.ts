@@ -99,7 +99,6 @@ t.test('each import updates the indexes: renamed, removed and new entries', asyn
   t.equal(db.prepare("SELECT count(*) FROM search_words WHERE search_words MATCH 'kaze OR umi OR hoshi OR returns'").pluck().get(), 3)
 })
 
-
 t.test('ranking: title matches, then the shortest matching synonym, then words spread over both', async (t) => {
   const dataDir = tempDir(t)
   const many = Array.from({ length: 30 }, (_, i) => `Other name ${i}`)

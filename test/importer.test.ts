@@ -21,7 +21,7 @@ function catalogueOf (t: Test, dataDir: string) {
 function idOf (dataDir: string, url: string): number | undefined {
   const db = openCatalogueDb(dataDir)
   try {
-    return db.prepare("SELECT anime.id FROM anime, json_each(anime.sources) j WHERE j.value = ? AND active = 1").pluck().get(url) as number | undefined
+    return db.prepare('SELECT anime.id FROM anime, json_each(anime.sources) j WHERE j.value = ? AND active = 1').pluck().get(url) as number | undefined
   } finally {
     db.close()
   }

@@ -72,7 +72,7 @@ t.test('two instances on one PostgreSQL share accounts, tokens, logouts, watchli
   const tokenB: string = loggedIn.json().token
 
   const me = await send(b, 'GET', '/account/user', undefined, tokenA)
-  t.equal(me.status, 200, "a token issued by A works on B: " + me.text)
+  t.equal(me.status, 200, 'a token issued by A works on B: ' + me.text)
   t.match(me.json(), { username: 'alice' })
 
   const list = await send(a, 'POST', '/watchlists', { name: 'Favourites', public: false }, tokenA)

@@ -9,7 +9,7 @@ import { buildApp, tempDir } from './helpers/app.js'
 import { writeAod } from './helpers/aod.js'
 import { jikanFixtures, malIdOfFixture } from './helpers/jikan.js'
 
-type Json = any // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any
 // The package's type declarations re-export without file extensions, which TypeScript's
 // NodeNext resolution does not follow: its client is typed here by what the tests use.
 const { JikanClient } = jikanTs as unknown as { JikanClient: new (options: { kyInstance: unknown, cacheOptions: { ttl: number } }) => Json }

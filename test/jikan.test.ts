@@ -11,7 +11,7 @@ import { FIXTURE_SIZE, jikanFixture, jikanFixtures, jikanSpec, malIdOfFixture, m
 import { importCatalogueFile } from '../src/catalogue/import.js'
 
 type Api = Awaited<ReturnType<typeof buildApp>>
-type Json = any // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any
 
 const fixtures = jikanFixtures()
 const withMal = fixtures.map((_, i) => i + 1).filter((n) => malIdOfFixture(n) !== null)
@@ -210,7 +210,7 @@ t.test('top, random, seasons, genres and producers', async (t) => {
   const seasons = await served(t, '/v4/seasons', '/seasons')
   const expected = new Map<number, Set<string>>()
   for (const n of withMal) {
-    const season = (fixtures[n - 1]!.animeSeason as { season?: string, year?: number })
+    const season = fixtures[n - 1]!.animeSeason as { season?: string, year?: number }
     if (season.year === undefined || season.season === undefined || season.season === 'UNDEFINED') continue
     expected.set(season.year, (expected.get(season.year) ?? new Set()).add(season.season.toLowerCase()))
   }

@@ -20,7 +20,11 @@ function request (port: number, method: string, url: string, body?: unknown, tok
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body)
     const req = http.request({
-      host: '127.0.0.1', port, method, path: url, agent: false,
+      host: '127.0.0.1',
+      port,
+      method,
+      path: url,
+      agent: false,
       headers: {
         ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
         ...(token === undefined ? {} : { authorization: `Token ${token}` })

@@ -145,7 +145,6 @@ export function seedLoader (db: Db): (ids: number[]) => SeedAnime[] {
   }
 }
 
-
 export function createSearch (db: Db) {
   const cache = new StatementCache(db)
   const anyWord = db.prepare('SELECT 1 FROM search_words WHERE search_words MATCH ? LIMIT 1').pluck()

@@ -51,11 +51,7 @@ const pythonStrip = (text: string): string => text.replace(surroundingSpace, '')
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /** Length in characters (code points), as Python counts. */
-const characters = (text: string): number => {
-  let count = 0
-  for (const _ of text) count++
-  return count
-}
+const characters = (text: string): number => [...text].length
 
 const patterns = new Map<string, RegExp>()
 const compiled = (pattern: string): RegExp => {
@@ -121,8 +117,8 @@ export async function validateFields (schema: TObject, body: Record<string, unkn
 }
 
 /** A validator of whole bodies in validateFields' manner (src/http/typed-fields.ts adds integers, booleans, choices). */
-export type BodyValidator = (schema: TObject, body: Record<string, unknown>, checks: FieldChecks) =>
-  Promise<{ ok: true, values: Record<string, unknown> } | { ok: false, errors: FieldErrorBody }>
+type ValidatedBody = { ok: true, values: Record<string, unknown> } | { ok: false, errors: FieldErrorBody }
+export type BodyValidator = (schema: TObject, body: Record<string, unknown>, checks: FieldChecks) => Promise<ValidatedBody>
 
 /** Form bodies may repeat a key; like Django's QueryDict the last value counts. */
 function lastValues (body: Record<string, unknown>): Record<string, unknown> {

@@ -21,8 +21,8 @@ export interface MalGenre {
   tags: readonly string[]
 }
 
-const genre = (kind: GenreKind) => (mal_id: number, name: string, ...synonyms: string[]): MalGenre =>
-  ({ mal_id, name, kind, tags: [name.toLowerCase(), ...synonyms] })
+const genre = (kind: GenreKind) => (malId: number, name: string, ...synonyms: string[]): MalGenre =>
+  ({ mal_id: malId, name, kind, tags: [name.toLowerCase(), ...synonyms] })
 const g = genre('genres')
 const x = genre('explicit_genres')
 const t = genre('themes')

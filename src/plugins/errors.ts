@@ -84,7 +84,7 @@ export default fp(async function errors (fastify: FastifyInstance) {
   // Plain text is not a body type the old service took: 415 like any other.
   fastify.removeContentTypeParser(['application/json', 'text/plain'])
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = (body as string)
+    const text = body as string
     if (text.trim() === '') { done(null, undefined); return }
     try {
       done(null, JSON.parse(text))

@@ -50,43 +50,43 @@ export interface MalItem { id: number | string, status?: string, score?: number 
 /** A MAL list export as MyAnimeList writes it. */
 export function malExport (items: MalItem[], root = 'myanimelist'): string {
   const anime = items.map((i) => `
-	<anime>
-		<series_animedb_id>${i.id}</series_animedb_id>
-		<series_title><![CDATA[${i.title ?? `Anime ${i.id}`}]]></series_title>
-		<series_type>TV</series_type>
-		<series_episodes>12</series_episodes>
-		<my_id>0</my_id>
-		<my_watched_episodes>${i.episodes ?? 0}</my_watched_episodes>
-		<my_start_date>0000-00-00</my_start_date>
-		<my_finish_date>0000-00-00</my_finish_date>
-		<my_rated></my_rated>
-		<my_score>${i.score ?? 0}</my_score>
-		<my_storage></my_storage>
-		<my_storage_value>0.00</my_storage_value>
-		<my_status>${i.status ?? 'Plan to Watch'}</my_status>
-		<my_comments><![CDATA[${i.comments ?? ''}]]></my_comments>
-		<my_times_watched>0</my_times_watched>
-		<my_rewatch_value></my_rewatch_value>
-		<my_priority>LOW</my_priority>
-		<my_tags><![CDATA[]]></my_tags>
-		<my_rewatching>0</my_rewatching>
-		<my_rewatching_ep>0</my_rewatching_ep>
-		<my_discuss>1</my_discuss>
-		<my_sns>default</my_sns>
-		<update_on_import>1</update_on_import>
-	</anime>`).join('')
+\t<anime>
+\t\t<series_animedb_id>${i.id}</series_animedb_id>
+\t\t<series_title><![CDATA[${i.title ?? `Anime ${i.id}`}]]></series_title>
+\t\t<series_type>TV</series_type>
+\t\t<series_episodes>12</series_episodes>
+\t\t<my_id>0</my_id>
+\t\t<my_watched_episodes>${i.episodes ?? 0}</my_watched_episodes>
+\t\t<my_start_date>0000-00-00</my_start_date>
+\t\t<my_finish_date>0000-00-00</my_finish_date>
+\t\t<my_rated></my_rated>
+\t\t<my_score>${i.score ?? 0}</my_score>
+\t\t<my_storage></my_storage>
+\t\t<my_storage_value>0.00</my_storage_value>
+\t\t<my_status>${i.status ?? 'Plan to Watch'}</my_status>
+\t\t<my_comments><![CDATA[${i.comments ?? ''}]]></my_comments>
+\t\t<my_times_watched>0</my_times_watched>
+\t\t<my_rewatch_value></my_rewatch_value>
+\t\t<my_priority>LOW</my_priority>
+\t\t<my_tags><![CDATA[]]></my_tags>
+\t\t<my_rewatching>0</my_rewatching>
+\t\t<my_rewatching_ep>0</my_rewatching_ep>
+\t\t<my_discuss>1</my_discuss>
+\t\t<my_sns>default</my_sns>
+\t\t<update_on_import>1</update_on_import>
+\t</anime>`).join('')
   return `<?xml version="1.0" encoding="UTF-8" ?>
 <!--
  Created by XML Export feature at MyAnimeList.net
  Version 1.1.0
 -->
 <${root}>
-	<myinfo>
-		<user_id>1234</user_id>
-		<user_name>someone</user_name>
-		<user_export_type>1</user_export_type>
-		<user_total_anime>${items.length}</user_total_anime>
-	</myinfo>${anime}
+\t<myinfo>
+\t\t<user_id>1234</user_id>
+\t\t<user_name>someone</user_name>
+\t\t<user_export_type>1</user_export_type>
+\t\t<user_total_anime>${items.length}</user_total_anime>
+\t</myinfo>${anime}
 </${root}>
 `
 }

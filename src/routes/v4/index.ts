@@ -251,7 +251,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     description: 'Entries AOD lists as upcoming; best scored first.'
   }, (query) => seasonOf(query, { statuses: ['Upcoming'] }))
 
-  listRoute('/seasons/:year/:season', { querystring: S.SeasonQuery, params: S.SeasonParams, summary: 'Anime of one season (Jikan: getSeason)', description: "Entries AOD dates to this season and year; best scored first." }, (query, params) => {
+  listRoute('/seasons/:year/:season', { querystring: S.SeasonQuery, params: S.SeasonParams, summary: 'Anime of one season (Jikan: getSeason)', description: 'Entries AOD dates to this season and year; best scored first.' }, (query, params) => {
     const year = Number(params.year)
     const season = params.season!.toLowerCase()
     const messages: Record<string, string[]> = {}
@@ -362,5 +362,3 @@ const unavailable: Array<[string, string]> = [
   ['/watch/*', 'episode and promotional videos'],
   ['/producers/:id/external', "companies' external links"]
 ]
-
-

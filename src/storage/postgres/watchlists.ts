@@ -37,7 +37,6 @@ const listColumns = `w.id, w.user_id, u.username AS owner, w.name, w.public, w.c
 const entryColumns = 'anime_id, status, rating, episodes_watched, note, added, updated'
 const statusFilter = '($2::text[] IS NULL OR status = ANY($2::text[]))'
 
-
 const renamed = async <T>(fn: () => Promise<T>): Promise<T> => {
   try {
     return await fn()
