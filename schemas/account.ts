@@ -1,12 +1,12 @@
 // The account endpoints: register, login, logout, logoutall. The body schemas
-// are also the validators (src/http/fields.ts reads their x- keywords).
+// are also the validators (src/validation reads their x- keywords).
 import { Type } from '@sinclair/typebox'
 import { USERNAME_PATTERN } from '../src/accounts/names.js'
-import { ErrorDetail, Nullable } from './common.js'
+import { ErrorDetail, Nullable, TextField } from './common.js'
 
 export const USERNAME_MESSAGE = 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.'
 
-const Username = Type.String({
+const Username = TextField({
   description: 'Up to 150 letters, digits and @ . + - _; trimmed and NFKC-normalised; unique without regard to case.',
   maxLength: 150,
   pattern: USERNAME_PATTERN,
@@ -16,7 +16,7 @@ const Username = Type.String({
   examples: ['test']
 })
 
-const Email = Type.String({
+const Email = TextField({
   description: 'An email address, up to 254 characters; trimmed; unique without regard to case.',
   format: 'email',
   maxLength: 254,
@@ -24,7 +24,7 @@ const Email = Type.String({
   examples: ['test@test.com']
 })
 
-export const Password = Type.String({
+export const Password = TextField({
   description: 'Up to 128 characters, taken exactly as sent (never trimmed).',
   maxLength: 128,
   examples: ['test']
@@ -37,8 +37,8 @@ export const RegisterBody = Type.Object({
 }, { title: 'RegisterBody' })
 
 export const LoginBody = Type.Object({
-  username: Type.String({ description: 'The username (any case).', 'x-trim': true, examples: ['test'] }),
-  password: Type.String({ description: 'Taken exactly as sent.', examples: ['test'] })
+  username: TextField({ description: 'The username (any case).', 'x-trim': true, examples: ['test'] }),
+  password: TextField({ description: 'Taken exactly as sent.', examples: ['test'] })
 }, { title: 'LoginBody' })
 
 export const AccountUser = Type.Object({

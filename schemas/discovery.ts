@@ -1,66 +1,95 @@
 // Discovery: search with filters, filtered random, tag counts, full details and similar anime.
-// The handlers read their query strings themselves (DRF's messages, every bad
-// parameter at once); these schemas document them.
+// The query schemas are the validators (src/validation): DRF's messages, every
+// bad parameter at once.
 import { Type, type TSchema } from '@sinclair/typebox'
 import { AnimeEntry } from './anime.js'
-import { Nullable } from './common.js'
+import { Format, Nullable, Query, StringEnum } from './common.js'
 import { Sites } from './mappings.js'
+import { animeStatuses, animeTypes } from '../src/catalogue/normalize.js'
+import { orderingFields, seasonNames } from '../src/catalogue/search.js'
 
-const format = Type.Optional(Type.String({
-  description: '`json` (the default) or `api` for a human-readable HTML page; any other value is 404.',
-  examples: ['json']
-}))
+export const typeChoices = [...new Set(Object.values(animeTypes))]
+export const statusChoices = [...new Set(Object.values(animeStatuses))]
+export const MAX_QUERY_LENGTH = 200
+export const DEFAULT_PAGE_SIZE = 20
+export const MAX_PAGE_SIZE = 100
 
-const commaList = (description: string, example: string) => Type.Optional(Type.String({ description, examples: [example] }))
+/** A comma-separated list of `choices` in a query string, matched without regard to case. */
+export const ChoiceList = <const T extends readonly string[]>(choices: T, description: string, example: string[]) =>
+  Type.Optional(Type.Array(StringEnum(choices, { 'x-case-insensitive': true }), { description, examples: [example] }))
 
-/** The filters of /anime/search and /anime/random. */
-const filterProperties = {
-  type: commaList('Anime types, comma-separated, any of them: TV, Movie, OVA, ONA, Special, Unknown (case-insensitive).', 'TV,Movie'),
-  status: commaList('Statuses, comma-separated, any of them: Finished, Ongoing, Upcoming, Unknown (case-insensitive).', 'Finished'),
-  season: commaList('Seasons of first airing, comma-separated, any of them: winter, spring, summer, fall (case-insensitive); entries of unknown season never match. With `year`, that year\'s season.', 'summer'),
-  tags: commaList('Tags, comma-separated: the entry has every one (case-insensitive).', 'Action,Horror'),
-  exclude_tags: commaList('Tags, comma-separated: the entry has none of them (case-insensitive).', 'Romance'),
+const TagList = (description: string, example: string[]) => Type.Optional(Type.Array(Type.String(), { description, examples: [example] }))
+
+/** The filters of /anime/search and /anime/random (and /account/recommendations). */
+export const filterProperties = {
+  type: ChoiceList(typeChoices, 'Anime types, comma-separated, any of them: TV, Movie, OVA, ONA, Special, Unknown (case-insensitive).', ['TV', 'Movie']),
+  status: ChoiceList(statusChoices, 'Statuses, comma-separated, any of them: Finished, Ongoing, Upcoming, Unknown (case-insensitive).', ['Finished']),
+  season: ChoiceList(seasonNames, 'Seasons of first airing, comma-separated, any of them: winter, spring, summer, fall (case-insensitive); entries of unknown season never match. With `year`, that year\'s season.', ['summer']),
+  tags: TagList('Tags, comma-separated: the entry has every one (case-insensitive).', ['Action', 'Horror']),
+  exclude_tags: TagList('Tags, comma-separated: the entry has none of them (case-insensitive).', ['Romance']),
   year: Type.Optional(Type.Integer({ description: 'First aired in this year (entries of unknown year never match a year filter).', examples: [2014] })),
-  year_min: Type.Optional(Type.Integer({ description: 'First aired in this year or later.', examples: [2010] })),
-  year_max: Type.Optional(Type.Integer({ description: 'First aired in this year or earlier; not below `year_min`.', examples: [2020] })),
-  episodes_min: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many episodes.', examples: [12] })),
-  episodes_max: Type.Optional(Type.Integer({ minimum: 0, description: 'At most this many episodes; not below `episodes_min`.', examples: [26] }))
+  year_min: Type.Optional(Type.Integer({ 'x-not-above': 'year_max', description: 'First aired in this year or later; not above `year_max`.', examples: [2010] })),
+  year_max: Type.Optional(Type.Integer({ description: 'First aired in this year or earlier.', examples: [2020] })),
+  episodes_min: Type.Optional(Type.Integer({ minimum: 0, 'x-not-above': 'episodes_max', description: 'At least this many episodes; not above `episodes_max`.', examples: [12] })),
+  episodes_max: Type.Optional(Type.Integer({ minimum: 0, description: 'At most this many episodes.', examples: [26] }))
 }
 
-export const SearchQuery = Type.Object({
+/** `page` of paged lists: a number from 1, or `last`. */
+export const Page = Type.Optional(Type.Union([
+  Type.Integer({ minimum: 1 }),
+  StringEnum(['last'], { 'x-case-insensitive': true })
+], { default: 1, description: 'Page number from 1, or `last`. A page past the end is 404 `{"detail":"Invalid page."}`.', examples: [1] }))
+
+export const PageSize = Type.Optional(Type.Integer({
+  minimum: 1,
+  maximum: MAX_PAGE_SIZE,
+  default: DEFAULT_PAGE_SIZE,
+  description: `Items per page (1 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}).`,
+  examples: [DEFAULT_PAGE_SIZE]
+}))
+
+export const orderingChoices = orderingFields.flatMap((field) => [field, `-${field}`])
+
+export const SearchQuery = Query({
   q: Type.Optional(Type.String({
-    maxLength: 200,
+    maxLength: MAX_QUERY_LENGTH,
     description: 'Text searched in titles and synonyms: case- and diacritics-insensitive, word prefixes (`toky`), substrings in Japanese or Chinese script, one typo per word tolerated.',
     examples: ['tokyo ghoul']
   })),
   ...filterProperties,
-  ordering: Type.Optional(Type.String({
-    description: 'Comma-separated fields among `relevance` (the default with `q`; without `q` entries come by id), `title`, `year`, `episodes`, `score`; a leading `-` reverses. Unknown years and scores come last either way; ties by id.',
-    examples: ['-year,title']
-  })),
-  page: Type.Optional(Type.Integer({ minimum: 1, description: 'Page number from 1, or `last`. A page past the end is 404 `{"detail":"Invalid page."}`.', examples: [1] })),
-  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Entries per page (1 to 100, default 20).', examples: [20] })),
-  format
+  ordering: ChoiceList(orderingChoices,
+    'Comma-separated fields among `relevance` (the default with `q`; without `q` entries come by id), `title`, `year`, `episodes`, `score`; a leading `-` reverses. ' +
+    'Unknown years and scores come last either way; ties by id. A field given twice counts once, where it first appears.',
+    ['-year', 'title']),
+  page: Page,
+  page_size: PageSize,
+  format: Format
 }, { title: 'SearchQuery' })
 
-export const RandomQuery = Type.Object({ ...filterProperties, format }, { title: 'RandomQuery' })
+export const RandomQuery = Query({ ...filterProperties, format: Format }, { title: 'RandomQuery' })
 
-export const TagsQuery = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 200, description: 'Start of the tag name (case-insensitive).', examples: ['sci'] })),
+export const TagsQuery = Query({
+  q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH, default: '', description: 'Start of the tag name (case-insensitive).', examples: ['sci'] })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Tags per page (1 to 1000, default 100).', examples: [10] })),
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Tags to skip.', examples: [0] })),
-  format
+  format: Format
 }, { title: 'TagsQuery' })
 
-export const SeasonsQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, description: 'Page number from 1, or `last`. A page past the end is 404 `{"detail":"Invalid page."}`.', examples: [1] })),
-  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Seasons per page (1 to 100, default 20).', examples: [20] })),
-  format
+export const SeasonsQuery = Query({
+  page: Page,
+  page_size: Type.Optional(Type.Integer({
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+    description: `Seasons per page (1 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}).`,
+    examples: [DEFAULT_PAGE_SIZE]
+  })),
+  format: Format
 }, { title: 'SeasonsQuery' })
 
-export const SimilarQuery = Type.Object({
+export const SimilarQuery = Query({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'How many entries (1 to 50, default 10).', examples: [10] })),
-  format
+  format: Format
 }, { title: 'SimilarQuery' })
 
 /** `{"count":N,"next":url|null,"previous":url|null,"results":[…]}`, as DRF's paginated lists. */

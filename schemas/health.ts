@@ -11,8 +11,9 @@ export const CatalogueStatus = Type.Object({
   lastUpdate: Nullable(Type.String({ description: "The catalogue file's own date (anime-offline-database `lastUpdate`).", examples: ['2026-11-20'] })),
   source: Nullable(Type.String({ description: 'The file name or URL the catalogue was imported from.', examples: ['anime-offline-database.json'] })),
   version: Type.Integer({ description: 'Bumped by every import (it is part of the ETags of catalogue reads).', examples: [1] }),
-  importedAt: Nullable(Type.String({ description: 'When it was imported (UTC, ISO 8601).', examples: ['2026-11-25T15:51:25.000Z'] }))
-}, { title: 'CatalogueStatus', description: 'The served catalogue; zeros and nulls when it cannot be read.' })
+  importedAt: Nullable(Type.String({ description: 'When the last successful import committed (UTC, ISO 8601); catalogue answers carry it as `Last-Modified`.', examples: ['2026-11-25T15:51:25.000Z'] })),
+  release: Nullable(Type.String({ description: 'The release tag the file was downloaded from, where its URL named one (a pinned weekly tag); null for `latest` and for local files.', examples: ['2026-36'] }))
+}, { title: 'CatalogueStatus', description: 'The served catalogue and how fresh it is; zeros and nulls when it cannot be read.' })
 
 export const AccountsStatus = Type.Object({
   writable: Type.Boolean({ description: 'Whether the accounts database takes writes.', examples: [true] }),

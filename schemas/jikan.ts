@@ -1,7 +1,11 @@
 // The /v4 routes: Jikan v4's parameters and resources (its published OpenAPI
 // document is the specification; test/fixtures/jikan/api-docs.json holds a copy
-// the tests validate every answer against). Query parameters are validated by
-// these schemas; `x-enum-class` names the enum Jikan's own messages name.
+// the tests validate every answer against). Query and path parameters are
+// validated by these schemas, through the service's one validator
+// (src/validation), read as jikan-rest reads them: the last of a repeated
+// parameter, a blank one absent, choices in any case, flags (`x-flag`: `?sfw`
+// alone is true; `1`/`0`, `true`/`false`). Failures are worded in Jikan's shape
+// (src/routes/v4/errors.ts); `x-enum-class` names the enum its messages name.
 import { Type, type TSchema } from '@sinclair/typebox'
 import { Nullable } from './common.js'
 
@@ -9,9 +13,9 @@ import { Nullable } from './common.js'
 export const JIKAN_MAX_LIMIT = 25
 
 const choice = (values: readonly string[], enumClass: string, description: string) =>
-  Type.Unsafe<string>({ type: 'string', enum: [...values], 'x-enum-class': enumClass, description: `${description} (case-insensitive)`, examples: [values[0]] })
+  Type.Unsafe<string>({ type: 'string', enum: [...values], 'x-case-insensitive': true, 'x-enum-class': enumClass, description: `${description} (case-insensitive)`, examples: [values[0]] })
 
-const flag = (description: string) => Type.Optional(Type.Boolean({ description: `${description} A flag: \`?name\` alone means true.`, examples: [true] }))
+const flag = (description: string) => Type.Optional(Type.Boolean({ 'x-flag': true, description: `${description} A flag: \`?name\` alone means true.`, examples: [true] }))
 
 const page = Type.Optional(Type.Integer({ minimum: 1, description: 'Page number, from 1. A page past the end is empty.', examples: [1] }))
 const limit = Type.Optional(Type.Integer({ minimum: 1, maximum: JIKAN_MAX_LIMIT, description: `Entries per page, 1 to ${JIKAN_MAX_LIMIT} (the default).`, examples: [10] }))
@@ -164,10 +168,11 @@ const nint = Nullable(Type.Integer())
 const obj = <T extends Record<string, TSchema>>(properties: T, title?: string) => Type.Object(properties, title === undefined ? {} : { title })
 
 export const JikanRef = obj({ mal_id: Type.Integer(), type: str, name: str, url: str }, 'JikanRef')
-const images = obj({ image_url: nstr, small_image_url: nstr, large_image_url: nstr })
+const images = obj({ image_url: nstr, small_image_url: nstr, large_image_url: nstr }, 'JikanImageUrls')
 export const JikanAnimeImages = obj({ jpg: images, webp: images }, 'JikanAnimeImages')
-const dateParts = obj({ day: nint, month: nint, year: nint })
-const link = obj({ name: str, url: str })
+const dateParts = obj({ day: nint, month: nint, year: nint }, 'JikanDateParts')
+const link = obj({ name: str, url: str }, 'JikanLink')
+const title = obj({ type: str, title: str }, 'JikanTitle')
 
 export const JikanAnime = obj({
   mal_id: Type.Integer(),
@@ -177,10 +182,10 @@ export const JikanAnime = obj({
     youtube_id: nstr,
     url: nstr,
     embed_url: nstr,
-    images: obj({ image_url: nstr, small_image_url: nstr, medium_image_url: nstr, large_image_url: nstr, maximum_image_url: nstr })
-  }),
+    images: obj({ image_url: nstr, small_image_url: nstr, medium_image_url: nstr, large_image_url: nstr, maximum_image_url: nstr }, 'JikanTrailerImages')
+  }, 'JikanTrailer'),
   approved: Type.Boolean(),
-  titles: Type.Array(obj({ type: str, title: str })),
+  titles: Type.Array(title),
   title: str,
   title_english: nstr,
   title_japanese: nstr,
@@ -190,7 +195,7 @@ export const JikanAnime = obj({
   episodes: nint,
   status: nstr,
   airing: Type.Boolean(),
-  aired: obj({ from: nstr, to: nstr, prop: obj({ from: dateParts, to: dateParts, string: nstr }), string: nstr }),
+  aired: obj({ from: nstr, to: nstr, prop: obj({ from: dateParts, to: dateParts, string: nstr }, 'JikanDateRangeParts'), string: nstr }, 'JikanDateRange'),
   duration: nstr,
   rating: nstr,
   score: Nullable(Type.Number()),
@@ -203,7 +208,7 @@ export const JikanAnime = obj({
   background: nstr,
   season: nstr,
   year: nint,
-  broadcast: obj({ day: nstr, time: nstr, timezone: nstr, string: nstr }),
+  broadcast: obj({ day: nstr, time: nstr, timezone: nstr, string: nstr }, 'JikanBroadcast'),
   producers: Type.Array(JikanRef),
   licensors: Type.Array(JikanRef),
   studios: Type.Array(JikanRef),
@@ -213,11 +218,11 @@ export const JikanAnime = obj({
   demographics: Type.Array(JikanRef)
 }, 'JikanAnime')
 
-const relation = obj({ relation: str, entry: Type.Array(JikanRef) })
+const relation = obj({ relation: str, entry: Type.Array(JikanRef) }, 'JikanRelation')
 
 export const JikanAnimeFull = Type.Composite([JikanAnime, obj({
   relations: Type.Array(relation),
-  theme: obj({ openings: Type.Array(str), endings: Type.Array(str) }),
+  theme: obj({ openings: Type.Array(str), endings: Type.Array(str) }, 'JikanThemeSongs'),
   external: Type.Array(link),
   streaming: Type.Array(link)
 })], { title: 'JikanAnimeFull' })
@@ -226,7 +231,7 @@ export const JikanPaginationPlus = obj({
   last_visible_page: Type.Integer(),
   has_next_page: Type.Boolean(),
   current_page: Type.Integer(),
-  items: obj({ count: Type.Integer(), total: Type.Integer(), per_page: Type.Integer() })
+  items: obj({ count: Type.Integer(), total: Type.Integer(), per_page: Type.Integer() }, 'JikanPaginationItems')
 }, 'JikanPaginationPlus')
 
 const reply = <T extends Record<string, TSchema>>(properties: T, title: string, example: unknown) => Type.Object(properties, { title, ...examples(example) })
@@ -237,13 +242,13 @@ export const JikanAnimeFullReply = reply({ data: JikanAnimeFull }, 'JikanAnimeFu
 export const JikanAnimeSearchReply = reply({ data: Type.Array(JikanAnime), pagination: JikanPaginationPlus }, 'JikanAnimeSearchReply', { data: [exampleAnime], pagination: examplePagination })
 export const JikanRelationsReply = reply({ data: Type.Array(relation) }, 'JikanRelationsReply', { data: exampleRelations })
 export const JikanExternalReply = reply({ data: Type.Array(link) }, 'JikanExternalReply', { data: exampleExternal })
-export const JikanPicturesReply = reply({ data: Type.Array(obj({ images: JikanAnimeImages })) }, 'JikanPicturesReply', { data: [{ images: exampleImages }] })
+export const JikanPicturesReply = reply({ data: Type.Array(obj({ images: JikanAnimeImages }, 'JikanPicture')) }, 'JikanPicturesReply', { data: [{ images: exampleImages }] })
 export const JikanRecommendationsReply = reply({
   data: Type.Array(obj({
-    entry: obj({ mal_id: Type.Integer(), url: str, images: JikanAnimeImages, title: str }),
+    entry: obj({ mal_id: Type.Integer(), url: str, images: JikanAnimeImages, title: str }, 'JikanAnimeMeta'),
     url: Type.String({ description: "The recommended anime's MyAnimeList page (the ranking is this service's, not MyAnimeList's)." }),
     votes: Type.Integer({ description: 'Our similarity score in percent (0-100), not user votes.' })
-  }))
+  }, 'JikanRecommendation'))
 }, 'JikanRecommendationsReply', {
   data: [{
     entry: { mal_id: 27899, url: 'https://myanimelist.net/anime/27899', images: exampleImages, title: 'Tokyo Ghoul √A' },
@@ -251,34 +256,34 @@ export const JikanRecommendationsReply = reply({
     votes: 78
   }]
 })
-export const JikanSeasonsReply = reply({ data: Type.Array(obj({ year: Type.Integer(), seasons: Type.Array(str) })) }, 'JikanSeasonsReply',
+export const JikanSeasonsReply = reply({ data: Type.Array(obj({ year: Type.Integer(), seasons: Type.Array(str) }, 'JikanSeasonYear')) }, 'JikanSeasonsReply',
   { data: [{ year: 2014, seasons: ['winter', 'spring', 'summer', 'fall'] }] })
-export const JikanGenresReply = reply({ data: Type.Array(obj({ mal_id: Type.Integer(), name: str, url: str, count: Type.Integer() })) }, 'JikanGenresReply',
+export const JikanGenresReply = reply({ data: Type.Array(obj({ mal_id: Type.Integer(), name: str, url: str, count: Type.Integer() }, 'JikanGenre')) }, 'JikanGenresReply',
   { data: [{ mal_id: 1, name: 'Action', url: 'https://myanimelist.net/anime/genre/1/Action', count: 71 }] })
 
 export const JikanProducer = obj({
   mal_id: Type.Integer({ description: "The company's id in this service (stable across catalogue updates), not MyAnimeList's." }),
   url: Type.String({ description: 'Its /v4/producers resource here.' }),
-  titles: Type.Array(obj({ type: str, title: str })),
-  images: obj({ jpg: obj({ image_url: nstr }) }),
+  titles: Type.Array(title),
+  images: obj({ jpg: obj({ image_url: nstr }, 'JikanImageUrl') }, 'JikanProducerImages'),
   favorites: Type.Integer({ description: 'Always 0: AOD has no favourite counts (the document requires a whole number).' }),
   count: Type.Integer({ description: 'Entries served under /v4 it made (as studio or producer).' }),
   established: nstr,
   about: nstr
 }, 'JikanProducer')
 export const JikanProducerReply = reply({ data: JikanProducer }, 'JikanProducerReply', { data: exampleProducer })
-export const JikanProducerFullReply = reply({ data: Type.Composite([JikanProducer, obj({ external: Type.Array(link) })]) }, 'JikanProducerFullReply',
+export const JikanProducerFullReply = reply({ data: Type.Composite([JikanProducer, obj({ external: Type.Array(link) })], { title: 'JikanProducerFull' }) }, 'JikanProducerFullReply',
   { data: { ...exampleProducer, external: [] } })
 export const JikanProducersReply = reply({
   data: Type.Array(JikanProducer),
-  pagination: obj({ last_visible_page: Type.Integer(), has_next_page: Type.Boolean() })
+  pagination: obj({ last_visible_page: Type.Integer(), has_next_page: Type.Boolean() }, 'JikanPagination')
 }, 'JikanProducersReply', { data: [exampleProducer], pagination: { last_visible_page: 1, has_next_page: false } })
 
 export const JikanError = Type.Object({
   status: Type.Integer(),
   type: Type.String({ examples: ['ValidationException', 'BadRequestException', 'BadResponseException', 'HttpException'] }),
   message: Type.Optional(Type.String()),
-  messages: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+  messages: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()), { title: 'JikanValidationMessages', description: 'Per parameter, its messages (Laravel\'s wording).' })),
   error: Nullable(Type.String())
 }, {
   title: 'JikanError',

@@ -1,14 +1,15 @@
 // Id mapping: one site's id to the entry and to its ids on every other site.
-// The handlers read their parameters and bodies themselves (DRF's messages and
-// error shapes); these schemas document them and shape the answers.
+// The parameter and body schemas are the validators (src/validation): DRF's
+// messages and error shapes, a list body's errors per item.
 import { Type } from '@sinclair/typebox'
 import { siteNames, siteTable, type SiteName } from '../src/catalogue/sites.js'
-import { Nullable } from './common.js'
+import { FieldErrors, Nullable } from './common.js'
 
 const siteList = siteNames.map((name) => `\`${name}\``).join(', ')
 
 export const SiteNameParam = Type.Unsafe<SiteName>(Type.String({
   enum: [...siteNames],
+  'x-case-insensitive': true,
   description: `The site (case-insensitive): ${siteList}. Any other name is 400.`,
   examples: ['myanimelist']
 }))
@@ -42,7 +43,12 @@ export const MappingParams = Type.Object({
 
 export const MappingLookup = Type.Object({
   site: SiteNameParam,
-  id: Type.Union([Type.Integer(), Type.String()], { description: 'The id on that site: a number (or its digits) for numbered sites, the slug for the others.', examples: [22319] })
+  // Read as text (a number as its digits) and trimmed before it is checked, as DRF's CharField did.
+  id: Type.Union([Type.String({ minLength: 1 }), Type.Integer()], {
+    'x-trim': true,
+    description: 'The id on that site: a number (or its digits) for numbered sites, the slug for the others.',
+    examples: [22319]
+  })
 }, { title: 'MappingLookup' })
 
 export const MAX_MAPPING_BATCH = 100
@@ -57,4 +63,13 @@ export const MappingBatch = Type.Array(MappingLookup, {
 export const MappingBatchAnswer = Type.Array(Nullable(SiteMapping), {
   title: 'MappingBatchAnswer',
   description: 'One item per lookup, in the same order: the mapping, or null where no entry has that id.'
+})
+
+export const MappingBatchErrors = Type.Array(Type.Union([
+  FieldErrors,
+  Type.Object({}, { title: 'NoFieldErrors', additionalProperties: false, description: 'A valid item of a list whose other items are not: `{}`.' })
+]), {
+  title: 'MappingBatchErrors',
+  description: 'One object of field errors per lookup, in the same order, `{}` for the valid ones (DRF\'s errors of a list).',
+  examples: [[{}, { site: ['"mal" is not a valid choice.'] }, { id: ['This field may not be blank.'] }]]
 })

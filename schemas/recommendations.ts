@@ -1,11 +1,22 @@
 // Personal recommendations from the caller's lists.
 import { Type } from '@sinclair/typebox'
 import { AnimeEntry } from './anime.js'
-import { RandomQuery } from './discovery.js'
+import { Format, Query } from './common.js'
+import { filterProperties } from './discovery.js'
 
-export const RecommendationsQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'How many (1 to 100, default 20).', examples: [20] })),
-  ...RandomQuery.properties
+export const DEFAULT_RECOMMENDATIONS = 20
+export const MAX_RECOMMENDATIONS = 100
+
+export const RecommendationsQuery = Query({
+  limit: Type.Optional(Type.Integer({
+    minimum: 1,
+    maximum: MAX_RECOMMENDATIONS,
+    default: DEFAULT_RECOMMENDATIONS,
+    description: `How many (1 to ${MAX_RECOMMENDATIONS}, default ${DEFAULT_RECOMMENDATIONS}).`,
+    examples: [20]
+  })),
+  ...filterProperties,
+  format: Format
 }, { title: 'RecommendationsQuery', description: 'limit, and the filters of /anime/search (type, status, season, tags, exclude_tags, year, year_min, year_max, episodes_min, episodes_max).' })
 
 export const Recommendation = Type.Object({
@@ -19,9 +30,9 @@ export const Recommendation = Type.Object({
       id: Type.Integer({ examples: [18562] }),
       title: Type.String({ examples: ['Tokyo Ghoul'] }),
       related: Type.Boolean({ description: 'AOD relates the two (sequel, prequel, side story…); else it shares the tags below.', examples: [true] })
-    }), { description: 'Anime of your lists that led to it (at most 3).' }),
+    }, { title: 'RecommendationSource' }), { description: 'Anime of your lists that led to it (at most 3).' }),
     tags: Type.Array(Type.String(), { description: 'The shared tags that pulled most (at most 5).', examples: [['Gore', 'Horror']] })
-  }, { description: 'Why: empty with basis `top_scored`.' })
+  }, { title: 'RecommendationReason', description: 'Why: empty with basis `top_scored`.' })
 }, { title: 'Recommendation' })
 
 export const RecommendationsReply = Type.Object({

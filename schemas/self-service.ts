@@ -1,6 +1,7 @@
 // Account self-service: the caller's account, deleting it, changing the password.
 import { Type } from '@sinclair/typebox'
 import { Password } from './account.js'
+import { TextField } from './common.js'
 
 export const AccountDetails = Type.Object({
   id: Type.Integer({ examples: [18] }),
@@ -10,10 +11,10 @@ export const AccountDetails = Type.Object({
 }, { title: 'AccountDetails' })
 
 export const DeleteAccountBody = Type.Object({
-  password: Type.String({ description: 'The current password, taken exactly as sent.', examples: ['test'] })
+  password: TextField({ description: 'The current password, taken exactly as sent.', examples: ['test'] })
 }, { title: 'DeleteAccountBody' })
 
 export const PasswordChangeBody = Type.Object({
-  old_password: Type.String({ description: 'The current password, taken exactly as sent.', examples: ['test'] }),
+  old_password: TextField({ description: 'The current password, taken exactly as sent.', examples: ['test'] }),
   new_password: Password
 }, { title: 'PasswordChangeBody' })

@@ -1,20 +1,16 @@
 // Watchlists: named lists of anime with a status, rating, progress and note per
 // entry; MyAnimeList import/export. Body schemas are also the validators
-// (src/http/fields.ts and typed-fields.ts read them).
+// (src/validation reads them).
 import { Type } from '@sinclair/typebox'
 import { AnimeEntry } from './anime.js'
-import { Nullable } from './common.js'
-import { ListOf, SearchQuery } from './discovery.js'
+import { Format, Id, Nullable, Query, StringEnum, TextField } from './common.js'
+import { ChoiceList, ListOf, Page, PageSize } from './discovery.js'
 import { entryStatuses } from '../src/watchlists/repository.js'
+import { entryOrderings } from '../src/watchlists/service.js'
 
 const Time = (description: string) => Type.String({ description: `${description} UTC, ISO 8601 with six fractional digits.`, examples: ['2021-01-06T17:46:41.006000Z'] })
 
-const format = Type.Optional(Type.String({
-  description: '`json` (the default) or `api` for a human-readable HTML page; any other value is 404.',
-  examples: ['json']
-}))
-
-const ListName = Type.String({
+const ListName = TextField({
   description: '1 to 64 characters, trimmed; unique among your lists without regard to case.',
   maxLength: 64,
   'x-trim': true,
@@ -46,24 +42,32 @@ export const Watchlist = Type.Object({
 export const WatchlistPage = ListOf(Watchlist, 'WatchlistPage', "The caller's lists by name, a page at a time.")
 
 export const WatchlistParams = Type.Object({
-  id: Type.String({ description: 'The list id: a positive whole number. Anything else, unknown ids and private lists of others are 404.', examples: ['7'] })
+  id: Id({ description: 'The list id: a positive whole number. Anything else, unknown ids and private lists of others are 404.', examples: [7] })
 })
 
 export const WatchlistEntryParams = Type.Object({
   id: WatchlistParams.properties.id,
-  animeId: Type.String({ description: 'A catalogue anime id (a positive whole number; anything else is 404).', examples: ['18562'] })
+  animeId: Id({ description: 'A catalogue anime id (a positive whole number; anything else is 404).', examples: [18562] })
 })
 
-const Status = Type.Union(entryStatuses.map((s) => Type.Literal(s)), {
+const Status = StringEnum(entryStatuses, {
   description: 'planned, watching, completed, paused or dropped.',
   examples: ['completed']
 })
 
+/** Most episodes an entry may count as watched (no anime has nearly as many). */
+export const MAX_EPISODES_WATCHED = 100_000
+
 export const EntryBody = Type.Object({
   status: Type.Optional(Status),
   rating: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10, description: '1 to 10; null clears it.', examples: [9] }))),
-  episodes_watched: Type.Optional(Type.Integer({ minimum: 0, description: "0 up to the anime's episode count (where the catalogue knows it).", examples: [12] })),
-  note: Type.Optional(Type.String({ maxLength: 2000, 'x-trim': true, 'x-allow-blank': true, description: 'Up to 2000 characters.', examples: ['Rewatch the finale'] }))
+  episodes_watched: Type.Optional(Type.Integer({
+    minimum: 0,
+    maximum: MAX_EPISODES_WATCHED,
+    description: `0 up to the anime's episode count where the catalogue knows it (else up to ${MAX_EPISODES_WATCHED}).`,
+    examples: [12]
+  })),
+  note: Type.Optional(TextField({ minLength: 0, maxLength: 2000, 'x-trim': true, description: 'Up to 2000 characters, trimmed; may be empty.', examples: ['Rewatch the finale'] }))
 }, { title: 'EntryBody', description: 'Every field is optional: a new entry gets status planned, no rating, 0 episodes, no note; an existing one keeps what is not sent.' })
 
 export const WatchlistEntry = Type.Object({
@@ -81,21 +85,22 @@ export const WatchlistEntry = Type.Object({
 
 export const WatchlistEntryPage = ListOf(WatchlistEntry, 'WatchlistEntryPage', 'Entries of a list, a page at a time.')
 
-export const WatchlistEntriesQuery = Type.Object({
-  status: Type.Optional(Type.String({ description: 'Statuses, comma-separated, any of them (planned, watching, completed, paused, dropped).', examples: ['watching,completed'] })),
-  ordering: Type.Optional(Type.String({
+export const WatchlistEntriesQuery = Query({
+  status: ChoiceList(entryStatuses, 'Statuses, comma-separated, any of them (planned, watching, completed, paused, dropped; case-insensitive).', ['watching', 'completed']),
+  ordering: Type.Optional(StringEnum(entryOrderings, {
+    default: '-added',
     description: '`added` (the default: `-added`, newest first), `rating` (unrated last either way) or `title` (anime gone from the catalogue last); a leading `-` reverses.',
     examples: ['-rating']
   })),
-  page: SearchQuery.properties.page,
-  page_size: SearchQuery.properties.page_size,
-  format
+  page: Page,
+  page_size: PageSize,
+  format: Format
 }, { title: 'WatchlistEntriesQuery' })
 
-export const PageQuery = Type.Object({
-  page: SearchQuery.properties.page,
-  page_size: SearchQuery.properties.page_size,
-  format
+export const PageQuery = Query({
+  page: Page,
+  page_size: PageSize,
+  format: Format
 }, { title: 'PageQuery' })
 
 const malExportExample = '<?xml version="1.0" encoding="UTF-8" ?><myanimelist><myinfo><user_export_type>1</user_export_type></myinfo>' +
@@ -133,6 +138,7 @@ export const MalImportReply = Type.Object({
     entry: Type.Integer({ description: 'Its position among the file\'s <anime> entries, from 1.', examples: [3] }),
     mal_id: Nullable(Type.Integer({ description: 'Its MyAnimeList id; null when <series_animedb_id> is missing or not a number.', examples: [5114] })),
     errors: Type.Record(Type.String(), Type.Array(Type.String()), {
+      title: 'MalImportFieldErrors',
       description: 'Per tag of the entry (my_status, my_score, my_watched_episodes, my_comments, series_animedb_id), the messages PUT gives for the same value.',
       examples: [{ my_comments: ['Ensure this field has no more than 2000 characters.'] }]
     })

@@ -1,8 +1,13 @@
 // `npm run fuzz [-- --runs N] [-- --seed S]`: the fuzz suite of test/fuzz.test.ts
-// at full size (10,000 cases by default) with a fresh seed, printed first so that
-// a failure can be replayed with --seed.
+// and the schema property of test/schema-property.test.ts at full size (10,000
+// cases each by default) with a fresh seed, printed first so that a failure can
+// be replayed with --seed.
+import fs from 'node:fs'
+import path from 'node:path'
 import { argValue } from '../bench/generate-catalogue.js'
+import { projectRoot } from '../src/config.js'
 import { fuzzTarget, runFuzz } from '../test/helpers/fuzz.js'
+import { propertyFixture, runSchemaProperty } from '../test/helpers/schema-property.js'
 
 const argv = process.argv.slice(2)
 const seed = Number(argValue(argv, 'seed') ?? process.env.FUZZ_SEED ?? (Date.now() ^ (Math.random() * 2 ** 31)) >>> 0)
@@ -24,6 +29,19 @@ try {
     }
   })
   console.log(`ok: ${cases} requests in ${((performance.now() - started) / 1000).toFixed(1)} s; statuses ${JSON.stringify(statuses)}`)
+
+  // Requests generated from the published document: valid ones accepted, broken ones refused.
+  const document = JSON.parse(fs.readFileSync(path.join(projectRoot, 'schemas', 'openapi.json'), 'utf8')) as Record<string, unknown>
+  const schemaStarted = performance.now()
+  last = 0
+  const property = await runSchemaProperty(await propertyFixture({ teardown: (fn) => teardowns.push(fn) }), document, {
+    numRuns,
+    seed,
+    onProgress: (done) => {
+      if (done - last >= 1000) { last = done; process.stderr.write(`  ${done} schema cases\n`) }
+    }
+  })
+  console.log(`ok: ${property.cases} requests from schemas/openapi.json in ${((performance.now() - schemaStarted) / 1000).toFixed(1)} s`)
 } catch (error) {
   code = 1
   console.error(String((error as Error).message ?? error))

@@ -29,7 +29,7 @@ export async function generateSchemaFiles (): Promise<Map<string, string>> {
     }
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'anime-api-schemas-'))
-  const fastify = Fastify({ ...serverOptions, logger: false })
+  const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 })
   try {
     // The document does not depend on the data: a one-entry catalogue starts fastest.
     const defaultCatalogue = path.join(dataDir, 'one.json')

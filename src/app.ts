@@ -8,6 +8,7 @@ import errors from './plugins/errors.js'
 import externalPlugins from './plugins/external/index.js'
 import appPlugins from './plugins/app/index.js'
 import routes from './routes/index.js'
+import { contractClientError } from './http/client-errors.js'
 import { jikanRouterError } from './routes/v4/errors.js'
 import { lazySchemaController } from './http/lazy-compilers.js'
 
@@ -24,7 +25,7 @@ export const serverOptions: FastifyServerOptions = {
   pluginTimeout: 60_000,
   bodyLimit: 1 << 20,
   // Errors the router raises before any plugin runs: a malformed %-escape or an
-  // over-long path parameter names no resource, so 404 as CONTRACT's unknown paths.
+  // over-long path parameter names no resource, so 404 as the old service's unknown paths.
   frameworkErrors: (error, request, reply) => {
     const notFound = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
     // Under /v4, in Jikan's shape (src/routes/v4/errors.ts).
@@ -33,8 +34,9 @@ export const serverOptions: FastifyServerOptions = {
       : { detail: notFound ? 'Not found.' : error.message }
     ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8').send(JSON.stringify(body))
   },
-  ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
-  // Fastify's own validators and serializers, each compiled on its route's first use (src/http/lazy-compilers.ts).
+  // Requests Node's parser refuses (too long a URL or header block, malformed, too slow): the contract's shape too.
+  clientErrorHandler: contractClientError,
+  // Fastify's own response serializers, each compiled on its route's first use (src/http/lazy-compilers.ts).
   schemaController: lazySchemaController()
 }
 

@@ -10,6 +10,9 @@ import { ConfigError, loadConfig } from './config.js'
 import { CommandError, describeSystemError, isMain, loadDotEnv, operands, parseCommandLine, prepareDataDir, processIo, UsageError, type CliIo } from './cli/io.js'
 import { NotAodError, CorruptAodError } from './catalogue/aod-reader.js'
 import { UpdateError } from './catalogue/update.js'
+import { CompressionError, UnsupportedCompressionError } from './catalogue/compression.js'
+import { IdMapBusyError, IdMapMissingError } from './catalogue/id-store.js'
+import { CatalogueDamagedError } from './catalogue/integrity.js'
 import { StoreUnavailableError } from './storage/errors.js'
 import { CopyRefusedError } from './storage/copy.js'
 import { AssetError } from './sea/assets.js'
@@ -54,7 +57,10 @@ const commands: Record<string, () => Promise<Command>> = {
 }
 
 /** Errors whose message is already the one line to print. */
-const told = [UsageError, CommandError, ConfigError, NotAodError, CorruptAodError, UpdateError, CopyRefusedError, AssetError]
+const told = [
+  UsageError, CommandError, ConfigError, NotAodError, CorruptAodError, UpdateError, CopyRefusedError, AssetError,
+  CompressionError, UnsupportedCompressionError, IdMapMissingError, IdMapBusyError, CatalogueDamagedError
+]
 
 /** The one line a failure prints (after "anime-api: "), and its exit code. */
 export function describeFailure (error: unknown): { message: string, code: number } {

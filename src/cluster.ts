@@ -13,15 +13,20 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { AppConfig, LogLevel } from './config.js'
 import { openCatalogueDb } from './catalogue/db.js'
-import { importCatalogueFile } from './catalogue/import.js'
+import { importCatalogueFile, importDefaultCatalogue } from './catalogue/import.js'
 import { createCatalogue, type CatalogueInfo } from './catalogue/repository.js'
-import { openAccountsDb } from './accounts/db.js'
+import { saveLocalMap } from './catalogue/id-store.js'
+import { repairCatalogue } from './catalogue/prepare.js'
+import { openUserStore } from './storage/index.js'
 import { firstUpdateDelay, scheduleUpdates, type UpdateLog } from './catalogue/schedule.js'
 import { thisProgram } from './program.js'
 
 /** `anime-api serve`: one process, or a cluster of `config.workers`. */
 export async function startService (config: AppConfig): Promise<void> {
   if (config.workers <= 1 || cluster.isWorker) {
+    // Checking (and rebuilding) the catalogue may take longer than a plugin may
+    // take to start: done before the app is built (a cluster's primary does it).
+    if (!cluster.isWorker) await prepareDataDir(config, primaryLog(config.logLevel, 'start'))
     // Loaded here only: the primary of a cluster serves nothing and needs none of the app.
     const { startServer } = await import('./server.js')
     await startServer(config)
@@ -33,30 +38,53 @@ export async function startService (config: AppConfig): Promise<void> {
 const levels: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity }
 
 /** The primary's log: JSON lines in the shape of the workers' (pino) lines. */
-function primaryLog (level: LogLevel): UpdateLog & { warn: UpdateLog['info'] } {
+function primaryLog (level: LogLevel, role = 'primary'): UpdateLog & { warn: UpdateLog['info'] } {
   const write = (at: number) => (obj: object, msg: string) => {
     if (at < levels[level]) return
     const fields = Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, v instanceof Error ? { message: v.message, stack: v.stack } : v]))
-    process.stdout.write(JSON.stringify({ level: at, time: Date.now(), pid: process.pid, role: 'primary', ...fields, msg }) + '\n')
+    process.stdout.write(JSON.stringify({ level: at, time: Date.now(), pid: process.pid, role, ...fields, msg }) + '\n')
   }
   return { info: write(30), warn: write(40), error: write(50) }
 }
 
-/** Migrates both files and imports the default catalogue if there is none yet: once, before forking. */
+/**
+ * Migrates both files and imports the default catalogue if there is none yet
+ * (or hands an upgraded install's id map to the user store): once, before forking.
+ */
 export async function prepareDataDir (config: AppConfig, log: UpdateLog): Promise<CatalogueInfo> {
-  const db = openCatalogueDb(config.dataDir)
+  // The accounts file is migrated here; PostgreSQL (DATABASE_URL) by start() too, under its advisory lock.
+  const store = openUserStore(config)
+  let db: ReturnType<typeof openCatalogueDb> | null = null
   try {
+    await repairCatalogue(config.dataDir, store.catalogueIds, log)
+    db = openCatalogueDb(config.dataDir)
     const catalogue = createCatalogue(db)
     if (catalogue.info().version === 0) {
       log.info({ file: config.defaultCatalogue }, 'no catalogue yet: importing the default catalogue')
-      const report = await importCatalogueFile(config.dataDir, config.defaultCatalogue)
+      const unavailable = (error: Error) => {
+        log.error({ err: error }, 'the user store holding the catalogue id map is unavailable: the default catalogue is imported with ids of its own, brought in line with the map at the next import')
+      }
+      const report = await store.start().then(
+        () => importDefaultCatalogue(config.dataDir, config.defaultCatalogue, store.catalogueIds, unavailable),
+        async (error: unknown) => {
+          if ((error as { statusCode?: number }).statusCode !== 503) throw error
+          unavailable(error as Error)
+          return await importCatalogueFile(config.dataDir, config.defaultCatalogue)
+        })
       log.info({ total: report.total, skipped: report.skipped }, 'default catalogue imported')
+    } else {
+      try {
+        await store.start()
+        const adopted = await saveLocalMap(db, store.catalogueIds)
+        if (adopted > 0) log.info({ urls: adopted }, 'catalogue id map saved with the accounts')
+      } catch (error) {
+        log.error({ err: error }, 'could not bring the catalogue id map up to date with the user store; tried again at the next start or import')
+      }
     }
-    // With DATABASE_URL the users live in PostgreSQL: each worker migrates it at start (under the advisory lock).
-    if (config.databaseUrl === null) openAccountsDb(config.dataDir).close()
     return catalogue.info()
   } finally {
-    db.close()
+    await store.close()
+    db?.close()
   }
 }
 

@@ -39,6 +39,11 @@ export interface AppConfig {
   catalogueUpdateUrl: string
   /** Download and import the catalogue this often (milliseconds); null: never (the default). */
   catalogueUpdateIntervalMs: number | null
+  /**
+   * Where an update finds the source's dead-entry lists: a URL with `{site}`,
+   * relative to the catalogue's URL or absolute; null: not looked for.
+   */
+  catalogueDeadEntriesUrl: string | null
   /** Processes serving requests on the one port (node:cluster); 1: no cluster. */
   workers: number
   /** Origins allowed to call the API from browser scripts (CORS); null: every origin. */
@@ -76,8 +81,12 @@ export interface AppConfig {
   malImportMaxPending: number
 }
 
-/** The latest anime-offline-database release: JSON Lines, zstd-compressed (about 10 MB). */
-export const DEFAULT_CATALOGUE_UPDATE_URL = 'https://github.com/manami-project/anime-offline-database/releases/latest/download/anime-offline-database.jsonl.zst'
+/**
+ * The maintained continuation of anime-offline-database (manami-project's was
+ * archived in 2026), its moving `latest` release, minified JSON with zstd: the
+ * smallest download. ODbL 1.0 + DbCL 1.0; see docs/catalogue.md.
+ */
+export const DEFAULT_CATALOGUE_UPDATE_URL = 'https://github.com/cedya77/anime-offline-database/releases/download/latest/anime-offline-database-minified.json.zst'
 
 export class ConfigError extends Error {
   constructor (readonly variable: string, message: string) {
@@ -104,6 +113,7 @@ export const defaultConfig: AppConfig = {
   passwordHashTimeoutMs: 10 * 1000,
   catalogueUpdateUrl: DEFAULT_CATALOGUE_UPDATE_URL,
   catalogueUpdateIntervalMs: null,
+  catalogueDeadEntriesUrl: 'dead-entries/{site}.json',
   workers: 1,
   corsOrigins: null,
   cacheMaxAge: 300,
@@ -158,6 +168,22 @@ function parseBoolean (variable: string, raw: string): boolean {
 
 const logLevels: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 const never = ['never', 'none', 'off', '0']
+
+/** CATALOGUE_DEAD_ENTRIES_URL: `off`, or a URL with `{site}`, relative (to the catalogue's URL) or http(s). */
+function parseDeadEntriesUrl (raw: string): string | null {
+  const value = raw.trim()
+  if (never.includes(value.toLowerCase())) return null
+  const variable = 'CATALOGUE_DEAD_ENTRIES_URL'
+  if (!value.includes('{site}')) throw new ConfigError(variable, `expected a URL with {site} in it (or off), got "${raw}"`)
+  let url: URL
+  try {
+    url = new URL(value.replaceAll('{site}', 'anidb'), 'https://example.invalid/releases/')
+  } catch {
+    throw new ConfigError(variable, `expected a URL with {site} in it (or off), got "${raw}"`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, `expected an http or https URL, got "${raw}"`)
+  return value
+}
 
 /** Reads and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -216,6 +242,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
       throw new ConfigError('CATALOGUE_UPDATE_INTERVAL', `must be at least 1m, got "${updateInterval}"`)
     }
   }
+  const deadEntries = get('CATALOGUE_DEAD_ENTRIES_URL')
+  if (deadEntries !== undefined) partial.catalogueDeadEntriesUrl = parseDeadEntriesUrl(deadEntries)
   const workers = get('WORKERS')
   if (workers !== undefined) {
     partial.workers = workers.trim().toLowerCase() === 'auto' ? os.availableParallelism() : parseInteger('WORKERS', workers, 1, 256)

@@ -2,19 +2,16 @@
 // fast as it can, kills the child with SIGKILL mid-stream, restarts it on the
 // same DATA_DIR, and every account that got a 200 logs in (and its token works).
 import t, { type Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { projectRoot } from '../src/config.js'
 import { tempDir } from './helpers/app.js'
 import { fixtureCatalogue } from './helpers/accounts.js'
 import { freshDatabase } from './helpers/postgres.js'
-import { freePort } from './helpers/server.js'
+import { freePort, startProcess, type StartedProcess } from './helpers/server.js'
 
-interface Child { child: ChildProcess, base: string, exited: Promise<unknown>, output: () => string }
+interface Child extends StartedProcess { base: string }
 
 async function startChild (t: Test, dataDir: string, catalogue: string, databaseUrl?: string): Promise<Child> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    cwd: projectRoot,
+  const started = await startProcess(t, {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -33,22 +30,9 @@ async function startChild (t: Test, dataDir: string, catalogue: string, database
       // On PostgreSQL when test/postgres-suites.test.ts runs this file.
       ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl })
     },
-    stdio: ['ignore', 'pipe', 'pipe']
+    ready: (output) => output.includes('Server listening')
   })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  let output = ''
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000)
-    const onData = (chunk: Buffer) => {
-      output += String(chunk)
-      if (output.includes('Server listening')) { clearTimeout(timer); resolve() }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`server exited (${code ?? signal}):\n${output}`)) })
-  })
-  return { child, base: `http://127.0.0.1:${port}`, exited, output: () => output }
+  return { ...started, base: `http://127.0.0.1:${port}` }
 }
 
 const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>

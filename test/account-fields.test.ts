@@ -1,13 +1,13 @@
-// src/http/fields.ts on its own: the DRF CharField rules driven by a TypeBox schema,
+// src/validation on its own: the DRF CharField rules driven by a TypeBox schema,
 // for the routes that will reuse it.
 import t from 'tap'
 import { Type } from '@sinclair/typebox'
-import { validateFields } from '../src/http/fields.js'
+import { validateFields } from '../src/validation/index.js'
 import { RegisterBody } from '../schemas/account.js'
 
 const schema = Type.Object({
   name: Type.String({ 'x-trim': true, minLength: 3, maxLength: 5 }),
-  note: Type.Optional(Type.String({ 'x-allow-blank': true })),
+  note: Type.Optional(Type.String()),
   code: Type.String({ pattern: '^[A-Z]+$' })
 })
 

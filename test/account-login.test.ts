@@ -1,4 +1,4 @@
-// CONTRACT: Accounts / POST /account/login, the token limit, password re-hashing,
+// docs/compatibility.md, accounts: POST /account/login, the token limit, password re-hashing,
 // Django hashes, and the throttling of login and register.
 import t from 'tap'
 import { storedRows } from './helpers/stored.js'
@@ -215,7 +215,7 @@ t.test('the throttle keeps its attempts with the accounts: a restart forgets non
 t.test('an accounts file from before the throttle table gains it', { skip: process.env.TEST_DATABASE_URL !== undefined && 'SQLite files only' }, async (t) => {
   const dataDir = tempDir(t)
   const old = openAccountsDb(dataDir)
-  old.exec('DROP TABLE throttle_attempts')
+  old.exec('DROP TABLE throttle_attempts; DROP TABLE catalogue_ids; DROP TABLE catalogue_id_state')
   old.pragma('user_version = 2')
   old.close()
   const app = await accountsApp(t, { dataDir, throttleUserLimit: 1 })

@@ -1,4 +1,4 @@
-// CONTRACT: Accounts / POST /account/register and the field validation table.
+// docs/compatibility.md, accounts: POST /account/register and the field validation table.
 import t from 'tap'
 import { accountsApp, post, register } from './helpers/accounts.js'
 

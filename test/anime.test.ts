@@ -1,4 +1,4 @@
-// CONTRACT: General and Anime sections, through app.inject().
+// docs/compatibility.md, general rules and anime endpoints, through app.inject().
 import t, { type Test } from 'tap'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'

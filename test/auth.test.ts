@@ -1,4 +1,4 @@
-// CONTRACT: Token authentication, logout and logoutall.
+// docs/compatibility.md: token authentication, logout and logoutall.
 import t, { type Test } from 'tap'
 import { createHash } from 'node:crypto'
 import { storedRows } from './helpers/stored.js'

@@ -4,11 +4,11 @@ import t from 'tap'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { seedExamples } from './helpers/seed.js'
 import { tempDir } from './helpers/app.js'
-import { stopUnderLoad } from './helpers/server.js'
+import { answers, startProcess, stopUnderLoad } from './helpers/server.js'
 
 const root = path.resolve(import.meta.dirname, '..')
 
@@ -50,21 +50,9 @@ if (!/NODE_SEA_FUSE_[0-9a-f]{32}/.test(fs.readFileSync(process.execPath).toStrin
     /** Starts `anime-api serve` and waits for its first answer. */
     const serve = async (what: string, settings: Record<string, string> = {}) => {
       const begin = Date.now()
-      const child = spawn(binary, ['serve'], { cwd: dir, env: { ...env, ...settings }, stdio: ['ignore', 'pipe', 'pipe'] })
-      let output = ''
-      child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-      child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-      const exited = once(child, 'exit')
-      t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-      let first: Response | undefined
-      while (first === undefined) {
-        if (child.exitCode !== null) throw new Error(`the executable exited: ${output}`)
-        if (Date.now() - begin > 30_000) throw new Error(`no answer in 30 s: ${output}`)
-        first = await fetch(`${base}/anime/random`).catch(() => undefined)
-        if (first === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
-      }
+      const { child, exited } = await startProcess(t, { command: binary, args: ['serve'], cwd: dir, env: { ...env, ...settings }, ready: answers(`${base}/anime/random`, null), timeoutMs: 30_000 })
       t.comment(`first answer ${Date.now() - begin} ms after start (${what})`)
-      return { child, exited, first }
+      return { child, exited, first: await fetch(`${base}/anime/random`) }
     }
     const { child, exited, first } = await serve('empty DATA_DIR and cache: extracts the assets, imports the default catalogue')
     t.equal(first.status, 200)
@@ -104,13 +92,13 @@ if (!/NODE_SEA_FUSE_[0-9a-f]{32}/.test(fs.readFileSync(process.execPath).toStrin
     t.equal(bad.stderr.trim().split('\n').length, 1, 'a user mistake is one line')
 
     child.kill('SIGTERM')
-    const [code] = await exited
+    const { code } = await exited
     t.equal(code, 0, 'stops cleanly on SIGTERM')
     // SIGTERM under steady load (SHUTDOWN_DRAIN, test/drain.test.ts): no request fails.
     const again = await serve('second start', { SHUTDOWN_DRAIN: '2s' })
     t.equal(again.first.status, 200)
     const run = await stopUnderLoad(port, () => again.child.kill('SIGTERM'), ['/anime/random', '/anime/entry/1'])
-    t.equal((await again.exited)[0], 0)
+    t.equal((await again.exited).code, 0)
     t.ok(run.notReadyAt < Infinity, '/ready answered 503 during the drain')
     t.same(run.outcomes.filter((o) => o.status !== 200).map((o) => o.error ?? o.status), [], `no request failed across SIGTERM (${run.outcomes.length})`)
     t.same(fs.readdirSync(dir).sort(), ['accounts-backup.sqlite', 'anime-api', 'cache', 'var'], 'nothing else written beside it')

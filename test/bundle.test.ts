@@ -5,11 +5,11 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { spawn, spawnSync } from 'node:child_process'
-import { once } from 'node:events'
+import { spawnSync } from 'node:child_process'
 import { bundle } from '../scripts/build.js'
 import { tempDir } from './helpers/app.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
+import { startProcess } from './helpers/server.js'
 
 const root = path.resolve(import.meta.dirname, '..')
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string, scripts: Record<string, string>, bin: Record<string, string> }
@@ -39,20 +39,9 @@ t.test('the bundle serves, runs every command, and installs as the anime-api com
   }
   const run = (args: string[]) => spawnSync(process.execPath, [main, ...args], { cwd: dir, env, encoding: 'utf8' })
 
-  const child = spawn(process.execPath, [main, 'serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const exited = once(child, 'exit')
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const begin = Date.now()
-  let base: string | undefined
-  while (base === undefined) {
-    base = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
-    if (child.exitCode !== null) throw new Error(`the service exited: ${output}`)
-    if (Date.now() - begin > 60_000) throw new Error(`not listening after 60 s: ${output}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/
+  const { child, exited, output } = await startProcess(t, { command: process.execPath, args: [main, 'serve'], cwd: dir, env, ready: (log) => listening.test(log) })
+  const base = listening.exec(output())![1]!
   const res = await fetch(`${base}/anime/entry/1`)
   t.equal(res.status, 200, 'GET /anime/entry/1')
   t.match(await res.json(), { id: 1 })
@@ -63,7 +52,7 @@ t.test('the bundle serves, runs every command, and installs as the anime-api com
   t.equal(css.status, 200, 'its static files, read from the installed package')
   t.equal(Buffer.from(await css.arrayBuffer()).length, fs.statSync(path.join(root, 'node_modules/@fastify/swagger-ui/static/swagger-ui.css')).size)
   child.kill('SIGTERM')
-  t.equal((await exited)[0], 0, 'stops cleanly on SIGTERM')
+  t.equal((await exited).code, 0, 'stops cleanly on SIGTERM')
 
   const version = run(['--version'])
   t.equal(version.stdout.trim(), pkg.version, '--version')

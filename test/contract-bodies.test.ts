@@ -1,4 +1,4 @@
-// CONTRACT, General section: request bodies (types, parse errors, non-objects), on the POST endpoints.
+// The old service's general rules (docs/compatibility.md): request bodies (types, parse errors, non-objects), on the POST endpoints.
 import t from 'tap'
 import { buildApp } from './helpers/app.js'
 

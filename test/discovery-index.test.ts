@@ -7,7 +7,7 @@ import { CATALOGUE_FILE, CATALOGUE_SCHEMA_VERSION, openCatalogueDb } from '../sr
 import { importCatalogueFile } from '../src/catalogue/import.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
 import { buildApp, tempDir } from './helpers/app.js'
-import { undoMigration4 } from './helpers/catalogue-schema.js'
+import { undoMigration4, undoMigration6 } from './helpers/catalogue-schema.js'
 
 const titlesOf = async (api: Awaited<ReturnType<typeof buildApp>>, q: string): Promise<string[]> =>
   ((await api.inject(`/anime/search?q=${encodeURIComponent(q)}&page_size=100`)).json().results as Array<{ title: string }>).map((e) => e.title)
@@ -25,6 +25,7 @@ t.test('a version-1 catalogue file upgrades in place and gets its indexes built'
   // (virtual tables first: their shadow tables go with them).
   const v1 = new Set(['anime', 'anime_pos', 'source_ids', 'source_ids_anime', 'anime_tags', 'anime_tags_anime', 'tags', 'meta'])
   const raw = new Database(path.join(dataDir, CATALOGUE_FILE))
+  undoMigration6(raw) // a column of a version-1 table
   const objects = () => (raw.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").all() as Array<{ type: string, name: string, sql: string | null }>)
     .filter((o) => !v1.has(o.name))
   for (const o of objects().filter((o) => o.sql?.startsWith('CREATE VIRTUAL') === true)) raw.exec(`DROP TABLE IF EXISTS "${o.name}"`)

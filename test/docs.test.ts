@@ -19,7 +19,7 @@ interface Operation {
   requestBody?: { content: Record<string, { schema: Schema, example?: unknown }> }
   responses: Record<string, { description?: string, content?: Record<string, { schema: Schema, example?: unknown }> }>
 }
-interface Document { paths: Record<string, Record<string, Operation>>, components: { securitySchemes: Record<string, unknown> } }
+interface Document { paths: Record<string, Record<string, Operation>>, components: { securitySchemes: Record<string, unknown>, schemas?: Record<string, Schema> } }
 
 const committed = JSON.parse(fs.readFileSync(path.join(projectRoot, 'schemas', 'openapi.json'), 'utf8')) as Document
 
@@ -28,9 +28,14 @@ async function fixtureApp (t: Test) {
   return buildApp(t, { dataDir: dir, defaultCatalogue: writeAod(dir, [aodRecord(1)]) })
 }
 
+/** A schema, or the named model (components.schemas) it refers to. */
+const resolved = (schema: Schema): Schema => typeof schema.$ref === 'string' ? committed.components.schemas![schema.$ref.replace('#/components/schemas/', '')]! : schema
+
 /** A schema shows an example: its own, or one for every property / the items / some alternative. */
 function hasExample (schema: Schema | undefined): boolean {
   if (schema === undefined) return false
+  // A named model (components.schemas): its examples are there.
+  if (typeof schema.$ref === 'string') return hasExample(resolved(schema))
   if (schema.examples !== undefined || schema.example !== undefined) return true
   if (schema.properties !== undefined) {
     const properties = Object.values(schema.properties)
@@ -93,7 +98,7 @@ t.test('the MAL import documents its upload in every form it takes, and the docu
   const operation = committed.paths['/watchlists/{id}/import']!.post!
   const content = operation.requestBody?.content ?? {}
   t.same(Object.keys(content).sort(), ['multipart/form-data', ...rawTypes].sort(), 'a multipart file field or one of the raw types the route parses')
-  t.same(content['multipart/form-data']!.schema.required, ['file'])
+  t.same(resolved(content['multipart/form-data']!.schema).required, ['file'])
   const example = content['application/xml']!.example ?? content['application/xml']!.schema.examples?.[0]
   t.type(example, 'string')
   const app = await fixtureApp(t)
@@ -118,7 +123,7 @@ t.test('every endpoint that takes a token declares the Token security scheme', a
     // `[{ Token: [] }, {}]`: the token is optional (an anonymous request is answered too).
     const needsToken = usesToken && !requirements.some((requirement) => Object.keys(requirement).length === 0)
     if (usesToken) secured.push(name)
-    // A 401 (CONTRACT's token errors) means the endpoint reads a token.
+    // A 401 (the old service's token errors) means the endpoint reads a token.
     if ('401' in operation.responses && !usesToken) problems.push(`${name}: answers 401 but declares no Token security`)
     if (needsToken && !('401' in operation.responses)) problems.push(`${name}: needs a token but documents no 401`)
   }

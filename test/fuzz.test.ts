@@ -16,7 +16,7 @@ t.test('the fuzzer finds the routes of the app', async (t) => {
   t.ok(target.fields.includes('username') && target.fields.includes('password'), 'field names from the OpenAPI document')
 })
 
-t.test(`${RUNS} malformed requests: no 5xx, errors in CONTRACT's shape, no row changed by a rejected request`, async (t) => {
+t.test(`${RUNS} malformed requests: no 5xx, errors in the old service's shape, no row changed by a rejected request`, async (t) => {
   const target = await fuzzTarget(t)
   const { cases, statuses } = await runFuzz(target, { numRuns: RUNS, seed: SEED })
   t.ok(cases >= RUNS * 0.95, `${cases} requests answered`)

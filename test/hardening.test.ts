@@ -1,5 +1,5 @@
 // Hardening: security headers (and the two HTML pages still working under their
-// CSP), CORS, the global rate limit in CONTRACT's 429 shape, body size limit,
+// CSP), CORS, the global rate limit in the old service's 429 shape, body size limit,
 // request timeouts, trusted proxies, and the settings behind them.
 import t, { type Test } from 'tap'
 import fs from 'node:fs'
@@ -49,7 +49,7 @@ t.test('security headers: helmet\'s full set on HTML pages, the ones that matter
     t.equal(res.headers['x-frame-options'], 'SAMEORIGIN', request.url)
     t.equal(res.headers['referrer-policy'], 'no-referrer', request.url)
     t.equal(res.headers['cross-origin-resource-policy'], 'cross-origin', request.url)
-    t.match(res.headers['strict-transport-security'], /max-age=\d+/, request.url)
+    t.equal(res.headers['strict-transport-security'], undefined, `${request.url}: plain HTTP, no HSTS (see test/edge-answers.test.ts)`)
     const csp = cspOf(res.headers['content-security-policy'])
     t.same(csp.get('default-src'), ["'self'"], request.url)
     t.notOk(csp.has('upgrade-insecure-requests'), `${request.url}: plain-http installs keep working`)
@@ -96,7 +96,7 @@ t.test('the ?format=api page renders under the CSP: no scripts, inline style all
   t.ok(cspOf(page.headers['content-security-policy']).get('style-src')?.includes("'unsafe-inline'"))
 })
 
-t.test('CORS: every origin by default; a preflight is answered; a plain OPTIONS keeps CONTRACT\'s 200 with Allow', async (t) => {
+t.test('CORS: every origin by default; a preflight is answered; a plain OPTIONS keeps the old service\'s 200 with Allow', async (t) => {
   const api = await fixtureApp(t)
   const get = await api.inject({ url: '/anime/entry/1', headers: { origin: 'https://app.example' } })
   t.equal(get.headers['access-control-allow-origin'], '*')
@@ -138,7 +138,7 @@ t.test('CORS_ORIGINS: only the listed origins are allowed', async (t) => {
   t.equal(good.headers['access-control-allow-origin'], 'https://app.example')
 })
 
-t.test('the global rate limit answers CONTRACT\'s 429 with Retry-After, per client address', async (t) => {
+t.test('the global rate limit answers the old service\'s 429 with Retry-After, per client address', async (t) => {
   const api = await fixtureApp(t, { rateLimitMax: 3, rateLimitWindowMs: 30_000 })
   for (let i = 0; i < 3; i++) t.equal((await api.inject('/anime/entry/1')).statusCode, 200)
   for (const request of [{ url: '/anime/random' }, { url: '/anime/entry/2?format=api' }, { method: 'POST' as const, url: '/account/login', payload: {} }]) {

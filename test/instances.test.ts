@@ -1,20 +1,19 @@
 // Several instances, one user base: a real PostgreSQL server and two service
 // processes (`node --import tsx src/cli.ts serve`) on different ports with
 // different DATA_DIRs (each its own catalogue) and the same DATABASE_URL.
-import { spawn, type ChildProcess } from 'node:child_process'
 import t, { type Test } from 'tap'
-import { projectRoot } from '../src/config.js'
 import { tempDir } from './helpers/app.js'
 import { aodRecord, writeAod } from './helpers/aod.js'
-import { freePort, postgresSkip, startPostgres } from './helpers/postgres.js'
+import { postgresSkip, startPostgres } from './helpers/postgres.js'
+import { answers, freePort, startProcess, type StartedProcess } from './helpers/server.js'
 
-interface Instance { base: string, child: ChildProcess, output: () => string }
+interface Instance extends StartedProcess { base: string }
 
 async function startInstance (t: Test, databaseUrl: string, workers = 1): Promise<Instance> {
   const dataDir = tempDir(t, 'anime-api-instance-')
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    cwd: projectRoot,
+  const base = `http://127.0.0.1:${port}`
+  const started = await startProcess(t, {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -30,22 +29,9 @@ async function startInstance (t: Test, databaseUrl: string, workers = 1): Promis
       THROTTLE_IP_LIMIT: '100000',
       THROTTLE_USER_LIMIT: '3'
     },
-    stdio: ['ignore', 'pipe', 'pipe']
+    ready: answers(`${base}/anime/random`)
   })
-  let output = ''
-  child.stdout!.on('data', (chunk) => { output += String(chunk) })
-  child.stderr!.on('data', (chunk) => { output += String(chunk) })
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the instance exited early:\n${output}`)
-    const status = await fetch(`${base}/anime/random`).then((res) => res.status, () => 0)
-    if (status === 200) break
-    if (Date.now() > deadline) throw new Error(`the instance did not start:\n${output}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return { base, child, output: () => output }
+  return { ...started, base }
 }
 
 async function send (instance: Instance, method: string, url: string, body?: unknown, token?: string) {

@@ -115,17 +115,15 @@ t.test('server down at start: the catalogue is served, accounts answer 503, /rea
   t.match(health.detail, /127\.0\.0\.1:\d+\/t_/)
   t.notMatch(health.detail, /postgres@/, 'no credentials')
   const ready = await app.inject('/ready')
-  if (ready.statusCode !== 404) {
-    t.equal(ready.statusCode, 503, '/ready: not ready')
-    t.match(ready.json(), { accounts: { writable: false, backend: 'postgres' } })
-  }
+  t.equal(ready.statusCode, 503, '/ready: not ready')
+  t.match(ready.json(), { accounts: { writable: false, backend: 'postgres' } })
 
   server.start()
   running = true
   const registered = await post(app, '/account/register', { username: 'back', email: 'back@test.com', password: 'p' })
   t.equal(registered.statusCode, 200, 'recovered: migrations applied, account made')
   t.match(await app.accounts.health(), { ok: true })
-  if (ready.statusCode !== 404) t.equal((await app.inject('/ready')).statusCode, 200)
+  t.equal((await app.inject('/ready')).statusCode, 200, '/ready: ready again')
 
   // Stopped under the running service, then started again.
   const { token } = await login(app, 'back', 'p')
@@ -275,4 +273,64 @@ t.test('a request while another instance holds the migration lock: 503 after DAT
     await db.ready()
     t.equal((await db.query<{ n: number }>('SELECT 1 AS n')).rows[0]!.n, 1)
   })
+})
+
+t.test('the catalogue id map on PostgreSQL: every instance gives every anime the same id, racing or not', async (t) => {
+  const url = await server.createDatabase(t)
+  const { aodRecord, writeAod } = await import('./helpers/aod.js')
+  const { openCatalogueDb } = await import('../src/catalogue/db.js')
+  const importInto = async (dir: string, records: ReturnType<typeof aodRecord>[]) => {
+    const c = capture()
+    const code = await runCli(['catalogue', 'import', writeAod(dir, records)], { ...c.io, env: { ...process.env, DATA_DIR: dir, DATABASE_URL: url } })
+    return { code, err: c.err.join('\n'), out: c.out.join('\n') }
+  }
+  const served = (dir: string) => {
+    const db = openCatalogueDb(dir)
+    try {
+      return Object.fromEntries((db.prepare('SELECT j.value AS url, a.id FROM anime a, json_each(a.sources) j WHERE a.active = 1').all() as Array<{ url: string, id: number }>).map((r) => [r.url, r.id]))
+    } finally { db.close() }
+  }
+  // Instance A saw two releases; B starts later, on the second only.
+  const first = Array.from({ length: 40 }, (_, i) => aodRecord(i + 1))
+  const second = [...Array.from({ length: 10 }, (_, i) => aodRecord(100 + i)), ...first.slice(5).reverse()]
+  const a = tempDir(t)
+  const b = tempDir(t)
+  t.equal((await importInto(a, first)).code, 0)
+  t.equal((await importInto(a, second)).code, 0)
+  const imported = await importInto(b, second)
+  t.equal(imported.code, 0, imported.err)
+  t.same(served(b), served(a), 'B gives every anime the id A gave it')
+  t.equal(served(b)['https://anidb.net/anime/100'], 41, 'not 1, which the first record of the file would get from a catalogue file alone')
+
+  // Two instances importing different releases at once: one map, no id twice.
+  const c = tempDir(t)
+  const d = tempDir(t)
+  const third = Array.from({ length: 60 }, (_, i) => aodRecord(200 + i))
+  const fourth = Array.from({ length: 60 }, (_, i) => aodRecord(230 + (59 - i)))
+  const results = await Promise.all([importInto(c, third), importInto(d, fourth)])
+  t.same(results.map((r) => r.code), [0, 0], results.map((r) => r.err).join(' '))
+  const left = served(c)
+  const right = served(d)
+  const shared = Object.keys(left).filter((u) => u in right)
+  t.equal(shared.length, 60, '30 anime in both, two URLs each')
+  t.ok(shared.every((u) => left[u] === right[u]), 'the same id on both')
+  const ids = await withClient(url, async (client) => (await client.query('SELECT anime_id, count(*)::int AS urls FROM catalogue_ids GROUP BY anime_id')).rows as Array<{ anime_id: number, urls: number }>)
+  t.ok(ids.every((row) => row.urls === 2 || row.urls === 1), 'no id names two anime')
+  t.equal(new Set(ids.map((row) => row.anime_id)).size, ids.length)
+
+  // The map reads back a page at a time past its page size.
+  const { createPostgresCatalogueIds } = await import('../src/storage/postgres/catalogue-ids.js')
+  const db = openPostgres({ url, poolSize: 2, timeoutMs: 10_000 })
+  t.teardown(() => db.close())
+  const store = createPostgresCatalogueIds(db)
+  const state = await store.state()
+  const many = Array.from({ length: 25_000 }, (_, i) => ({ url: `https://example.org/anime/${i}`, id: 1000 + i, dead: i % 7 === 0 }))
+  t.equal(await store.save(state.revision, many, 26_000), state.revision + 1)
+  t.equal(await store.save(state.revision, [{ url: 'https://example.org/x', id: 1, dead: false }], 1), null, 'a stale revision writes nothing')
+  let rows = 0
+  let deadRows = 0
+  for await (const page of store.rows()) { rows += page.length; deadRows += page.filter((r) => r.dead).length }
+  t.equal(rows, 25_000 + ids.reduce((sum, row) => sum + row.urls, 0))
+  t.equal(deadRows, Math.ceil(25_000 / 7))
+  t.same(await store.state(), { revision: state.revision + 1, maxId: 26_000 })
 })

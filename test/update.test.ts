@@ -85,7 +85,7 @@ const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
 /** The app as server.ts builds it: with SIGHUP handling and scheduled updates. */
 async function serverApp (t: Test, options: Partial<AppConfig>) {
-  const fastify = Fastify({ ...serverOptions, logger: false })
+  const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 }) // as test/helpers/app.ts
   const config = resolveConfig(options)
   await fastify.register(fp(app), config)
   await fastify.register(liveUpdates, config)
@@ -116,7 +116,7 @@ t.test('good downloads: JSON, JSONL, zstd (by name and by magic bytes), behind a
   const cases: Array<[string, string[], RegExp]> = [
     ['/good.json', ['New 1', 'New 2', 'New 3', 'New 4', null] as never, /imported JSON: 1 added, 3 updated, 0 kept, 0 skipped, 0 removed; 4 entries served/],
     ['/good.jsonl', ['New 1', 'New 2', 'New 3', 'New 4', null] as never, /imported JSONL: 1 added, 3 updated, 0 kept, 0 skipped, 0 removed; 4 entries served/],
-    ['/good.jsonl.zst', ['Zst 1', 'Zst 2', 'Zst 3', 'Zst 4', 'Zst 5'], /imported JSONL: 2 added, 3 updated, .*5 entries served/],
+    ['/good.jsonl.zst', ['Zst 1', 'Zst 2', 'Zst 3', 'Zst 4', 'Zst 5'], /imported JSONL \(zstd\): 2 added, 3 updated, .*5 entries served/],
     ['/zst-by-magic', ['Zst 1', 'Zst 2', 'Zst 3', 'Zst 4', 'Zst 5'], /downloaded .* \(zstd\)/],
     ['/redirect', ['New 1', 'New 2', 'New 3', 'New 4', null] as never, /imported JSON: 1 added, 3 updated/]
   ]

@@ -42,7 +42,7 @@ t.test('POST /watchlists makes a list; GET /watchlists pages through the caller\
   t.equal((await call(app, 'GET', '/watchlists/', alice)).statusCode, 404, 'no trailing slash')
 })
 
-t.test('every list endpoint that needs a token answers the CONTRACT 401s', async (t) => {
+t.test('every list endpoint that needs a token answers the old service\'s 401s', async (t) => {
   const app = await watchlistsApp(t)
   const alice = await user(app, 'alice')
   const list = await makeList(app, alice, 'Mine', true)
@@ -280,7 +280,7 @@ t.test(`a list holds at most ${MAX_LIST_ENTRIES} anime`, async (t) => {
   t.equal((await call(app, 'GET', `/watchlists/${other.id}`, alice)).json().count, 1, 'nothing half-imported')
 })
 
-t.test('CONTRACT\'s general rules hold on the watchlist paths', async (t) => {
+t.test('the old service\'s general rules hold on the watchlist paths', async (t) => {
   const app = await watchlistsApp(t)
   const alice = await user(app, 'alice')
   const list = await makeList(app, alice, 'Open', true)

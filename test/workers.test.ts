@@ -4,12 +4,12 @@ import t, { type Test } from 'tap'
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { once } from 'node:events'
 import { aodRecord, aodText, writeAod } from './helpers/aod.js'
 import { tempDir } from './helpers/app.js'
-import { freePort } from './helpers/server.js'
+import { freePort, startProcess } from './helpers/server.js'
 
 const root = path.resolve(import.meta.dirname, '..')
 
@@ -53,8 +53,8 @@ async function waitFor<T> (what: string, attempt: () => Promise<T | undefined>, 
   }
 }
 
-/** The server with WORKERS=2 in a child process; its log lines (JSON) and exit. */
-function startCluster (t: Test, dir: string, port: number, settings: Record<string, string>) {
+/** The server with WORKERS=2 in a child process, once both workers listen; its log lines (JSON) and exit. */
+async function startCluster (t: Test, dir: string, port: number, settings: Record<string, string>) {
   const env = {
     ...process.env,
     DATA_DIR: dir,
@@ -68,22 +68,18 @@ function startCluster (t: Test, dir: string, port: number, settings: Record<stri
     SHUTDOWN_DRAIN: '0',
     ...settings
   }
-  const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let log = ''
-  server.stdout!.on('data', (chunk: Buffer) => { log += chunk.toString() })
-  server.stderr!.on('data', (chunk: Buffer) => { log += chunk.toString() })
-  const exited = once(server, 'exit')
-  t.teardown(() => { if (server.exitCode === null) server.kill('SIGKILL') })
-  const lines = () => log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
-  const listening = () => waitFor('two workers listening', async () => lines().filter((l) => l.msg === 'worker listening').length >= 2 ? true : undefined)
-  return { server, env, exited, lines, listening, log: () => log }
+  const linesOf = (log: string) => log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+  const { child: server, exited, output } = await startProcess(t, {
+    env,
+    ready: (log) => linesOf(log).filter((l) => l.msg === 'worker listening').length >= 2
+  })
+  return { server, env, exited, lines: () => linesOf(output()), log: output }
 }
 
 t.test('WORKERS=2 serves one port from two processes sharing the SQLite files', async (t) => {
   const dir = tempDir(t)
   const port = await freePort()
-  const { server, env, exited, lines, listening, log: output } = startCluster(t, dir, port, { THROTTLE_IP_LIMIT: '100000', THROTTLE_USER_LIMIT: '100000' })
-  await listening()
+  const { server, env, exited, lines, log: output } = await startCluster(t, dir, port, { THROTTLE_IP_LIMIT: '100000', THROTTLE_USER_LIMIT: '100000' })
 
   // Both workers answer.
   const workers = new Set<string>()
@@ -157,7 +153,7 @@ t.test('WORKERS=2 serves one port from two processes sharing the SQLite files', 
 
   // SIGTERM stops the workers and the primary, gracefully.
   server.kill('SIGTERM')
-  const [code] = await exited
+  const { code } = await exited
   t.equal(code, 0, 'the primary exits 0 after its workers')
   await t.rejects(request(port, 'GET', '/anime/random'), 'nothing listens any more')
 })
@@ -165,8 +161,7 @@ t.test('WORKERS=2 serves one port from two processes sharing the SQLite files', 
 t.test('WORKERS=2: the login throttle counts the attempts made through either worker', async (t) => {
   const dir = tempDir(t)
   const port = await freePort()
-  const { server, exited, listening } = startCluster(t, dir, port, { THROTTLE_USER_LIMIT: '4', THROTTLE_IP_LIMIT: '100000', THROTTLE_WINDOW: '10m' })
-  await listening()
+  const { server, exited } = await startCluster(t, dir, port, { THROTTLE_USER_LIMIT: '4', THROTTLE_IP_LIMIT: '100000', THROTTLE_WINDOW: '10m' })
   t.equal((await request(port, 'POST', '/account/register', { username: 'bob', email: 'bob@example.com', password: 'pw-bob-1' })).status, 200)
   // Failed logins until the username is refused: with a count per worker it would take 8.
   const failedBy = new Set<string>()
@@ -184,5 +179,5 @@ t.test('WORKERS=2: the login throttle counts the attempts made through either wo
   }
   t.equal(refusedBy.size, 2, 'both workers refuse')
   server.kill('SIGTERM')
-  t.equal((await exited)[0], 0)
+  t.equal((await exited).code, 0)
 })

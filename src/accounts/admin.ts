@@ -2,7 +2,7 @@
 // the store itself, and creating an account under the register endpoint's rules.
 import type { AppConfig } from '../config.js'
 import { RegisterBody } from '../../schemas/account.js'
-import { validateFields } from '../http/fields.js'
+import { validateFields } from '../validation/index.js'
 import type { FieldErrorBody } from '../errors.js'
 import { normalizeEmail } from './names.js'
 import { createHashQueue, createPasswordHasher, HASH_SLOTS, OWASP_SCRYPT, QUEUED_HASHES_PER_SLOT, type PasswordHasher } from './passwords.js'
@@ -39,9 +39,9 @@ export async function createAccount (
   input: { username: string, email: string, password: string },
   now: number
 ): Promise<{ user: User } | { errors: FieldErrorBody }> {
-  const outcome = await validateFields(RegisterBody, input, registrationChecks(store.repository))
+  const outcome = await validateFields<typeof input>(RegisterBody, input, registrationChecks(store.repository))
   if (!outcome.ok) return { errors: outcome.errors }
-  const { username, email, password } = outcome.values as typeof input
+  const { username, email, password } = outcome.values
   const user = await store.repository.createUser({
     username,
     email: normalizeEmail(email),

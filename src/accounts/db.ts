@@ -78,6 +78,25 @@ const migrations: string[] = [
   );
   CREATE INDEX throttle_attempts_key_at ON throttle_attempts(key, at);
   CREATE INDEX throttle_attempts_at ON throttle_attempts(at);
+  `,
+  // 4: the catalogue's id map (src/catalogue/id-store.ts): every source URL ever
+  // seen with its catalogue id, kept here with the watchlists that hold those
+  // ids, so that it survives the loss of catalogue.sqlite
+  `
+  CREATE TABLE catalogue_ids (
+    url TEXT PRIMARY KEY,
+    anime_id INTEGER NOT NULL,
+    -- 1: the URL's site lists it as deleted; it no longer claims its id
+    dead INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  CREATE TABLE catalogue_id_state (
+    only INTEGER PRIMARY KEY CHECK (only = 1),
+    -- bumped by every save; imports compare it to save only over what they read
+    revision INTEGER NOT NULL,
+    -- the highest catalogue id ever handed out: ids are never given twice
+    max_id INTEGER NOT NULL
+  );
+  INSERT INTO catalogue_id_state (only, revision, max_id) VALUES (1, 0, 0);
   `
 ]
 

@@ -1,5 +1,5 @@
 // What the account endpoints do, apart from HTTP: register, log in, check a
-// token, log out. Messages and rules are CONTRACT's (knox's behaviour, with its fixes).
+// token, log out. Messages and rules are the old service's (docs/compatibility.md) (knox's behaviour, with its fixes).
 import { ApiError } from '../errors.js'
 import { StoreUnavailableError } from '../storage/errors.js'
 import { normalizeEmail, usernameKey } from './names.js'

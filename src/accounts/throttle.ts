@@ -32,7 +32,7 @@ export interface ThrottleLimits {
   now: () => number
 }
 
-/** CONTRACT's 429. Worded as Django REST framework's Throttled: "1 second.", "2 seconds." */
+/** The old service's 429. Worded as Django REST framework's Throttled: "1 second.", "2 seconds." */
 export function throttled (waitMs: number): ApiError {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000))
   const detail = `Request was throttled. Expected available in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`

@@ -3,7 +3,9 @@
 // JSONL file (a metadata object on the first line, then one anime per line).
 // Only one record is held in memory at a time, so a 100 MB file reads in bounded
 // memory; each record's text is handed to JSON.parse, which is far faster than a
-// token-by-token JSON streamer.
+// token-by-token JSON streamer. A record larger than MAX_RECORD_BYTES is not
+// held at all: it is scanned past and reported as skipped. A UTF-8 byte order
+// mark before the first value is allowed (some editors write one).
 
 /** The file is not an anime-offline-database file at all. */
 export class NotAodError extends Error {
@@ -43,6 +45,28 @@ function isSpace (byte: number): boolean {
 
 const MAX_MEMBER_BYTES = 16 * 1024 * 1024
 
+/**
+ * The largest anime record read (its JSON text, in bytes). Real records are a few
+ * kilobytes (the largest some 50 kB); a larger one is skipped unread, so that one
+ * huge record cannot take the import's memory with it.
+ */
+export const MAX_RECORD_BYTES = 1024 * 1024
+
+export interface AodReaderCallbacks {
+  /** Each anime record, parsed (not yet validated), as soon as it is complete. */
+  onRecord: (record: unknown) => void
+  /**
+   * With this, records come as JSON text instead, to parse with parseText(text,
+   * where) elsewhere or later; onRecord then only gets a JSONL file's lone first record.
+   */
+  onRecordText?: (text: string, where: string) => void
+  /** A record not read, and why (larger than MAX_RECORD_BYTES). */
+  onSkip: (reason: string) => void
+}
+
+/** A UTF-8 byte order mark: allowed before the first value. */
+const BOM = [0xef, 0xbb, 0xbf]
+
 /** A record's JSON text, parsed; CorruptAodError says `where` it failed. */
 export function parseText (text: string, where: string): unknown {
   try {
@@ -52,17 +76,10 @@ export function parseText (text: string, where: string): unknown {
   }
 }
 
-/**
- * Reads an AOD file from a byte stream, calling `onRecord` with each anime record
- * (parsed, not yet validated) as soon as it is complete. With `onRecordText`, that
- * gets the records' JSON text instead, to parse with parseText(text, where)
- * (elsewhere, later); `onRecord` then only gets a JSONL file's lone first record.
- */
-export async function readAod (
-  input: AsyncIterable<Buffer | string>,
-  onRecord: (record: unknown) => void,
-  onRecordText: (text: string, where: string) => void = (text, where) => onRecord(parseText(text, where))
-): Promise<AodReadResult> {
+/** Reads an AOD file from a byte stream, handing each anime record to `callbacks` as soon as it is complete. */
+export async function readAod (input: AsyncIterable<Buffer | string>, callbacks: AodReaderCallbacks): Promise<AodReadResult> {
+  const { onRecord, onSkip } = callbacks
+  const onRecordText = callbacks.onRecordText ?? ((text: string, where: string) => onRecord(parseText(text, where)))
   let depth = 0
   let inString = false
   let escaped = false
@@ -80,6 +97,9 @@ export async function readAod (
   const members: Record<string, unknown> = {}
   let lineRecords = 0
 
+  // A record region that outgrew MAX_RECORD_BYTES: its bytes are dropped as they come.
+  let oversized = false
+
   const finishRegion = (chunk: Buffer, end: number): string => {
     if (regionStart >= 0 && end > regionStart) parts.push(chunk.subarray(regionStart, end))
     const text = parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8')
@@ -87,6 +107,20 @@ export async function readAod (
     partsBytes = 0
     regionStart = -1
     return text
+  }
+
+  /** A record region ends at `end`: its text, or null (reported skipped) when it is too large. */
+  const finishRecord = (chunk: Buffer, end: number): string | null => {
+    const bytes = partsBytes + (regionStart >= 0 ? Math.max(0, end - regionStart) : 0)
+    if (oversized || bytes > MAX_RECORD_BYTES) {
+      oversized = false
+      parts = []
+      partsBytes = 0
+      regionStart = -1
+      onSkip(`the record ending on line ${line} is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB (${(bytes / 1024 / 1024).toFixed(1)} MiB)`)
+      return null
+    }
+    return finishRegion(chunk, end)
   }
 
   const finishMember = (chunk: Buffer, end: number): void => {
@@ -101,11 +135,13 @@ export async function readAod (
   }
 
   const finishElement = (chunk: Buffer, end: number): void => {
-    const text = finishRegion(chunk, end).trim()
+    const text = finishRecord(chunk, end)?.trim()
     capturing = null
-    if (text === '') return
+    if (text === undefined || text === '') return
     onRecordText(text, `the record ending on line ${line}`)
   }
+
+  let bomAt = 0 // bytes of a byte order mark matched at the start; -1 once past it
 
   for await (const piece of input) {
     const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece
@@ -141,6 +177,14 @@ export async function readAod (
       }
 
       if (depth === 0) {
+        if (bomAt >= 0) {
+          if (topValues === 0 && byte === BOM[bomAt]) {
+            bomAt = bomAt === BOM.length - 1 ? -1 : bomAt + 1
+            continue
+          }
+          if (bomAt > 0) throw new NotAodError('expected a JSON object at the start of the file')
+          bomAt = -1
+        }
         if (byte !== OPEN_OBJECT) {
           if (topValues === 0) throw new NotAodError('expected a JSON object at the start of the file')
           throw new CorruptAodError(`expected an anime object on line ${line}`)
@@ -193,7 +237,8 @@ export async function readAod (
             } else {
               lineRecords++
               capturing = null
-              onRecordText(finishRegion(chunk, i + 1), `line ${line}`)
+              const text = finishRecord(chunk, i + 1)
+              if (text !== null) onRecordText(text, `line ${line}`)
             }
           }
           depth--
@@ -212,8 +257,15 @@ export async function readAod (
       }
     }
     if (capturing !== null && regionStart >= 0) {
-      parts.push(chunk.subarray(regionStart))
       partsBytes += length - regionStart
+      if (oversized) {
+        // counted, not kept
+      } else if (capturing !== 'member' && partsBytes > MAX_RECORD_BYTES) {
+        oversized = true
+        parts = []
+      } else {
+        parts.push(chunk.subarray(regionStart))
+      }
       if (capturing === 'member' && !inData && partsBytes > MAX_MEMBER_BYTES) {
         throw new NotAodError('a top-level value other than "data" is larger than 16 MiB')
       }

@@ -185,7 +185,11 @@ const migrations: Migration[] = [
     ) WITHOUT ROWID;
     CREATE INDEX anime_companies_anime ON anime_companies(anime_id);
     `
-  }
+  },
+  // 6: a URL its site lists as deleted (AOD's dead-entry lists) no longer claims its id (see id-store.ts)
+  `
+  ALTER TABLE source_ids ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;
+  `
 ]
 
 export const CATALOGUE_SCHEMA_VERSION = migrations.length
@@ -223,4 +227,13 @@ export function openCatalogueDb (dataDir: string, options: { readonly?: boolean 
   migrate(db)
   if (options.readonly === true) db.pragma('query_only = ON')
   return db
+}
+
+/** A value of the catalogue's `meta` table ('' when it has none). */
+export function getMeta (db: Db, key: string): string {
+  return (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined) ?? ''
+}
+
+export function setMeta (db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
 }

@@ -1,6 +1,9 @@
 // Maps one anime-offline-database record to the catalogue's row, following
-// CONTRACT's mapping table. A record that cannot be mapped is rejected with a
-// reason, so the importer can skip and count it.
+// the mapping table of docs/compatibility.md. A record that cannot be mapped is rejected with a
+// reason, so the importer can skip and count it. Numbers are held to what the
+// data can mean (limits below): a value outside them is dropped (null, or 0 for
+// the episode count, AOD's own "unknown") and noted, so the import reports it;
+// nothing the file says is served beyond its range.
 
 export const NO_PICTURE = 'https://raw.githubusercontent.com/manami-project/anime-offline-database/master/pics/no_pic.png'
 export const NO_THUMBNAIL = 'https://raw.githubusercontent.com/manami-project/anime-offline-database/master/pics/no_pic_thumbnail.png'
@@ -23,6 +26,24 @@ export const animeStatuses: Record<string, string> = {
 }
 
 const seasons = new Set(['SPRING', 'SUMMER', 'FALL', 'WINTER', 'UNDEFINED'])
+
+/** What an imported value may be; outside these it is dropped with a note (see normalizeRecord). */
+export const importLimits = {
+  /** Episodes of one entry (the longest-running series have a few thousand). */
+  maxEpisodes: 100_000,
+  /** Seconds of one episode: more than a day is no episode length. */
+  maxDurationSeconds: 86_400,
+  /** AOD's score range (its files say `scoreRange` 1 to 10). */
+  minScore: 1,
+  maxScore: 10,
+  minYear: 1900,
+  maxYear: 2200,
+  /** Characters of a title, synonym, tag, studio or producer (the longest real titles have a few hundred). */
+  maxTextLength: 1000
+} as const
+
+/** Told about each value dropped from a record, and why. */
+export type NoteAdjustment = (reason: string) => void
 
 /** A catalogue row as stored (list columns as arrays here, JSON text in SQLite). */
 export interface AnimeRow {
@@ -57,7 +78,7 @@ function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function stringList (record: Record<string, unknown>, key: string): string[] {
+function stringList (record: Record<string, unknown>, key: string, note: NoteAdjustment): string[] {
   const value = record[key]
   if (value === undefined || value === null) return []
   if (!Array.isArray(value)) fail(`"${key}" is not a list`)
@@ -65,7 +86,11 @@ function stringList (record: Record<string, unknown>, key: string): string[] {
   for (const item of value) {
     if (typeof item !== 'string') fail(`"${key}" holds a non-string`)
     const trimmed = item.trim()
-    if (trimmed !== '') out.push(trimmed)
+    if (trimmed.length > importLimits.maxTextLength) {
+      note(`"${key}" holds a text of ${trimmed.length} characters (more than ${importLimits.maxTextLength}): left out`)
+    } else if (trimmed !== '') {
+      out.push(trimmed)
+    }
   }
   return out
 }
@@ -85,6 +110,13 @@ function optionalNumber (value: unknown, key: string): number | null {
   return value
 }
 
+/** `value` when within [min, max]; null, noted, otherwise. */
+function bounded (value: number | null, key: string, min: number, max: number, note: NoteAdjustment, instead = 'null'): number | null {
+  if (value === null || (value >= min && value <= max)) return value
+  note(`"${key}" is ${value}, outside ${min} to ${max}: set to ${instead}`)
+  return null
+}
+
 /** `dark fantasy` → `Dark fantasy`: the seed's tag casing. */
 export function seedTag (tag: string): string {
   // ASCII first (nearly every tag), without a regular expression: 600k tags in a 40k file.
@@ -94,12 +126,13 @@ export function seedTag (tag: string): string {
   return tag.replace(/^\p{Ll}/u, (letter) => letter.toUpperCase())
 }
 
-export function normalizeRecord (record: unknown): AnimeRow {
+export function normalizeRecord (record: unknown, note: NoteAdjustment = () => {}): AnimeRow {
   if (!isObject(record)) fail('not an object')
   const title = record.title
   if (typeof title !== 'string' || title.trim() === '') fail('missing "title"')
+  if (title.trim().length > importLimits.maxTextLength) fail(`"title" is longer than ${importLimits.maxTextLength} characters`)
 
-  const sources = uniqueSorted(stringList(record, 'sources'))
+  const sources = uniqueSorted(stringList(record, 'sources', note))
   if (sources.length === 0) fail('no "sources"')
 
   const rawType = record.type ?? 'UNKNOWN'
@@ -110,8 +143,9 @@ export function normalizeRecord (record: unknown): AnimeRow {
   if (typeof rawStatus !== 'string') fail('"status" is not a string')
   const status = animeStatuses[rawStatus.toUpperCase()] ?? 'Unknown'
 
-  const episodes = record.episodes ?? 0
-  if (typeof episodes !== 'number' || !Number.isInteger(episodes) || episodes < 0) fail('"episodes" is not a whole number')
+  const rawEpisodes = record.episodes ?? 0
+  if (typeof rawEpisodes !== 'number' || !Number.isInteger(rawEpisodes) || rawEpisodes < 0) fail('"episodes" is not a whole number')
+  const episodes = bounded(rawEpisodes, 'episodes', 0, importLimits.maxEpisodes, note, '0 (unknown)') ?? 0
 
   let year: number | null = null
   let season: string | null = null
@@ -119,7 +153,7 @@ export function normalizeRecord (record: unknown): AnimeRow {
     if (!isObject(record.animeSeason)) fail('"animeSeason" is not an object')
     const rawYear = record.animeSeason.year
     if (rawYear !== undefined && rawYear !== null && rawYear !== 0) {
-      if (typeof rawYear !== 'number' || !Number.isInteger(rawYear) || rawYear < 1900 || rawYear > 2200) fail('"animeSeason.year" is not a year')
+      if (typeof rawYear !== 'number' || !Number.isInteger(rawYear) || rawYear < importLimits.minYear || rawYear > importLimits.maxYear) fail('"animeSeason.year" is not a year')
       year = rawYear
     }
     const rawSeason = record.animeSeason.season
@@ -128,10 +162,20 @@ export function normalizeRecord (record: unknown): AnimeRow {
     }
   }
 
-  const picture = record.picture ?? NO_PICTURE
-  if (typeof picture !== 'string') fail('"picture" is not a string')
-  const thumbnail = record.thumbnail ?? NO_THUMBNAIL
-  if (typeof thumbnail !== 'string') fail('"thumbnail" is not a string')
+  const rawPicture = record.picture ?? NO_PICTURE
+  if (typeof rawPicture !== 'string') fail('"picture" is not a string')
+  const rawThumbnail = record.thumbnail ?? NO_THUMBNAIL
+  if (typeof rawThumbnail !== 'string') fail('"thumbnail" is not a string')
+  let picture = rawPicture
+  let thumbnail = rawThumbnail
+  if (picture.length > importLimits.maxTextLength) {
+    note(`"picture" is ${picture.length} characters long (more than ${importLimits.maxTextLength}): the no-picture image instead`)
+    picture = NO_PICTURE
+  }
+  if (thumbnail.length > importLimits.maxTextLength) {
+    note(`"thumbnail" is ${thumbnail.length} characters long (more than ${importLimits.maxTextLength}): the no-picture image instead`)
+    thumbnail = NO_THUMBNAIL
+  }
 
   let duration: number | null = null
   if (record.duration !== undefined && record.duration !== null) {
@@ -139,7 +183,7 @@ export function normalizeRecord (record: unknown): AnimeRow {
     const value = optionalNumber(record.duration.value, 'duration.value')
     const unit = typeof record.duration.unit === 'string' ? record.duration.unit.toUpperCase() : 'SECONDS'
     const factor = unit === 'SECONDS' ? 1 : unit === 'MINUTES' ? 60 : unit === 'HOURS' ? 3600 : fail('"duration.unit" is unknown')
-    duration = value === null ? null : Math.round(value * factor)
+    duration = bounded(value === null ? null : Math.round(value * factor), 'duration', 1, importLimits.maxDurationSeconds, note)
   }
 
   let score: number | null = null
@@ -147,9 +191,10 @@ export function normalizeRecord (record: unknown): AnimeRow {
   let scoreMedian: number | null = null
   if (record.score !== undefined && record.score !== null) {
     if (!isObject(record.score)) fail('"score" is not an object')
-    score = optionalNumber(record.score.arithmeticGeometricMean, 'score.arithmeticGeometricMean')
-    scoreMean = optionalNumber(record.score.arithmeticMean, 'score.arithmeticMean')
-    scoreMedian = optionalNumber(record.score.median, 'score.median')
+    const { minScore, maxScore } = importLimits
+    score = bounded(optionalNumber(record.score.arithmeticGeometricMean, 'score.arithmeticGeometricMean'), 'score.arithmeticGeometricMean', minScore, maxScore, note)
+    scoreMean = bounded(optionalNumber(record.score.arithmeticMean, 'score.arithmeticMean'), 'score.arithmeticMean', minScore, maxScore, note)
+    scoreMedian = bounded(optionalNumber(record.score.median, 'score.median'), 'score.median', minScore, maxScore, note)
   }
 
   return {
@@ -166,11 +211,11 @@ export function normalizeRecord (record: unknown): AnimeRow {
     score,
     score_mean: scoreMean,
     score_median: scoreMedian,
-    tags: uniqueSorted(stringList(record, 'tags').map(seedTag)),
+    tags: uniqueSorted(stringList(record, 'tags', note).map(seedTag)),
     sources,
-    synonyms: [...new Set(stringList(record, 'synonyms'))],
-    studios: [...new Set(stringList(record, 'studios'))],
-    producers: [...new Set(stringList(record, 'producers'))],
-    related: uniqueSorted(stringList(record, 'relatedAnime'))
+    synonyms: [...new Set(stringList(record, 'synonyms', note))],
+    studios: [...new Set(stringList(record, 'studios', note))],
+    producers: [...new Set(stringList(record, 'producers', note))],
+    related: uniqueSorted(stringList(record, 'relatedAnime', note))
   }
 }

@@ -20,10 +20,18 @@ export interface CatalogueInfo {
   /** Bumped by every import: changes whenever the served data changes. */
   version: number
   count: number
+  /** When the last successful import committed (ISO 8601, UTC). */
   importedAt: string | null
+  /** The file's own date (AOD's `lastUpdate`). */
   lastUpdate: string | null
+  /** The release tag the file was downloaded from, where the URL named one (a weekly `2026-36`, not `latest`). */
+  release: string | null
+  /** The path or URL the file was imported from. */
   source: string | null
   format: string | null
+  /** The data's licence and home, as the file states them (attribution, see docs/catalogue.md). */
+  license: string | null
+  repository: string | null
 }
 
 type SeedRow = Omit<SeedAnime, 'tags'> & { tags: string }
@@ -51,17 +59,29 @@ export function createCatalogue (db: Db) {
   const jsonByPos = db.prepare('SELECT answer FROM entry_answers WHERE id = (SELECT id FROM anime WHERE pos = ?)').pluck()
   const maxPos = db.prepare('SELECT max(pos) FROM anime').pluck()
   const metaRows = db.prepare('SELECT key, value FROM meta')
-  const versionRow = db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck()
+  const versionRow = db.prepare("SELECT (SELECT value FROM meta WHERE key = 'version') AS version, (SELECT value FROM meta WHERE key = 'imported_at') AS importedAt")
   let version: string | null = null
+  let lastModified: string | null = null
   // max(pos), like the version, at most once per turn (random() re-reads it on a miss).
   let count: number | null | undefined
-  const forget = (): void => { version = null; count = undefined }
+  const forget = (): void => { version = null; lastModified = null; count = undefined }
   const currentCount = (fresh: boolean): number | null => {
     if (count === undefined || fresh) {
       if (version === null && count === undefined) setImmediate(forget)
       count = maxPos.get() as number | null
     }
     return count
+  }
+
+  const currentVersion = (): string => {
+    if (version === null) {
+      if (count === undefined) setImmediate(forget)
+      const row = versionRow.get() as { version: string | null, importedAt: string | null }
+      version = String(row.version ?? 0)
+      const importedAt = row.importedAt === null ? NaN : Date.parse(row.importedAt)
+      lastModified = Number.isNaN(importedAt) ? '' : new Date(importedAt).toUTCString()
+    }
+    return version
   }
 
   return {
@@ -76,12 +96,15 @@ export function createCatalogue (db: Db) {
      * the data it labels (ETags, cached answers): an import in between gives new
      * data an old label (refetched next time), never the reverse.
      */
-    version (): string {
-      if (version === null) {
-        if (count === undefined) setImmediate(forget)
-        version = String(versionRow.get() ?? 0)
-      }
-      return version
+    version: currentVersion,
+
+    /**
+     * When the served catalogue was imported, as an HTTP date (Last-Modified of
+     * every catalogue answer); '' when unknown. Read with the version, in the same turn.
+     */
+    lastModified (): string {
+      if (lastModified === null) currentVersion()
+      return lastModified!
     },
 
     entry (id: number): SeedAnime | undefined {
@@ -120,8 +143,11 @@ export function createCatalogue (db: Db) {
         count: Number(meta.get('count') ?? 0),
         importedAt: text('imported_at'),
         lastUpdate: text('last_update'),
+        release: text('release'),
         source: text('source'),
-        format: text('format')
+        format: text('format'),
+        license: text('license'),
+        repository: text('repository')
       }
     }
   }

@@ -5,7 +5,7 @@
 // with the import's thread, which also writes the rows to SQLite.
 import { parentPort } from 'node:worker_threads'
 import { CorruptAodError, NotAodError, parseText, readAod } from './aod-reader.js'
-import { ROW, ROW_WIDTH, SKIP, TEXT, stagingRow, type FromWorker, type ToWorker } from './staging.js'
+import { NOTE, ROW, ROW_WIDTH, SKIP, TEXT, stagingRow, type FromWorker, type ToWorker } from './staging.js'
 
 const port = parentPort!
 const send = (message: FromWorker): void => port.postMessage(message)
@@ -38,18 +38,15 @@ async function * input (): AsyncGenerator<Buffer> {
 }
 
 const stage = (record: unknown): void => {
-  const at = items.length
-  items.push(ROW)
-  let reason
-  try {
-    reason = stagingRow(record, items, at + 1)
-  } catch (error) {
-    items.length = at // no half item before the error
-    throw error
-  }
+  let notes: string[] | null = null
+  const row: unknown[] = new Array(ROW_WIDTH)
+  const reason = stagingRow(record, row, 0, (note) => { (notes ??= []).push(note) })
   if (reason !== null) {
-    items[at] = SKIP
-    items[at + 1] = reason
+    items.push(SKIP, reason)
+  } else {
+    for (const note of notes ?? []) items.push(NOTE, note)
+    items.push(ROW)
+    for (let i = 0; i < ROW_WIDTH; i++) items.push(row[i])
   }
   // A large chunk is handed over in parts, not all at its end.
   if (items.length >= 1024 * (ROW_WIDTH + 1)) {
@@ -62,10 +59,14 @@ let turn = 0
 // Not awaited at the top level: the build bundles this file as CommonJS (scripts/build.ts).
 async function parse (): Promise<void> {
   try {
-    const read = await readAod(input(), stage, (text, where) => {
-      // Every other record is finished here, the others by the import's thread.
-      if ((turn++ & 1) === 0) stage(parseText(text, where))
-      else items.push(TEXT, text, where)
+    const read = await readAod(input(), {
+      onRecord: stage,
+      onRecordText: (text, where) => {
+        // Every other record is finished here, the others by the import's thread.
+        if ((turn++ & 1) === 0) stage(parseText(text, where))
+        else items.push(TEXT, text, where)
+      },
+      onSkip: (reason) => { items.push(SKIP, reason) }
     })
     send({ items, chunks })
     send({ done: true, format: read.format, meta: read.meta })

@@ -10,9 +10,10 @@ import { CommandError, operands, parseCommandLine, UsageError, type CliIo } from
 
 export const backupHelp = `Usage: anime-api backup [--force] <file>
 
-Writes a consistent copy of DATA_DIR/${ACCOUNTS_FILE} (users and their login
-tokens) to <file>, safe while the service runs. The catalogue is not included:
-it can always be imported again. Refuses to overwrite <file> unless --force.
+Writes a consistent copy of DATA_DIR/${ACCOUNTS_FILE} (users, their login
+tokens and watchlists, and the catalogue's id map) to <file>, safe while the
+service runs. The catalogue itself is not included: imported again, it gets
+every id back from the map. Refuses to overwrite <file> unless --force.
 To restore, stop the service and copy the file back to DATA_DIR/${ACCOUNTS_FILE}.`
 
 const usage = 'anime-api backup [--force] <file>'

@@ -1,5 +1,8 @@
 // The human-readable page of `?format=api`: the same JSON, pretty-printed and
-// escaped, with the status line, as DRF's browsable API showed it.
+// escaped, with the status line, as DRF's browsable API showed it. Its one link
+// (the same request as JSON) is a query-only reference: it resolves against the
+// page's own URL, so it never leaves this origin whatever the request's path
+// (`GET //evil.example/x?format=api` must not link to evil.example).
 import { STATUS_CODES } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
@@ -12,7 +15,12 @@ export function renderHtmlPage (request: FastifyRequest, reply: FastifyReply, js
   const status = `HTTP ${reply.statusCode} ${STATUS_CODES[reply.statusCode] ?? ''}`
   const allow = reply.getHeader('allow')
   const headers = [status, ...(allow === undefined ? [] : [`Allow: ${String(allow)}`]), 'Content-Type: application/json']
-  const path = request.url.split('?')[0] ?? '/'
+  const question = request.url.indexOf('?')
+  const path = question === -1 ? request.url : request.url.slice(0, question)
+  const query = new URLSearchParams(question === -1 ? '' : request.url.slice(question + 1))
+  // The same query, as JSON.
+  query.delete('format')
+  query.append('format', 'json')
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -23,11 +31,11 @@ export function renderHtmlPage (request: FastifyRequest, reply: FastifyReply, js
 </head>
 <body>
 <h1>Anime API</h1>
-<p class="req"><strong>${escapeHtml(request.method)}</strong> ${escapeHtml(path)}</p>
+<p class="req"><strong>${escapeHtml(request.method)}</strong> ${escapeHtml(request.url)}</p>
 <pre><b>${escapeHtml(headers.join('\n'))}</b>
 
 ${escapeHtml(pretty)}</pre>
-<p><a href="${escapeHtml(path)}?format=json">format=json</a></p>
+<p><a href="?${escapeHtml(query.toString())}">format=json</a></p>
 </body>
 </html>
 `

@@ -1,15 +1,16 @@
 // Reading a MyAnimeList upload, as a body parser reads a body: the file
 // (decompressed, parsed: src/watchlists/mal.ts) becomes entry changes, each
 // entry validated exactly as PUT /watchlists/:id/anime/:animeId validates the
-// same fields (validateEntryBody). An entry that fails is reported, with PUT's
-// messages under the file's tag names, and not imported. The whole import is a
-// worker thread's job (mal-import-worker.ts, run by MalImportRunner).
+// same fields (src/validation, against PUT's body schema EntryBody). An entry
+// that fails is reported, with PUT's messages under the file's tag names, and
+// not imported. The whole import is a worker thread's job
+// (mal-import-worker.ts, run by MalImportRunner).
 import type { EntryChange, EntryStatus, Watchlist } from '../watchlists/repository.js'
 import type { WatchlistsService } from '../watchlists/service.js'
 import { malEntryBody, malTagOf, readMalEntries, uploadText, type MalUploadLimits } from '../watchlists/mal.js'
 import type { FieldErrorBody } from '../errors.js'
-import { validateEntryBody } from './entry-body.js'
-import { messages } from './typed-fields.js'
+import { EntryBody } from '../../schemas/watchlists.js'
+import { messages, validateFields } from '../validation/index.js'
 
 export interface MalUploadEntry {
   malId: number
@@ -41,7 +42,7 @@ export async function readMalUpload (upload: Uint8Array, limits: MalUploadLimits
   const rejected: MalRejection[] = []
   for (const [index, fileEntry] of file.entries()) {
     const malId = malIdOf(fileEntry.series_animedb_id)
-    const outcome = await validateEntryBody(malEntryBody(fileEntry))
+    const outcome = await validateFields(EntryBody, malEntryBody(fileEntry))
     const errors: FieldErrorBody = typeof malId === 'string' ? { series_animedb_id: [malId] } : {}
     if (!outcome.ok) for (const [field, list] of Object.entries(outcome.errors)) errors[malTagOf[field] ?? field] = list
     if (typeof malId === 'string' || !outcome.ok) {

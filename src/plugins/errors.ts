@@ -1,10 +1,14 @@
-// CONTRACT's General section in one place: error bodies, 404/405/OPTIONS,
+// The old service's general rules (docs/compatibility.md) in one place: error bodies, 404/405/OPTIONS,
 // 415, JSON parse errors, `?format=`, and the human-readable HTML rendering.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import fp from 'fastify-plugin'
 import FindMyWay from 'find-my-way'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, pythonTypeName, type ErrorBody } from '../errors.js'
 import { renderHtmlPage } from '../http/html.js'
+import { useContractValidation, withRouteFieldChecks } from '../http/validation.js'
+import { contractErrors, issuesOf, messages, type HttpPart } from '../validation/index.js'
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
@@ -36,17 +40,13 @@ export function wantsHtml (request: FastifyRequest): boolean {
   return html > json
 }
 
-/** The status and body CONTRACT gives for an error thrown anywhere. */
+/** The status and body the old service gives for an error thrown anywhere. */
 function errorResponse (error: FastifyError | ApiError, request: FastifyRequest): [number, ErrorBody] {
   if (error instanceof ApiError) return [error.statusCode, error.body]
+  // A validation error formatted elsewhere (a plugin's own formatter that gave up): the contract's 400 all the same.
   if (error.validation !== undefined) {
     if (error.validationContext === 'params') return [404, { detail: 'Not found.' }]
-    const body: Record<string, string[]> = {}
-    for (const issue of error.validation) {
-      const field = (issue.instancePath.split('/')[1] ?? '') || String(issue.params?.missingProperty ?? 'non_field_errors')
-      ;(body[field] ??= []).push(issue.message ?? 'Invalid value.')
-    }
-    return [400, body]
+    return [400, contractErrors(issuesOf(error.validation as never), (error.validationContext ?? 'body') as HttpPart)]
   }
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return [415, { detail: `Unsupported media type "${request.headers['content-type'] ?? ''}" in request.` }]
@@ -57,6 +57,7 @@ function errorResponse (error: FastifyError | ApiError, request: FastifyRequest)
 }
 
 export default fp(async function errors (fastify: FastifyInstance) {
+  useContractValidation(fastify)
   // A router of our own, only to tell "wrong method" (405) from "no such path" (404).
   const known = FindMyWay()
   fastify.addHook('onRoute', (route) => {
@@ -107,7 +108,7 @@ export default fp(async function errors (fastify: FastifyInstance) {
     if (body === undefined) { request.body = {}; return }
     if (body === null) throw new ApiError(400, { non_field_errors: ['No data provided'] })
     if (typeof body !== 'object' || Array.isArray(body)) {
-      throw new ApiError(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonTypeName(body)}.`] })
+      throw new ApiError(400, { non_field_errors: [messages.notADict(body)] })
     }
   }
 
@@ -150,8 +151,22 @@ export default fp(async function errors (fastify: FastifyInstance) {
     return reply.code(405).send({ detail: `Method "${request.method}" not allowed.` })
   })
 
+  // `Expect:` other than 100-continue: Node would answer 417 itself, with no body.
+  fastify.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    const body = JSON.stringify({ detail: 'Only "Expect: 100-continue" is supported.' })
+    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body)
+  })
+
+  // CONNECT (a proxy's tunnel): Node would close the connection without a word.
+  fastify.server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+    const body = JSON.stringify({ detail: `Method "${request.method ?? 'CONNECT'}" not allowed.` })
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\nConnection: close\r\n\r\n${body}`)
+  })
+
   fastify.setErrorHandler(async (error: FastifyError | ApiError, request, reply) => {
-    const [status, body] = errorResponse(error, request)
+    let [status, body] = errorResponse(error, request)
+    if ((error as FastifyError).validationContext === 'body' && status === 400) body = await withRouteFieldChecks(request, body as Record<string, string[]>)
     // An ApiError of 5xx is a deliberate answer (the user store or the password queue is
     // unavailable): one line saying why, where a flood of them would otherwise log a stack each.
     if (error instanceof ApiError && status >= 500) request.log.warn({ status, reason: (error as { reason?: string }).reason ?? error.message }, 'service unavailable')

@@ -9,6 +9,7 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/health', {
     config: probe,
     schema: {
+      operationId: 'getHealth',
       summary: 'Liveness',
       description: 'Answers 200 `{"status":"ok"}` while the process runs. Restart the service when it does not answer.',
       tags: ['health'],
@@ -19,6 +20,7 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/ready', {
     config: probe,
     schema: {
+      operationId: 'getReadiness',
       summary: 'Readiness',
       description: 'Answers 200 when the catalogue is loaded (at least one entry) and the accounts database takes writes, ' +
         'with the catalogue\'s date, source, entry count and version; 503 with `detail` saying what is wrong otherwise, ' +

@@ -4,6 +4,8 @@
 // them is refused unless `force` (then its users, and with them everything
 // that hangs on them, are replaced). Ids are kept, and the id counters move on
 // at least as far as the source's, so an id is never given twice.
+// The catalogue's id map goes with them (its highest id too), so that the ids
+// the watchlists hold keep naming the same anime in the target.
 // Throttle counters are not copied: they forget themselves within a window.
 import fs from 'node:fs'
 import path from 'node:path'
@@ -16,6 +18,8 @@ interface Table {
   name: string
   columns: Array<[name: string, type: ColumnType]>
   order: string
+  /** Not user data: a target's rows are replaced without --force (the copied watchlists need the source's). */
+  replaced?: true
 }
 
 /** Parents before children. */
@@ -42,8 +46,17 @@ export const copiedTables: Table[] = [
     columns: [['watchlist_id', 'bigint'], ['anime_id', 'bigint'], ['status', 'text'], ['rating', 'integer'],
       ['episodes_watched', 'integer'], ['note', 'text'], ['added', 'bigint'], ['updated', 'bigint']],
     order: 'watchlist_id, anime_id'
+  },
+  {
+    name: 'catalogue_ids',
+    columns: [['url', 'text'], ['anime_id', 'bigint'], ['dead', 'boolean']],
+    order: 'url',
+    replaced: true
   }
 ]
+
+/** The counter of the catalogue id map: its highest id ever handed out (src/catalogue/id-store.ts). */
+const CATALOGUE_MAX_ID = 'catalogue_ids'
 
 /** Tables whose ids come from a counter that never goes back. */
 const counted = ['users', 'watchlists'] as const
@@ -98,12 +111,13 @@ export function readSqlite (db: AccountsDb): Snapshot {
     for (const name of counted) {
       counters[name] = (db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').pluck().get(name) as number | undefined) ?? 0
     }
+    counters[CATALOGUE_MAX_ID] = db.prepare('SELECT max_id FROM catalogue_id_state').pluck().get() as number
     return { tables, counters }
   })()
 }
 
 function sqliteHoldsData (db: AccountsDb): boolean {
-  return copiedTables.some((table) => db.prepare(`SELECT 1 FROM ${table.name} LIMIT 1`).get() !== undefined)
+  return copiedTables.some((table) => table.replaced !== true && db.prepare(`SELECT 1 FROM ${table.name} LIMIT 1`).get() !== undefined)
 }
 
 export function writeSqlite (db: AccountsDb, snapshot: Snapshot, force: boolean): void {
@@ -112,6 +126,7 @@ export function writeSqlite (db: AccountsDb, snapshot: Snapshot, force: boolean)
       if (!force) throw new CopyRefusedError('the target already holds accounts or watchlists; add --force to replace them')
       for (const table of [...copiedTables].reverse()) db.prepare(`DELETE FROM ${table.name}`).run()
     }
+    for (const table of copiedTables) if (table.replaced === true) db.prepare(`DELETE FROM ${table.name}`).run()
     for (const table of copiedTables) {
       const insert = db.prepare(`INSERT INTO ${table.name} (${table.columns.map(([c]) => c).join(', ')}) VALUES (${table.columns.map(() => '?').join(', ')})`)
       for (const row of snapshot.tables[table.name] ?? []) insert.run(...table.columns.map(([c, type]) => toSqliteValue(type, row[c])))
@@ -123,6 +138,8 @@ export function writeSqlite (db: AccountsDb, snapshot: Snapshot, force: boolean)
       db.prepare('DELETE FROM sqlite_sequence WHERE name = ?').run(name)
       db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)').run(name, wanted)
     }
+    // A new revision: catalogue files synced with the old map read this one in full.
+    db.prepare('UPDATE catalogue_id_state SET revision = revision + 1, max_id = max(max_id, ?)').run(snapshot.counters[CATALOGUE_MAX_ID] ?? 0)
   }).immediate()
 }
 
@@ -147,6 +164,7 @@ export async function readPostgres (db: PgDatabase): Promise<Snapshot> {
     }
     const counters: Record<string, number> = {}
     for (const name of counted) counters[name] = await postgresCounter(client, name)
+    counters[CATALOGUE_MAX_ID] = (await client.query<{ max_id: number }>('SELECT max_id FROM catalogue_id_state')).rows[0]!.max_id
     return { tables, counters }
   })
 }
@@ -159,11 +177,13 @@ export async function writePostgres (db: PgDatabase, snapshot: Snapshot, force: 
     await client.query(`LOCK TABLE ${copiedTables.map((t) => t.name).join(', ')} IN ACCESS EXCLUSIVE MODE`)
     let holds = false
     for (const table of copiedTables) {
-      if (((await client.query(`SELECT 1 FROM ${table.name} LIMIT 1`)).rowCount ?? 0) > 0) holds = true
+      if (table.replaced !== true && ((await client.query(`SELECT 1 FROM ${table.name} LIMIT 1`)).rowCount ?? 0) > 0) holds = true
     }
     if (holds) {
       if (!force) throw new CopyRefusedError('the target already holds accounts or watchlists; add --force to replace them')
       await client.query(`TRUNCATE ${copiedTables.map((t) => t.name).join(', ')}`)
+    } else {
+      await client.query(`TRUNCATE ${copiedTables.filter((t) => t.replaced === true).map((t) => t.name).join(', ')}`)
     }
     for (const table of copiedTables) {
       const rows = snapshot.tables[table.name] ?? []
@@ -180,6 +200,8 @@ export async function writePostgres (db: PgDatabase, snapshot: Snapshot, force: 
       const wanted = Math.max(await postgresCounter(client, name), snapshot.counters[name] ?? 0, rows[0]!.max ?? 0)
       if (wanted > 0) await client.query('SELECT setval($1::regclass, $2::bigint, true)', [sequenceOf(name), wanted])
     }
+    // A new revision: catalogue files synced with the old map read this one in full.
+    await client.query('UPDATE catalogue_id_state SET revision = revision + 1, max_id = GREATEST(max_id, $1)', [snapshot.counters[CATALOGUE_MAX_ID] ?? 0])
   })
 }
 

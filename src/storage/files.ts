@@ -20,6 +20,12 @@ export function makePrivateDir (dir: string): void {
   }
 }
 
+/** Writes `data` to `file`, created 0600; one an older version left readable by others is made 0600. */
+export function writePrivateFile (file: string, data: string): void {
+  fs.writeFileSync(file, data, { mode: PRIVATE_FILE_MODE })
+  tighten(file)
+}
+
 /** Makes a file 0600 when it is this user's and readable or writable by others; anything else is left alone. */
 function tighten (file: string): void {
   let stats: fs.Stats

@@ -15,6 +15,9 @@ import { createPostgresAccounts } from './postgres/accounts.js'
 import { createPostgresAttemptLog } from './postgres/attempts.js'
 import { createPostgresWatchlists } from './postgres/watchlists.js'
 import { createSqliteWatchlists, type WatchlistsRepository } from '../watchlists/repository.js'
+import type { CatalogueIdStore } from '../catalogue/id-store.js'
+import { createSqliteCatalogueIds } from '../accounts/catalogue-ids.js'
+import { createPostgresCatalogueIds } from './postgres/catalogue-ids.js'
 
 export type StoreConfig = Pick<AppConfig, 'dataDir' | 'databaseUrl' | 'databasePoolSize' | 'databaseTimeoutMs'>
 
@@ -24,6 +27,8 @@ export interface UserStore {
   watchlists: WatchlistsRepository
   /** The login throttle's attempt log, shared by every process on the store. */
   attempts: AttemptLog
+  /** The catalogue's id map (src/catalogue/id-store.ts), kept with the watchlists that hold the ids. */
+  catalogueIds: CatalogueIdStore
   /** Brings the schema up to date; on PostgreSQL a server that is down is no error here (retried on use). */
   start (): Promise<void>
   health (): Promise<StoreHealth>
@@ -56,11 +61,13 @@ export function openUserStore (config: StoreConfig, options: OpenStoreOptions = 
     const accounts = translatingWriteFailures(createSqliteAccounts(openAccountsDb(config.dataDir)), writes)
     const watchlists = onOwnConnection(config.dataDir, (db) => translatingWriteFailures(createSqliteWatchlists(db), writes))
     const attempts = onOwnConnection(config.dataDir, (db) => translatingWriteFailures(createSqliteAttemptLog(db), writes))
+    const catalogueIds = onOwnConnection(config.dataDir, createSqliteCatalogueIds)
     return {
       backend: 'sqlite',
       accounts,
       get watchlists () { return watchlists.get() },
       get attempts () { return attempts.get() },
+      get catalogueIds () { return catalogueIds.get() },
       async start () {},
       async health () {
         const problem = probe.problem() ?? await writes.check()
@@ -70,6 +77,7 @@ export function openUserStore (config: StoreConfig, options: OpenStoreOptions = 
         probe.close()
         watchlists.close()
         attempts.close()
+        catalogueIds.close()
         await accounts.close()
       },
       postgres: null
@@ -87,6 +95,7 @@ export function openUserStore (config: StoreConfig, options: OpenStoreOptions = 
     accounts,
     watchlists: createPostgresWatchlists(db),
     attempts: createPostgresAttemptLog(db),
+    catalogueIds: createPostgresCatalogueIds(db),
     async start () {
       await db.ready()
     },

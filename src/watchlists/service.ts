@@ -28,7 +28,8 @@ export const messages = {
 /** Times as the old service wrote them: UTC, ISO 8601, six fractional digits. */
 export const isoTime = (ms: number): string => formatExpiry(ms)!
 
-export type EntryOrderingParam = 'added' | '-added' | 'rating' | '-rating' | 'title' | '-title'
+export const entryOrderings = ['added', '-added', 'rating', '-rating', 'title', '-title'] as const
+export type EntryOrderingParam = typeof entryOrderings[number]
 
 export function listJson (list: Watchlist) {
   return {

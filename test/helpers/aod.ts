@@ -65,3 +65,24 @@ export function writeAod (dir: string, records: unknown[], style: AodStyle = 'pr
   fs.writeFileSync(file, aodText(records, style))
   return file
 }
+
+/**
+ * `bytes` as one zstd frame of stored (raw) blocks: valid zstd that any decoder
+ * reads, written without a compressor (Node 20 has none). The fixtures under
+ * test/fixtures/ hold truly compressed frames, made with the zstd tool.
+ */
+export function zstdStored (bytes: Buffer): Buffer {
+  const parts: Buffer[] = [
+    Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), // magic number
+    Buffer.from([0x00]), // frame header: no content size, no checksum, no dictionary, not single-segment
+    Buffer.from([7 << 3]) // window: 2^(10 + 7) = 128 KiB
+  ]
+  const blockSize = 128 * 1024
+  for (let at = 0; at < bytes.length || at === 0; at += blockSize) {
+    const block = bytes.subarray(at, at + blockSize)
+    const last = at + blockSize >= bytes.length ? 1 : 0
+    const header = (block.length << 3) | (0 << 1) | last // type 0: raw
+    parts.push(Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff]), block)
+  }
+  return Buffer.concat(parts)
+}

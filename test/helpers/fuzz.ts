@@ -5,21 +5,23 @@
 // are fuzzed without touching this file. Properties of every answer:
 //
 // - never a 5xx;
-// - an error is JSON in CONTRACT's shapes: {"detail": "…"}, or one key per field
+// - an error is JSON in the old service's shapes (docs/compatibility.md): {"detail": "…"}, or one key per field
 //   (or non_field_errors) with a list of strings; an HTML page only where the
 //   request asked for one (?format=api or Accept preferring text/html);
 // - a rejected request (4xx) changes no row of any SQLite file in DATA_DIR;
+// - an answer to a documented operation is what the OpenAPI document says it
+//   may be (status, media type, body), as a contract checker would see it;
 // - the service still answers correctly afterwards (an entry, a login).
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import zlib from 'node:zlib'
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { accountsApp, login, register } from './accounts.js'
 import { aodRecord, writeAod } from './aod.js'
 import { tempDir } from './app.js'
+import { decodedBody, documentChecker, type DocumentChecker } from './openapi.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
@@ -210,14 +212,6 @@ export function fuzzRequest (routes: Route[], fields: string[], tokens: string[]
 }
 
 /** What is wrong with an answer, or null. */
-/** The body as the client reads it: compressed answers (the request asked for gzip, deflate or br) decoded. */
-function decodedBody (response: LightMyRequestResponse): string {
-  const encoding = String(response.headers['content-encoding'] ?? 'identity').toLowerCase()
-  const raw = response.rawPayload
-  const decoded = encoding === 'gzip' ? zlib.gunzipSync(raw) : encoding === 'deflate' ? zlib.inflateSync(raw) : encoding === 'br' ? zlib.brotliDecompressSync(raw) : raw
-  return decoded.toString('utf8')
-}
-
 export function contractProblem (request: FuzzRequest, response: LightMyRequestResponse): string | null {
   const status = response.statusCode
   if (status >= 500) return `status ${status}: ${response.body.slice(0, 300)}`
@@ -246,10 +240,10 @@ export function contractProblem (request: FuzzRequest, response: LightMyRequestR
     return jikan ? null : `error ${status} under /v4 not in Jikan's shape: ${body.slice(0, 300)}`
   }
   const detailOnly = entries.length === 1 && typeof (parsed as { detail?: unknown }).detail === 'string'
-  // CONTRACT's token limit: 403 {"error": "Maximum amount of tokens allowed per user exceeded."}
+  // The old service's token limit: 403 {"error": "Maximum amount of tokens allowed per user exceeded."}
   const tokenLimit = status === 403 && entries.length === 1 && typeof (parsed as { error?: unknown }).error === 'string'
   const fieldLists = status === 400 && entries.every(([, v]) => Array.isArray(v) && v.length > 0 && v.every((m) => typeof m === 'string'))
-  if (!detailOnly && !tokenLimit && !fieldLists) return `error ${status} not in CONTRACT's shape: ${body.slice(0, 300)}`
+  if (!detailOnly && !tokenLimit && !fieldLists) return `error ${status} not in the old service's shape: ${body.slice(0, 300)}`
   if (status === 401 && response.headers['www-authenticate'] !== 'Token') return '401 without WWW-Authenticate: Token'
   if (status === 405 && response.headers.allow === undefined) return '405 without Allow'
   return null
@@ -284,6 +278,8 @@ export interface FuzzTarget {
   fields: string[]
   tokens: string[]
   entryIds: number[]
+  /** The app's own OpenAPI document, as a contract checker reads it. */
+  document: DocumentChecker
   /** Throws when the service no longer answers as it should. */
   checkHealthy (): Promise<void>
 }
@@ -307,6 +303,7 @@ export async function fuzzTarget (t: Teardown): Promise<FuzzTarget> {
     fields,
     tokens,
     entryIds: [1, 2, 3, 5],
+    document: documentChecker(app.swagger() as unknown as Record<string, unknown>),
     async checkHealthy () {
       const entry = await app.inject({ method: 'GET', url: '/anime/entry/1' })
       if (entry.statusCode !== 200 || entry.body !== expectedEntry) throw new Error(`GET /anime/entry/1 now answers ${entry.statusCode} ${entry.body.slice(0, 200)}`)
@@ -339,7 +336,7 @@ export async function runFuzz (target: FuzzTarget, options: FuzzOptions): Promis
     cases++
     statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1
     options.onProgress?.(cases)
-    const problem = contractProblem(req, response)
+    const problem = contractProblem(req, response) ?? target.document.problem(String(inject.method), String(inject.url), response)
     if (problem !== null) throw new Error(`${problem}\n  request: ${label}`)
     if (response.statusCode >= 400 && databaseDigest(dataDir) !== before) throw new Error(`a rejected request (${response.statusCode}) changed the database\n  request: ${label}`)
     if (cases % 50 === 0) await target.checkHealthy()

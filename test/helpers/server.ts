@@ -1,6 +1,8 @@
-// The real server as a child process (`node --import tsx src/cli.ts serve`) on a free
-// port and a temporary DATA_DIR, for tests of what only a process shows: signals,
-// exit codes, files left on disk.
+// Service processes for tests of what only a process shows: signals, exit
+// codes, files left on disk, several processes on one store. startProcess is
+// the one place a test spawns the service (from the sources, the bundle or the
+// single executable) and waits for it; spawnServer is the common case: the
+// sources on a free port and a temporary DATA_DIR with a small catalogue.
 import http from 'node:http'
 import net from 'node:net'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -8,6 +10,57 @@ import type { Test } from 'tap'
 import { projectRoot } from '../../src/config.js'
 import { aodRecord, writeAod } from './aod.js'
 import { tempDir } from './app.js'
+
+export interface StartedProcess {
+  child: ChildProcess
+  /** stdout and stderr so far. */
+  output: () => string
+  exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+}
+
+export interface StartOptions {
+  /** The program; by default this Node running the sources (`node --import tsx src/cli.ts`). */
+  command?: string
+  /** Its arguments; by default `serve`. */
+  args?: string[]
+  /** Where it runs; by default the project's root. */
+  cwd?: string
+  /** Its whole environment. */
+  env: NodeJS.ProcessEnv
+  /** Polled until true (the process is ready), given its output so far; by default ready at once. */
+  ready?: (output: string) => boolean | Promise<boolean>
+  /** How long it may take to be ready (60 s). */
+  timeoutMs?: number
+}
+
+/** Starts a process (killed when `t` ends, if still running) and waits until it is ready; throws with its output if it exits first or takes too long. */
+export async function startProcess (t: Test, options: StartOptions): Promise<StartedProcess> {
+  const command = options.command ?? process.execPath
+  const args = options.command === undefined ? ['--import', 'tsx', 'src/cli.ts', ...(options.args ?? ['serve'])] : (options.args ?? ['serve'])
+  const child = spawn(command, args, { cwd: options.cwd ?? projectRoot, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout!.on('data', (chunk) => { output += String(chunk) })
+  child.stderr!.on('data', (chunk) => { output += String(chunk) })
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+  })
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000)
+  while (options.ready !== undefined && !(await options.ready(output))) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${command} ${args.join(' ')} exited early:\n${output}`)
+    if (Date.now() > deadline) throw new Error(`${command} ${args.join(' ')} was not ready in time:\n${output}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { child, output: () => output, exited }
+}
+
+/** A readiness check: GET `url` answers `status` (any status when null). */
+export const answers = (url: string, status: number | null = 200) => async (): Promise<boolean> => {
+  const got = await new Promise<number>((resolve) => {
+    http.get(url, { agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0) }).on('error', () => resolve(0))
+  })
+  return status === null ? got !== 0 : got === status
+}
 
 /** A port free on 127.0.0.1 right now (the one place tests get one). */
 export async function freePort (): Promise<number> {
@@ -22,13 +75,9 @@ export async function freePort (): Promise<number> {
   })
 }
 
-export interface ServerProcess {
-  child: ChildProcess
+export interface ServerProcess extends StartedProcess {
   port: number
   dataDir: string
-  /** stdout and stderr so far (JSON log lines). */
-  output: () => string
-  exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 }
 
 /** Starts the server on a catalogue of `entries` fixture entries; resolves once GET /health answers 200. */
@@ -36,8 +85,7 @@ export async function spawnServer (t: Test, env: Record<string, string> = {}, en
   const dataDir = tempDir(t, 'anime-api-server-')
   const port = await freePort()
   const catalogue = writeAod(dataDir, Array.from({ length: entries }, (_, i) => aodRecord(i + 1)))
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    cwd: projectRoot,
+  const started = await startProcess(t, {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -53,27 +101,9 @@ export async function spawnServer (t: Test, env: Record<string, string> = {}, en
       SHUTDOWN_DRAIN: '0',
       ...env
     },
-    stdio: ['ignore', 'pipe', 'pipe']
+    ready: answers(`http://127.0.0.1:${port}/health`)
   })
-  let output = ''
-  child.stdout!.on('data', (chunk) => { output += String(chunk) })
-  child.stderr!.on('data', (chunk) => { output += String(chunk) })
-  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }))
-  })
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited early:\n${output}`)
-    const status = await new Promise<number>((resolve) => {
-      http.get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
-        .on('error', () => resolve(0))
-    })
-    if (status === 200) break
-    if (Date.now() > deadline) throw new Error(`the server did not start:\n${output}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return { child, port, dataDir, output: () => output, exited }
+  return { ...started, port, dataDir }
 }
 
 export interface LoadOutcome { sentAt: number, status?: number, error?: string }

@@ -2,15 +2,19 @@
 // it follows the URL (see cachePolicy):
 // - 'catalogue' (every GET under /anime/ but random): a 200 carries a weak ETag made
 //   of the catalogue's version, the request URL and whether the answer is the HTML
-//   page, with `Cache-Control: public, max-age=CACHE_MAX_AGE`. A request whose
-//   If-None-Match holds the current ETag gets 304 before the handler runs.
+//   page, a Last-Modified of the catalogue's import, and `Cache-Control: public,
+//   max-age=CACHE_MAX_AGE`. A request whose If-None-Match holds the current ETag,
+//   or (without If-None-Match) whose If-Modified-Since is not older than the
+//   import, gets 304 before the handler runs (the `fresh` package decides, as
+//   Express does: weak comparison, `*`, the precedence of If-None-Match).
 // - 'no-store' (/anime/random, everything under /account, every route whose schema
 //   declares `security` (a user's own data), /health, /ready).
 // - 'none': no caching headers.
-// Per request this costs a hash of the URL and at most one primary-key read of the
-// version (an import on any connection changes it, so an ETag never outlives the
+// Per request this costs a hash of the URL and at most one read of the version and
+// import time (an import on any connection changes both, so neither outlives the
 // data it was given for); bodies are never hashed.
 import fp from 'fastify-plugin'
+import fresh from 'fresh'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { wantsHtml } from '../errors.js'
 
@@ -42,15 +46,15 @@ export function shortHash (text: string): string {
   return (hash >>> 0).toString(36)
 }
 
-/** Weak comparison of an If-None-Match header with our (weak) ETag. */
-export function ifNoneMatch (header: string, etag: string): boolean {
-  if (header === etag) return true
-  const opaque = etag.slice(2)
-  for (const part of header.split(',')) {
-    const candidate = part.trim()
-    if (candidate === etag || candidate === opaque) return true
-  }
-  return false
+/**
+ * Whether the client's copy is current: If-None-Match against `etag`, else
+ * If-Modified-Since against `lastModified` ('' when unknown). Only the two
+ * conditional headers are looked at: a `Cache-Control: no-cache` request still
+ * gets its 304 when its copy is current (an origin server may always answer so).
+ */
+export function notModified (headers: { 'if-none-match'?: string, 'if-modified-since'?: string }, etag: string, lastModified: string): boolean {
+  const conditions = { 'if-none-match': headers['if-none-match'], 'if-modified-since': headers['if-modified-since'] }
+  return fresh(conditions, lastModified === '' ? { etag } : { etag, 'last-modified': lastModified })
 }
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: () => void) => void
@@ -63,6 +67,7 @@ function addHooks (route: RouteOptions, onRequest: Hook | null, onSend: SendHook
 }
 
 const kEtag = Symbol('catalogue etag')
+const kLastModified = Symbol('catalogue last modified')
 
 function appendVary (reply: FastifyReply, value: string): void {
   const vary = reply.getHeader('vary')
@@ -72,31 +77,37 @@ function appendVary (reply: FastifyReply, value: string): void {
 export default fp(async function caching (fastify: FastifyInstance) {
   const { cacheMaxAge } = fastify.config
   const cacheControl = cacheMaxAge === 0 ? 'public, no-cache' : `public, max-age=${cacheMaxAge}`
-  // The version is read at most once per turn of the event loop (see Catalogue.version).
-  const currentVersion = fastify.catalogue.version
+  // The version and import time are read at most once per turn of the event loop (see Catalogue.version).
+  const { version: currentVersion, lastModified: currentLastModified } = fastify.catalogue
   fastify.decorateRequest(kEtag, '')
+  fastify.decorateRequest(kLastModified, '')
 
-  const catalogueHeaders = (reply: FastifyReply, etag: string) => {
+  const catalogueHeaders = (reply: FastifyReply, etag: string, lastModified: string) => {
     reply.header('etag', etag)
+    if (lastModified !== '') reply.header('last-modified', lastModified)
     reply.header('cache-control', cacheControl)
     appendVary(reply, 'Accept')
   }
 
   // Read the version before the handler reads the data: an import in between
-  // gives new data an old ETag (refetched next time), never the reverse.
+  // gives new data an old ETag and date (refetched next time), never the reverse.
   const revalidate: Hook = (request, reply, done) => {
     const etag = `W/"${currentVersion()}-${shortHash(request.url)}${wantsHtml(request) ? '-h' : ''}"`
-    ;(request as unknown as Record<symbol, string>)[kEtag] = etag
-    const header = request.headers['if-none-match']
-    if (header !== undefined && ifNoneMatch(header, etag)) {
-      catalogueHeaders(reply, etag)
+    const lastModified = currentLastModified()
+    const saved = request as unknown as Record<symbol, string>
+    saved[kEtag] = etag
+    saved[kLastModified] = lastModified
+    const { headers } = request
+    if ((headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined) && notModified(headers, etag, lastModified)) {
+      catalogueHeaders(reply, etag, lastModified)
       reply.code(304).send()
       return
     }
     done()
   }
   const tag: SendHook = (request, reply, payload, done) => {
-    if (reply.statusCode === 200) catalogueHeaders(reply, (request as unknown as Record<symbol, string>)[kEtag]!)
+    const saved = request as unknown as Record<symbol, string>
+    if (reply.statusCode === 200) catalogueHeaders(reply, saved[kEtag]!, saved[kLastModified]!)
     done(null, payload)
   }
   const noStore: SendHook = (_request, reply, payload, done) => {

@@ -1,5 +1,7 @@
 // Readiness for /ready: the catalogue is loaded (entries > 0), the accounts
-// database takes writes, and the service is not shutting down. Each check is one
+// database takes writes, no database file was found damaged while serving
+// (SQLite reported corruption; the catalogue is checked at start, see
+// src/catalogue/integrity.ts), and the service is not shutting down. Each check is one
 // trivial statement, cheap enough for a load balancer polling every second.
 import path from 'node:path'
 import fp from 'fastify-plugin'
@@ -40,6 +42,14 @@ export function publicSource (source: string | null): string | null {
 export default fp(async function health (fastify: FastifyInstance) {
   let closing = false
   fastify.addHook('preClose', async () => { closing = true })
+  // A page found damaged while answering: out of rotation until a restart checks (and rebuilds) the files.
+  let damaged = false
+  fastify.addHook('onError', async (_request, _reply, error) => {
+    if (/^SQLITE_(CORRUPT|NOTADB)/.test(String((error as { code?: unknown }).code))) {
+      if (!damaged) fastify.log.error({ err: error }, 'a database file is damaged: /ready answers 503 until a restart checks it')
+      damaged = true
+    }
+  })
   fastify.decorate('markShuttingDown', () => { closing = true })
 
   // The user store's own check: PostgreSQL answers; SQLite's write lock can be had and
@@ -54,10 +64,18 @@ export default fp(async function health (fastify: FastifyInstance) {
   fastify.decorate('readiness', async (): Promise<Readiness> => {
     const problems: string[] = []
     if (closing) problems.push('the service is shutting down')
-    let catalogue: Static<typeof CatalogueStatus> = { count: 0, lastUpdate: null, source: null, version: 0, importedAt: null }
+    if (damaged) problems.push('a database file is damaged; a restart checks the catalogue and rebuilds it')
+    let catalogue: Static<typeof CatalogueStatus> = { count: 0, lastUpdate: null, source: null, version: 0, importedAt: null, release: null }
     try {
       const info = fastify.catalogue.info()
-      catalogue = { count: info.count, lastUpdate: info.lastUpdate, source: publicSource(info.source), version: info.version, importedAt: info.importedAt }
+      catalogue = {
+        count: info.count,
+        lastUpdate: info.lastUpdate,
+        source: publicSource(info.source),
+        version: info.version,
+        importedAt: info.importedAt,
+        release: info.release
+      }
       if (info.count === 0) problems.push('the catalogue is empty')
     } catch (error) {
       fastify.log.error({ err: error }, 'readiness: the catalogue cannot be read')

@@ -19,7 +19,7 @@ declare module 'fastify' {
     recommender: Recommender
     /**
      * For routes anyone may use: a valid token sets `request.auth`; no token, or
-     * one that does not authenticate, is an anonymous request (CONTRACT: endpoints
+     * one that does not authenticate, is an anonymous request (as in the old service: endpoints
      * that need no auth ignore the header), never a 401.
      */
     optionalToken: (request: FastifyRequest) => Promise<void>

@@ -4,7 +4,7 @@
 //
 // @fastify/cors adds Access-Control-Allow-Origin to every answer; its own
 // preflight handling is off because it would also take over plain OPTIONS
-// requests, which CONTRACT answers 200 with Allow (errors.ts). A true preflight
+// requests, which the old service answers 200 with Allow (errors.ts). A true preflight
 // (OPTIONS with Origin and Access-Control-Request-Method) is answered here: 204
 // with the allowed methods and the requested headers.
 import fp from 'fastify-plugin'

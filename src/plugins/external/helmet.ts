@@ -6,6 +6,12 @@
 // helmet's default style-src). Cross-Origin-Resource-Policy is `cross-origin`:
 // this is a public API meant to be called from other origins (see cors.ts).
 //
+// Strict-Transport-Security only on answers to requests that came over TLS:
+// to this process directly, or to the proxy in front as it reports it
+// (X-Forwarded-Proto from a TRUST_PROXY address). Sent over plain HTTP it means
+// nothing, and a browser must never be told to insist on HTTPS for a name that
+// this service answers in plain HTTP.
+//
 // JSON answers carry what matters for them (OWASP REST security cheat sheet): no
 // MIME sniffing, and a policy that forbids rendering or framing them. The whole set
 // on every JSON answer would more than double the size of an entry's answer and cut
@@ -51,11 +57,13 @@ export async function helmetHeaders (options = helmetOptions): Promise<Record<st
 }
 
 export default fp(async function securityHeaders (fastify: FastifyInstance) {
-  const html = Object.entries(await helmetHeaders())
+  const { 'strict-transport-security': hsts, ...pageHeaders } = await helmetHeaders()
+  const html = Object.entries(pageHeaders)
   const api = Object.entries(apiHeaders)
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const headers = request.url.startsWith('/docs') || wantsHtml(request) ? html : api
     for (const [name, value] of headers) reply.header(name, value)
+    if (hsts !== undefined && request.protocol === 'https') reply.header('strict-transport-security', hsts)
     done()
   })
 }, { name: 'security-headers' })

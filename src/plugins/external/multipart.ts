@@ -1,6 +1,6 @@
 // multipart/form-data bodies, read as they arrive by busboy (the parser
 // @fastify/multipart is built on): fields become plain body values, as with form
-// bodies (a repeated field an array; src/http/fields.ts keeps the last).
+// bodies (a repeated field keeps its last value, as Django's QueryDict did).
 //
 // The body is held to the route's body limit like any other (BODY_LIMIT, unless
 // the route sets its own): every byte counts, boundaries and part headers
@@ -31,7 +31,7 @@ const tooLarge = (): Error => new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE()
 const noFiles = (): ApiError => new ApiError(413, { detail: 'File uploads are not accepted here.' })
 const malformed = (message: string): ApiError => new ApiError(400, { detail: `Multipart form parse error - ${message}` })
 
-/** The body of a multipart request: field values (a repeated field's as an array), and the route's file field as a Buffer. */
+/** The body of a multipart request: field values (a repeated field's last), and the route's file field as a Buffer. */
 export function readMultipart (request: FastifyRequest, payload: Readable): Promise<Record<string, unknown>> {
   const bodyLimit = request.routeOptions.bodyLimit
   const fileField = request.routeOptions.config.fileField
@@ -63,8 +63,7 @@ export function readMultipart (request: FastifyRequest, payload: Readable): Prom
     const add = (name: string, value: unknown): void => {
       // Names of Object.prototype's properties are not body keys (no API field has one).
       if (name in Object.prototype) return
-      const previous = body[name]
-      body[name] = previous === undefined ? value : [previous, value].flat()
+      body[name] = value
     }
     try {
       parser = Busboy({ headers: request.headers as BusboyHeaders, limits: { ...limits, fieldSize: bodyLimit, fileSize: bodyLimit } })

@@ -2,7 +2,7 @@
 // address (request.ip, see TRUST_PROXY) in each RATE_LIMIT_WINDOW, on every route
 // except those with `config: { rateLimit: false }` (/health, /ready) and the API
 // documents. Over the
-// limit: CONTRACT's 429, the same answer as the login/register throttle.
+// limit: the old service's 429, the same answer as the login/register throttle.
 // RATE_LIMIT_MAX=0 turns it off (the test helper does, see test/helpers/app.ts).
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'

@@ -7,13 +7,16 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { documentAnswers, nameComponents } from '../../http/openapi.js'
 
 export const openapiInfo = {
   openapi: '3.1.0',
   info: {
     title: 'Anime API',
-    description: 'A self-hosted anime catalogue: entries, random picks, search and accounts with token logins. ' +
-      'A drop-in replacement for the old Django REST service (see CONTRACT.md).',
+    description: 'A self-hosted anime catalogue: entries, random picks, search and filters, similar anime, accounts with token logins, ' +
+      'watchlists with MyAnimeList import and export. A drop-in replacement for the old Django REST service: the same requests get the same ' +
+      'status codes, JSON keys and messages. Errors are `{"detail": "…"}`, or for invalid input one key per field with a list of messages ' +
+      '(`FieldErrors`).',
     version: '1.0.0',
     license: { name: 'Catalogue data: ODbL-1.0 (anime-offline-database)', url: 'https://opendatacommons.org/licenses/odbl/1-0/' }
   },
@@ -54,7 +57,11 @@ function installedUi (): { baseDir: string, logo: { type: string, content: Buffe
 }
 
 export default fp(async function openapi (fastify: FastifyInstance) {
-  await fastify.register(swagger, { openapi: openapiInfo })
+  await fastify.register(swagger, {
+    openapi: openapiInfo,
+    transform: ({ schema, url, route }) => ({ schema: documentAnswers(schema as Record<string, unknown>, route), url }),
+    transformObject: (document) => nameComponents(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as Record<string, unknown>)
+  })
   await fastify.register(swaggerUi, { routePrefix: '/docs', ...installedUi() })
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
 }, { name: 'swagger' })

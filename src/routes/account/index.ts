@@ -1,10 +1,9 @@
-// /account: register, login, logout, logoutall (CONTRACT's Accounts section).
+// /account: register, login, logout, logoutall (the old service's accounts endpoints, docs/compatibility.md).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { LoginBody, LoginReply, RegisterBody, RegisterReply, TokenLimitReached, authErrors, throttledErrors } from '../../../schemas/account.js'
 import { FieldErrors } from '../../../schemas/common.js'
 import type { Authenticated } from '../../accounts/service.js'
-import { fieldValidation } from '../../http/fields.js'
 import recommendations from './recommendations.js'
 import selfService from './self-service.js'
 
@@ -17,6 +16,7 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/register', {
     schema: {
+      operationId: 'register',
       summary: 'Register an account',
       description: 'Creates the account and returns it with a login token.',
       tags: ['account'],
@@ -24,23 +24,24 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: RegisterReply, 400: FieldErrors, ...throttledErrors }
     },
     onRequest: [fastify.watchClient, throttleAddress],
-    ...fieldValidation(RegisterBody, accounts.registerChecks)
+    config: { fieldChecks: accounts.registerChecks }
   }, async (request) => accounts.register(request.body, request.abandoned))
 
   fastify.post('/login', {
     schema: {
+      operationId: 'login',
       summary: 'Log in',
       description: 'Returns a new login token and its expiry. Earlier tokens stay valid.',
       tags: ['account'],
       body: LoginBody,
       response: { 200: LoginReply, 400: FieldErrors, 403: TokenLimitReached, ...throttledErrors }
     },
-    onRequest: [fastify.watchClient, throttleAddress],
-    ...fieldValidation(LoginBody)
+    onRequest: [fastify.watchClient, throttleAddress]
   }, async (request) => accounts.login(request.body, request.abandoned))
 
   fastify.post('/logout', {
     schema: {
+      operationId: 'logout',
       summary: 'Log out this token',
       description: 'Deletes the token the request is authenticated with. 204, no body.',
       tags: ['account'],
@@ -55,6 +56,7 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/logoutall', {
     schema: {
+      operationId: 'logoutAll',
       summary: 'Log out every token of this user',
       description: 'Deletes all tokens of the authenticated user. 204, no body.',
       tags: ['account'],

@@ -2,17 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { authErrors } from '../../../schemas/account.js'
 import { FieldErrors } from '../../../schemas/common.js'
-import { RecommendationsQuery, RecommendationsReply } from '../../../schemas/recommendations.js'
-import { queryOf, readFilters } from '../../http/discovery-query.js'
-import { manualQuery, QueryReader } from '../../http/query-params.js'
-
-export const DEFAULT_LIMIT = 20
-export const MAX_LIMIT = 100
+import { DEFAULT_RECOMMENDATIONS, RecommendationsQuery, RecommendationsReply } from '../../../schemas/recommendations.js'
+import { filtersOf } from '../../http/filters.js'
 
 const recommendations: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/recommendations', {
-    ...manualQuery,
     schema: {
+      operationId: 'getRecommendations',
       summary: 'Your recommendations',
       description: 'Anime you have not listed, best first, from your lists: high ratings pull toward their tags, low ratings and dropped entries push away, ' +
         'rare tags weigh more, and anime AOD relates to ones you liked (sequels of series you completed) rank high. Each says `because` of which of your anime ' +
@@ -25,10 +21,8 @@ const recommendations: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     onRequest: fastify.auth([fastify.verifyToken])
   }, async (request) => {
-    const reader = new QueryReader(queryOf(request))
-    const limit = reader.integer('limit', { min: 1, max: MAX_LIMIT }) ?? DEFAULT_LIMIT
-    const filters = readFilters(reader)
-    reader.done()
+    const { limit = DEFAULT_RECOMMENDATIONS } = request.query
+    const filters = filtersOf(request.query)
     const entries = await fastify.watchlists.repository.ratedEntries(request.auth!.user.id)
     return fastify.recommender.recommend(entries, filters, limit)
   })

@@ -6,7 +6,6 @@ import { FieldErrors, FormatQuery } from '../../../schemas/common.js'
 import { AccountDetails, DeleteAccountBody, PasswordChangeBody } from '../../../schemas/self-service.js'
 import type { Authenticated } from '../../accounts/service.js'
 import { fieldErrors } from '../../errors.js'
-import { fieldValidation } from '../../http/fields.js'
 import { isoTime } from '../../watchlists/service.js'
 
 export const messages = {
@@ -22,6 +21,7 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/user', {
     schema: {
+      operationId: 'getAccount',
       summary: 'Your account',
       description: 'The authenticated user: id, username, email and when the account was made.',
       tags: ['account'],
@@ -37,6 +37,7 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.delete('/user', {
     schema: {
+      operationId: 'deleteAccount',
       summary: 'Delete your account',
       description: 'Deletes the account, all its tokens and all its lists, given the password. 204. A wrong password is 400 `{"password":["Incorrect password."]}`; ' +
         'wrong passwords count against the login throttle of the username.',
@@ -45,8 +46,7 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
       body: DeleteAccountBody,
       response: { ...noContent, ...authErrors, 400: FieldErrors, ...throttledErrors }
     },
-    onRequest: [fastify.watchClient, requireToken],
-    ...fieldValidation(DeleteAccountBody)
+    onRequest: [fastify.watchClient, requireToken]
   }, async (request, reply) => {
     const auth = authenticated(request)
     if (!(await accounts.checkPassword(auth, request.body.password, request.abandoned))) throw fieldErrors({ password: [messages.wrongPassword] })
@@ -56,6 +56,7 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.put('/password', {
     schema: {
+      operationId: 'changePassword',
       summary: 'Change your password',
       description: 'Sets `new_password` given the current one in `old_password`, and ends every other token of the user (this one stays valid). 204.',
       tags: ['account'],
@@ -63,8 +64,7 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
       body: PasswordChangeBody,
       response: { ...noContent, ...authErrors, 400: FieldErrors, ...throttledErrors }
     },
-    onRequest: [fastify.watchClient, requireToken],
-    ...fieldValidation(PasswordChangeBody)
+    onRequest: [fastify.watchClient, requireToken]
   }, async (request, reply) => {
     const auth = authenticated(request)
     if (!(await accounts.checkPassword(auth, request.body.old_password, request.abandoned))) throw fieldErrors({ old_password: [messages.wrongOldPassword] })

@@ -4,13 +4,11 @@ import { AnimeDetails, SimilarPage, SimilarQuery } from '../../../schemas/discov
 import { EntryParams } from '../../../schemas/anime.js'
 import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.js'
 import { notFound } from '../../errors.js'
-import { queryOf } from '../../http/discovery-query.js'
-import { manualQuery, QueryReader } from '../../http/query-params.js'
-import { parseId } from '../../http/ids.js'
 
 const details: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/entry/:id/details', {
     schema: {
+      operationId: 'getAnimeDetails',
       summary: 'Everything about one anime',
       description: 'The seed fields, then every source URL, synonyms, season, studios, producers, scores, episode duration, thumbnail ' +
         'and related anime (with our id and title where the related one is in the catalogue). Unknown ids are 404.',
@@ -20,15 +18,14 @@ const details: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: AnimeDetails, 404: ErrorDetail }
     }
   }, async (request) => {
-    const id = parseId(request.params.id)
-    const entry = id === null ? undefined : fastify.discovery.details(id)
+    const entry = fastify.discovery.details(request.params.id)
     if (entry === undefined) throw notFound()
     return entry
   })
 
   fastify.get('/entry/:id/similar', {
-    ...manualQuery,
     schema: {
+      operationId: 'listSimilarAnime',
       summary: 'Anime similar to one',
       description: 'The entries most similar to this one, best first: rare shared tags weigh more than common ones, and entries AOD lists as related ' +
         '(sequels, prequels…) rank by that signal too. Never the entry itself. Unknown ids are 404.',
@@ -38,12 +35,8 @@ const details: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: SimilarPage, 400: FieldErrors, 404: ErrorDetail }
     }
   }, async (request) => {
-    const id = parseId((request.params as { id: string }).id)
-    const reader = new QueryReader(queryOf(request))
-    const limit = reader.integer('limit', { min: 1, max: 50 }) ?? 10
-    const results = id === null ? undefined : fastify.discovery.similar(id, limit)
+    const results = fastify.discovery.similar(request.params.id, request.query.limit ?? 10)
     if (results === undefined) throw notFound()
-    reader.done()
     return { count: results.length, next: null, previous: null, results }
   })
 }

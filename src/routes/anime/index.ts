@@ -5,10 +5,8 @@ import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.j
 import { notFound } from '../../errors.js'
 import type { SeedAnime } from '../../catalogue/repository.js'
 import { RandomQuery } from '../../../schemas/discovery.js'
-import { hasFilters, queryOf, readRandomQuery } from '../../http/discovery-query.js'
-import { manualQuery } from '../../http/query-params.js'
+import { filtersOf, hasFilters } from '../../http/filters.js'
 import { createAnswerCache, jsonType } from '../../http/answer-cache.js'
-import { parseId } from '../../http/ids.js'
 import search from './search.js'
 import tags from './tags.js'
 import details from './details.js'
@@ -22,6 +20,7 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/entry/:id', {
     schema: {
+      operationId: 'getAnimeEntry',
       summary: 'One anime entry',
       description: 'The entry with this id. Unknown ids and ids that are not positive whole numbers are 404.',
       tags: ['anime'],
@@ -30,8 +29,7 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: AnimeEntry, 404: ErrorDetail }
     }
   }, async (request, reply) => {
-    const id = parseId(request.params.id)
-    if (id === null) throw notFound()
+    const id = request.params.id
     const json = entries.answer(fastify.catalogue.version(), id, () => fastify.catalogue.entryJson(id))
     if (json === undefined) throw notFound()
     // Sent as it is: a string with a JSON content type skips the serialiser.
@@ -40,8 +38,8 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/random', {
-    ...manualQuery,
     schema: {
+      operationId: 'getRandomAnime',
       summary: 'A random anime entry',
       description: 'Each served entry is equally likely; with filters (those of /anime/search), each matching entry. 404 when none matches.',
       tags: ['anime'],
@@ -49,9 +47,8 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: AnimeEntry, 400: FieldErrors, 404: ErrorDetail }
     }
   }, async (request, reply) => {
-    // No query string, no filters: the query reader is skipped on the common call.
-    const filters = request.url.includes('?') ? readRandomQuery(queryOf(request)) : undefined
-    if (filters !== undefined && hasFilters(filters)) {
+    const filters = filtersOf(request.query)
+    if (hasFilters(filters)) {
       const entry = fastify.discovery.randomMatching(filters)
       if (entry === undefined) throw notFound()
       return entry

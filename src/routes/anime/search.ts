@@ -2,13 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SearchPage, SearchQuery } from '../../../schemas/discovery.js'
 import { ErrorDetail, FieldErrors } from '../../../schemas/common.js'
-import { pager, queryOf, readSearchQuery } from '../../http/discovery-query.js'
-import { manualQuery } from '../../http/query-params.js'
+import { searchOf } from '../../http/filters.js'
+import { pager } from '../../http/links.js'
 
 const search: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/search', {
-    ...manualQuery,
     schema: {
+      operationId: 'searchAnime',
       summary: 'Search and filter anime',
       description: 'Entries matching `q` (titles and synonyms) and every filter given, a page at a time, in the seed shape. ' +
         'Without `q`, filters alone list the catalogue. Bad parameters are 400 with one key per parameter; a page past the end is 404.',
@@ -17,7 +17,7 @@ const search: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: SearchPage, 400: FieldErrors, 404: ErrorDetail }
     }
   }, async (request) => {
-    const { search: searchRequest, page } = readSearchQuery(queryOf(request))
+    const { search: searchRequest, page } = searchOf(request.query)
     const paging = pager(page)
     const { count, results } = fastify.discovery.search(searchRequest, paging.pageFor)
     return { count, ...paging.links(request), results }

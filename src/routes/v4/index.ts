@@ -13,9 +13,8 @@ import { animeExternal, animeFullResource, animeImages, animeMeta, animeRelation
 import { malGenres, malGenreUrl } from '../../jikan/genres.js'
 import * as S from '../../../schemas/jikan.js'
 import { createAnswerCache } from '../../http/answer-cache.js'
-import { badRequest, httpError, jikanErrorReply, notAvailable, resourceNotFound, validationError } from './errors.js'
+import { badRequest, httpError, jikanErrorReply, jikanSchemaErrors, notAvailable, resourceNotFound, validationError } from './errors.js'
 import { animeSearchOf, onMal, seasonAt, seasonOf, topAnimeOf, unsafeTags, type JikanQuery } from './requests.js'
-import { readQuery, validatorCompiler } from './validation.js'
 
 const jsonType = 'application/json; charset=utf-8'
 /** Stands for the request's origin in stored answers (company URLs); replaced when sent. */
@@ -51,19 +50,30 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   fastify.addHook('onRoute', (route) => {
     if ([route.method].flat().includes('GET') && !route.url.endsWith('*')) getPaths.on('GET', route.url, () => {})
   })
+  // Requests are validated by the service's one validator (src/validation), from
+  // the schemas of schemas/jikan.ts; what it finds is worded in Jikan's shape.
+  fastify.setSchemaErrorFormatter(jikanSchemaErrors)
   fastify.setErrorHandler(async (error, request, reply) => {
-    const { status, body, headers } = jikanErrorReply(error as Parameters<typeof jikanErrorReply>[0], (request.query ?? {}) as Record<string, unknown>)
+    const { status, body, headers } = jikanErrorReply(error as Parameters<typeof jikanErrorReply>[0])
     if (status >= 500) request.log.error({ err: error }, 'unexpected failure')
     return reply.code(status).headers(headers).type(jsonType).send(JSON.stringify(body))
   })
 
-  interface Options { querystring?: FastifySchema['querystring'], params?: FastifySchema['params'], response?: FastifySchema['response'], cache?: 'catalogue' | 'no-store', summary: string, description: string }
+  interface Options {
+    querystring?: FastifySchema['querystring'],
+    params?: FastifySchema['params'],
+    response?: FastifySchema['response'],
+    cache?: 'catalogue' | 'no-store',
+    /** Jikan's operationId of the endpoint (ours is it with a `jikan` prefix: /anime/random is getRandomAnime already). */
+    jikan?: string,
+    summary: string,
+    description: string
+  }
   const options = (o: Options): RouteShorthandOptions => ({
     config: { jsonOnly: true, cache: o.cache ?? 'catalogue' },
-    validatorCompiler,
-    ...(o.querystring === undefined ? {} : { preValidation: readQuery(o.querystring) }),
     schema: {
-      summary: o.summary,
+      ...(o.jikan === undefined ? {} : { operationId: `jikan${o.jikan[0]!.toUpperCase()}${o.jikan.slice(1)}` }),
+      summary: o.jikan === undefined ? o.summary : `${o.summary} (Jikan: ${o.jikan})`,
       description: o.description,
       tags: ['jikan'],
       ...(o.params === undefined ? {} : { params: o.params }),
@@ -146,21 +156,22 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   // ---- GET /v4/anime/{id} and its sub-resources
   const idParams = { params: S.IdParams }
 
-  fastify.get('/anime/:id', options({ ...idParams, summary: 'Anime by MyAnimeList id (Jikan: getAnimeById)', description: 'The entry whose AOD sources include myanimelist.net/anime/{id}, as Jikan\'s anime resource (docs/jikan.md: which fields are filled, and from what). Unknown ids are 404.', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
+  fastify.get('/anime/:id', options({ ...idParams, jikan: 'getAnimeById', summary: 'Anime by MyAnimeList id', description: 'The entry whose AOD sources include myanimelist.net/anime/{id}, as Jikan\'s anime resource (docs/jikan.md: which fields are filled, and from what). Unknown ids are 404.', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
     const { id } = entryIdOf((request.params as { id: string }).id)
     const json = animeJsons([id])[0]
     if (json === undefined) throw resourceNotFound(`The catalogue entry ${id} has no MyAnimeList page`)
     return send(request, reply, `{"data":${json}}`)
   })
 
-  fastify.get('/anime/:id/full', options({ ...idParams, summary: 'Anime with relations and external links (Jikan: getAnimeFullById)', description: 'The anime resource with its relations (AOD\'s related entries, relation `Other`), its pages on other sites, and empty theme songs and streaming links (AOD has none).', response: { 200: S.JikanAnimeFullReply } }), async (request, reply) => {
+  fastify.get('/anime/:id/full', options({ ...idParams, jikan: 'getAnimeFullById', summary: 'Anime with relations and external links', description: 'The anime resource with its relations (AOD\'s related entries, relation `Other`), its pages on other sites, and empty theme songs and streaming links (AOD has none).', response: { 200: S.JikanAnimeFullReply } }), async (request, reply) => {
     const { entry, malId } = fullEntryOf((request.params as { id: string }).id)
     return send(request, reply, JSON.stringify({ data: animeFullResource(entry, malId, companyUrl, relatedOf(entry.id)) }))
   })
 
   fastify.get('/anime/:id/relations', options({
     ...idParams,
-    summary: 'Related anime (Jikan: getAnimeRelations)',
+    jikan: 'getAnimeRelations',
+    summary: 'Related anime',
     description: "AOD's related entries that have a MyAnimeList id, all under the relation `Other` (AOD does not say how they relate).",
     response: { 200: S.JikanRelationsReply }
   }), async (request, reply) => {
@@ -168,19 +179,20 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     return send(request, reply, JSON.stringify({ data: animeRelations(relatedOf(id)) }))
   })
 
-  fastify.get('/anime/:id/external', options({ ...idParams, summary: "The entry's pages on other sites (Jikan: getAnimeExternal)", description: 'Every source URL of the entry but its MyAnimeList page, named by site (AniDB, AniList, Kitsu, …).', response: { 200: S.JikanExternalReply } }), async (request, reply) => {
+  fastify.get('/anime/:id/external', options({ ...idParams, jikan: 'getAnimeExternal', summary: "The entry's pages on other sites", description: 'Every source URL of the entry but its MyAnimeList page, named by site (AniDB, AniList, Kitsu, …).', response: { 200: S.JikanExternalReply } }), async (request, reply) => {
     const { entry, malId } = fullEntryOf((request.params as { id: string }).id)
     return send(request, reply, JSON.stringify({ data: animeExternal(entry, malId) }))
   })
 
-  fastify.get('/anime/:id/pictures', options({ ...idParams, summary: "AOD's picture and thumbnail (Jikan: getAnimePictures)", description: 'One picture: AOD\'s, with its thumbnail as the small variant; none when AOD has no picture.', response: { 200: S.JikanPicturesReply } }), async (request, reply) => {
+  fastify.get('/anime/:id/pictures', options({ ...idParams, jikan: 'getAnimePictures', summary: "AOD's picture and thumbnail", description: 'One picture: AOD\'s, with its thumbnail as the small variant; none when AOD has no picture.', response: { 200: S.JikanPicturesReply } }), async (request, reply) => {
     const { entry } = fullEntryOf((request.params as { id: string }).id)
     return send(request, reply, JSON.stringify({ data: entry.picture === NO_PICTURE ? [] : [{ images: animeImages(entry) }] }))
   })
 
   fastify.get('/anime/:id/recommendations', options({
     ...idParams,
-    summary: 'Similar anime (Jikan: getAnimeRecommendations)',
+    jikan: 'getAnimeRecommendations',
+    summary: 'Similar anime',
     description: 'From the similar-anime ranking of /anime/entry/:id/similar (entries with a MyAnimeList id); `votes` is its score in percent, not user votes.',
     response: { 200: S.JikanRecommendationsReply }
   }), async (request, reply) => {
@@ -206,17 +218,19 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   listRoute('/anime', {
     querystring: S.AnimeSearchQuery,
-    summary: 'Search anime (Jikan: getAnimeSearch)',
+    jikan: 'getAnimeSearch',
+    summary: 'Search anime',
     description: 'The catalogue search of /anime/search (typo tolerance included) with Jikan\'s parameters. Without `q` and `order_by`, entries come in the catalogue\'s (stable) order.'
   }, animeSearchOf)
 
   listRoute('/top/anime', {
     querystring: S.TopAnimeQuery,
-    summary: 'Best scored anime (Jikan: getTopAnime)',
+    jikan: 'getTopAnime',
+    summary: 'Best scored anime',
     description: "By AOD's score, best first. Entries of the Hentai genre are left out, as Jikan leaves out adult-rated ones."
   }, topAnimeOf)
 
-  fastify.get('/random/anime', options({ querystring: S.RandomAnimeQuery, cache: 'no-store', summary: 'A random anime (Jikan: getRandomAnime)', description: 'Each entry with a MyAnimeList id equally likely; `sfw` leaves out the Hentai and Erotica genres.', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
+  fastify.get('/random/anime', options({ querystring: S.RandomAnimeQuery, cache: 'no-store', jikan: 'getRandomAnime', summary: 'A random anime', description: 'Each entry with a MyAnimeList id equally likely; `sfw` leaves out the Hentai and Erotica genres.', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
     const query = request.query as Query
     const seed = discovery.randomMatching({ ...onMal(), ...(query.sfw === true ? { excludeTags: unsafeTags() } : {}) })
     const json = seed === undefined ? undefined : animeJsons([seed.id])[0]
@@ -232,13 +246,14 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     return JSON.stringify({ data: [...years].map(([year, seasons]) => ({ year, seasons: seasons.sort((a, b) => order.indexOf(a) - order.indexOf(b)) })) })
   })
 
-  fastify.get('/seasons', options({ summary: 'The seasons entries aired in (Jikan: getSeasonsList)', description: 'Every year with the seasons (winter, spring, summer, fall) AOD dates an entry to, latest year first.', response: { 200: S.JikanSeasonsReply } }), async (request, reply) =>
+  fastify.get('/seasons', options({ jikan: 'getSeasonsList', summary: 'The seasons entries aired in', description: 'Every year with the seasons (winter, spring, summer, fall) AOD dates an entry to, latest year first.', response: { 200: S.JikanSeasonsReply } }), async (request, reply) =>
     send(request, reply, seasonList()))
 
   listRoute('/seasons/now', {
     querystring: S.SeasonQuery,
     cache: 'no-store',
-    summary: 'Anime of the current season (Jikan: getSeasonNow)',
+    jikan: 'getSeasonNow',
+    summary: 'Anime of the current season',
     description: "The season of today's date (winter: January to March, …), from AOD's season and year; best scored first."
   }, (query) => {
     const { year, season } = seasonAt(fastify.config.now())
@@ -247,11 +262,12 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   listRoute('/seasons/upcoming', {
     querystring: S.SeasonQuery,
-    summary: 'Upcoming anime (Jikan: getSeasonUpcoming)',
+    jikan: 'getSeasonUpcoming',
+    summary: 'Upcoming anime',
     description: 'Entries AOD lists as upcoming; best scored first.'
   }, (query) => seasonOf(query, { statuses: ['Upcoming'] }))
 
-  listRoute('/seasons/:year/:season', { querystring: S.SeasonQuery, params: S.SeasonParams, summary: 'Anime of one season (Jikan: getSeason)', description: 'Entries AOD dates to this season and year; best scored first.' }, (query, params) => {
+  listRoute('/seasons/:year/:season', { querystring: S.SeasonQuery, params: S.SeasonParams, jikan: 'getSeason', summary: 'Anime of one season', description: 'Entries AOD dates to this season and year; best scored first.' }, (query, params) => {
     const year = Number(params.year)
     const season = params.season!.toLowerCase()
     const messages: Record<string, string[]> = {}
@@ -266,7 +282,8 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   fastify.get('/genres/anime', options({
     querystring: S.GenresQuery,
-    summary: "MyAnimeList's anime genres with counts over the catalogue (Jikan: getAnimeGenres)",
+    jikan: 'getAnimeGenres',
+    summary: "MyAnimeList's anime genres with counts over the catalogue",
     description: 'Genres, explicit genres, themes and demographics with their MyAnimeList ids; `count` is the number of entries here whose AOD tags match it (see docs/jikan.md).',
     response: { 200: S.JikanGenresReply }
   }), async (request, reply) => {
@@ -302,7 +319,8 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   fastify.get('/producers', options({
     querystring: S.ProducersQuery,
-    summary: 'Studios and producers (Jikan: getProducers)',
+    jikan: 'getProducers',
+    summary: 'Studios and producers',
     description: 'The companies AOD names as studios or producers of entries served here, with ids that are stable in this service (not MyAnimeList\'s).',
     response: { 200: S.JikanProducersReply }
   }), async (request, reply) => {
@@ -323,10 +341,10 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     return send(request, reply, JSON.stringify({ data, pagination: { last_visible_page: last, has_next_page: page < last } }))
   })
 
-  fastify.get('/producers/:id', options({ ...idParams, summary: 'A studio or producer (Jikan: getProducerById)', description: 'A company of /v4/producers by its id in this service.', response: { 200: S.JikanProducerReply } }), async (request, reply) =>
+  fastify.get('/producers/:id', options({ ...idParams, jikan: 'getProducerById', summary: 'A studio or producer', description: 'A company of /v4/producers by its id in this service.', response: { 200: S.JikanProducerReply } }), async (request, reply) =>
     send(request, reply, JSON.stringify({ data: producerResource(companyOf((request.params as { id: string }).id)) })))
 
-  fastify.get('/producers/:id/full', options({ ...idParams, summary: 'A studio or producer (Jikan: getProducerFullById)', description: 'The same, with its external links (none: AOD has none).', response: { 200: S.JikanProducerFullReply } }), async (request, reply) =>
+  fastify.get('/producers/:id/full', options({ ...idParams, jikan: 'getProducerFullById', summary: 'A studio or producer', description: 'The same, with its external links (none: AOD has none).', response: { 200: S.JikanProducerFullReply } }), async (request, reply) =>
     send(request, reply, JSON.stringify({ data: { ...producerResource(companyOf((request.params as { id: string }).id)), external: [] } })))
 
   // ---- Jikan endpoints whose data AOD does not have

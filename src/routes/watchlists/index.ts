@@ -10,19 +10,13 @@ import {
   WatchlistEntryParams, WatchlistPage, WatchlistParams, WatchlistPatchBody
 } from '../../../schemas/watchlists.js'
 import type { Authenticated } from '../../accounts/service.js'
-import { pageOf, queryOf } from '../../http/discovery-query.js'
-import { fieldValidation } from '../../http/fields.js'
-import { readPage } from '../../http/page-query.js'
-import { manualQuery, messages, pageLinks, QueryReader } from '../../http/query-params.js'
-import { entryBodyValidation } from '../../http/entry-body.js'
-import { validateTypedFields } from '../../http/typed-fields.js'
-import { entryStatuses, type EntryChange } from '../../watchlists/repository.js'
-import { listJson, type EntryOrderingParam } from '../../watchlists/service.js'
+import { pageRequestOf } from '../../http/filters.js'
+import { pageLinks, pageOf } from '../../http/links.js'
+import type { EntryChange } from '../../watchlists/repository.js'
+import { listJson } from '../../watchlists/service.js'
 import type { Watchlist as StoredList } from '../../watchlists/repository.js'
-import { parseId } from '../../http/ids.js'
+import { parseId } from '../../validation/ids.js'
 import mal from './mal.js'
-
-const entryOrderings: EntryOrderingParam[] = ['added', '-added', 'rating', '-rating', 'title', '-title']
 
 const noContent = { 204: { type: 'null', description: 'Done; no body.' } }
 const readErrors = { 400: FieldErrors, 404: ErrorDetail }
@@ -33,8 +27,8 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
   const requireToken = fastify.auth([fastify.verifyToken])
   const user = (request: FastifyRequest) => (request.auth as Authenticated).user
   const listOf = (request: FastifyRequest): StoredList => request.watchlist!
-  const idParam = (request: FastifyRequest) => parseId((request.params as { id: string }).id)
-  const animeParam = (request: FastifyRequest) => parseId((request.params as { animeId: string }).animeId)
+  // The list is looked up in onRequest hooks, before the params are validated.
+  const idParam = (request: FastifyRequest) => parseId(String((request.params as { id: string }).id))
 
   /** onRequest hooks: who may read the list (anyone for a public one), who may change it (its owner). */
   const readable = [fastify.optionalToken, async (request: FastifyRequest) => {
@@ -45,9 +39,9 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
   }]
 
   fastify.get('/', {
-    ...manualQuery,
     prefixTrailingSlash: 'no-slash',
     schema: {
+      operationId: 'listWatchlists',
       summary: 'Your lists',
       description: 'The lists of the authenticated user, private and public, by name, a page at a time.',
       tags: ['watchlists'],
@@ -57,9 +51,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     onRequest: requireToken
   }, async (request) => {
-    const reader = new QueryReader(queryOf(request))
-    const page = readPage(reader)
-    reader.done()
+    const page = pageRequestOf(request.query)
     const first = await service.listsOf(user(request), 0, 0)
     const position = pageOf(page, first.count)
     const { count, results } = await service.listsOf(user(request), position.offset, position.size)
@@ -69,6 +61,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/', {
     prefixTrailingSlash: 'no-slash',
     schema: {
+      operationId: 'createWatchlist',
       summary: 'Make a list',
       description: 'A new, empty list of the authenticated user; private unless `public` is true. 201 with the list. ' +
         'A user has at most 100 lists (the server\'s WATCHLISTS_PER_USER): one more is 400 with a `detail`.',
@@ -77,14 +70,14 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       body: WatchlistBody,
       response: { 201: Watchlist, ...authErrors, 400: { anyOf: [FieldErrors, ErrorDetail] } }
     },
-    onRequest: requireToken,
-    ...fieldValidation(WatchlistBody, {}, validateTypedFields)
+    onRequest: requireToken
   }, async (request, reply) => {
     return reply.code(201).send(await service.create(user(request), request.body))
   })
 
   fastify.get('/:id', {
     schema: {
+      operationId: 'getWatchlist',
       summary: 'One list',
       description: 'Anyone may read a public list; a private one is 404 to everyone but its owner.',
       tags: ['watchlists'],
@@ -97,6 +90,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.patch('/:id', {
     schema: {
+      operationId: 'updateWatchlist',
       summary: 'Rename a list or change who may read it',
       description: 'Only the fields sent change. Owner only.',
       tags: ['watchlists'],
@@ -105,12 +99,12 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       body: WatchlistPatchBody,
       response: { 200: Watchlist, ...writeErrors }
     },
-    onRequest: owned,
-    ...fieldValidation(WatchlistPatchBody, {}, validateTypedFields)
+    onRequest: owned
   }, async (request) => service.update(listOf(request), request.body))
 
   fastify.delete('/:id', {
     schema: {
+      operationId: 'deleteWatchlist',
       summary: 'Delete a list',
       description: 'The list and its entries. Owner only. 204.',
       tags: ['watchlists'],
@@ -125,8 +119,8 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id/anime', {
-    ...manualQuery,
     schema: {
+      operationId: 'listWatchlistEntries',
       summary: 'Entries of a list',
       description: 'Each entry: the anime in the seed shape (null, with `gone: true`, when it left the catalogue) and the list\'s fields. ' +
         'Filter by `status`; order by `added` (default newest first), `rating` or `title`. Same access as the list.',
@@ -138,12 +132,9 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     onRequest: readable
   }, async (request) => {
-    const reader = new QueryReader(queryOf(request))
-    const statuses = reader.choices('status', entryStatuses) as typeof entryStatuses[number][] | undefined
-    const ordering = (reader.text('ordering') ?? '-added') as EntryOrderingParam
-    if (!entryOrderings.includes(ordering)) reader.fail('ordering', messages.choice(ordering))
-    const page = readPage(reader)
-    reader.done()
+    const { status, ordering = '-added' } = request.query
+    const page = pageRequestOf(request.query)
+    const statuses = status === undefined ? undefined : [...new Set(status)]
     let position = { page: 1, pages: 1 }
     const { count, results } = await service.entries(listOf(request), statuses, ordering, (total) => {
       const found = pageOf(page, total)
@@ -155,6 +146,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.put('/:id/anime/:animeId', {
     schema: {
+      operationId: 'putWatchlistEntry',
       summary: 'Add an anime to a list, or update its entry',
       description: 'Adds the anime (201) or updates its entry (200); fields not sent keep their value. An anime the catalogue does not serve is 400 ' +
         '(an entry whose anime left the catalogue can still be updated). A list holds at most 10,000 anime. Owner only.',
@@ -164,12 +156,10 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       body: EntryBody,
       response: { 200: WatchlistEntry, 201: WatchlistEntry, ...writeErrors }
     },
-    onRequest: owned,
-    // The same validation as each entry of a MAL import (src/http/entry-body.ts).
-    ...entryBodyValidation
+    // Its body schema also validates each entry of a MAL import (src/http/mal-upload.ts).
+    onRequest: owned
   }, async (request, reply) => {
-    const animeId = animeParam(request)
-    if (animeId === null) return reply.code(404).send({ detail: 'Not found.' })
+    const { animeId } = request.params
     const body = request.body
     const change: EntryChange = { status: body.status, rating: body.rating, episodesWatched: body.episodes_watched, note: body.note }
     const { entry, created } = await service.putEntry(listOf(request), animeId, change)
@@ -178,6 +168,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.delete('/:id/anime/:animeId', {
     schema: {
+      operationId: 'deleteWatchlistEntry',
       summary: 'Remove an anime from a list',
       description: '204; 404 when the anime is not in the list. Owner only.',
       tags: ['watchlists'],
@@ -187,7 +178,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     onRequest: owned
   }, async (request, reply) => {
-    await service.removeEntry(listOf(request), animeParam(request))
+    await service.removeEntry(listOf(request), request.params.animeId)
     return reply.code(204).send()
   })
 

@@ -13,7 +13,8 @@ import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.j
 import { MalImportBody, MalImportReply, WatchlistParams } from '../../../schemas/watchlists.js'
 import { ApiError, fieldErrors } from '../../errors.js'
 import { uploadTooLarge } from '../../watchlists/mal.js'
-import { parseId } from '../../http/ids.js'
+import { parseId } from '../../validation/ids.js'
+import { documentAnswers } from '../../http/openapi.js'
 
 export const rawTypes = ['application/xml', 'text/xml', 'application/gzip', 'application/x-gzip']
 
@@ -35,6 +36,7 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/:id/import', {
     bodyLimit: maxBytes,
     schema: {
+      operationId: 'importMalList',
       summary: 'Import a MyAnimeList export into a list',
       description: 'Takes MAL\'s list export (XML, or gzip-compressed XML as MAL serves it) as a multipart/form-data `file` field or as the raw body ' +
         '(`Content-Type: application/xml`, `text/xml`, `application/gzip` or `application/x-gzip`). ' +
@@ -56,7 +58,7 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     config: {
       // The upload in the OpenAPI document only: a body schema would also validate it.
-      swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: MalImportBody }, url }),
+      swaggerTransform: ({ schema, url, route }) => ({ schema: documentAnswers({ ...schema, body: MalImportBody }, route), url }),
       // The one route that takes a file part (src/plugins/external/multipart.ts), within its bodyLimit.
       fileField: 'file'
     },
@@ -105,6 +107,7 @@ const mal: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/:id/export', {
     schema: {
+      operationId: 'exportMalList',
       summary: 'Export a list in MyAnimeList\'s format',
       description: 'The list as MAL\'s XML export (`application/xml`), which MyAnimeList and other sites import. Entries whose anime has no MyAnimeList id ' +
         'are left out and named in a comment. Same access as reading the list.',

@@ -85,6 +85,28 @@ export const migrations: Migration[] = [
     CREATE INDEX watchlist_entries_added ON watchlist_entries (watchlist_id, added, anime_id);
     CREATE INDEX watchlist_entries_rating ON watchlist_entries (watchlist_id, rating, anime_id);
     `
+  },
+  {
+    version: 4,
+    name: 'catalogue id map shared by all instances',
+    sql: `
+    -- every source URL ever seen with its catalogue id (src/catalogue/id-store.ts):
+    -- every instance imports against it, so all agree on every id
+    CREATE TABLE catalogue_ids (
+      url TEXT PRIMARY KEY,
+      anime_id BIGINT NOT NULL,
+      -- the URL's site lists it as deleted; it no longer claims its id
+      dead BOOLEAN NOT NULL DEFAULT FALSE
+    );
+    CREATE TABLE catalogue_id_state (
+      only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+      -- bumped by every save; imports compare it to save only over what they read
+      revision BIGINT NOT NULL,
+      -- the highest catalogue id ever handed out: ids are never given twice
+      max_id BIGINT NOT NULL
+    );
+    INSERT INTO catalogue_id_state (only_row, revision, max_id) VALUES (TRUE, 0, 0);
+    `
   }
 ]
 
