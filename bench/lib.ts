@@ -40,12 +40,12 @@ export interface HttpAnswer { status: number, body: string, headers: http.Incomi
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
 
-/** One request over a keep-alive connection; rejects on a socket error. */
-export function request (url: string, options: { method?: string, body?: string, headers?: Record<string, string>, timeoutMs?: number } = {}): Promise<HttpAnswer> {
+/** One request over a keep-alive connection (`agent: false`: on a connection of its own); rejects on a socket error. */
+export function request (url: string, options: { method?: string, body?: string, headers?: Record<string, string>, timeoutMs?: number, agent?: false } = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
       method: options.method ?? 'GET',
-      agent,
+      agent: options.agent ?? agent,
       headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers }
     }, (res) => {
       const chunks: Buffer[] = []
@@ -185,9 +185,11 @@ function rawGet (url: string): Promise<number> {
 
 /**
  * Environment of the service under test: all load comes from one client address,
- * so the login throttle and the global rate limit are out of the way.
+ * so the login throttle and the global rate limit are out of the way; no drain
+ * on SIGTERM (no load balancer to tell), so a stop between runs is quick.
  */
 export const serviceEnv = (scryptN: number): Record<string, string> => ({
+  SHUTDOWN_DRAIN: '0',
   THROTTLE_IP_LIMIT: '1000000',
   THROTTLE_USER_LIMIT: '1000000',
   RATE_LIMIT_MAX: '0',

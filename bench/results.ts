@@ -33,23 +33,34 @@ export interface ScenarioResult {
   available: boolean
   note?: string
   service?: Summary
-  baseline?: Summary
+  /** What it was compared against in the same rounds (the bare ceiling, or the service on other requests). */
+  versus?: Summary
+  versusName?: string
   /** Requests dropped from the mix because the service rejected them. */
   dropped?: string[]
   unexpected?: string
 }
 
+/** A reader's latency while a storm runs (the reader alone is BenchResults.readerIdle). */
+export interface StormResult { name: string, available: boolean, note?: string, reader?: Summary, storm?: Summary, unexpected?: string }
+
 export interface BenchResults {
   date: string
+  /** The commit measured (and whether src/ had uncommitted changes). */
+  commit: string
   machine: Record<string, string>
   settings: Record<string, string | number>
   imports: Array<{ format: string, seconds: number, cpuSeconds: number, peakRssMb: number, records: string, runs: number[] }>
   coldStartMs: number[]
   /** CPU time the service had used by its first 200 (steadier than wall time on a busy machine). */
   coldStartCpuMs: number[]
+  /** GET /account/recommendations for the bench's watchlist: the first call after each cold start, and the median of 10 later ones. */
+  recommendations: { firstMs: number[], laterMs: number[] }
   scenarios: ScenarioResult[]
-  loginStorm?: { available: boolean, note?: string, idleP99: number, stormP99: number, idleP50: number, stormP50: number, loginsPerSecond: number, unexpected?: string }
+  readerIdle?: Summary
+  storms: StormResult[]
   rss: { idleMb: number, endOfLoadMb: number, afterLoadMb: number, peakMb: number }
+  files: { catalogueMb: number, jsonlMb: number, jsonMb: number }
   targets: Target[]
   errors: string[]
   wallSeconds: number
@@ -57,7 +68,10 @@ export interface BenchResults {
 
 const verdict = (t: Target): string => {
   const ok = passes(t)
-  return ok === null ? `not measured${t.missing !== undefined ? ` (${t.missing})` : ''}` : ok ? 'pass' : '**FAIL**'
+  if (ok === null) return `not measured${t.missing !== undefined ? ` (${t.missing})` : ''}`
+  if (ok) return 'met'
+  const by = t.kind === 'max' ? t.measured / t.limit : t.limit / t.measured
+  return `**missed**, by ${fmt(by, by < 10 ? 2 : 0)}×`
 }
 
 const row = (cells: Array<string | number>): string => `| ${cells.join(' | ')} |`
@@ -65,7 +79,7 @@ const row = (cells: Array<string | number>): string => `| ${cells.join(' | ')} |
 export function renderBench (r: BenchResults): string {
   const lines: string[] = []
   lines.push('# Benchmark results', '')
-  lines.push(`Written by \`npm run bench\` on ${r.date} (${fmt(r.wallSeconds / 60)} min). Every speed target is a ratio against a baseline measured in the same run, or a time measured on this machine; the machine is shared and noisy, so expect a few percent of drift between runs.`, '')
+  lines.push(`Written by \`npm run bench\` on ${r.date} (${fmt(r.wallSeconds / 60)} min), measured at commit ${r.commit}. Every speed target is a ratio against a baseline measured in the same run (the bare ceiling, or the route a Jikan route mirrors), or a time measured on this machine; the machine is shared and noisy, so expect some drift between runs.`, '')
   lines.push('## Machine', '')
   lines.push(row(['cpu', 'cores', 'memory', 'node', 'os']), row(['---', '---', '---', '---', '---']))
   lines.push(row([r.machine.cpu!, r.machine.cores!, r.machine.memory!, r.machine.node!, r.machine.os!]), '')
@@ -74,55 +88,76 @@ export function renderBench (r: BenchResults): string {
   lines.push('## Targets', '')
   lines.push(row(['target', 'measured', 'limit', 'result']), row(['---', '---:', '---:', '---']))
   for (const t of r.targets) {
-    lines.push(row([t.name, t.missing !== undefined ? '–' : `${fmt(t.measured, t.unit === '×' ? 2 : 1)} ${t.unit}`, `${t.kind === 'min' ? '≥' : '≤'} ${t.limit} ${t.unit}`, verdict(t)]))
+    lines.push(row([t.name, t.missing !== undefined || Number.isNaN(t.measured) ? '–' : `${fmt(t.measured, t.unit === '×' ? 2 : t.unit === 'µs' || t.unit === 'MB' ? 0 : t.unit === 'ms' ? 1 : 2)} ${t.unit}`, `${t.kind === 'min' ? '≥' : '≤'} ${t.limit} ${t.unit}`, verdict(t)]))
   }
   lines.push('')
+  lines.push('"by" says how far from the limit a figure is, as a factor: a missed "at most" target is measured / limit, a missed "at least" one limit / measured.', '')
 
   lines.push('## Requests', '')
-  lines.push(`Medians over ${r.settings.rounds} rounds of ${r.settings.duration} s at ${r.settings.connections} connections each (service and baseline alternate, after ${r.settings.warmup} s of warm-up). Latency in milliseconds, measured by the load generator per request. CPU µs/req is the server process's CPU time (user + system, from /proc) per answered request: on a shared machine it moves far less than req/s, so the last column is the steadier view of the same ratio.`, '')
-  lines.push(row(['scenario', 'service req/s', 'p50', 'p99', 'CPU µs/req', 'baseline req/s', 'p50', 'p99', 'CPU µs/req', 'service / baseline req/s', 'baseline / service CPU', 'notes']))
-  lines.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']))
+  lines.push(`Medians over ${r.settings.rounds} rounds of ${r.settings.duration} s at ${r.settings.connections} connections each (a scenario and what it is compared with alternate, after ${r.settings.warmup} s of warm-up each). ` +
+    'Ids are drawn per request over every served entry of the catalogue: uniformly, or Zipf-distributed (s = 1; the popular entries spread over the catalogue by a seeded shuffle). ' +
+    'The bare ceiling (`bench/baseline.ts`) is a `node:http` server answering the service\'s own stored entry answers, pre-serialised, from a Map: no framework, no per-request work but the socket write. ' +
+    'Latency in milliseconds, measured by the load generator per request. CPU µs/req is the server process\'s CPU time (user + system, from /proc) per answered request: on a shared machine it moves far less than req/s.', '')
+  lines.push(row(['scenario', 'req/s', 'p50', 'p99', 'CPU µs/req', 'compared with', 'its req/s', 'p50', 'p99', 'CPU µs/req', 'req/s ratio', 'CPU ratio', 'notes']))
+  lines.push(row(['---', '---:', '---:', '---:', '---:', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---']))
   for (const s of r.scenarios) {
-    if (!s.available) { lines.push(row([s.name, 'not available', '', '', '', '', '', '', '', '', '', s.note ?? ''])); continue }
-    const b = s.baseline
+    if (!s.available) { lines.push(row([s.name, 'not available', '', '', '', '', '', '', '', '', '', '', s.note ?? ''])); continue }
+    const b = s.versus
     const notes = [s.note, s.unexpected !== undefined && s.unexpected !== '' ? `unexpected statuses: ${s.unexpected}` : undefined,
       s.dropped !== undefined && s.dropped.length > 0 ? `dropped (rejected by the service): ${s.dropped.join(' ')}` : undefined].filter(Boolean).join('; ')
     const sv = s.service!
     lines.push(row([s.name, fmt(sv.rps, 0), fmt(sv.p50, 2), fmt(sv.p99, 2), fmt(sv.cpuUs, 0),
-      ...(b === undefined ? ['', '', '', '', '', ''] : [fmt(b.rps, 0), fmt(b.p50, 2), fmt(b.p99, 2), fmt(b.cpuUs, 0), fmt(sv.rps / b.rps, 2), fmt(b.cpuUs / sv.cpuUs, 2)]),
+      ...(b === undefined ? ['', '', '', '', '', '', ''] : [s.versusName ?? '', fmt(b.rps, 0), fmt(b.p50, 2), fmt(b.p99, 2), fmt(b.cpuUs, 0), fmt(sv.rps / b.rps, 2), fmt(sv.cpuUs / b.cpuUs, 2)]),
       notes]))
   }
   lines.push('')
+  lines.push('"req/s ratio" is the scenario\'s req/s over what it is compared with (against the ceiling: the share of the ceiling reached; for a Jikan route, its inverse is the time ratio of the targets); "CPU ratio" is its CPU per request over the other\'s.', '')
   const perRound = r.scenarios.filter((s) => s.available && s.service !== undefined)
   if (perRound.length > 0) {
     lines.push('<details><summary>Every round (req/s)</summary>', '')
     for (const s of perRound) {
-      lines.push(`- ${s.name}: service ${s.service!.rounds.map((x) => fmt(x.rps, 0)).join(', ')}` +
-        (s.baseline !== undefined ? `; baseline ${s.baseline.rounds.map((x) => fmt(x.rps, 0)).join(', ')}` : ''))
+      lines.push(`- ${s.name}: ${s.service!.rounds.map((x) => fmt(x.rps, 0)).join(', ')}` +
+        (s.versus !== undefined ? `; ${s.versusName ?? 'compared with'} ${s.versus.rounds.map((x) => fmt(x.rps, 0)).join(', ')}` : ''))
     }
     lines.push('', '</details>', '')
   }
 
-  lines.push('## Login storm', '')
-  const storm = r.loginStorm
-  if (storm === undefined || !storm.available) {
-    lines.push(`Not available${storm?.note !== undefined ? `: ${storm.note}` : ''}.`, '')
+  lines.push('## Storms', '')
+  if (r.readerIdle === undefined) {
+    lines.push('Not measured (see the problems below).', '')
   } else {
-    lines.push(`Logins at full speed (${r.settings.loginConnections} connections, scrypt N=${r.settings.scryptN}) while a reader fetches entries at ${r.settings.readerRate} req/s over ${r.settings.readerConnections} connections; the reader alone first, in alternating rounds.`, '')
-    lines.push(row(['', 'reader p50 (ms)', 'reader p99 (ms)']), row(['---', '---:', '---:']))
-    lines.push(row(['idle', fmt(storm.idleP50, 2), fmt(storm.idleP99, 2)]))
-    lines.push(row(['during the storm', fmt(storm.stormP50, 2), fmt(storm.stormP99, 2)]))
-    lines.push('', `Logins/s: ${fmt(storm.loginsPerSecond, 1)}.${storm.unexpected !== undefined && storm.unexpected !== '' ? ` Unexpected statuses: ${storm.unexpected}.` : ''}`, '')
+    lines.push(`A reader fetches entries (ids uniform over the catalogue) at ${r.settings.readerRate} req/s over ${r.settings.readerConnections} connections: alone, then while each storm runs at full speed, in ${r.settings.rounds} rounds; medians. ` +
+      'The recommendations storm calls GET /account/recommendations for one user whose watchlist holds the bench\'s entries (mostly completed and rated).', '')
+    lines.push(row(['while', 'reader p50 (ms)', 'reader p99 (ms)', 'p99 / idle p99', 'storm req/s', 'storm p50 (ms)', 'storm p99 (ms)', 'notes']), row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']))
+    lines.push(row(['nothing else runs', fmt(r.readerIdle.p50, 2), fmt(r.readerIdle.p99, 2), '1.00', '', '', '', '']))
+    for (const s of r.storms) {
+      if (!s.available) { lines.push(row([s.name, 'not available', '', '', '', '', '', s.note ?? ''])); continue }
+      lines.push(row([s.name, fmt(s.reader!.p50, 2), fmt(s.reader!.p99, 2), fmt(s.reader!.p99 / r.readerIdle.p99, 2), fmt(s.storm!.rps, 1), fmt(s.storm!.p50, 1), fmt(s.storm!.p99, 1),
+        s.unexpected !== undefined && s.unexpected !== '' ? `unexpected statuses: ${s.unexpected}` : '']))
+    }
+    lines.push('')
   }
 
-  lines.push('## Catalogue import', '')
+  lines.push('## Recommendations', '')
+  if (r.recommendations.firstMs.length === 0) {
+    lines.push('Not measured (see the targets).', '')
+  } else {
+    lines.push(`GET /account/recommendations for a ${r.settings.watchlistSize}-entry watchlist, timed by the client on a connection of its own: the first call after each cold start ${r.recommendations.firstMs.map((ms) => fmt(ms, 1)).join(', ')} ms; ` +
+      `the median of the 10 calls after it ${r.recommendations.laterMs.map((ms) => fmt(ms, 1)).join(', ')} ms.`, '')
+  }
+
+  lines.push('## Old Django service', '')
+  lines.push('Not measured. The old Django REST service this one replaced is not available here: its source is not in this repository, so it cannot be run beside the service on the same catalogue, and no figure for it is given.', '')
+
+  lines.push('## Catalogue import and file', '')
   lines.push(`The generated ${r.settings.count}-entry catalogue, each format into an empty DATA_DIR, by the built CLI in a process of its own; ${r.settings.importRounds} rounds with the formats alternating, medians (peak RSS: the highest).`, '')
   lines.push(row(['format', 'seconds (median)', 'CPU seconds (user + system)', 'peak RSS (MB)', 'every round (s)', 'result']), row(['---', '---:', '---:', '---:', '---', '---']))
   for (const i of r.imports) lines.push(row([i.format, fmt(i.seconds, 2), fmt(i.cpuSeconds, 2), fmt(i.peakRssMb, 0), i.runs.map((x) => fmt(x, 2)).join(', '), i.records]))
   lines.push('')
+  lines.push(`catalogue.sqlite after the JSONL import (with its WAL, if any): ${fmt(r.files.catalogueMb)} MB; the AOD JSONL it came from: ${fmt(r.files.jsonlMb)} MB (${fmt(r.files.catalogueMb / r.files.jsonlMb, 2)}×); the same catalogue as pretty-printed JSON: ${fmt(r.files.jsonMb)} MB.`, '')
   lines.push('## Start and memory', '')
-  lines.push(`Cold start (spawn of what \`npm start\` runs, \`${startCommandText()}\`, to the first 200 of GET /anime/entry/1, 40k catalogue imported): ${r.coldStartMs.map((ms) => fmt(ms, 0)).join(', ')} ms; CPU time used by then: ${r.coldStartCpuMs.map((ms) => fmt(ms, 0)).join(', ')} ms.`, '')
-  lines.push(`Service RSS: ${fmt(r.rss.idleMb, 0)} MB after start; ${fmt(r.rss.endOfLoadMb, 0)} MB the moment the last load run (the login storm) ended; ` +
+  lines.push(`Cold start (spawn of what \`npm start\` runs, \`${startCommandText()}\`, to the first 200 of GET /anime/entry/1, ${r.settings.count}-entry catalogue imported): ${r.coldStartMs.map((ms) => fmt(ms, 0)).join(', ')} ms; CPU time used by then: ${r.coldStartCpuMs.map((ms) => fmt(ms, 0)).join(', ')} ms.`, '')
+  lines.push(`Service RSS: ${fmt(r.rss.idleMb, 0)} MB after start; ${fmt(r.rss.endOfLoadMb, 0)} MB the moment the last load run (the storms) ended; ` +
     `${fmt(r.rss.afterLoadMb, 0)} MB after the load runs once settled (quiet for ${SETTLE_QUIET_MS / 1000} s); ` +
     `${fmt(r.rss.peakMb, 0)} MB at its peak (VmHWM; scrypt at N=2^17 takes 128 MiB per hash while it runs).`, '')
   if (r.errors.length > 0) {
@@ -131,8 +166,9 @@ export function renderBench (r: BenchResults): string {
     lines.push('')
   }
   lines.push('## How to reproduce', '')
-  lines.push('    npm install', '    npm run bench', '')
-  lines.push('The run generates the catalogue (`bench/generate-catalogue.ts`, deterministic; cached in `bench/out/`), imports it, builds the service, starts it as `npm start` does (`' + startCommandText() + '`, LOG_LEVEL=warn, login throttle and global rate limit out of the way, since all load comes from one address) and the baseline (`bench/baseline.ts`), and drives each in turn with autocannon from a separate process (`bench/load.ts`). Knobs (environment): `BENCH_DURATION` (seconds per round), `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, `BENCH_WARMUP`, `BENCH_COUNT`, `BENCH_SEED`, `BENCH_COLD_STARTS`, `BENCH_IMPORT_ROUNDS`, `BENCH_READER_RATE`, `BENCH_SKIP_BUILD=1` (use the existing `dist/`), `BENCH_PROF=1` (writes a CPU profile of the service to `bench/out/prof/`).', '')
+  lines.push('    npm install', '    npm run bench                 # about 12 minutes', '    BENCH_QUICK=1 npm run bench   # one short round of each, no WORKERS=2 and no PostgreSQL: about 4 minutes', '')
+  lines.push('The run generates the catalogue (`bench/generate-catalogue.ts`, deterministic; cached in `bench/out/`), builds the service, imports the catalogue, starts the service as `npm start` does (`' + startCommandText() + '`, LOG_LEVEL=warn, login throttle and global rate limit out of the way, since all load comes from one address) and the bare ceiling (`bench/baseline.ts`), and drives each in turn with autocannon from a separate process (`bench/load.ts`). ' +
+    'Knobs (environment): `BENCH_QUICK=1`, `BENCH_DURATION` (seconds per round), `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, `BENCH_WARMUP`, `BENCH_COUNT`, `BENCH_SEED`, `BENCH_COLD_STARTS`, `BENCH_IMPORT_ROUNDS`, `BENCH_READER_RATE`, `BENCH_WATCHLIST` (entries in the recommendations\' watchlist), `BENCH_WORKERS=0|1`, `BENCH_POSTGRES=0|1`, `BENCH_SKIP_BUILD=1` (use the existing `dist/`), `BENCH_PROF=1` (writes a CPU profile of the service to `bench/out/prof/`).', '')
   if (fs.existsSync(notesFile)) lines.push(fs.readFileSync(notesFile, 'utf8').trim(), '')
   return lines.join('\n')
 }

@@ -13,7 +13,8 @@ import { ensureCatalogue, revisionPlan } from './generate-catalogue.js'
 import { envNumber, fmt, freePort, load, machine, npm, outDir, request, root, serviceEnv, settledRssMb, SETTLE_QUIET_MS, sleep, startService, unexpected, type Server } from './lib.js'
 import type { FlowStep, LoadResult, LoadSpec, RequestTemplate } from './load.js'
 import { appendSoak } from './results.js'
-import { probe, randomIds, scenarios } from './scenarios.js'
+import { catalogueIds } from './baseline.js'
+import { concreteRequests, probe, randomIds, scenarios } from './scenarios.js'
 
 const settings = {
   count: envNumber('SOAK_COUNT', 40_000),
@@ -106,22 +107,23 @@ function accountFlow (): FlowStep[] {
   ]
 }
 
-/** Percent of the reads each scenario gets (bench/scenarios.ts names); others 5%. */
+/** Percent of the reads each scenario gets (bench/scenarios.ts names); others 0% (the Jikan routes, and the Zipf variants: the uniform ones stand for both). */
 const readShares: Record<string, number> = {
-  'entry by id': 40, random: 15, details: 10, search: 10, tags: 10, similar: 5, 'random, filtered': 5
+  'entry by id, uniform': 40, random: 15, 'details, uniform': 10, search: 10, tags: 10, 'similar, uniform': 5, 'random, filtered': 5
 }
 
-async function readMix (service: Server): Promise<{ requests: RequestTemplate[], included: string[] }> {
+async function readMix (service: Server, dataDir: string): Promise<{ requests: RequestTemplate[], included: string[] }> {
   // Reads that answer 200 before and after the import: ids both editions have.
   const removed = revisionPlan(settings.count, 2).removed
   const included: string[] = []
   const requests: RequestTemplate[] = []
-  for (const scenario of scenarios(settings.count, settings.seed)) {
+  for (const scenario of scenarios(catalogueIds(dataDir))) {
+    const share = readShares[scenario.name]
+    if (share === undefined) continue
     const probed = await probe(service, scenario)
     if (!probed.available) continue
-    const kept = probed.requests.filter((r) => !/\/anime\/entry\/(\d+)/.test(r.path) || !removed(Number(/\/anime\/entry\/(\d+)/.exec(r.path)![1])))
+    const kept = concreteRequests({ ...scenario, requests: probed.requests }, 4096, settings.seed).filter((r) => !/\/anime\/entry\/(\d+)/.test(r.path) || !removed(Number(/\/anime\/entry\/(\d+)/.exec(r.path)![1])))
     // Shares of a day's traffic, not of the endpoints' cost: lookups mostly, some discovery.
-    const share = readShares[scenario.name] ?? 5
     for (let i = 0; i < share * 10; i++) requests.push(kept[i % kept.length]!)
     included.push(`${scenario.name} ${share}%`)
   }
@@ -152,7 +154,7 @@ async function main (): Promise<void> {
   const service = await startService(dataDir, await freePort(), serviceEnv(settings.scryptN))
   let summary = ''
   try {
-    const reads = await readMix(service)
+    const reads = await readMix(service, dataDir)
     const accounts = (await request(service.url + '/account/login', { method: 'POST', body: '{}' })).status !== 404
     const readers = settings.connections - (accounts ? settings.accountConnections : 0)
     const readSpec: LoadSpec = { url: service.url, connections: readers, duration: settings.duration, requests: reads.requests, seed: settings.seed, timeout: 30 }

@@ -10,6 +10,7 @@ import appPlugins from './plugins/app/index.js'
 import routes from './routes/index.js'
 import { contractClientError } from './http/client-errors.js'
 import { jikanRouterError } from './routes/v4/errors.js'
+import { lazySchemaController } from './http/lazy-compilers.js'
 
 export type AppOptions = Partial<AppConfig>
 
@@ -34,7 +35,9 @@ export const serverOptions: FastifyServerOptions = {
     ;(reply as FastifyReply).code(notFound ? 404 : 400).type('application/json; charset=utf-8').send(JSON.stringify(body))
   },
   // Requests Node's parser refuses (too long a URL or header block, malformed, too slow): the contract's shape too.
-  clientErrorHandler: contractClientError
+  clientErrorHandler: contractClientError,
+  // Fastify's own response serializers, each compiled on its route's first use (src/http/lazy-compilers.ts).
+  schemaController: lazySchemaController()
 }
 
 /** `serverOptions` with the configured body limit, timeouts and trusted proxies. */
