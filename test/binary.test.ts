@@ -50,7 +50,7 @@ if (!/NODE_SEA_FUSE_[0-9a-f]{32}/.test(fs.readFileSync(process.execPath).toStrin
     /** Starts `anime-api serve` and waits for its first answer. */
     const serve = async (what: string, settings: Record<string, string> = {}) => {
       const begin = Date.now()
-      const { child, exited } = await startProcess(t, { command: binary, args: ['serve'], cwd: dir, env: { ...env, ...settings }, ready: answers(`${base}/anime/random`, null), timeoutMs: 30_000 })
+      const { child, exited } = await startProcess(t, { command: binary, args: ['serve'], cwd: dir, env: { ...env, ...settings }, ready: answers(port, '/anime/random', null), timeoutMs: 30_000 })
       t.comment(`first answer ${Date.now() - begin} ms after start (${what})`)
       return { child, exited, first: await fetch(`${base}/anime/random`) }
     }

@@ -29,7 +29,7 @@ async function startInstance (t: Test, databaseUrl: string, workers = 1): Promis
       THROTTLE_IP_LIMIT: '100000',
       THROTTLE_USER_LIMIT: '3'
     },
-    ready: answers(`${base}/anime/random`)
+    ready: answers(port, '/anime/random')
   })
   return { ...started, base }
 }

@@ -54,12 +54,10 @@ export async function startProcess (t: Test, options: StartOptions): Promise<Sta
   return { child, output: () => output, exited }
 }
 
-/** A readiness check: GET `url` answers `status` (any status when null). */
-export const answers = (url: string, status: number | null = 200) => async (): Promise<boolean> => {
-  const got = await new Promise<number>((resolve) => {
-    http.get(url, { agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0) }).on('error', () => resolve(0))
-  })
-  return status === null ? got !== 0 : got === status
+/** A readiness check: GET `path` on 127.0.0.1:`port` answers `status` (any status when null). */
+export const answers = (port: number, path: string, status: number | null = 200) => async (): Promise<boolean> => {
+  const got = await getOnce(port, path)
+  return status === null ? got.status !== undefined : got.status === status
 }
 
 /** A port free on 127.0.0.1 right now (the one place tests get one). */
@@ -101,7 +99,7 @@ export async function spawnServer (t: Test, env: Record<string, string> = {}, en
       SHUTDOWN_DRAIN: '0',
       ...env
     },
-    ready: answers(`http://127.0.0.1:${port}/health`)
+    ready: answers(port, '/health')
   })
   return { ...started, port, dataDir }
 }
