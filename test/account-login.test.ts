@@ -5,7 +5,7 @@ import { storedRows } from './helpers/stored.js'
 import { tempDir } from './helpers/app.js'
 import { accountsApp, login, post, register, tokenHeader } from './helpers/accounts.js'
 import { openAccountsStore } from '../src/accounts/admin.js'
-import { ACCOUNTS_SCHEMA_VERSION, openAccountsDb } from '../src/accounts/db.js'
+import { ACCOUNTS_SCHEMA_VERSION, openAccountsDb } from '../src/storage/sqlite/database.js'
 import { importDjangoUsers } from '../src/accounts/django.js'
 
 const url = '/account/login'

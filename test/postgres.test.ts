@@ -110,7 +110,7 @@ t.test('server down at start: the catalogue is served, accounts answer 503, /rea
   const res = await post(app, '/account/logout', undefined, tokenHeader('a'.repeat(64)))
   t.equal(res.statusCode, 503, 'token authentication too')
   t.ok(Date.now() - started < 10_000, 'answered at once, not after hanging')
-  const health = await app.accounts.health()
+  const health = await app.userStore.health()
   t.match(health, { ok: false, backend: 'postgres' })
   t.match(health.detail, /127\.0\.0\.1:\d+\/t_/)
   t.notMatch(health.detail, /postgres@/, 'no credentials')
@@ -122,7 +122,7 @@ t.test('server down at start: the catalogue is served, accounts answer 503, /rea
   running = true
   const registered = await post(app, '/account/register', { username: 'back', email: 'back@test.com', password: 'p' })
   t.equal(registered.statusCode, 200, 'recovered: migrations applied, account made')
-  t.match(await app.accounts.health(), { ok: true })
+  t.match(await app.userStore.health(), { ok: true })
   t.equal((await app.inject('/ready')).statusCode, 200, '/ready: ready again')
 
   // Stopped under the running service, then started again.

@@ -1,6 +1,6 @@
 // Brute-force throttling of login and register. Attempts are counted in a
 // sliding window behind the small AttemptLog interface, kept where users are:
-// the accounts SQLite file (src/accounts/attempts.ts), shared by every process
+// the accounts SQLite file (src/storage/sqlite/attempts.ts), shared by every process
 // on it (WORKERS), or PostgreSQL (src/storage/postgres/attempts.ts), shared by
 // every instance.
 import { createHash } from 'node:crypto'

@@ -30,7 +30,7 @@ export interface IdMapState {
   maxId: number
 }
 
-/** The id map in a user store (src/accounts/catalogue-ids.ts, src/storage/postgres/catalogue-ids.ts). */
+/** The id map in a user store (src/storage/sqlite/catalogue-ids.ts, src/storage/postgres/catalogue-ids.ts). */
 export interface CatalogueIdStore {
   state (): Promise<IdMapState>
   /** Every row of the map, a page at a time. */

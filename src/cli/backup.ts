@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { loadConfig } from '../config.js'
-import { ACCOUNTS_FILE, openAccountsDb } from '../accounts/db.js'
+import { ACCOUNTS_FILE, openAccountsDb } from '../storage/sqlite/database.js'
 import { createPrivateFile } from '../storage/files.js'
 import { CommandError, operands, parseCommandLine, UsageError, type CliIo } from './io.js'
 

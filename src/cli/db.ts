@@ -2,7 +2,7 @@
 //   db migrate   brings the store DATABASE_URL (or DATA_DIR) names up to date
 //   db copy      copies accounts, tokens and watchlists from one store into another
 import { loadConfig } from '../config.js'
-import { ACCOUNTS_SCHEMA_VERSION, openAccountsDb } from '../accounts/db.js'
+import { ACCOUNTS_SCHEMA_VERSION, openAccountsDb } from '../storage/sqlite/database.js'
 import { openPostgres, describeUrl, type PgDatabase } from '../storage/postgres/database.js'
 import { POSTGRES_SCHEMA_VERSION } from '../storage/postgres/migrations.js'
 import {

@@ -9,7 +9,7 @@
 // Throttle counters are not copied: they forget themselves within a window.
 import fs from 'node:fs'
 import path from 'node:path'
-import { ACCOUNTS_FILE, openAccountsDb, type AccountsDb } from '../accounts/db.js'
+import { ACCOUNTS_FILE, openAccountsDb, type AccountsDb } from './sqlite/database.js'
 import type { PgDatabase, Queryable } from './postgres/database.js'
 
 type ColumnType = 'bigint' | 'integer' | 'text' | 'boolean'

@@ -6,12 +6,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import { openAccountsStore } from '../../accounts/admin.js'
 import { createAccountsService, type AccountsService } from '../../accounts/service.js'
 import { createThrottle } from '../../accounts/throttle.js'
-import type { StoreHealth } from '../../storage/errors.js'
 import type { UserStore } from '../../storage/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    accounts: AccountsService & { health: () => Promise<StoreHealth> }
+    accounts: AccountsService
     /** Where users' data lives (SQLite or PostgreSQL, src/storage): the repositories behind the services. */
     userStore: UserStore
     /**
@@ -39,15 +38,12 @@ export default fp(async function accounts (fastify: FastifyInstance) {
     if ((error as { statusCode?: number }).statusCode !== 503) throw error
     fastify.log.error({ err: error }, 'user store unavailable at start; account routes answer 503 until it is back')
   })
-  const service = Object.assign(createAccountsService({
+  const service = createAccountsService({
     repository,
     hasher,
     // Kept in the user store, so every process and instance counts the same attempts.
     throttle: createThrottle(store.attempts, config),
     policy: config
-  }), {
-    /** Whether the user store answers (for /ready). */
-    health: () => store.health()
   })
   const sweep = () => {
     service.sweep().catch((error: unknown) => { fastify.log.error({ err: error }, 'token sweep failed') })

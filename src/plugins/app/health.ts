@@ -1,5 +1,5 @@
-// Readiness for /ready: the catalogue is loaded (entries > 0), the accounts
-// database takes writes, no database file was found damaged while serving
+// Readiness for /ready: the catalogue is loaded (entries > 0), the user store
+// takes writes (its own check, src/storage: no connection of ours), no database file was found damaged while serving
 // (SQLite reported corruption; the catalogue is checked at start, see
 // src/catalogue/integrity.ts), and the service is not shutting down. Each check is one
 // trivial statement, cheap enough for a load balancer polling every second.
@@ -55,8 +55,8 @@ export default fp(async function health (fastify: FastifyInstance) {
   // The user store's own check: PostgreSQL answers; SQLite's write lock can be had and
   // DATA_DIR has room; on either, no write has failed since the last that went through.
   const accountsStatus = async (): Promise<Static<typeof AccountsStatus>> => {
-    const backend = fastify.config.databaseUrl === null ? 'sqlite' : 'postgres'
-    const health = await fastify.accounts.health().catch((error: unknown) => ({ ok: false, backend, detail: (error as Error).message }))
+    const store = fastify.userStore
+    const health = await store.health().catch((error: unknown) => ({ ok: false, backend: store.backend, detail: (error as Error).message }))
     if (!health.ok) fastify.log.warn({ reason: health.detail }, 'readiness: the accounts database is not writable')
     return { writable: health.ok, backend: health.backend }
   }

@@ -1,50 +1,16 @@
 // AccountsRepository on PostgreSQL: the same behaviour as the SQLite one in
-// src/accounts/repository.ts. Usernames and emails are unique by their keys
+// src/storage/sqlite/accounts.ts. Usernames and emails are unique by their keys
 // through unique indexes: a registration inserts and, when another instance
 // got there first, the unique violation (SQLSTATE 23505) names the field.
 import { emailKey, usernameKey } from '../../accounts/names.js'
 import {
   DuplicateAccountError,
-  type AccountsRepository, type ImportOutcome, type NewUser, type StoredToken, type User, type UserWithPassword
+  type AccountsRepository, type ImportOutcome, type NewUser, type StoredToken, type UserWithPassword
 } from '../../accounts/repository.js'
+import { toToken, toUser, type TokenRow, type UserRow } from '../rows.js'
 import type { PgDatabase, Queryable } from './database.js'
 
-interface UserRow {
-  id: number
-  username: string
-  email: string
-  password: string
-  is_active: boolean
-  date_joined: number
-  last_login: number | null
-}
-
-interface TokenRow {
-  digest: string
-  token_key: string
-  user_id: number
-  created: number
-  expiry: number | null
-}
-
 const userColumns = 'id, username, email, password, is_active, date_joined, last_login'
-
-const toUser = (row: UserRow): User => ({
-  id: row.id,
-  username: row.username,
-  email: row.email,
-  isActive: row.is_active,
-  dateJoined: row.date_joined,
-  lastLogin: row.last_login
-})
-
-const toToken = (row: TokenRow): StoredToken => ({
-  digest: row.digest,
-  tokenKey: row.token_key,
-  userId: row.user_id,
-  created: row.created,
-  expiry: row.expiry
-})
 
 /** The unique index a 23505 error is about, or undefined for other errors. */
 export function uniqueViolation (error: unknown): string | undefined {

@@ -1,7 +1,7 @@
 // The PostgreSQL schema, as numbered migrations recorded in schema_migrations.
 // They run at start (and by `anime-api db migrate`) under a session advisory
 // lock, so that instances starting together apply each one exactly once.
-// Each keeps the behaviour of the SQLite schema in src/accounts/db.ts: the
+// Each keeps the behaviour of the SQLite schema in src/storage/sqlite/database.ts: the
 // keys usernames and emails are unique by are computed by the program
 // (src/accounts/names.ts) and guarded by unique indexes, never check-then-insert.
 import type pg from 'pg'

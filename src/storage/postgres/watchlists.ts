@@ -1,36 +1,15 @@
 // WatchlistsRepository on PostgreSQL: the behaviour of the SQLite one in
-// src/watchlists/repository.ts. Writes to one list lock its row first, so that
+// src/storage/sqlite/watchlists.ts. Writes to one list lock its row first, so that
 // concurrent writers (on any instance) see the list's true size and the
 // at-most-maxEntries rule holds as under SQLite's single writer; making a list
 // locks its owner's row, for the at-most-maxLists rule.
 import {
-  DuplicateListNameError, ListFullError, TooManyListsError, definedOnly, entryOrder, fieldsOf, foldImport, listNameKey, toEntry,
-  type EntryFields, type EntryOrdering, type EntryRow, type EntryStatus, type RatedEntry, type Watchlist, type WatchlistsRepository
+  DuplicateListNameError, ListFullError, TooManyListsError, definedOnly, listNameKey,
+  type EntryFields, type EntryOrdering, type EntryStatus, type RatedEntry, type Watchlist, type WatchlistsRepository
 } from '../../watchlists/repository.js'
+import { entryOrder, fieldsOf, foldImport, toEntry, toList, type EntryRow, type ListRow } from '../rows.js'
 import type { PgDatabase, Queryable } from './database.js'
 import { uniqueViolation } from './accounts.js'
-
-interface ListRow {
-  id: number
-  user_id: number
-  owner: string
-  name: string
-  public: boolean
-  count: number
-  created: number
-  updated: number
-}
-
-const toList = (row: ListRow): Watchlist => ({
-  id: row.id,
-  userId: row.user_id,
-  owner: row.owner,
-  name: row.name,
-  public: row.public,
-  count: row.count,
-  created: row.created,
-  updated: row.updated
-})
 
 const listColumns = `w.id, w.user_id, u.username AS owner, w.name, w.public, w.created, w.updated,
   (SELECT count(*) FROM watchlist_entries e WHERE e.watchlist_id = w.id) AS count`

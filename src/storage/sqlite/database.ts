@@ -3,7 +3,7 @@
 // user_version records how far a file got (as in src/catalogue/db.ts).
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { preparePrivateDatabase } from '../storage/files.js'
+import { preparePrivateDatabase } from '../files.js'
 
 export type AccountsDb = Database.Database
 
@@ -41,7 +41,7 @@ const migrations: string[] = [
   CREATE INDEX tokens_user ON tokens(user_id);
   CREATE INDEX tokens_expiry ON tokens(expiry) WHERE expiry IS NOT NULL;
   `,
-  // 2: watchlists and their entries (src/watchlists/repository.ts); deleted with their user
+  // 2: watchlists and their entries (src/storage/sqlite/watchlists.ts); deleted with their user
   `
   CREATE TABLE watchlists (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -69,7 +69,7 @@ const migrations: string[] = [
   CREATE INDEX watchlist_entries_added ON watchlist_entries(watchlist_id, added, anime_id);
   CREATE INDEX watchlist_entries_rating ON watchlist_entries(watchlist_id, rating, anime_id);
   `,
-  // 3: the login throttle's attempts (src/accounts/attempts.ts), shared by every
+  // 3: the login throttle's attempts (src/storage/sqlite/attempts.ts), shared by every
   // process on this file (WORKERS); keys are SHA-256, no usernames stored
   `
   CREATE TABLE throttle_attempts (

@@ -3,8 +3,8 @@
 // forget them. On a connection of its own without fsync at commit: counters a
 // power cut may lose (at most one more window for an attacker), where the
 // accounts' own connection syncs every commit.
-import type { AccountsDb } from './db.js'
-import { storedAttemptKey, type AttemptLog, type Reservation } from './throttle.js'
+import type { AccountsDb } from './database.js'
+import { storedAttemptKey, type AttemptLog, type Reservation } from '../../accounts/throttle.js'
 
 export function createSqliteAttemptLog (db: AccountsDb): AttemptLog {
   db.pragma('synchronous = OFF')

@@ -1,8 +1,8 @@
 // The catalogue's id map in the accounts SQLite file (see src/catalogue/id-store.ts),
 // on a connection of its own: beside the watchlists that hold the ids, and in
 // every backup of them (`anime-api backup`).
-import type { CatalogueIdStore, IdMapRow } from '../catalogue/id-store.js'
-import type { AccountsDb } from './db.js'
+import type { CatalogueIdStore, IdMapRow } from '../../catalogue/id-store.js'
+import type { AccountsDb } from './database.js'
 
 const PAGE = 20_000
 
