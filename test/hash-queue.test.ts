@@ -3,7 +3,9 @@
 // request whose client went away leaves the queue unhashed and uncounted; no
 // connection ends without an answer. Through real sockets where it matters.
 import t from 'tap'
-import { ClientGoneError, HASH_SLOTS, PasswordsBusyError, createHashQueue } from '../src/accounts/passwords.js'
+import { ClientGoneError, PasswordsBusyError } from '../src/accounts/errors.js'
+import { HASH_SLOTS, createHashQueue } from '../src/accounts/passwords.js'
+import { httpErrorOf } from '../src/http/domain-errors.js'
 import { storedAttemptKey } from '../src/accounts/throttle.js'
 import { accountsApp, register } from './helpers/accounts.js'
 import { spawnServer } from './helpers/server.js'
@@ -52,8 +54,9 @@ t.test('the queue: bounded length, bounded wait, and waiters whose client left a
   const late = gate()
   const error = await slow.run(late.work).catch((e: unknown) => e)
   t.ok(error instanceof PasswordsBusyError, 'a waiter is refused after the longest wait')
-  t.equal((error as PasswordsBusyError).statusCode, 503)
-  t.match((error as PasswordsBusyError).headers['retry-after'], /^[1-9]\d*$/)
+  const answer = httpErrorOf(error)
+  t.equal(answer?.statusCode, 503)
+  t.match(answer?.headers['retry-after'], /^[1-9]\d*$/)
   t.equal(late.started(), false)
   holder.open()
   await held

@@ -7,7 +7,7 @@
 // event loop keeps answering other requests meanwhile.
 import { pbkdf2, randomBytes, scrypt, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto'
 import { availableParallelism } from 'node:os'
-import { ApiError } from '../errors.js'
+import { ClientGoneError, PasswordsBusyError } from './errors.js'
 
 export interface ScryptParams {
   N: number
@@ -40,23 +40,6 @@ export interface HashQueueLimits {
   limit: number
   /** Longest wait for a slot, in milliseconds. */
   maxWaitMs: number
-}
-
-/** 503: the queue of password hashes is full, or a hash waited too long. Carries its response. */
-export class PasswordsBusyError extends ApiError {
-  constructor (retryAfterSeconds: number) {
-    super(503, { detail: `Too many password checks in progress. Try again in ${retryAfterSeconds} ${retryAfterSeconds === 1 ? 'second' : 'seconds'}.` },
-      { 'retry-after': String(retryAfterSeconds) })
-    this.name = 'PasswordsBusyError'
-  }
-}
-
-/** The client went away before its password was hashed; nobody is left to answer (nginx's 499). */
-export class ClientGoneError extends ApiError {
-  constructor () {
-    super(499, { detail: 'Client closed the request.' })
-    this.name = 'ClientGoneError'
-  }
 }
 
 export interface HashQueue {

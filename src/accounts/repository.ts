@@ -1,6 +1,7 @@
 // Storage of accounts and tokens: the interface, which the SQLite and PostgreSQL
 // implementations under src/storage/ both keep. It is async and small; each
 // method that changes more than one row is one transaction.
+import { DomainError } from '../domain-error.js'
 
 export interface User {
   id: number
@@ -58,11 +59,8 @@ export interface ImportOutcome {
 }
 
 /** A username or email already belongs to another account. */
-export class DuplicateAccountError extends Error {
-  constructor (readonly field: 'username' | 'email') {
-    super(`${field} already taken`)
-    this.name = 'DuplicateAccountError'
-  }
+export class DuplicateAccountError extends DomainError {
+  constructor (readonly field: 'username' | 'email') { super(`${field} already taken`) }
 }
 
 export interface AccountsRepository {

@@ -1,13 +1,15 @@
 // What the account endpoints do, apart from HTTP: register, log in, check a
-// token, log out. Messages and rules are the old service's (docs/compatibility.md) (knox's behaviour, with its fixes).
-import { ApiError } from '../errors.js'
+// token, log out. Rules are the old service's (docs/compatibility.md) (knox's
+// behaviour, with its fixes). Answers are domain values; failures are the
+// errors of errors.ts and DuplicateAccountError, which the routes answer
+// (src/http/domain-errors.ts).
 import { StoreUnavailableError } from '../storage/errors.js'
+import { BadCredentialsError, NotAuthenticatedError, TokenLimitError } from './errors.js'
 import { normalizeEmail, usernameKey } from './names.js'
 import type { PasswordHasher } from './passwords.js'
 import type { AccountsRepository, StoredToken, User, UserWithPassword } from './repository.js'
-import { DuplicateAccountError } from './repository.js'
 import type { Throttle } from './throttle.js'
-import { formatExpiry, isWellFormedToken, newToken, parseAuthorization, sameDigest, tokenDigest, tokenKey } from './tokens.js'
+import { isWellFormedToken, newToken, parseAuthorization, sameDigest, tokenDigest, tokenKey } from './tokens.js'
 
 export interface TokenPolicy {
   /** Token lifetime; null: tokens never expire. */
@@ -20,14 +22,10 @@ export interface TokenPolicy {
 /** knox's MIN_REFRESH_INTERVAL: an auto-refreshed expiry is written at most once a minute. */
 const MIN_REFRESH_MS = 60_000
 
+/** The registration checks' findings, worded as the old service's field errors (the register endpoint's and the users command line's). */
 export const messages = {
   usernameTaken: 'A user with that username already exists.',
-  emailTaken: 'A user with that email already exists.',
-  badCredentials: 'Unable to log in with provided credentials.',
-  tokenLimit: 'Maximum amount of tokens allowed per user exceeded.',
-  noCredentials: 'Authentication credentials were not provided.',
-  invalidToken: 'Invalid token.',
-  inactive: 'User inactive or deleted.'
+  emailTaken: 'A user with that email already exists.'
 }
 
 /**
@@ -36,9 +34,6 @@ export const messages = {
  */
 const housekeeping = (write: Promise<void>): Promise<void> =>
   write.catch((error: unknown) => { if (!(error instanceof StoreUnavailableError)) throw error })
-
-export const unauthorized = (detail: string): ApiError =>
-  new ApiError(401, { detail }, { 'www-authenticate': 'Token' })
 
 export interface Registration { username: string, email: string, password: string }
 export interface Credentials { username: string, password: string }
@@ -73,7 +68,7 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
 
   /**
    * The user whose password this is, or undefined. A failed login is reserved
-   * with the throttle before the hash is computed (429 when the username has
+   * with the throttle before the hash is computed (ThrottledError when the username has
    * none left), and given back when the password was right. `signal`: the client
    * went away; a hash still waiting for its turn is dropped, and nothing counts.
    */
@@ -97,39 +92,36 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
 
     registerChecks: registrationChecks(repository),
 
-    /** Creates an account and its first token. The body is validated already. */
-    async register ({ username, email, password }: Registration, signal?: AbortSignal) {
+    /**
+     * Creates an account and its first token. The body is validated already;
+     * DuplicateAccountError when the username or email was taken while the password was hashing.
+     */
+    async register ({ username, email, password }: Registration, signal?: AbortSignal): Promise<{ user: User, token: string }> {
       const passwordHash = await hasher.hash(password, signal)
       const now = policy.now()
       const { token, stored } = issueToken(0, now)
-      try {
-        const user = await repository.createUser({ username, email: normalizeEmail(email), password: passwordHash, dateJoined: now }, stored)
-        return { user: { id: user.id, username: user.username, email: user.email }, token }
-      } catch (error) {
-        // Taken while the password was hashing.
-        if (!(error instanceof DuplicateAccountError)) throw error
-        throw new ApiError(400, { [error.field]: [error.field === 'username' ? messages.usernameTaken : messages.emailTaken] })
-      }
+      const user = await repository.createUser({ username, email: normalizeEmail(email), password: passwordHash, dateJoined: now }, stored)
+      return { user, token }
     },
 
     /** Checks the password and issues a new token. Unknown usernames cost the same as wrong passwords. */
-    async login ({ username, password }: Credentials, signal?: AbortSignal) {
+    async login ({ username, password }: Credentials, signal?: AbortSignal): Promise<{ token: string, expiry: number | null }> {
       const user = await checkedPassword(username, password, signal)
-      if (user === undefined || !user.isActive) throw new ApiError(400, { non_field_errors: [messages.badCredentials] })
+      if (user === undefined || !user.isActive) throw new BadCredentialsError()
       const newPasswordHash = hasher.needsRehash(user.password) ? await hasher.hash(password, signal) : undefined
       const now = policy.now()
       const { token, stored } = issueToken(user.id, now)
       const recorded = await repository.recordLogin({ userId: user.id, at: now, token: stored, tokenLimit: policy.tokenLimit, newPasswordHash })
-      if (!recorded) throw new ApiError(403, { error: messages.tokenLimit })
-      return { expiry: formatExpiry(stored.expiry), token }
+      if (!recorded) throw new TokenLimitError(policy.tokenLimit!)
+      return { token, expiry: stored.expiry }
     },
 
-    /** The user behind an `Authorization: Token …` header, or the 401 knox gave. */
+    /** The user behind an `Authorization: Token …` header; NotAuthenticatedError saying why not, as knox told. */
     async authenticate (header: string | undefined): Promise<Authenticated> {
       const parsed = parseAuthorization(header)
-      if (parsed.kind === 'none') throw unauthorized(messages.noCredentials)
-      if (parsed.kind === 'malformed') throw unauthorized(parsed.detail)
-      if (!isWellFormedToken(parsed.token)) throw unauthorized(messages.invalidToken)
+      if (parsed.kind === 'none') throw new NotAuthenticatedError('no-credentials')
+      if (parsed.kind === 'malformed') throw new NotAuthenticatedError(parsed.problem)
+      if (!isWellFormedToken(parsed.token)) throw new NotAuthenticatedError('invalid-token')
       const digest = tokenDigest(parsed.token)
       const now = policy.now()
       for (const candidate of await repository.tokensByKey(tokenKey(parsed.token))) {
@@ -143,10 +135,10 @@ export function createAccountsService ({ repository, hasher, throttle, policy }:
           await housekeeping(repository.setTokenExpiry(candidate.digest, now + policy.tokenTtlMs))
         }
         const user = await repository.userById(candidate.userId)
-        if (user === undefined || !user.isActive) throw unauthorized(messages.inactive)
+        if (user === undefined || !user.isActive) throw new NotAuthenticatedError('inactive-user')
         return { user, tokenDigest: candidate.digest }
       }
-      throw unauthorized(messages.invalidToken)
+      throw new NotAuthenticatedError('invalid-token')
     },
 
     async logout (auth: Authenticated): Promise<void> {

@@ -4,7 +4,7 @@
 // on it (WORKERS), or PostgreSQL (src/storage/postgres/attempts.ts), shared by
 // every instance.
 import { createHash } from 'node:crypto'
-import { ApiError } from '../errors.js'
+import { ThrottledError } from './errors.js'
 
 export type Reservation = { reserved: true } | { reserved: false, oldest: number }
 
@@ -32,13 +32,6 @@ export interface ThrottleLimits {
   now: () => number
 }
 
-/** The old service's 429. Worded as Django REST framework's Throttled: "1 second.", "2 seconds." */
-export function throttled (waitMs: number): ApiError {
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000))
-  const detail = `Request was throttled. Expected available in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`
-  return new ApiError(429, { detail }, { 'retry-after': String(seconds) })
-}
-
 /** A reserved failed login: kept, it counts; released, it does not. */
 export interface LoginAttempt {
   /** The password was right, or was never checked (the request went away first): this attempt does not count. */
@@ -46,11 +39,11 @@ export interface LoginAttempt {
 }
 
 export interface Throttle {
-  /** Counts one login or register attempt from a client address; throws 429 when over the limit. */
+  /** Counts one login or register attempt from a client address; throws ThrottledError when over the limit. */
   attemptFrom (address: string): Promise<void>
   /**
    * Reserves one of a username's failed logins before its password is checked,
-   * so that guesses in flight together cannot pass the limit; throws 429 when
+   * so that guesses in flight together cannot pass the limit; throws ThrottledError when
    * none is left. The caller releases it unless the password turned out wrong.
    */
   reserveLogin (key: string): Promise<LoginAttempt>
@@ -61,7 +54,7 @@ export function createThrottle (log: AttemptLog, limits: ThrottleLimits): Thrott
   const reserve = async (key: string, limit: number): Promise<number> => {
     const now = limits.now()
     const outcome = await log.reserve(key, limit, limits.throttleWindowMs, now)
-    if (!outcome.reserved) throw throttled(outcome.oldest + limits.throttleWindowMs - now)
+    if (!outcome.reserved) throw new ThrottledError(outcome.oldest + limits.throttleWindowMs - now)
     return now
   }
   return {

@@ -22,13 +22,9 @@ export const sameDigest = (a: string, b: string): boolean => {
   return left.length === right.length && timingSafeEqual(left, right)
 }
 
-/** ISO 8601 in UTC with six fractional digits, as DRF wrote knox's expiry. */
-export const formatExpiry = (ms: number | null): string | null =>
-  ms === null ? null : new Date(ms).toISOString().replace(/Z$/, '000Z')
-
 export type AuthorizationHeader =
   | { kind: 'none' }
-  | { kind: 'malformed', detail: string }
+  | { kind: 'malformed', problem: 'no-token' | 'token-with-spaces' }
   | { kind: 'token', token: string }
 
 /**
@@ -38,7 +34,7 @@ export type AuthorizationHeader =
 export function parseAuthorization (header: string | undefined): AuthorizationHeader {
   const parts = (header ?? '').split(/[ \t\n\v\f\r]+/).filter((part) => part !== '')
   if (parts.length === 0 || parts[0]!.toLowerCase() !== 'token') return { kind: 'none' }
-  if (parts.length === 1) return { kind: 'malformed', detail: 'Invalid token header. No credentials provided.' }
-  if (parts.length > 2) return { kind: 'malformed', detail: 'Invalid token header. Token string should not contain spaces.' }
+  if (parts.length === 1) return { kind: 'malformed', problem: 'no-token' }
+  if (parts.length > 2) return { kind: 'malformed', problem: 'token-with-spaces' }
   return { kind: 'token', token: parts[1]! }
 }

@@ -11,6 +11,8 @@
 // cancellation tries to move to CANCELLED; whichever comes first wins.
 import { parentPort } from 'node:worker_threads'
 import { ApiError } from '../errors.js'
+import { ListNotFoundError } from '../watchlists/errors.js'
+import { httpErrorOf } from './domain-errors.js'
 import { openCatalogueLinks } from '../catalogue/open.js'
 import { openUserStore } from '../storage/index.js'
 import { createWatchlistsService } from '../watchlists/service.js'
@@ -32,7 +34,7 @@ async function run (job: ToImportWorker): Promise<string | null> {
       listsPerUser: 0
     })
     const list = await store.watchlists.list(job.listId)
-    if (list === undefined) throw new ApiError(404, { detail: 'Not found.' })
+    if (list === undefined) throw new ListNotFoundError()
     return JSON.stringify(await service.importMal(list, file))
   } finally {
     catalogue.close()
@@ -49,8 +51,10 @@ port.on('message', (job: ToImportWorker) => {
       port.postMessage({ id: job.id, answer: text } satisfies FromImportWorker, [text])
     },
     (error: unknown) => {
-      port.postMessage((error instanceof ApiError
-        ? { id: job.id, refused: { status: error.statusCode, body: error.body } }
+      // A file or list refused: its answer, made here (an error does not cross to the other thread as itself).
+      const refusal = httpErrorOf(error) ?? (error instanceof ApiError ? error : undefined)
+      port.postMessage((refusal !== undefined
+        ? { id: job.id, refused: { status: refusal.statusCode, body: refusal.body } }
         : { id: job.id, failed: (error as Error).stack ?? String(error) }) satisfies FromImportWorker)
     }
   )

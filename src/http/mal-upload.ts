@@ -65,5 +65,7 @@ export async function readMalUpload (upload: Uint8Array, limits: MalUploadLimits
  */
 export async function importMalUpload (service: WatchlistsService, list: Watchlist, upload: Uint8Array, limits: MalUploadLimits): Promise<string> {
   const file = await readMalUpload(upload, limits)
-  return JSON.stringify(await service.importMal(list, file))
+  const { added, updated, unmatched, rejected } = await service.importMal(list, file)
+  // The reply's shape (schemas/watchlists.ts, MalImportReply).
+  return JSON.stringify({ added, updated, unmatched: unmatched.length, unmatched_ids: unmatched, rejected })
 }

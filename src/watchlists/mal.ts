@@ -9,7 +9,7 @@
 // (src/http/mal-upload.ts): a file at the caps takes seconds.
 import { createGunzip } from 'node:zlib'
 import type { XMLBuilder, XMLParser } from 'fast-xml-parser'
-import { ApiError } from '../errors.js'
+import { MalFileError } from './errors.js'
 import type { EntryStatus } from './repository.js'
 
 /** MAL's status names (and the numeric codes of older exports) → ours. */
@@ -42,10 +42,10 @@ export interface MalUploadLimits {
   maxEntries: number
 }
 
-export const badImport = (detail: string): ApiError => new ApiError(400, { detail })
-export const tooLargeImport = (detail: string): ApiError => new ApiError(413, { detail })
+const badImport = (detail: string): MalFileError => new MalFileError('invalid', detail)
+const tooLargeImport = (detail: string): MalFileError => new MalFileError('too-large', detail)
 
-export const uploadTooLarge = (maxBytes: number): ApiError => tooLargeImport(`The file is larger than ${maxBytes} bytes.`)
+export const uploadTooLarge = (maxBytes: number): MalFileError => tooLargeImport(`The file is larger than ${maxBytes} bytes.`)
 
 const isGzip = (data: Uint8Array): boolean => data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b
 
@@ -69,7 +69,7 @@ export async function uploadText (data: Uint8Array, maxBytes: number): Promise<s
         chunks.push(chunk)
       }
     } catch (error) {
-      if (error instanceof ApiError) throw error
+      if (error instanceof MalFileError) throw error
       throw badImport(`The file is not valid gzip: ${(error as Error).message}.`)
     } finally {
       gunzip.destroy()

@@ -5,6 +5,7 @@
 // a slice each, undone together on a failure. Entries hold catalogue ids only:
 // anime data comes from the catalogue, joined in JavaScript. Deleting a user
 // deletes their lists.
+import { DomainError } from '../domain-error.js'
 import { usernameKey } from '../accounts/names.js'
 
 export const entryStatuses = ['planned', 'watching', 'completed', 'paused', 'dropped'] as const
@@ -63,27 +64,21 @@ export interface RatedEntry {
 }
 
 /** The name is taken by another list of the same user (without regard to case). */
-export class DuplicateListNameError extends Error {
-  constructor () {
-    super('list name already taken')
-    this.name = 'DuplicateListNameError'
-  }
+export class DuplicateListNameError extends DomainError {
+  constructor () { super('list name already taken') }
 }
 
 /** The user has `maxLists` lists already; no list was made. */
-export class TooManyListsError extends Error {
-  constructor (readonly maxLists: number) {
-    super(`a user has at most ${maxLists} lists`)
-    this.name = 'TooManyListsError'
-  }
+export class TooManyListsError extends DomainError {
+  constructor (readonly maxLists: number) { super(`a user has at most ${maxLists} lists`) }
 }
 
-/** The change would put more than `maxEntries` anime in the list; nothing was changed. */
-export class ListFullError extends Error {
-  constructor (readonly maxEntries: number) {
-    super(`a list holds at most ${maxEntries} anime`)
-    this.name = 'ListFullError'
-  }
+/**
+ * The change would put more than `maxEntries` anime in the list; nothing was
+ * changed. `wholeImport`: the change was an import, refused all of it.
+ */
+export class ListFullError extends DomainError {
+  constructor (readonly maxEntries: number, readonly wholeImport = false) { super(`a list holds at most ${maxEntries} anime`) }
 }
 
 export interface WatchlistsRepository {

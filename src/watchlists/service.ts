@@ -3,62 +3,31 @@
 // A private list is "Not found." to everyone but its owner (its existence is
 // not revealed); a public one can be read by anyone and changed by its owner only.
 import { setImmediate } from 'node:timers/promises'
-import { ApiError, fieldErrors, notFound } from '../errors.js'
 import type { User } from '../accounts/repository.js'
-import { formatExpiry } from '../accounts/tokens.js'
 import type { CatalogueLinks, ListedAnime } from '../catalogue/links.js'
-import { buildMalExport, badImport, type ExportEntry } from './mal.js'
-import {
-  DuplicateListNameError, ListFullError, TooManyListsError,
-  type EntryChange, type EntryStatus, type Watchlist, type WatchlistEntry, type WatchlistsRepository
-} from './repository.js'
+import { AnimeNotInCatalogueError, EntryNotFoundError, ListNotFoundError, NotListOwnerError, TooManyEpisodesError } from './errors.js'
+import { buildMalExport, type ExportEntry } from './mal.js'
+import { ListFullError, type EntryChange, type EntryStatus, type Watchlist, type WatchlistEntry, type WatchlistsRepository } from './repository.js'
 
 /** Most anime in one list. */
 export const MAX_LIST_ENTRIES = 10_000
 
-export const messages = {
-  nameTaken: 'You already have a list with that name.',
-  forbidden: 'You do not have permission to perform this action.',
-  notInCatalogue: (id: number) => `Invalid pk "${id}" - object does not exist.`,
-  tooManyEpisodes: (n: number) => `Ensure this value is less than or equal to ${n}.`,
-  listFull: (n: number) => `A list holds at most ${n} anime.`,
-  tooManyLists: (n: number) => `You have ${n} lists, the most one user may have. Delete one to make another.`
-}
-
-/** Times as the old service wrote them: UTC, ISO 8601, six fractional digits. */
-export const isoTime = (ms: number): string => formatExpiry(ms)!
-
 export const entryOrderings = ['added', '-added', 'rating', '-rating', 'title', '-title'] as const
 export type EntryOrderingParam = typeof entryOrderings[number]
 
-export function listJson (list: Watchlist) {
-  return {
-    id: list.id,
-    name: list.name,
-    public: list.public,
-    owner: list.owner,
-    count: list.count,
-    created: isoTime(list.created),
-    updated: isoTime(list.updated)
-  }
+/** An entry with its anime as the catalogue lists it (undefined: the anime left the catalogue). */
+export interface ListedEntry {
+  entry: WatchlistEntry
+  listed: ListedAnime | undefined
 }
 
-export function entryJson (entry: WatchlistEntry, listed: ListedAnime | undefined) {
-  return {
-    anime_id: entry.animeId,
-    title: listed?.title ?? null,
-    gone: listed?.anime == null,
-    anime: listed?.anime ?? null,
-    status: entry.status,
-    rating: entry.rating,
-    episodes_watched: entry.episodesWatched,
-    note: entry.note,
-    added: isoTime(entry.added),
-    updated: isoTime(entry.updated)
-  }
+/** What a MAL import did: entries added and updated, the MyAnimeList ids the catalogue does not know, the file's entries refused. */
+export interface MalImportOutcome<Rejection> {
+  added: number
+  updated: number
+  unmatched: number[]
+  rejected: Rejection[]
 }
-
-const duplicateName = (): ApiError => fieldErrors({ name: [messages.nameTaken] })
 
 /** Ids per catalogue lookup of an import: a file's 20,000 in one query would keep the event loop from other requests. */
 const LOOKUP_SLICE = 1000
@@ -88,22 +57,22 @@ export interface MalImport<Rejection> {
 }
 
 export function createWatchlistsService ({ repository, links, now, listsPerUser }: WatchlistsDeps) {
-  const withAnime = (entries: WatchlistEntry[]) => {
+  const withAnime = (entries: WatchlistEntry[]): ListedEntry[] => {
     const anime = links.anime(entries.map((e) => e.animeId))
-    return entries.map((entry) => entryJson(entry, anime.get(entry.animeId)))
+    return entries.map((entry) => ({ entry, listed: anime.get(entry.animeId) }))
   }
 
-  /** The list if `viewer` may read it; 404 otherwise. */
+  /** The list if `viewer` may read it; ListNotFoundError otherwise. */
   async function readable (id: number | null, viewer: User | null): Promise<Watchlist> {
     const list = id === null ? undefined : await repository.list(id)
-    if (list === undefined || (!list.public && list.userId !== viewer?.id)) throw notFound()
+    if (list === undefined || (!list.public && list.userId !== viewer?.id)) throw new ListNotFoundError()
     return list
   }
 
-  /** The list if `viewer` owns it; 404 when they may not even read it, 403 when they may only read it. */
+  /** The list if `viewer` owns it; ListNotFoundError when they may not even read it, NotListOwnerError when they may only read it. */
   async function owned (id: number | null, viewer: User): Promise<Watchlist> {
     const list = await readable(id, viewer)
-    if (list.userId !== viewer.id) throw new ApiError(403, { detail: messages.forbidden })
+    if (list.userId !== viewer.id) throw new NotListOwnerError()
     return list
   }
 
@@ -112,30 +81,20 @@ export function createWatchlistsService ({ repository, links, now, listsPerUser 
     readable,
     owned,
 
-    async listsOf (user: User, offset: number, limit: number) {
-      const page = await repository.listsOf(user.id, offset, limit)
-      return { count: page.count, results: page.results.map(listJson) }
+    async listsOf (user: User, offset: number, limit: number): Promise<{ count: number, results: Watchlist[] }> {
+      return repository.listsOf(user.id, offset, limit)
     },
 
-    async create (user: User, fields: { name: string, public?: boolean }) {
-      try {
-        return listJson(await repository.createList(user.id, { name: fields.name, public: fields.public ?? false }, now(), listsPerUser))
-      } catch (error) {
-        if (error instanceof DuplicateListNameError) throw duplicateName()
-        if (error instanceof TooManyListsError) throw new ApiError(400, { detail: messages.tooManyLists(error.maxLists) })
-        throw error
-      }
+    /** DuplicateListNameError, or TooManyListsError when the user has as many lists as they may. */
+    async create (user: User, fields: { name: string, public?: boolean }): Promise<Watchlist> {
+      return repository.createList(user.id, { name: fields.name, public: fields.public ?? false }, now(), listsPerUser)
     },
 
-    async update (list: Watchlist, fields: { name?: string, public?: boolean }) {
-      try {
-        const updated = await repository.updateList(list.id, fields, now())
-        if (updated === undefined) throw notFound()
-        return listJson(updated)
-      } catch (error) {
-        if (error instanceof DuplicateListNameError) throw duplicateName()
-        throw error
-      }
+    /** DuplicateListNameError; ListNotFoundError when the list went meanwhile. */
+    async update (list: Watchlist, fields: { name?: string, public?: boolean }): Promise<Watchlist> {
+      const updated = await repository.updateList(list.id, fields, now())
+      if (updated === undefined) throw new ListNotFoundError()
+      return updated
     },
 
     async remove (list: Watchlist): Promise<void> {
@@ -143,31 +102,25 @@ export function createWatchlistsService ({ repository, links, now, listsPerUser 
     },
 
     /** Adds or updates an entry. New entries need an anime the catalogue serves; episodes stop at its count where known. */
-    async putEntry (list: Watchlist, animeId: number | null, change: EntryChange) {
+    async putEntry (list: Watchlist, animeId: number | null, change: EntryChange): Promise<{ entry: ListedEntry, created: boolean }> {
       const existing = animeId === null ? undefined : await repository.entry(list.id, animeId)
       const served = animeId === null ? undefined : links.served(animeId)
-      if (animeId === null || (served === undefined && existing === undefined)) {
-        throw fieldErrors({ anime_id: [messages.notInCatalogue(animeId ?? 0)] })
-      }
+      if (animeId === null || (served === undefined && existing === undefined)) throw new AnimeNotInCatalogueError(animeId ?? 0)
       if (served !== undefined && served.num_episodes > 0 && change.episodesWatched !== undefined && change.episodesWatched > served.num_episodes) {
-        throw fieldErrors({ episodes_watched: [messages.tooManyEpisodes(served.num_episodes)] })
+        throw new TooManyEpisodesError(served.num_episodes)
       }
-      try {
-        const { entry, created } = await repository.putEntry(list.id, animeId, change, now(), MAX_LIST_ENTRIES)
-        return { entry: withAnime([entry])[0]!, created }
-      } catch (error) {
-        if (error instanceof ListFullError) throw new ApiError(400, { detail: messages.listFull(error.maxEntries) })
-        throw error
-      }
+      // ListFullError when the anime is new and the list is full.
+      const { entry, created } = await repository.putEntry(list.id, animeId, change, now(), MAX_LIST_ENTRIES)
+      return { entry: withAnime([entry])[0]!, created }
     },
 
     async removeEntry (list: Watchlist, animeId: number | null): Promise<void> {
-      if (animeId === null || !(await repository.deleteEntry(list.id, animeId, now()))) throw notFound()
+      if (animeId === null || !(await repository.deleteEntry(list.id, animeId, now()))) throw new EntryNotFoundError()
     },
 
     /** One page of entries; `pageFor` turns the total into the page to read (it may throw past the end). */
     async entries (list: Watchlist, statuses: EntryStatus[] | undefined, ordering: EntryOrderingParam,
-      pageFor: (count: number) => { offset: number, size: number }) {
+      pageFor: (count: number) => { offset: number, size: number }): Promise<{ count: number, results: ListedEntry[] }> {
       if (ordering === 'title' || ordering === '-title') {
         const all = await repository.allEntries(list.id, statuses)
         const { offset, size } = pageFor(all.length)
@@ -185,7 +138,7 @@ export function createWatchlistsService ({ repository, links, now, listsPerUser 
      * Adds the valid entries of a MAL export to the list, all or none; entries are
      * matched to the catalogue by MyAnimeList id, and episodes stop at the anime's count.
      */
-    async importMal<Rejection> (list: Watchlist, file: MalImport<Rejection>) {
+    async importMal<Rejection> (list: Watchlist, file: MalImport<Rejection>): Promise<MalImportOutcome<Rejection>> {
       const matches = await inSlices([...new Set(file.entries.map((e) => e.malId))], links.fromMal)
       const unmatched = [...new Set(file.entries.filter((e) => !matches.has(e.malId)).map((e) => e.malId))]
       const episodes = await inSlices([...new Set(matches.values())], links.episodes)
@@ -198,9 +151,9 @@ export function createWatchlistsService ({ repository, links, now, listsPerUser 
       })
       try {
         const { added, updated } = await repository.importEntries(list.id, items, now(), MAX_LIST_ENTRIES)
-        return { added, updated, unmatched: unmatched.length, unmatched_ids: unmatched, rejected: file.rejected }
+        return { added, updated, unmatched, rejected: file.rejected }
       } catch (error) {
-        if (error instanceof ListFullError) throw badImport(`${messages.listFull(error.maxEntries)} Nothing was imported.`)
+        if (error instanceof ListFullError) throw new ListFullError(error.maxEntries, true)
         throw error
       }
     },

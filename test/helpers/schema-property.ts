@@ -23,9 +23,8 @@
 // an integer belongs as 12, "yes" or "0" where a boolean belongs.
 import fc from 'fast-check'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
-import { messages as accountMessages } from '../../src/accounts/service.js'
+import { accountMessages, watchlistMessages } from '../../src/http/domain-errors.js'
 import { messages as selfServiceMessages } from '../../src/routes/account/self-service.js'
-import { messages as watchlistMessages } from '../../src/watchlists/service.js'
 import { pythonStrip } from '../../src/validation/validator.js'
 import { accountsApp, register, tokenHeader } from './accounts.js'
 import { aodRecord, writeAod } from './aod.js'

@@ -4,7 +4,7 @@
 // and the runner of MyAnimeList imports (a worker thread, ended on close).
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { ApiError } from '../../errors.js'
+import { NotAuthenticatedError } from '../../accounts/errors.js'
 import { importWorkerScript, MalImportRunner } from '../../http/mal-import-runner.js'
 import { createRecommender, type Recommender } from '../../watchlists/recommendations.js'
 import type { Watchlist } from '../../watchlists/repository.js'
@@ -54,7 +54,7 @@ export default fp(async function watchlists (fastify: FastifyInstance) {
     try {
       request.auth = await fastify.accounts.authenticate(request.headers.authorization)
     } catch (error) {
-      if (!(error instanceof ApiError) || error.statusCode !== 401) throw error
+      if (!(error instanceof NotAuthenticatedError)) throw error
     }
   })
 }, { name: 'watchlists', dependencies: ['config', 'catalogue', 'accounts', 'token-auth'] })

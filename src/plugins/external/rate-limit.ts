@@ -8,7 +8,7 @@ import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import { resolveConfig, type AppConfig } from '../../config.js'
-import { throttled } from '../../accounts/throttle.js'
+import { throttled } from '../../http/domain-errors.js'
 
 export default fp(async function globalRateLimit (fastify: FastifyInstance, opts: Partial<AppConfig>) {
   const { rateLimitMax, rateLimitWindowMs } = resolveConfig(opts)

@@ -4,11 +4,14 @@ import type { FastifyRequest } from 'fastify'
 import { LoginBody, LoginReply, RegisterBody, RegisterReply, TokenLimitReached, authErrors, throttledErrors } from '../../../schemas/account.js'
 import { FieldErrors } from '../../../schemas/common.js'
 import type { Authenticated } from '../../accounts/service.js'
+import { answerDomainErrors } from '../../http/domain-errors.js'
+import { drfTime } from '../../http/wire.js'
 import recommendations from './recommendations.js'
 import selfService from './self-service.js'
 
 const account: FastifyPluginAsyncTypebox = async (fastify) => {
   const { accounts } = fastify
+  answerDomainErrors(fastify)
   // Counted before the body is read: a flood costs no parsing.
   const throttleAddress = async (request: FastifyRequest) => { await accounts.throttle.attemptFrom(request.ip) }
   const requireToken = fastify.auth([fastify.verifyToken])
@@ -25,7 +28,10 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     onRequest: [fastify.watchClient, throttleAddress],
     config: { fieldChecks: accounts.registerChecks }
-  }, async (request) => accounts.register(request.body, request.abandoned))
+  }, async (request) => {
+    const { user, token } = await accounts.register(request.body, request.abandoned)
+    return { user: { id: user.id, username: user.username, email: user.email }, token }
+  })
 
   fastify.post('/login', {
     schema: {
@@ -37,7 +43,10 @@ const account: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: LoginReply, 400: FieldErrors, 403: TokenLimitReached, ...throttledErrors }
     },
     onRequest: [fastify.watchClient, throttleAddress]
-  }, async (request) => accounts.login(request.body, request.abandoned))
+  }, async (request) => {
+    const { token, expiry } = await accounts.login(request.body, request.abandoned)
+    return { expiry: expiry === null ? null : drfTime(expiry), token }
+  })
 
   fastify.post('/logout', {
     schema: {

@@ -6,7 +6,7 @@ import { FieldErrors, FormatQuery } from '../../../schemas/common.js'
 import { AccountDetails, DeleteAccountBody, PasswordChangeBody } from '../../../schemas/self-service.js'
 import type { Authenticated } from '../../accounts/service.js'
 import { fieldErrors } from '../../errors.js'
-import { isoTime } from '../../watchlists/service.js'
+import { drfTime } from '../../http/wire.js'
 
 export const messages = {
   wrongPassword: 'Incorrect password.',
@@ -32,7 +32,7 @@ const selfService: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: requireToken
   }, async (request) => {
     const { user } = authenticated(request)
-    return { id: user.id, username: user.username, email: user.email, created: isoTime(user.dateJoined) }
+    return { id: user.id, username: user.username, email: user.email, created: drfTime(user.dateJoined) }
   })
 
   fastify.delete('/user', {

@@ -13,7 +13,8 @@ import type { Authenticated } from '../../accounts/service.js'
 import { pageRequestOf } from '../../http/filters.js'
 import { pageLinks, pageOf } from '../../http/links.js'
 import type { EntryChange } from '../../watchlists/repository.js'
-import { listJson } from '../../watchlists/service.js'
+import { answerDomainErrors } from '../../http/domain-errors.js'
+import { entryJson, listJson } from './shapes.js'
 import type { Watchlist as StoredList } from '../../watchlists/repository.js'
 import { parseId } from '../../validation/ids.js'
 import mal from './mal.js'
@@ -24,6 +25,7 @@ const writeErrors = { ...authErrors, 400: FieldErrors, 403: ErrorDetail, 404: Er
 
 const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
   const service = fastify.watchlists
+  answerDomainErrors(fastify)
   const requireToken = fastify.auth([fastify.verifyToken])
   const user = (request: FastifyRequest) => (request.auth as Authenticated).user
   const listOf = (request: FastifyRequest): StoredList => request.watchlist!
@@ -55,7 +57,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     const first = await service.listsOf(user(request), 0, 0)
     const position = pageOf(page, first.count)
     const { count, results } = await service.listsOf(user(request), position.offset, position.size)
-    return { count, ...pageLinks(request, position.page, position.pages), results }
+    return { count, ...pageLinks(request, position.page, position.pages), results: results.map(listJson) }
   })
 
   fastify.post('/', {
@@ -72,7 +74,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     onRequest: requireToken
   }, async (request, reply) => {
-    return reply.code(201).send(await service.create(user(request), request.body))
+    return reply.code(201).send(listJson(await service.create(user(request), request.body)))
   })
 
   fastify.get('/:id', {
@@ -100,7 +102,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: Watchlist, ...writeErrors }
     },
     onRequest: owned
-  }, async (request) => service.update(listOf(request), request.body))
+  }, async (request) => listJson(await service.update(listOf(request), request.body)))
 
   fastify.delete('/:id', {
     schema: {
@@ -141,7 +143,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       position = found
       return found
     })
-    return { count, ...pageLinks(request, position.page, position.pages), results }
+    return { count, ...pageLinks(request, position.page, position.pages), results: results.map(entryJson) }
   })
 
   fastify.put('/:id/anime/:animeId', {
@@ -163,7 +165,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     const body = request.body
     const change: EntryChange = { status: body.status, rating: body.rating, episodesWatched: body.episodes_watched, note: body.note }
     const { entry, created } = await service.putEntry(listOf(request), animeId, change)
-    return reply.code(created ? 201 : 200).send(entry)
+    return reply.code(created ? 201 : 200).send(entryJson(entry))
   })
 
   fastify.delete('/:id/anime/:animeId', {
