@@ -16,7 +16,7 @@ import { httpErrorOf } from './domain-errors.js'
 import { openCatalogueLinks } from '../catalogue/open.js'
 import { openUserStore } from '../storage/index.js'
 import { createWatchlistsService } from '../watchlists/service.js'
-import { readMalUpload } from './mal-upload.js'
+import { malImportReply, readMalUpload } from './mal-upload.js'
 import { JobState, type FromImportWorker, type ToImportWorker } from './mal-import-runner.js'
 
 const port = parentPort!
@@ -35,7 +35,7 @@ async function run (job: ToImportWorker): Promise<string | null> {
     })
     const list = await store.watchlists.list(job.listId)
     if (list === undefined) throw new ListNotFoundError()
-    return JSON.stringify(await service.importMal(list, file))
+    return malImportReply(await service.importMal(list, file))
   } finally {
     catalogue.close()
     await store.close()

@@ -6,7 +6,7 @@
 // not imported. The whole import is a worker thread's job
 // (mal-import-worker.ts, run by MalImportRunner).
 import type { EntryChange, EntryStatus, Watchlist } from '../watchlists/repository.js'
-import type { WatchlistsService } from '../watchlists/service.js'
+import type { MalImportOutcome, WatchlistsService } from '../watchlists/service.js'
 import { malEntryBody, malTagOf, readMalEntries, uploadText, type MalUploadLimits } from '../watchlists/mal.js'
 import type { FieldErrorBody } from '../errors.js'
 import { EntryBody } from '../../schemas/watchlists.js'
@@ -64,8 +64,13 @@ export async function readMalUpload (upload: Uint8Array, limits: MalUploadLimits
  * thread (mal-import-worker.ts), or here where there is none.
  */
 export async function importMalUpload (service: WatchlistsService, list: Watchlist, upload: Uint8Array, limits: MalUploadLimits): Promise<string> {
-  const file = await readMalUpload(upload, limits)
-  const { added, updated, unmatched, rejected } = await service.importMal(list, file)
-  // The reply's shape (schemas/watchlists.ts, MalImportReply).
+  return malImportReply(await service.importMal(list, await readMalUpload(upload, limits)))
+}
+
+/**
+ * An import's outcome as the reply's JSON text (schemas/watchlists.ts, MalImportReply),
+ * made where the import ran: a large reply crosses from the worker as text, never parsed again.
+ */
+export function malImportReply ({ added, updated, unmatched, rejected }: MalImportOutcome<MalRejection>): string {
   return JSON.stringify({ added, updated, unmatched: unmatched.length, unmatched_ids: unmatched, rejected })
 }
