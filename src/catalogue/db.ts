@@ -1,8 +1,10 @@
 // The catalogue's SQLite file: opening it and upgrading its schema in place.
-// Each migration runs once, in order; PRAGMA user_version records how far a file got.
+// Each migration runs once, in order, by the one runner of the service's
+// databases (src/storage/migrations.ts); PRAGMA user_version records how far a file got.
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { preparePrivateDatabase } from '../storage/files.js'
+import { runMigrations, sqliteMigrations } from '../storage/migrations.js'
 import { rebuildDerived } from './derived.js'
 import { animeSitesInsert, registerCatalogueFunctions } from './discovery-index.js'
 import { answerSql } from './answers.js'
@@ -217,23 +219,16 @@ export const CATALOGUE_SCHEMA_VERSION = migrations.length
 
 export function migrate (db: Db): void {
   registerCatalogueFunctions(db)
-  const current = db.pragma('user_version', { simple: true }) as number
-  if (current > migrations.length) {
-    throw new Error(`the catalogue file has schema version ${current}, newer than this program knows (${migrations.length}); upgrade the program`)
-  }
-  // Derived tables are filled once, in the last migration's transaction, when
-  // the schema is complete: a file is never left migrated but not indexed.
-  const rebuild = migrations.slice(current).some((m) => typeof m !== 'string' && m.rebuildsDerived)
-  for (let version = current; version < migrations.length; version++) {
-    const migration = migrations[version]!
-    db.transaction(() => {
-      db.exec(typeof migration === 'string' ? migration : migration.sql)
-      if (rebuild && version === migrations.length - 1) rebuildDerived(db)
-      db.pragma(`user_version = ${version + 1}`)
-    }).immediate()
-  }
+  const { from } = runMigrations(sqliteMigrations(db, 'the catalogue file', migrations.length, (version, pending) => {
+    const migration = migrations[version - 1]!
+    db.exec(typeof migration === 'string' ? migration : migration.sql)
+    // Derived tables are filled once, in the last migration's transaction, when
+    // the schema is complete: a file is never left migrated but not indexed.
+    const rebuild = pending.some((v) => { const m = migrations[v - 1]!; return typeof m !== 'string' && m.rebuildsDerived })
+    if (rebuild && version === migrations.length) rebuildDerived(db)
+  }))
   // A file that had the dropped tables shrinks to what it holds now (once, at the upgrade).
-  if (current > 1 && current < COMPACTING_MIGRATION && migrations.length >= COMPACTING_MIGRATION) db.exec('VACUUM')
+  if (from > 1 && from < COMPACTING_MIGRATION && migrations.length >= COMPACTING_MIGRATION) db.exec('VACUUM')
 }
 
 export function openCatalogueDb (dataDir: string, options: { readonly?: boolean } = {}): Db {

@@ -1,10 +1,12 @@
-// The PostgreSQL schema, as numbered migrations recorded in schema_migrations.
-// They run at start (and by `anime-api db migrate`) under a session advisory
-// lock, so that instances starting together apply each one exactly once.
+// The PostgreSQL schema, as numbered migrations recorded in schema_migrations,
+// applied by the one runner (src/storage/migrations.ts). They run at start (and
+// by `anime-api db migrate`) under a session advisory lock, so that instances
+// starting together apply each one exactly once.
 // Each keeps the behaviour of the SQLite schema in src/storage/sqlite/database.ts: the
 // keys usernames and emails are unique by are computed by the program
 // (src/accounts/names.ts) and guarded by unique indexes, never check-then-insert.
 import type pg from 'pg'
+import { runMigrations, type MigrationReport } from '../migrations.js'
 
 export interface Migration { version: number, name: string, sql: string }
 
@@ -115,7 +117,7 @@ export const POSTGRES_SCHEMA_VERSION = migrations.length
 /** pg_advisory_lock key: the first 8 bytes of sha1('anime-api schema migrations'), as a signed bigint. */
 export const MIGRATION_LOCK_KEY = '-5255266619198072518'
 
-export interface MigrationReport { from: number, to: number, applied: number[] }
+export type { MigrationReport } from '../migrations.js'
 
 /** Applies the migrations this database lacks, each in its own transaction, holding the advisory lock. */
 export async function migratePostgres (client: pg.ClientBase): Promise<MigrationReport> {
@@ -126,25 +128,26 @@ export async function migratePostgres (client: pg.ClientBase): Promise<Migration
       name TEXT NOT NULL,
       applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
     )`)
-    const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations')
-    const from = rows[0]?.version ?? 0
-    if (from > migrations.length) {
-      throw new Error(`the PostgreSQL database has schema version ${from}, newer than this program knows (${migrations.length}); upgrade the program`)
-    }
-    const applied: number[] = []
-    for (const migration of migrations.slice(from)) {
-      await client.query('BEGIN')
-      try {
-        await client.query(migration.sql)
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name])
-        await client.query('COMMIT')
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {})
-        throw error
+    return await runMigrations({
+      what: 'the PostgreSQL database',
+      known: migrations.length,
+      async current () {
+        const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations')
+        return rows[0]?.version ?? 0
+      },
+      async apply (version) {
+        const migration = migrations[version - 1]!
+        await client.query('BEGIN')
+        try {
+          await client.query(migration.sql)
+          await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name])
+          await client.query('COMMIT')
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {})
+          throw error
+        }
       }
-      applied.push(migration.version)
-    }
-    return { from, to: Math.max(from, migrations.length), applied }
+    })
   } finally {
     await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]).catch(() => {})
   }

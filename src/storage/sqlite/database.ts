@@ -1,15 +1,17 @@
 // The accounts' SQLite file, apart from the catalogue so that a catalogue update
-// never touches user data. Migrations run once each, in order; PRAGMA
-// user_version records how far a file got (as in src/catalogue/db.ts).
+// never touches user data. Migrations run once each, in order, by the one
+// runner (src/storage/migrations.ts); PRAGMA user_version records how far a file got.
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { preparePrivateDatabase } from '../files.js'
+import { runMigrations, sqliteMigrations, type MigrationReport } from '../migrations.js'
 
 export type AccountsDb = Database.Database
 
 export const ACCOUNTS_FILE = 'accounts.sqlite'
 
-const migrations: string[] = [
+/** Version n is migration n - 1 of this list; never edit one that has shipped, add another. */
+export const accountsMigrations: readonly string[] = [
   // 1: users and their login tokens
   `
   CREATE TABLE users (
@@ -100,19 +102,10 @@ const migrations: string[] = [
   `
 ]
 
-export const ACCOUNTS_SCHEMA_VERSION = migrations.length
+export const ACCOUNTS_SCHEMA_VERSION = accountsMigrations.length
 
-export function migrateAccounts (db: AccountsDb): void {
-  const current = db.pragma('user_version', { simple: true }) as number
-  if (current > migrations.length) {
-    throw new Error(`the accounts file has schema version ${current}, newer than this program knows (${migrations.length}); upgrade the program`)
-  }
-  for (let version = current; version < migrations.length; version++) {
-    db.transaction(() => {
-      db.exec(migrations[version]!)
-      db.pragma(`user_version = ${version + 1}`)
-    }).immediate()
-  }
+export function migrateAccounts (db: AccountsDb): MigrationReport {
+  return runMigrations(sqliteMigrations(db, 'the accounts file', accountsMigrations.length, (version) => { db.exec(accountsMigrations[version - 1]!) }))
 }
 
 export function openAccountsDb (dataDir: string): AccountsDb {
