@@ -57,7 +57,7 @@ export async function bundle (target: Target, outdir: string): Promise<string[]>
   await esbuild.build({ ...base, entryPoints: [path.join(root, 'src/cli.ts')], outfile: main, banner: { js: `#!/usr/bin/env node\n${base.banner!.js}` } })
   fs.chmodSync(main, 0o755)
   if (target === 'sea') return [main]
-  const workers = ['src/catalogue/staging-worker.ts', 'src/http/mal-import-worker.ts', 'src/catalogue/engine/index-worker.ts']
+  const workers = ['src/catalogue/staging-worker.ts', 'src/watchlists/mal-import-worker.ts', 'src/catalogue/engine/index-worker.ts']
   const files = workers.map((source) => path.join(outdir, `${path.basename(source, '.ts')}.cjs`))
   for (const [i, source] of workers.entries()) await esbuild.build({ ...base, entryPoints: [path.join(root, source)], outfile: files[i] })
   return [main, ...files]

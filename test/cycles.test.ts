@@ -11,7 +11,7 @@ import { tempDir } from './helpers/app.js'
 const root = path.resolve(import.meta.dirname, '..')
 
 /** What starts code of src/: the program, the worker threads (loaded by their path), the single executable's stand-ins (scripts/build.ts). */
-const entries = ['src/cli.ts', 'src/catalogue/staging-worker.ts', 'src/http/mal-import-worker.ts', 'src/catalogue/engine/index-worker.ts', 'src/sea/sqlite-binding.ts', 'src/sea/docs-fallback.ts']
+const entries = ['src/cli.ts', 'src/catalogue/staging-worker.ts', 'src/watchlists/mal-import-worker.ts', 'src/catalogue/engine/index-worker.ts', 'src/sea/sqlite-binding.ts', 'src/sea/docs-fallback.ts']
 
 const tree = (files: string[], context: string): Promise<DependencyTree> =>
   parseDependencyTree(files, { context, cwd: context, transform: false, skipDynamicImports: false, tsconfig: path.join(root, 'tsconfig.json') })

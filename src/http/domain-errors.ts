@@ -12,7 +12,7 @@ import {
 import { messages as checkMessages } from '../accounts/service.js'
 import { DuplicateListNameError, ListFullError, TooManyListsError } from '../watchlists/repository.js'
 import {
-  AnimeNotInCatalogueError, EntryNotFoundError, ListNotFoundError, MalFileError, NotListOwnerError, TooManyEpisodesError
+  AnimeNotInCatalogueError, EntryNotFoundError, ImportsClosedError, ListNotFoundError, MalFileError, NotListOwnerError, TooManyEpisodesError
 } from '../watchlists/errors.js'
 
 /** The old service's words (knox's, DRF's) for the account errors. */
@@ -90,6 +90,8 @@ export function httpErrorOf (error: unknown): ApiError | undefined {
       return fieldErrors({ episodes_watched: [watchlistMessages.tooManyEpisodes((error as TooManyEpisodesError).episodes)] })
     case MalFileError:
       return new ApiError((error as MalFileError).kind === 'too-large' ? 413 : 400, { detail: error.message })
+    case ImportsClosedError:
+      return new ApiError(503, { detail: 'The service is shutting down.' })
     default:
       return undefined
   }

@@ -33,3 +33,8 @@ export class TooManyEpisodesError extends DomainError {
 export class MalFileError extends DomainError {
   constructor (readonly kind: 'invalid' | 'too-large', message: string) { super(message) }
 }
+
+/** The service is shutting down: the MAL import was not taken, or not finished reading. */
+export class ImportsClosedError extends DomainError {
+  constructor () { super('the MAL imports are closed: the service is shutting down') }
+}

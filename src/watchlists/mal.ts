@@ -6,7 +6,7 @@
 // fast-xml-parser (no regular expressions over XML). Reading an upload is
 // bounded: decompression stops at a cap on the bytes it produces, and parsing
 // stops at a cap on the entries. It is work for a worker thread
-// (src/http/mal-upload.ts): a file at the caps takes seconds.
+// (mal-upload.ts): a file at the caps takes seconds.
 import { createGunzip } from 'node:zlib'
 import type { XMLBuilder, XMLParser } from 'fast-xml-parser'
 import { MalFileError } from './errors.js'

@@ -50,7 +50,7 @@ export interface WatchlistsDeps {
   listsPerUser: number
 }
 
-/** A MAL import's entries, read and validated (src/http/mal-upload.ts), and the ones refused, reported as they are. */
+/** A MAL import's entries, read and validated (mal-upload.ts), and the ones refused, reported as they are. */
 export interface MalImport<Rejection> {
   entries: Array<{ malId: number, change: EntryChange }>
   rejected: Rejection[]

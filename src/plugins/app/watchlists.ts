@@ -5,7 +5,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { NotAuthenticatedError } from '../../accounts/errors.js'
-import { importWorkerScript, MalImportRunner } from '../../http/mal-import-runner.js'
+import { importWorkerScript, MalImportRunner } from '../../watchlists/mal-import-runner.js'
 import { createRecommender, type Recommender } from '../../watchlists/recommendations.js'
 import type { Watchlist } from '../../watchlists/repository.js'
 import { createWatchlistsService, type WatchlistsService } from '../../watchlists/service.js'

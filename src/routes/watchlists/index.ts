@@ -158,7 +158,7 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
       body: EntryBody,
       response: { 200: WatchlistEntry, 201: WatchlistEntry, ...writeErrors }
     },
-    // Its body schema also validates each entry of a MAL import (src/http/mal-upload.ts).
+    // Its body schema also validates each entry of a MAL import (src/watchlists/mal-upload.ts).
     onRequest: owned
   }, async (request, reply) => {
     const { animeId } = request.params

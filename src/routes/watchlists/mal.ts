@@ -2,7 +2,7 @@
 // The upload is a multipart/form-data `file` field, or the raw body
 // (application/xml, text/xml, application/gzip, application/x-gzip); the
 // parsers for raw bodies exist in this plugin only. The import runs in a
-// worker thread (src/http/mal-import-runner.ts), a few at a time; too
+// worker thread (src/watchlists/mal-import-runner.ts), a few at a time; too
 // large a file, or too many entries, is 413; an import whose file is still being
 // read when the request's time (REQUEST_TIMEOUT) is up, or whose client went
 // away, is cancelled.

@@ -6,15 +6,17 @@
 // is read (the request's time is up, its client went away): the worker is ended
 // and the next import gets a new one; once writing has begun it runs to its end
 // (see the worker for how the two agree). Where the service has no worker script
-// (the single executable), imports run on the calling thread.
+// (the single executable), imports run on the calling thread. No HTTP here: its
+// refusals are the domain's errors, which the route answers (src/http/domain-errors.ts).
 import type { Worker } from 'node:worker_threads'
-import { ApiError, type ErrorBody } from '../errors.js'
+import { StoreUnavailableError } from '../storage/errors.js'
 import type { StoreConfig } from '../storage/index.js'
-import type { MalUploadLimits } from '../watchlists/mal.js'
-import type { Watchlist } from '../watchlists/repository.js'
-import type { WatchlistsService } from '../watchlists/service.js'
 import { startWorker, workerScript } from '../worker-threads.js'
+import { ImportsClosedError, ListNotFoundError, MalFileError } from './errors.js'
+import type { MalUploadLimits } from './mal.js'
 import { importMalUpload } from './mal-upload.js'
+import { ListFullError, type Watchlist } from './repository.js'
+import type { WatchlistsService } from './service.js'
 
 /** A job's state, shared with the worker (an Int32 in a SharedArrayBuffer). */
 export const JobState = { reading: 0, writing: 1, cancelled: 2 } as const
@@ -33,8 +35,33 @@ export interface ToImportWorker {
 export type FromImportWorker =
   | { id: number, answer: ArrayBuffer }
   | { id: number, cancelled: true }
-  | { id: number, refused: { status: number, body: ErrorBody } }
+  | { id: number, refused: Refusal }
   | { id: number, failed: string }
+
+/** An error that refuses an import, as it crosses from the worker (a class does not cross a thread as itself). */
+export type Refusal =
+  | { error: 'file', kind: MalFileError['kind'], message: string }
+  | { error: 'list-full', maxEntries: number }
+  | { error: 'no-list' }
+  | { error: 'store-unavailable', reason: string }
+
+/** The refusal `error` stands for; undefined for a failure that is not one. */
+export function refusalOf (error: unknown): Refusal | undefined {
+  if (error instanceof MalFileError) return { error: 'file', kind: error.kind, message: error.message }
+  if (error instanceof ListFullError) return { error: 'list-full', maxEntries: error.maxEntries }
+  if (error instanceof ListNotFoundError) return { error: 'no-list' }
+  if (error instanceof StoreUnavailableError) return { error: 'store-unavailable', reason: error.reason }
+  return undefined
+}
+
+const errorOf = (refusal: Refusal): Error => {
+  switch (refusal.error) {
+    case 'file': return new MalFileError(refusal.kind, refusal.message)
+    case 'list-full': return new ListFullError(refusal.maxEntries, true)
+    case 'no-list': return new ListNotFoundError()
+    case 'store-unavailable': return new StoreUnavailableError(refusal.reason)
+  }
+}
 
 /** The import worker's script beside this module; null where it is not on disk (the single executable). */
 export const importWorkerScript = (): URL | null => workerScript(import.meta.url, 'mal-import-worker')
@@ -61,7 +88,7 @@ interface Job {
   settled: Promise<unknown>
 }
 
-const shuttingDown = (): ApiError => new ApiError(503, { detail: 'The service is shutting down.' })
+const shuttingDown = (): ImportsClosedError => new ImportsClosedError()
 
 export class MalImportRunner {
   private worker: Worker | null = null
@@ -85,8 +112,8 @@ export class MalImportRunner {
   }
 
   /**
-   * Imports `upload` into `list`: the answer's JSON text. Rejects with an ApiError
-   * for a file it refuses, or with `signal`'s reason when cancelled before writing.
+   * Imports `upload` into `list`: the answer's JSON text. Rejects with the domain's
+   * error for a file or list it refuses (MalFileError, ListFullError, ListNotFoundError), or with `signal`'s reason when cancelled before writing.
    */
   run (list: Watchlist, upload: Uint8Array, limits: MalUploadLimits, signal?: AbortSignal): Promise<string> {
     if (this.closed) return Promise.reject(shuttingDown())
@@ -153,7 +180,7 @@ export class MalImportRunner {
       const job = this.running
       if (job === null || job.message.id !== message.id) return
       if ('answer' in message) this.finish(job, { answer: Buffer.from(message.answer).toString('utf8') })
-      else if ('refused' in message) this.finish(job, { error: new ApiError(message.refused.status, message.refused.body) })
+      else if ('refused' in message) this.finish(job, { error: errorOf(message.refused) })
       else if ('failed' in message) this.finish(job, { error: new Error(`a MAL import failed: ${message.failed}`) })
       // 'cancelled': the job was settled when it was cancelled.
       else if (this.running === job) { this.running = null; this.pump() }
@@ -166,7 +193,7 @@ export class MalImportRunner {
       const outOfMemory = (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
       this.finish(job, {
         error: outOfMemory
-          ? new ApiError(413, { detail: 'The file needs more memory to read than an import may use.' })
+          ? new MalFileError('too-large', 'The file needs more memory to read than an import may use.')
           : new Error(`the MAL import worker stopped: ${typeof error === 'number' ? `exit code ${error}` : error.message}`)
       })
     }

@@ -10,14 +10,12 @@
 // the job's shared state from READING to WRITING, which the runner's
 // cancellation tries to move to CANCELLED; whichever comes first wins.
 import { parentPort } from 'node:worker_threads'
-import { ApiError } from '../errors.js'
-import { ListNotFoundError } from '../watchlists/errors.js'
-import { httpErrorOf } from './domain-errors.js'
 import { openCatalogueLinks } from '../catalogue/open.js'
 import { openUserStore } from '../storage/index.js'
-import { createWatchlistsService } from '../watchlists/service.js'
+import { ListNotFoundError } from './errors.js'
+import { JobState, refusalOf, type FromImportWorker, type ToImportWorker } from './mal-import-runner.js'
 import { malImportReply, readMalUpload } from './mal-upload.js'
-import { JobState, type FromImportWorker, type ToImportWorker } from './mal-import-runner.js'
+import { createWatchlistsService } from './service.js'
 
 const port = parentPort!
 
@@ -51,10 +49,9 @@ port.on('message', (job: ToImportWorker) => {
       port.postMessage({ id: job.id, answer: text } satisfies FromImportWorker, [text])
     },
     (error: unknown) => {
-      // A file or list refused: its answer, made here (an error does not cross to the other thread as itself).
-      const refusal = httpErrorOf(error) ?? (error instanceof ApiError ? error : undefined)
+      const refusal = refusalOf(error)
       port.postMessage((refusal !== undefined
-        ? { id: job.id, refused: { status: refusal.statusCode, body: refusal.body } }
+        ? { id: job.id, refused: refusal }
         : { id: job.id, failed: (error as Error).stack ?? String(error) }) satisfies FromImportWorker)
     }
   )

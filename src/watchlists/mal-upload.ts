@@ -5,9 +5,9 @@
 // that fails is reported, with PUT's messages under the file's tag names, and
 // not imported. The whole import is a worker thread's job
 // (mal-import-worker.ts, run by MalImportRunner).
-import type { EntryChange, EntryStatus, Watchlist } from '../watchlists/repository.js'
-import type { MalImportOutcome, WatchlistsService } from '../watchlists/service.js'
-import { malEntryBody, malTagOf, readMalEntries, uploadText, type MalUploadLimits } from '../watchlists/mal.js'
+import type { EntryChange, EntryStatus, Watchlist } from './repository.js'
+import type { MalImportOutcome, WatchlistsService } from './service.js'
+import { malEntryBody, malTagOf, readMalEntries, uploadText, type MalUploadLimits } from './mal.js'
 import type { FieldErrorBody } from '../errors.js'
 import { EntryBody } from '../../schemas/watchlists.js'
 import { messages, validateFields } from '../validation/index.js'
