@@ -1,18 +1,21 @@
-// Answers as sent (JSON text), kept for one catalogue version at a time.
+// Answers as sent (JSON text), kept for one catalogue version at a time, and
+// the catalogue version as the hot routes read it.
+import { LRUCache } from 'lru-cache'
 
 /**
- * The `max` most recently used answers of one catalogue version, by key; a
- * new version empties it. A hit skips the SQLite read and the serialiser.
+ * The `max` most recently used answers of one catalogue version, by key
+ * (lru-cache); a new version empties it. A hit skips the database read and
+ * the serialiser.
  */
-export function createAnswerCache<K> (max = 5000) {
+export function createAnswerCache<K extends NonNullable<unknown>> (max = 5000) {
   let version: string | null = null
-  const answers = new Map<K, string>()
+  const answers = new LRUCache<K, string>({ max })
   const cache = {
     /**
      * The answer for `key` in catalogue version `atVersion`: kept, or `load`ed
      * and kept (undefined, when there is none, is not kept). Read the version
      * before the data (see Catalogue.version): an import in between files new
-     * data under the old version, which is dropped on the next turn.
+     * data under the old version, which is dropped with it.
      */
     answer (atVersion: string, key: K, load: () => string | undefined): string | undefined {
       let json = cache.get(atVersion, key)
@@ -23,14 +26,7 @@ export function createAnswerCache<K> (max = 5000) {
       return json
     },
     get (atVersion: string, key: K): string | undefined {
-      if (atVersion !== version) return undefined
-      const json = answers.get(key)
-      if (json !== undefined) {
-        // Most recently used last: Map keeps insertion order.
-        answers.delete(key)
-        answers.set(key, json)
-      }
-      return json
+      return atVersion === version ? answers.get(key) : undefined
     },
     set (atVersion: string, key: K, json: string): void {
       if (atVersion !== version) {
@@ -38,7 +34,6 @@ export function createAnswerCache<K> (max = 5000) {
         version = atVersion
       }
       answers.set(key, json)
-      if (answers.size > max) answers.delete(answers.keys().next().value!)
     },
     get size () { return answers.size }
   }
@@ -47,3 +42,35 @@ export function createAnswerCache<K> (max = 5000) {
 
 /** The content type of answers sent as JSON text (a string with it skips the serialiser). */
 export const jsonType = 'application/json; charset=utf-8'
+
+export interface VersionReader {
+  /** The served catalogue's version (see Catalogue.version). */
+  version: () => string
+  /** Its import time as an HTTP date, '' when unknown (see Catalogue.lastModified). */
+  lastModified: () => string
+}
+
+/**
+ * The catalogue's version and import date, read from the file at most once
+ * every `maxAgeMs`: each read is a database statement (a read transaction,
+ * several system calls), which under load was a large part of an entry's
+ * answer. A new catalogue is seen at most `maxAgeMs` after its import commits
+ * (an import takes far longer); until then answers carry the previous
+ * version, never a version newer than their data.
+ */
+export function recentVersion (catalogue: VersionReader, maxAgeMs = 2, now: () => number = performance.now.bind(performance)): VersionReader {
+  let readAt = -Infinity
+  let version = ''
+  let lastModified = ''
+  const refresh = (): void => {
+    const at = now()
+    if (at - readAt <= maxAgeMs) return
+    version = catalogue.version()
+    lastModified = catalogue.lastModified()
+    readAt = at
+  }
+  return {
+    version () { refresh(); return version },
+    lastModified () { refresh(); return lastModified }
+  }
+}
