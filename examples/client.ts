@@ -7,7 +7,7 @@
 //   npx tsx client.ts http://127.0.0.1:8000
 //
 // Every path, parameter, body and answer below is typed from the document:
-// a misspelt field or a wrong type is a compile error. (test/generated-client.test.ts
+// a misspelt field or a wrong type is a compile error. (test/examples/generated-client.test.ts
 // generates the types, type-checks this file against them and runs it.)
 import { fileURLToPath } from 'node:url'
 import createClient from 'openapi-fetch'

@@ -1,5 +1,5 @@
-// `npm run fuzz [-- --runs N] [-- --seed S]`: the fuzz suite of test/fuzz.test.ts
-// and the schema property of test/schema-property.test.ts at full size (10,000
+// `npm run fuzz [-- --runs N] [-- --seed S]`: the fuzz suite of test/http/fuzz.test.ts
+// and the schema property of test/schemas/property.test.ts at full size (10,000
 // cases each by default) with a fresh seed, printed first so that a failure can
 // be replayed with --seed.
 import fs from 'node:fs'

@@ -1,6 +1,6 @@
 // `npm run schemas`: writes every TypeBox schema in schemas/ as a JSON Schema
 // file (schemas/json/) and the OpenAPI document (schemas/openapi.json).
-// test/schemas.test.ts fails when the committed files differ from these.
+// test/schemas/generated-files.test.ts fails when the committed files differ from these.
 import fs from 'node:fs'
 import path from 'node:path'
 import { generateSchemaFiles, schemasDir } from './schema-files.js'

@@ -6,7 +6,7 @@
  * An entry's answer as the service sends it: the seed fields in the order of the
  * AnimeEntry schema, compact, `tags` as stored (already a compact JSON array).
  * Byte for byte what `JSON.stringify(toSeed(row))` (repository.ts) gives (json_quote escapes as
- * JSON.stringify does; test/anime.test.ts checks awkward strings). Written into
+ * JSON.stringify does; test/routes/anime/entry.test.ts checks awkward strings). Written into
  * entry_answers by each import (discovery-index.ts), so a read is one small row.
  */
 export const answerSql = `'{"id":' || id || ',"title":' || json_quote(title) || ',"source":' || json_quote(source) || ` +

@@ -8,7 +8,7 @@
 // function wrapped so that the compilation happens the first time the route
 // serialises an answer. A schema that cannot compile then fails that route's
 // answers (a 500 the error handler answers) rather than the start;
-// test/lazy-compilers.test.ts builds the app with the eager default, so such a
+// test/http/lazy-compilers.test.ts builds the app with the eager default, so such a
 // schema never ships. (Request validators are src/validation's, compiled at
 // start and cached per schema.)
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'

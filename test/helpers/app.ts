@@ -25,7 +25,7 @@ export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<
   // alone can outlast Fastify's 10 s plugin timeout, which tests do not measure.
   const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 })
   const dataDir = options.dataDir ?? tempDir(t)
-  // TEST_DATABASE_URL (set by test/postgres-suites.test.ts): the same suites on PostgreSQL, a fresh
+  // TEST_DATABASE_URL (set by test/storage/postgres-suites.test.ts): the same suites on PostgreSQL, a fresh
   // database per DATA_DIR (an app built again on the same DATA_DIR finds the same users).
   let databaseUrl = options.databaseUrl
   const server = process.env.TEST_DATABASE_URL

@@ -1,4 +1,4 @@
-// The fuzzer behind test/fuzz.test.ts (a seeded CI-sized run) and scripts/fuzz.ts
+// The fuzzer behind test/http/fuzz.test.ts (a seeded CI-sized run) and scripts/fuzz.ts
 // (npm run fuzz: 10,000+ cases, a fresh seed). It sends malformed requests
 // through app.inject() to every route the app has, found from the app itself
 // (printRoutes, and field names from its OpenAPI document), so new endpoints

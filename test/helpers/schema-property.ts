@@ -1,5 +1,5 @@
 // The published schema is the truth, tested as a client's tooling tests it
-// (test/schema-property.test.ts, CI-sized; `npm run fuzz`, large). From
+// (test/schemas/property.test.ts, CI-sized; `npm run fuzz`, large). From
 // schemas/openapi.json alone, for every operation:
 //
 // - requests valid by the document (parameters and JSON bodies generated from

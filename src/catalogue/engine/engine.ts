@@ -75,6 +75,30 @@ export class Engine {
 
   title (d: number): string { return this.data.titleText.slice(this.data.titleStart[d], this.data.titleStart[d + 1]) }
 
+  private titleSummary: { first: Int32Array, length: Uint16Array } | null = null
+
+  /**
+   * Per doc, its title's first word (term) and how many words it has (at most
+   * 65535): small arrays that stay in the CPU's caches, where the title's words
+   * themselves are one read at a random place each (text-match.ts ranks
+   * one-word queries from these).
+   */
+  titles (): { first: Int32Array, length: Uint16Array } {
+    if (this.titleSummary === null) {
+      const { docFieldStart, fieldTokenStart, tokens } = this.data
+      const first = new Int32Array(this.n).fill(-1)
+      const length = new Uint16Array(this.n)
+      for (let d = 0; d < this.n; d++) {
+        const f = docFieldStart[d]!
+        const words = fieldTokenStart[f + 1]! - fieldTokenStart[f]!
+        length[d] = Math.min(words, 65535)
+        if (words > 0) first[d] = tokens[fieldTokenStart[f]!]!
+      }
+      this.titleSummary = { first, length }
+    }
+    return this.titleSummary
+  }
+
   // ---- tags
 
   /** Tags named `name` up to ASCII case (SQLite's NOCASE, as tag filters always were). */

@@ -9,9 +9,14 @@
 import type { Db } from '../db.js'
 import { allBelow, asciiLower, compareCodePoints, deletions, fold, hash32, noSpaceChar, typoIndexed, wordsOf } from './text.js'
 
+/** What build() produces, as a number: saved index files of another format are built again (index-file.ts). Raise it with any change to IndexData or to how build() fills it. */
+export const INDEX_FORMAT = 1
+
 export interface IndexData {
   /** The catalogue version (meta.version) this index describes. */
   version: number
+  /** When that version was imported (meta.imported_at): with the version, which catalogue this is. */
+  importedAt: string
   /** Served entries. */
   n: number
   /** doc → anime id, ascending. */
@@ -130,12 +135,18 @@ function dictionary (values: Iterable<string>, compare?: (a: string, b: string) 
 
 type Row = [number, string, string, string, string, string, number | null, string | null, number, number | null, string]
 
+/** The catalogue version the file holds now, and when it was imported. */
+export function indexIdentity (db: Db): { version: number, importedAt: string } {
+  const meta = new Map(db.prepare("SELECT key, value FROM meta WHERE key IN ('version', 'imported_at')").raw().all() as Array<[string, string]>)
+  return { version: Number(meta.get('version') ?? 0), importedAt: meta.get('imported_at') ?? '' }
+}
+
 export function buildIndexData (db: Db): IndexData {
   return db.transaction(() => build(db)).deferred()
 }
 
 function build (db: Db): IndexData {
-  const version = Number(db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get() ?? 0)
+  const { version, importedAt } = indexIdentity(db)
   const rows = db.prepare(`SELECT id, title, synonyms, tags, anime_type, status, year, season, num_episodes, score, related
     FROM anime WHERE active = 1 ORDER BY id`).raw().all() as Row[]
   const n = rows.length
@@ -291,6 +302,7 @@ function build (db: Db): IndexData {
 
   return {
     version,
+    importedAt,
     n,
     ids,
     typeNames: types.names,

@@ -51,7 +51,11 @@ export function prepareSearch (engine: Engine, request: SearchRequest): { count:
         if (count(first) >= offset + size) pool = first
       }
       const candidates = toList(pool)
-      const keys = ordering.some((term) => term.field === 'relevance') ? Float64Array.from(candidates, (d) => match.key(d)) : null
+      let keys: Float64Array | null = null
+      if (ordering.some((term) => term.field === 'relevance')) {
+        keys = new Float64Array(candidates.length)
+        for (let i = 0; i < candidates.length; i++) keys[i] = match.key(candidates[i]!)
+      }
       return engine.page(candidates, pool, ordering, keys, offset, size).map((d) => engine.idOf(d))
     }
   }

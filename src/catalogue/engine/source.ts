@@ -1,13 +1,17 @@
 // Which index answers: the one of the catalogue version the file holds now.
-// At start and after each import the index is built again (in a worker thread
-// for a large catalogue, so the event loop keeps answering; inline for a small
-// one, or where no worker script exists: the single executable) and swapped in
-// whole once built. A request that finds the file at a version the index is not
+// At start and after each import the index is loaded from the file saved beside
+// the catalogue (index-file.ts) when that is of the served version, else built
+// (in a worker thread for a large catalogue, so the event loop keeps answering;
+// inline for a small one, or where no worker script exists: the single
+// executable) and saved for the next start; either way swapped in whole once
+// ready, never blocking the start. A request that finds the file at a version the index is not
 // (yet) of waits for that version's index: answers never mix two versions.
+import path from 'node:path'
 import type { Db } from '../db.js'
-import { startWorker, workerScript } from '../../worker-threads.js'
+import { startProcess, startWorker, workerScript } from '../../worker-threads.js'
 import { Engine } from './engine.js'
-import { buildIndexData, type IndexData } from './index-data.js'
+import { buildIndexData, indexIdentity, type IndexData } from './index-data.js'
+import { loadIndexFile, saveIndexFile } from './index-file.js'
 
 /** Catalogues up to this many entries are indexed inline (a few milliseconds). */
 export const INLINE_BUILD_MAX = 2_000
@@ -31,9 +35,17 @@ export interface IndexSourceOptions {
   inlineMax?: number
 }
 
-function buildInWorker (file: string): Promise<IndexData> {
-  const script = workerScript(import.meta.url, 'index-worker')
-  if (script === null) return Promise.reject(new Error('no worker script'))
+/** Builds in a child process, which saves the index file; whether it did. */
+function buildInProcess (script: URL, file: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = startProcess(script, [file])
+    child.once('error', () => { resolve(false) })
+    child.once('exit', (code) => { resolve(code === 0) })
+  })
+}
+
+/** Builds in a worker thread, which also saves the index file. */
+function buildInWorker (script: URL, file: string): Promise<IndexData> {
   return new Promise((resolve, reject) => {
     const worker = startWorker(script, { workerData: { file } })
     let done = false
@@ -47,14 +59,30 @@ export function createIndexSource (db: Db, options: IndexSourceOptions): IndexSo
   let engine: Engine | null = null
   let building: Promise<Engine> | null = null
   const inlineMax = options.inlineMax ?? INLINE_BUILD_MAX
-  const canUseWorker = workerScript(import.meta.url, 'index-worker') !== null
+  const script = workerScript(import.meta.url, 'index-worker')
+  const dataDir = db.name === ':memory:' || db.name === '' ? null : path.dirname(db.name)
+
+  const load = async (): Promise<IndexData> => {
+    const saved = dataDir === null ? null : await loadIndexFile(dataDir, indexIdentity(db))
+    if (saved !== null) return saved
+    if (dataDir !== null && options.served() > inlineMax && script !== null) {
+      // A child process builds and saves it; a thread, when that did not work (say, an unwritable DATA_DIR).
+      // (The version it built may be behind by then: current() sees that and asks again.)
+      if (await buildInProcess(script, db.name)) {
+        const built = await loadIndexFile(dataDir)
+        if (built !== null) return built
+      }
+      return await buildInWorker(script, db.name)
+    }
+    const data = buildIndexData(db)
+    // Not saved, the next start builds again: that costs what this build did, and nothing else.
+    if (dataDir !== null) try { saveIndexFile(dataDir, data) } catch {}
+    return data
+  }
 
   const build = (): Promise<Engine> => {
     if (building === null) {
-      const started = options.served() > inlineMax && canUseWorker && db.name !== ':memory:'
-        ? buildInWorker(db.name)
-        : new Promise<IndexData>((resolve) => { resolve(buildIndexData(db)) })
-      building = started.then((data) => {
+      building = load().then((data) => {
         const built = new Engine(data)
         if (engine === null || built.version >= engine.version) engine = built
         return built

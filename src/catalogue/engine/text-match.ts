@@ -186,8 +186,11 @@ export class TextSearcher {
     const { words, wholeWords, engine } = this
     words.reset()
     wholeWords.reset()
-    ranges.forEach((list, i) => { for (const [lo, hi] of list) for (let t = lo; t < hi; t++) words.mark(t, 1 << i) })
-    whole.forEach((list, i) => { for (const t of list) if (t >= 0) wholeWords.mark(t, 1 << i) })
+    // Marks only where the scorer compares with more than one range per word (WordScorer).
+    if (!WordScorer.singleRanges(ranges, whole)) {
+      ranges.forEach((list, i) => { for (const [lo, hi] of list) for (let t = lo; t < hi; t++) words.mark(t, 1 << i) })
+      whole.forEach((list, i) => { for (const t of list) if (t >= 0) wholeWords.mark(t, 1 << i) })
+    }
     let docs: Bits | null = null
     let title: Bits | null = null
     for (const list of ranges) {
@@ -201,7 +204,23 @@ export class TextSearcher {
     }
     const nw = ranges.length
     const full = (1 << nw) - 1
-    const scorer = new WordScorer(engine, words, wholeWords, nw, full, base)
+    const scorer = new WordScorer(engine, words, wholeWords, nw, full, base, ranges, whole)
+    if (nw === 1 && WordScorer.singleRanges(ranges, whole)) {
+      // One word, one range: in the title tier the key needs only the title's
+      // first word and length, and whether the word is whole in it (a posting list).
+      const [lo, hi] = ranges[0]![0]!
+      const exact = whole[0]![0]!
+      const wholeInTitle = exact < 0 ? emptyBits(engine.n) : this.docsOf([[exact, exact + 1]], true)
+      const inTitle = title!
+      const { first, length } = engine.titles()
+      const key = (d: number): number => {
+        if (!has(inTitle, d)) return scorer.key(d)
+        const words = length[d]!
+        const cls = first[d]! >= lo && first[d]! < hi ? (words === 1 ? 0 : 1) : 2
+        return base * TIER + ((has(wholeInTitle, d) ? 0 : 1) * 8 + cls) * 1024 + Math.min(words, 1023)
+      }
+      return { docs: docs!, key, first: title }
+    }
     const key = (d: number): number => scorer.key(d)
     return { docs: docs!, key, first: title }
   }
@@ -278,15 +297,52 @@ class WordScorer {
   private readonly docFieldStart: Int32Array
   private readonly fieldTokenStart: Int32Array
   private readonly tokens: Int32Array
-  constructor (engine: Engine, private readonly marks: Marks, private readonly wholeMarks: Marks, private readonly nw: number, private readonly full: number, private readonly base: number) {
+  /** The current field's tokens' marks (bit k: matches word k). */
+  private masks = new Int32Array(64)
+  /**
+   * When each word matches one range of terms and equals at most one (no typo
+   * alternatives): word k's range is ranges[2k] … ranges[2k + 1] - 1 and its
+   * equal term exact[k]. Comparing a term with these is cheaper than looking
+   * it up in the marks (two reads at random places of arrays the size of the
+   * vocabulary).
+   */
+  private readonly ranges: Int32Array | null
+  private readonly exact: Int32Array | null
+
+  constructor (engine: Engine, private readonly marks: Marks, private readonly wholeMarks: Marks, private readonly nw: number, private readonly full: number,
+    private readonly base: number, ranges: Range[][], whole: number[][]) {
     this.docFieldStart = engine.data.docFieldStart
     this.fieldTokenStart = engine.data.fieldTokenStart
     this.tokens = engine.data.tokens
+    const single = WordScorer.singleRanges(ranges, whole)
+    this.ranges = single ? Int32Array.from(ranges.flatMap((list) => [list[0]![0], list[0]![1]])) : null
+    this.exact = single ? Int32Array.from(whole, (list) => list[0]!) : null
   }
 
-  /** Whether the query's words are tokens at … at + nw - 1, in order. */
-  private inARow (at: number): boolean {
-    for (let k = 0; k < this.nw; k++) if ((this.marks.of(this.tokens[at + k]!) & (1 << k)) === 0) return false
+  static singleRanges (ranges: Range[][], whole: number[][]): boolean {
+    return ranges.every((list) => list.length === 1) && whole.every((list) => list.length === 1)
+  }
+
+  private markOf (t: number): number {
+    const ranges = this.ranges
+    if (ranges === null) return this.marks.of(t)
+    let mask = 0
+    for (let k = 0; k < this.nw; k++) if (t >= ranges[2 * k]! && t < ranges[2 * k + 1]!) mask |= 1 << k
+    return mask
+  }
+
+  private wholeOf (t: number): number {
+    const exact = this.exact
+    if (exact === null) return this.wholeMarks.of(t)
+    let mask = 0
+    for (let k = 0; k < this.nw; k++) if (t === exact[k]) mask |= 1 << k
+    return mask
+  }
+
+  /** Whether the query's words are the field's tokens i … i + nw - 1 (masks), in order. */
+  private inARow (i: number): boolean {
+    const masks = this.masks
+    for (let k = 0; k < this.nw; k++) if ((masks[i + k]! & (1 << k)) === 0) return false
     return true
   }
 
@@ -297,20 +353,23 @@ class WordScorer {
    * query's first, 4 any other.
    */
   private field (f: number): number {
-    const { marks, wholeMarks, tokens, full, nw } = this
+    const { tokens, full, nw } = this
     const ts = this.fieldTokenStart[f]!
-    const te = this.fieldTokenStart[f + 1]!
+    const length = this.fieldTokenStart[f + 1]! - ts
+    if (length > this.masks.length) this.masks = new Int32Array(length * 2)
+    const masks = this.masks
     let mask = 0
-    let wholeMask = 0
-    for (let i = ts; i < te; i++) { mask |= marks.of(tokens[i]!); wholeMask |= wholeMarks.of(tokens[i]!) }
+    for (let i = 0; i < length; i++) { const m = this.markOf(tokens[ts + i]!); masks[i] = m; mask |= m }
     if ((mask & full) !== full) return -1 - popcount(mask & full)
+    let wholeMask = 0
+    for (let i = 0; i < length; i++) if (masks[i] !== 0) wholeMask |= this.wholeOf(tokens[ts + i]!)
     let cls: number
-    if (te - ts >= nw && this.inARow(ts)) cls = te - ts === nw ? 0 : 1
+    if (length >= nw && this.inARow(0)) cls = length === nw ? 0 : 1
     else {
-      cls = (marks.of(tokens[ts]!) & 1) !== 0 ? 3 : 4
-      for (let j = ts + 1; j + nw <= te; j++) if (this.inARow(j)) { cls = 2; break }
+      cls = (masks[0]! & 1) !== 0 ? 3 : 4
+      for (let j = 1; j + nw <= length; j++) if (this.inARow(j)) { cls = 2; break }
     }
-    return ((nw - popcount(wholeMask & full)) * 8 + cls) * 1024 + Math.min(te - ts, 1023)
+    return ((nw - popcount(wholeMask & full)) * 8 + cls) * 1024 + Math.min(length, 1023)
   }
 
   key (d: number): number {

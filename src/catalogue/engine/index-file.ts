@@ -1,0 +1,135 @@
+// The index of one catalogue version saved beside the catalogue file
+// (catalogue.index), so that a start finds it ready instead of building it:
+// loading is a file read and typed-array views over it, where a build reads the
+// whole catalogue and takes seconds of CPU and a few hundred MB of transient
+// memory. The file says which catalogue version (and import) it describes and
+// is used only when that is the one the catalogue file holds; anything else
+// (older format, other version, other byte order, a torn or foreign file) is
+// ignored and the index built again, then saved again.
+//
+// Layout: MAGIC, the header's length (uint32 LE), the header (JSON: what is
+// not an array of numbers or a long text, and where each of those is), then
+// the arrays and texts, each at a multiple of 8 bytes from the start of the
+// data part. Texts are stored as UTF-16 so that they come back unit for unit.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { threadId } from 'node:worker_threads'
+import { INDEX_FORMAT, type IndexData } from './index-data.js'
+
+export const INDEX_FILE = 'catalogue.index'
+const MAGIC = Buffer.from('ANIMEIDX')
+
+/** Which catalogue an index file describes: the catalogue's version and import time, and the file's format. */
+export interface IndexIdentity { version: number, importedAt: string }
+
+type ArrayKind = 'Int32Array' | 'Uint32Array' | 'Int16Array' | 'Uint8Array' | 'Float64Array'
+const kinds = { Int32Array, Uint32Array, Int16Array, Uint8Array, Float64Array }
+
+interface Header {
+  format: number
+  endian: string
+  values: Record<string, unknown>
+  arrays: Record<string, [ArrayKind, number, number]>
+  texts: Record<string, [number, number]>
+  size: number
+}
+
+const align8 = (n: number): number => (n + 7) & ~7
+
+/** The file's bytes for `data`. */
+export function serializeIndex (data: IndexData): Buffer[] {
+  const header: Header = { format: INDEX_FORMAT, endian: os.endianness(), values: {}, arrays: {}, texts: {}, size: 0 }
+  const parts: Buffer[] = []
+  let at = 0
+  const add = (bytes: Buffer): number => {
+    const offset = at
+    parts.push(bytes)
+    at += bytes.length
+    const pad = align8(at) - at
+    if (pad > 0) { parts.push(Buffer.alloc(pad)); at += pad }
+    return offset
+  }
+  for (const [key, value] of Object.entries(data)) {
+    if (ArrayBuffer.isView(value)) {
+      const array = value as Int32Array
+      header.arrays[key] = [array.constructor.name as ArrayKind, add(Buffer.from(array.buffer, array.byteOffset, array.byteLength)), array.length]
+    } else if (typeof value === 'string' && value.length > 256) {
+      header.texts[key] = [add(Buffer.from(value, 'utf16le')), value.length]
+    } else {
+      header.values[key] = value
+    }
+  }
+  header.size = at
+  const json = Buffer.from(JSON.stringify(header))
+  const head = Buffer.alloc(align8(MAGIC.length + 4 + json.length))
+  MAGIC.copy(head, 0)
+  head.writeUInt32LE(json.length, MAGIC.length)
+  json.copy(head, MAGIC.length + 4)
+  return [head, ...parts]
+}
+
+/** `data` from the bytes of an index file; null when they are not one this code reads. Views over `bytes` (not copies). */
+export function deserializeIndex (bytes: Buffer): IndexData | null {
+  if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return null
+  const length = bytes.readUInt32LE(MAGIC.length)
+  if (MAGIC.length + 4 + length > bytes.length) return null
+  let header: Header
+  try {
+    header = JSON.parse(bytes.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + length)) as Header
+  } catch {
+    return null
+  }
+  if (header.format !== INDEX_FORMAT || header.endian !== os.endianness()) return null
+  const base = align8(MAGIC.length + 4 + length)
+  if (base + header.size !== bytes.length) return null
+  // Typed arrays need their element size's alignment: a buffer that does not start at a multiple of 8 is copied once.
+  const whole = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes)
+  const data: Record<string, unknown> = { ...header.values }
+  for (const [key, [kind, offset, count]] of Object.entries(header.arrays)) {
+    const Kind = kinds[kind]
+    if (Kind === undefined) return null
+    data[key] = new Kind(whole.buffer as ArrayBuffer, whole.byteOffset + base + offset, count)
+  }
+  for (const [key, [offset, chars]] of Object.entries(header.texts)) {
+    data[key] = whole.toString('utf16le', base + offset, base + offset + chars * 2)
+  }
+  return data as unknown as IndexData
+}
+
+/** The saved index under `dataDir` (when `identity` is given, only if it is of that catalogue); null when there is none (or it cannot be read). */
+export async function loadIndexFile (dataDir: string, identity?: IndexIdentity): Promise<IndexData | null> {
+  let bytes: Buffer
+  try {
+    bytes = await fs.promises.readFile(path.join(dataDir, INDEX_FILE))
+  } catch {
+    return null
+  }
+  const data = deserializeIndex(bytes)
+  if (data === null || identity === undefined) return data
+  return data.version === identity.version && data.importedAt === identity.importedAt ? data : null
+}
+
+/**
+ * Saves `data` as the index file under `dataDir`: written beside it, then
+ * renamed over it, so a reader (another process of the service) sees the old
+ * file or the new one whole. Private to the service's user like every file
+ * there. Failing to save costs only the next start's build: errors are the
+ * caller's to ignore.
+ */
+export function saveIndexFile (dataDir: string, data: IndexData): void {
+  const file = path.join(dataDir, INDEX_FILE)
+  const temporary = `${file}.${process.pid}-${threadId}.tmp`
+  try {
+    const fd = fs.openSync(temporary, 'w', 0o600)
+    try {
+      for (const part of serializeIndex(data)) fs.writeSync(fd, part)
+    } finally {
+      fs.closeSync(fd)
+    }
+    fs.renameSync(temporary, file)
+  } catch (error) {
+    fs.rmSync(temporary, { force: true })
+    throw error
+  }
+}

@@ -1,0 +1,105 @@
+// The benchmark's own machinery: ids drawn over the whole catalogue (uniform and
+// Zipf), and the bare ceiling answering exactly what the service answers.
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { catalogueIds, startBaseline } from '../../bench/baseline.js'
+import { writeCatalogue } from '../../bench/generate-catalogue.js'
+import { indexDrawer } from '../../bench/load.js'
+import { concreteRequests, scenarios } from '../../bench/scenarios.js'
+import { importCatalogueFile } from '../../src/catalogue/import.js'
+import { buildApp, tempDir } from '../helpers/app.js'
+
+const counts = (size: number, draws: number, zipf: number | undefined, seed = 1): number[] => {
+  const draw = indexDrawer(size, zipf, seed)
+  const seen = new Array<number>(size).fill(0)
+  for (let i = 0; i < draws; i++) seen[draw()]!++
+  return seen
+}
+
+t.test('uniform draws cover every index about evenly', async (t) => {
+  const seen = counts(500, 100_000, undefined)
+  t.ok(seen.every((n) => n > 0), 'every index drawn')
+  const sorted = [...seen].sort((a, b) => a - b)
+  // 200 expected per index; a fair draw stays well within 2x either way.
+  t.ok(sorted[0]! > 100 && sorted.at(-1)! < 400, `least ${sorted[0]}, most ${sorted.at(-1)}`)
+})
+
+t.test('Zipf draws: a few popular indexes, a long tail, spread over the list', async (t) => {
+  const size = 1000
+  const seen = counts(size, 200_000, 1)
+  const sorted = [...seen].sort((a, b) => b - a)
+  const total = seen.reduce((a, b) => a + b, 0)
+  const harmonic = Array.from({ length: size }, (_, k) => 1 / (k + 1)).reduce((a, b) => a + b, 0)
+  // Rank 1 should get 1/H(1000) of the draws (about 13%).
+  t.ok(Math.abs(sorted[0]! / total - 1 / harmonic) < 0.02, `the most drawn index gets ${(sorted[0]! / total * 100).toFixed(1)}%`)
+  const top = sorted.slice(0, size / 10).reduce((a, b) => a + b, 0)
+  t.ok(top / total > 0.6, `the top 10% get ${(top / total * 100).toFixed(0)}% of the draws`)
+  t.ok(seen.filter((n) => n > 0).length > size / 2, 'the tail is drawn too')
+  // The popular indexes are not the first ones of the list.
+  const popular = seen.indexOf(sorted[0]!)
+  t.not(popular, 0)
+  t.ok(seen.slice(0, 10).reduce((a, b) => a + b, 0) < top / 2, 'the first ten indexes are not where the popular ones are')
+})
+
+t.test('the same seed draws the same sequence; another seed another', async (t) => {
+  const sequence = (seed: number, zipf?: number): number[] => { const draw = indexDrawer(100, zipf, seed); return Array.from({ length: 50 }, draw) }
+  t.same(sequence(3), sequence(3))
+  t.same(sequence(3, 1), sequence(3, 1))
+  t.notSame(sequence(3), sequence(4))
+  t.notSame(sequence(3, 1), sequence(4, 1))
+})
+
+t.test('the ceiling answers the service\'s entry answers byte for byte, from every served id', async (t) => {
+  const dir = tempDir(t)
+  const files = writeCatalogue(`${dir}/files`, { count: 120, seed: 5 })
+  const dataDir = `${dir}/data`
+  await importCatalogueFile(dataDir, files.jsonl)
+  const catalogue = catalogueIds(dataDir)
+  t.equal(catalogue.ids.length, 120, 'every entry is drawn from')
+  t.equal(catalogue.malPairs.ids.length, 120, 'every generated entry has a MyAnimeList page')
+  t.same(new Set(catalogue.malPairs.malIds).size, 120, 'one MyAnimeList id each')
+
+  const app = await buildApp(t, { dataDir })
+  const ceiling = await startBaseline(dataDir, 0)
+  t.teardown(() => new Promise((resolve) => ceiling.close(resolve)))
+  const url = `http://127.0.0.1:${(ceiling.address() as AddressInfo).port}`
+
+  const served = new Set<string>()
+  for (const id of catalogue.ids.slice(0, 40)) {
+    const service = await app.inject(`/anime/entry/${id}`)
+    const bare = await fetch(`${url}/anime/entry/${id}`)
+    t.equal(service.statusCode, 200)
+    t.equal(bare.status, 200)
+    const text = await bare.text()
+    t.equal(text, service.body, `entry ${id}`)
+    served.add(text)
+  }
+  const jikan = await app.inject(`/v4/anime/${catalogue.malPairs.malIds[0]}`)
+  t.equal(jikan.statusCode, 200, 'the MyAnimeList ids are the ones Jikan\'s routes take')
+  t.equal((jikan.json() as { data: { title: string } }).data.title, (JSON.parse([...served][0]!) as { title: string }).title)
+
+  const random = await fetch(`${url}/anime/random`)
+  t.equal(random.status, 200)
+  t.ok(catalogue.ids.includes((JSON.parse(await random.text()) as { id: number }).id))
+  for (const path of ['/anime/entry/0', '/anime/entry/99999', '/anime/entry/abc', '/nothing']) {
+    const missing = await fetch(url + path)
+    t.equal(missing.status, 404, path)
+    t.same(await missing.json(), { detail: 'Not found.' })
+  }
+})
+
+t.test('scenarios draw ids over the whole catalogue, uniform and Zipf', async (t) => {
+  const ids = Array.from({ length: 5000 }, (_, i) => i + 1)
+  const all = scenarios({ ids, malPairs: { ids, malIds: ids.map((id) => 900_000_000 + id) } })
+  const entry = all.find((s) => s.name === 'entry by id, uniform')!
+  t.equal(entry.ids?.values.length, 5000)
+  t.equal(entry.versus?.kind, 'ceiling')
+  const zipf = all.find((s) => s.name === 'entry by id, Zipf')!
+  t.ok(zipf.ids?.zipf !== undefined)
+  // Far more distinct ids than any answer cache holds: uniform draws are mostly misses.
+  const distinct = new Set(concreteRequests(entry, 20_000, 1).map((r) => r.path))
+  t.ok(distinct.size > 4000, `${distinct.size} distinct paths in 20,000 uniform draws`)
+  const skewed = new Set(concreteRequests(zipf, 20_000, 1).map((r) => r.path))
+  t.ok(skewed.size < distinct.size, `fewer distinct paths under Zipf (${skewed.size})`)
+  t.ok([...distinct].every((path) => /^\/anime\/entry\/[1-9]\d*$/.test(path)))
+})

@@ -1,0 +1,119 @@
+// The search index saved beside the catalogue (src/catalogue/engine/index-file.ts):
+// a start loads it instead of building, only when it is of the catalogue the
+// file holds; anything else is built again and saved again.
+import t, { type Test } from 'tap'
+import fs from 'node:fs'
+import path from 'node:path'
+import { openCatalogueDb } from '../src/catalogue/db.js'
+import { buildIndexData } from '../src/catalogue/engine/index-data.js'
+import { deserializeIndex, INDEX_FILE, serializeIndex } from '../src/catalogue/engine/index-file.js'
+import { importCatalogueFile } from '../src/catalogue/import.js'
+import { openCatalogue } from '../src/catalogue/open.js'
+import { aodRecord, writeAod } from './helpers/aod.js'
+import { tempDir } from './helpers/app.js'
+
+const records = [
+  aodRecord(1, { title: 'Kaze no Tani', synonyms: ['Valley of the Wind', '風の谷'], tags: ['adventure', 'ecology'], relatedAnime: ['https://anidb.net/anime/2'] }),
+  aodRecord(2, { title: 'Kaze no Tani Returns', tags: ['adventure'] }),
+  aodRecord(3, { title: 'Umi no Uta', synonyms: ['海の歌 \ud800 lone'], tags: ['music'] })
+]
+
+async function catalogue (t: Test): Promise<string> {
+  const dataDir = tempDir(t)
+  await importCatalogueFile(dataDir, writeAod(dataDir, records))
+  return dataDir
+}
+
+/** The titles a search finds, through a fresh open of the catalogue (as a start does). */
+async function search (dataDir: string, q: string, options: { inlineBuildMax?: number } = {}): Promise<string[]> {
+  const opened = openCatalogue(dataDir, options)
+  try {
+    await opened.discovery.ready()
+    const page = await opened.discovery.search({ q }, { page: 1, pageSize: 10 })
+    return 'results' in page ? page.results.map((r) => r.title) : []
+  } finally {
+    opened.close()
+  }
+}
+
+t.test('an index comes back from its bytes as it was built, texts unit for unit', async (t) => {
+  const dataDir = await catalogue(t)
+  const db = openCatalogueDb(dataDir)
+  t.teardown(() => db.close())
+  const built = buildIndexData(db)
+  const back = deserializeIndex(Buffer.concat(serializeIndex(built)))
+  t.ok(back !== null)
+  t.same(Object.keys(back!).sort(), Object.keys(built).sort())
+  for (const [key, value] of Object.entries(built)) t.same((back as unknown as Record<string, unknown>)[key], value, key)
+  t.ok(built.vocabText.length > 0 && back!.vocabText === built.vocabText)
+})
+
+t.test('bytes that are not an index of this format are refused', async (t) => {
+  const dataDir = await catalogue(t)
+  const db = openCatalogueDb(dataDir)
+  t.teardown(() => db.close())
+  const bytes = Buffer.concat(serializeIndex(buildIndexData(db)))
+  t.equal(deserializeIndex(bytes.subarray(0, bytes.length - 8)), null, 'torn')
+  t.equal(deserializeIndex(Buffer.from('not an index at all')), null, 'foreign')
+  t.equal(deserializeIndex(Buffer.alloc(0)), null, 'empty')
+  const otherFormat = Buffer.from(bytes)
+  const json = otherFormat.indexOf('"format":')
+  otherFormat.write('"format":9', json)
+  t.equal(deserializeIndex(otherFormat), null, 'another format')
+  // A copy at an odd offset still reads (the arrays are copied to an aligned buffer).
+  const shifted = Buffer.alloc(bytes.length + 1)
+  bytes.copy(shifted, 1)
+  t.ok(deserializeIndex(shifted.subarray(1)) !== null)
+})
+
+t.test('the first start saves the index, private to the user; the next one loads it instead of building', async (t) => {
+  const dataDir = await catalogue(t)
+  const file = path.join(dataDir, INDEX_FILE)
+  t.same(await search(dataDir, 'kaze'), ['Kaze no Tani', 'Kaze no Tani Returns'])
+  const saved = fs.statSync(file)
+  t.equal(saved.mode & 0o777, 0o600)
+  t.same(await search(dataDir, '風'), ['Kaze no Tani'])
+  t.equal(fs.statSync(file).ino, saved.ino, 'not written again: loaded')
+  t.equal(fs.statSync(file).mtimeMs, saved.mtimeMs)
+  t.same(fs.readdirSync(dataDir).filter((name) => name.endsWith('.tmp')), [], 'no temporary file left')
+})
+
+t.test('an index of another catalogue version, or a damaged one, is built again and saved again', async (t) => {
+  const dataDir = await catalogue(t)
+  const file = path.join(dataDir, INDEX_FILE)
+  t.same(await search(dataDir, 'umi'), ['Umi no Uta'])
+  const first = fs.readFileSync(file)
+  await importCatalogueFile(dataDir, writeAod(dataDir, [...records, aodRecord(4, { title: 'Hoshi no Koe', tags: ['space'] })]))
+  t.same(await search(dataDir, 'hoshi'), ['Hoshi no Koe'], 'the new version is searched, not the saved one')
+  t.notSame(fs.readFileSync(file), first, 'and its index saved')
+
+  fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 100))
+  t.same(await search(dataDir, 'hoshi'), ['Hoshi no Koe'], 'a torn file is ignored')
+  t.ok(deserializeIndex(fs.readFileSync(file)) !== null, 'and replaced')
+
+  // The same version number from another import (a catalogue put back from a backup, say) is another catalogue.
+  const stale = fs.readFileSync(file)
+  await importCatalogueFile(dataDir, writeAod(dataDir, records))
+  const db = openCatalogueDb(dataDir)
+  const version = db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get() as string
+  db.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(String(Number(version) - 1))
+  db.close()
+  fs.writeFileSync(file, stale)
+  t.same(await search(dataDir, 'hoshi'), [], 'an index of the same version number but another import is not used')
+})
+
+t.test('a large catalogue is indexed by a child process, which saves the file the service then loads', async (t) => {
+  const dataDir = await catalogue(t)
+  t.same(await search(dataDir, 'valley', { inlineBuildMax: 0 }), ['Kaze no Tani'])
+  t.ok(deserializeIndex(fs.readFileSync(path.join(dataDir, INDEX_FILE))) !== null, 'saved')
+})
+
+t.test('where the index cannot be saved, it is built all the same', async (t) => {
+  const dataDir = await catalogue(t)
+  // A directory in the file's place: nothing can be renamed over it (not even by root, as a read-only directory could be).
+  fs.mkdirSync(path.join(dataDir, INDEX_FILE))
+  t.same(await search(dataDir, 'valley', { inlineBuildMax: 0 }), ['Kaze no Tani'], 'built in a thread after the process failed to save')
+  t.same(await search(dataDir, 'valley'), ['Kaze no Tani'], 'built inline')
+  t.ok(fs.statSync(path.join(dataDir, INDEX_FILE)).isDirectory())
+  t.same(fs.readdirSync(dataDir).filter((name) => name.endsWith('.tmp')), [], 'no temporary file left')
+})
