@@ -2,14 +2,25 @@
 // the catalogue version as the hot routes read it.
 import { LRUCache } from 'lru-cache'
 
+export interface AnswerCacheOptions<V> {
+  /** At most this many answers (default 5000 when no `maxSize` is given). */
+  max?: number
+  /** At most this much in all, as `sizeOf` counts (bytes, roughly). */
+  maxSize?: number
+  sizeOf?: (value: V) => number
+}
+
 /**
- * The `max` most recently used answers of one catalogue version, by key
- * (lru-cache); a new version empties it. A hit skips the database read and
- * the serialiser.
+ * The most recently used answers of one catalogue version, by key (lru-cache),
+ * bounded in number or in size; a new version empties it. A hit skips the
+ * database read and the serialiser.
  */
-export function createAnswerCache<K extends NonNullable<unknown>> (max = 5000) {
+export function createAnswerCache<K extends NonNullable<unknown>, V extends NonNullable<unknown> = string> (options: number | AnswerCacheOptions<V> = {}) {
+  const { max, maxSize, sizeOf } = typeof options === 'number' ? { max: options } : options
   let version: string | null = null
-  const answers = new LRUCache<K, string>({ max })
+  const answers = maxSize === undefined
+    ? new LRUCache<K, V>({ max: max ?? 5000 })
+    : new LRUCache<K, V>({ ...(max === undefined ? {} : { max }), maxSize, sizeCalculation: (value) => Math.max(1, sizeOf?.(value) ?? 1) })
   const cache = {
     /**
      * The answer for `key` in catalogue version `atVersion`: kept, or `load`ed
@@ -17,23 +28,23 @@ export function createAnswerCache<K extends NonNullable<unknown>> (max = 5000) {
      * before the data (see Catalogue.version): an import in between files new
      * data under the old version, which is dropped with it.
      */
-    answer (atVersion: string, key: K, load: () => string | undefined): string | undefined {
-      let json = cache.get(atVersion, key)
-      if (json === undefined) {
-        json = load()
-        if (json !== undefined) cache.set(atVersion, key, json)
+    answer (atVersion: string, key: K, load: () => V | undefined): V | undefined {
+      let value = cache.get(atVersion, key)
+      if (value === undefined) {
+        value = load()
+        if (value !== undefined) cache.set(atVersion, key, value)
       }
-      return json
+      return value
     },
-    get (atVersion: string, key: K): string | undefined {
+    get (atVersion: string, key: K): V | undefined {
       return atVersion === version ? answers.get(key) : undefined
     },
-    set (atVersion: string, key: K, json: string): void {
+    set (atVersion: string, key: K, value: V): void {
       if (atVersion !== version) {
         answers.clear()
         version = atVersion
       }
-      answers.set(key, json)
+      answers.set(key, value)
     },
     get size () { return answers.size }
   }
