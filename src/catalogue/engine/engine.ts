@@ -191,27 +191,34 @@ export class Engine {
     // Seasons are stored as AOD writes them (SPRING …); code 0 is "unknown", never matched.
     if (filters.seasons !== undefined) narrow(this.codeBits(data.season, filters.seasons.map((name) => data.seasonNames.indexOf(name.toUpperCase())).filter((code) => code > 0)))
     if (filters.titlePrefix !== undefined) narrow(this.titlePrefixBits(filters.titlePrefix))
-    const checks: Array<(d: number) => boolean> = []
-    if (filters.year !== undefined) { const y = filters.year; checks.push((d) => data.year[d] === y && y !== 0) }
-    if (filters.yearMin !== undefined) { const y = filters.yearMin; checks.push((d) => data.year[d] !== 0 && data.year[d]! >= y) }
-    if (filters.yearMax !== undefined) { const y = filters.yearMax; checks.push((d) => data.year[d] !== 0 && data.year[d]! <= y) }
-    if (filters.episodesMin !== undefined) { const e = filters.episodesMin; checks.push((d) => data.episodes[d]! >= e) }
-    if (filters.episodesMax !== undefined) { const e = filters.episodesMax; checks.push((d) => data.episodes[d]! <= e) }
-    if (filters.scoreMin !== undefined) { const s = filters.scoreMin; checks.push((d) => data.score[d]! >= s) }
-    if (filters.scoreMax !== undefined) { const s = filters.scoreMax; checks.push((d) => data.score[d]! <= s) }
-    if (checks.length > 0) {
-      const current: Bits = bits ?? allBits(n)
-      for (const check of checks) {
-        for (let w = 0; w < current.length; w++) {
-          let word = current[w]!
-          while (word !== 0) {
-            const low = word & -word
-            word ^= low
-            if (!check((w << 5) + 31 - Math.clz32(low))) current[w]! &= ~low
-          }
-        }
-      }
-      bits = current
+    if (filters.year !== undefined || filters.yearMin !== undefined || filters.yearMax !== undefined || filters.episodesMin !== undefined ||
+      filters.episodesMax !== undefined || filters.scoreMin !== undefined || filters.scoreMax !== undefined) narrow(this.rangeBits(filters))
+    return bits
+  }
+
+  /**
+   * Docs within every range the filters give, in one pass over the columns:
+   * years (0, unknown, is in none), episodes, scores (NaN, unknown, is in none).
+   */
+  private rangeBits (filters: Filters): Bits {
+    const { year, episodes, score } = this.data
+    const yearMin = Math.max(filters.year ?? -Infinity, filters.yearMin ?? -Infinity)
+    const yearMax = Math.min(filters.year ?? Infinity, filters.yearMax ?? Infinity)
+    const anyYear = filters.year === undefined && filters.yearMin === undefined && filters.yearMax === undefined
+    const episodesMin = filters.episodesMin ?? -Infinity
+    const episodesMax = filters.episodesMax ?? Infinity
+    const anyScore = filters.scoreMin === undefined && filters.scoreMax === undefined
+    const scoreMin = filters.scoreMin ?? -Infinity
+    const scoreMax = filters.scoreMax ?? Infinity
+    const bits = emptyBits(this.n)
+    for (let d = 0; d < this.n; d++) {
+      const y = year[d]!
+      if (!anyYear && (y === 0 || y < yearMin || y > yearMax)) continue
+      const e = episodes[d]!
+      if (e < episodesMin || e > episodesMax) continue
+      const s = score[d]!
+      if (!anyScore && !(s >= scoreMin && s <= scoreMax)) continue
+      bits[d >>> 5]! |= 1 << (d & 31)
     }
     return bits
   }

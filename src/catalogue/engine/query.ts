@@ -91,6 +91,17 @@ function scratchOf (engine: Engine): Float64Array {
   return scratch
 }
 
+const tagMarks = new WeakMap<Engine, Uint8Array>()
+
+/** One mark per tag, set for doc a's tags (the caller zeroes it after use). */
+function ownTags (engine: Engine, a: number): Uint8Array {
+  let marks = tagMarks.get(engine)
+  if (marks === undefined) { marks = new Uint8Array(engine.data.tagNames.length); tagMarks.set(engine, marks) }
+  const { docTagStart, docTags } = engine.data
+  for (let i = docTagStart[a]!; i < docTagStart[a + 1]!; i++) marks[docTags[i]!] = 1
+  return marks
+}
+
 export interface SimilarIds { id: number, score: number, sharedTags: string[], related: boolean }
 
 export function similarIds (engine: Engine, id: number, limit: number): SimilarIds[] | undefined {
@@ -99,7 +110,6 @@ export function similarIds (engine: Engine, id: number, limit: number): SimilarI
   const { docTagStart, docTags, tagDocStart, tagDocs, tagCount, idf, tagNames, relStart, rel } = engine.data
   const weights = engine.tagWeights()
   const mine = [...docTags.subarray(docTagStart[a], docTagStart[a + 1])]
-  const own = new Set(mine)
   // Rarest tags first (ties by name), until the postings budget is spent.
   const rarest = [...mine].sort((x, y) => tagCount[x]! - tagCount[y]! || x - y)
   const generators: number[] = []
@@ -125,16 +135,24 @@ export function similarIds (engine: Engine, id: number, limit: number): SimilarI
   for (const b of candidates) sums[b] = 0
   for (let i = relStart[a]!; i < relStart[a + 1]!; i++) pool.set(rel[i]!, true)
   const ownWeight = weights[a]!
-  const scored = [...pool].map(([b, related]) => {
+  const marked = ownTags(engine, a)
+  const sharedOf = (b: number): number[] => {
     const shared: number[] = []
-    for (let i = docTagStart[b]!; i < docTagStart[b + 1]!; i++) if (own.has(docTags[i]!)) shared.push(docTags[i]!)
-    shared.sort((x, y) => idf[y]! - idf[x]! || x - y)
-    const sharedWeight = shared.reduce((sum, t) => sum + idf[t]!, 0)
+    for (let i = docTagStart[b]!; i < docTagStart[b + 1]!; i++) if (marked[docTags[i]!] === 1) shared.push(docTags[i]!)
+    return shared.sort((x, y) => idf[y]! - idf[x]! || x - y)
+  }
+  const scored: Array<{ b: number, score: number, related: boolean }> = []
+  for (const [b, related] of pool) {
+    // The shared weight summed in the order the shared tags are listed (by idf), as it always was.
+    let sharedWeight = 0
+    for (const t of sharedOf(b)) sharedWeight += idf[t]!
     const union = ownWeight + weights[b]! - sharedWeight
     const sim = union > 0 ? sharedWeight / union : 0
-    return { b, score: related ? RELATED_SIGNAL + (1 - RELATED_SIGNAL) * sim : sim, shared, related }
-  }).filter((s) => s.related || s.score > 0)
-    .sort((x, y) => y.score - x.score || x.b - y.b)
-    .slice(0, limit)
-  return scored.map((s) => ({ id: engine.idOf(s.b), score: Math.round(s.score * 1e4) / 1e4, sharedTags: s.shared.map((t) => tagNames[t]!), related: s.related }))
+    const score = related ? RELATED_SIGNAL + (1 - RELATED_SIGNAL) * sim : sim
+    if (related || score > 0) scored.push({ b, score, related })
+  }
+  scored.sort((x, y) => y.score - x.score || x.b - y.b)
+  const out = scored.slice(0, limit).map((s) => ({ id: engine.idOf(s.b), score: Math.round(s.score * 1e4) / 1e4, sharedTags: sharedOf(s.b).map((t) => tagNames[t]!), related: s.related }))
+  marked.fill(0)
+  return out
 }

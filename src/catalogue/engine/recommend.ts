@@ -11,10 +11,10 @@
 //    rank above all others. score = tag score / 2 (0..0.5); related:
 //    0.5 + (weight + tag score) / 4.
 // 4. Only anime matching the filters count.
-// The passes over the postings run in slices of about a millisecond, yielding
+// The passes over every anime run in slices of well under a millisecond, yielding
 // to the event loop between them (a large list touches most of the catalogue).
 import type { Filters } from '../search.js'
-import { has } from './bits.js'
+import { has, type Bits } from './bits.js'
 import type { Engine } from './engine.js'
 
 const RELATED_SIGNAL = 0.5
@@ -44,18 +44,88 @@ class Slices {
   }
 }
 
-/** The `k` docs of `docs` with the highest `scores` (by doc), ties by doc (so by id), best first: a native sort finds the k-th score, only those at or above it are compared. */
-export function topDocs (docs: number[], scores: Float64Array, k: number): number[] {
-  let selected = docs
-  if (docs.length > k) {
-    const values = Float64Array.from(docs, (d) => scores[d]!).sort()
-    const threshold = values[values.length - k]!
-    selected = docs.filter((d) => scores[d]! >= threshold)
+/**
+ * The `k` docs of `docs` with the highest `scores` (by doc), ties by doc (so by
+ * id), best first: one pass keeping the best k so far in a heap whose root is
+ * the worst of them, so most docs cost one comparison.
+ */
+export function topDocs (docs: ArrayLike<number>, scores: Float64Array, k: number): number[] {
+  if (k <= 0) return []
+  const heap = new Int32Array(k)
+  let size = 0
+  // Whether doc a ranks below doc b.
+  const below = (a: number, b: number): boolean => scores[a]! < scores[b]! || (scores[a] === scores[b] && a > b)
+  const down = (from: number): void => {
+    let i = from
+    for (;;) {
+      const l = 2 * i + 1
+      if (l >= size) return
+      const r = l + 1
+      const worst = r < size && below(heap[r]!, heap[l]!) ? r : l
+      if (!below(heap[worst]!, heap[i]!)) return
+      const x = heap[i]!; heap[i] = heap[worst]!; heap[worst] = x
+      i = worst
+    }
   }
-  return selected.sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, k)
+  for (let j = 0; j < docs.length; j++) {
+    const d = docs[j]!
+    if (size < k) {
+      let i = size++
+      heap[i] = d
+      while (i > 0) {
+        const parent = (i - 1) >>> 1
+        if (!below(heap[i]!, heap[parent]!)) break
+        const x = heap[i]!; heap[i] = heap[parent]!; heap[parent] = x
+        i = parent
+      }
+    } else if (below(heap[0]!, d)) {
+      heap[0] = d
+      down(0)
+    }
+  }
+  return [...heap.subarray(0, size)].sort((a, b) => scores[b]! - scores[a]! || a - b)
 }
 
 const round = (value: number): number => Math.round(value * 1e4) / 1e4
+
+/** Docs scored per slice before the event loop gets a turn. */
+const SLICE_DOCS = 8192
+
+// The passes over every doc, as functions of their own: hot loops inside an
+// async function (resumed after each await) are not optimised as well.
+
+/** sums[d] for docs from … to - 1: the contributions of d's tags, over √(its idf sum); its tags in ascending order, as the postings would add them. */
+function tagSums (data: Engine['data'], norms: Float64Array, contribution: Float64Array, sums: Float64Array, from: number, to: number): void {
+  const { docTagStart, docTags } = data
+  for (let d = from; d < to; d++) {
+    let sum = 0
+    for (let i = docTagStart[d]!; i < docTagStart[d + 1]!; i++) sum += contribution[docTags[i]!]!
+    sums[d] = norms[d]! > 0 ? sum / Math.sqrt(norms[d]!) : sum
+  }
+}
+
+function largest (values: Float64Array): number {
+  let best = 0
+  for (let i = 0; i < values.length; i++) if (values[i]! > best) best = values[i]!
+  return best
+}
+
+/** Tag scores relative to the best, 0 … 0.5; 0 for none. */
+function tagScores (sums: Float64Array, best: number): Float64Array {
+  const scores = new Float64Array(sums.length)
+  if (best > 0) for (let d = 0; d < sums.length; d++) if (sums[d]! > 0) scores[d] = sums[d]! / best / 2
+  return scores
+}
+
+/** The docs scoring above 0 that match the filters (`filter`; null: every doc), ascending. */
+function positiveDocs (scores: Float64Array, filter: Bits | null): Int32Array {
+  let count = 0
+  for (let d = 0; d < scores.length; d++) if (scores[d]! > 0 && (filter === null || has(filter, d))) count++
+  const out = new Int32Array(count)
+  let at = 0
+  for (let d = 0; d < scores.length; d++) if (scores[d]! > 0 && (filter === null || has(filter, d))) out[at++] = d
+  return out
+}
 
 /**
  * Up to `limit` recommendations from `weights` (anime id → how much it pulls or
@@ -63,7 +133,7 @@ const round = (value: number): number => Math.round(value * 1e4) / 1e4
  */
 export async function recommendIds (engine: Engine, weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Promise<RecommendedIds[]> {
   const { n, data } = engine
-  const { docTagStart, docTags, tagDocStart, tagDocs, idf, tagNames, relStart, rel } = data
+  const { docTagStart, docTags, idf, tagNames, relStart, rel } = data
   const slices = new Slices()
   const norms = engine.tagWeights()
   const weightOfDoc = new Map<number, number>()
@@ -79,21 +149,18 @@ export async function recommendIds (engine: Engine, weights: Map<number, number>
   }
   for (let t = 0; t < pref.length; t++) pref[t]! *= idf[t]!
 
+  // Each doc's sum over its own tags (read in order, where the tags' postings
+  // would scatter writes over the whole array), its tags in ascending order as
+  // the postings would add them.
+  const contribution = new Float64Array(tagNames.length)
+  for (let t = 0; t < pref.length; t++) contribution[t] = pref[t]! * idf[t]!
   const sums = new Float64Array(n)
-  for (let t = 0; t < pref.length; t++) {
-    const contribution = pref[t]! * idf[t]!
-    if (contribution === 0) continue
-    for (let i = tagDocStart[t]!; i < tagDocStart[t + 1]!; i++) sums[tagDocs[i]!]! += contribution
+  for (let from = 0; from < n; from += SLICE_DOCS) {
+    tagSums(data, norms, contribution, sums, from, Math.min(n, from + SLICE_DOCS))
     await slices.next()
   }
   for (const d of listedDocs) sums[d] = 0
-  let best = 0
-  for (let d = 0; d < n; d++) {
-    const value = norms[d]! > 0 ? sums[d]! / Math.sqrt(norms[d]!) : sums[d]!
-    sums[d] = value
-    if (value > best) best = value
-  }
-  await slices.next()
+  const best = largest(sums)
 
   const liked = [...weightOfDoc].filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0])
   const relatedTo = new Map<number, Array<{ source: number, w: number }>>()
@@ -106,53 +173,55 @@ export async function recommendIds (engine: Engine, weights: Map<number, number>
       relatedTo.set(d, list)
     }
   }
-  const scores = new Float64Array(n)
-  if (best > 0) for (let d = 0; d < n; d++) if (sums[d]! > 0) scores[d] = sums[d]! / best / 2
+  const scores = tagScores(sums, best)
   for (const [d, related] of relatedTo) {
     related.sort((a, b) => b.w - a.w || a.source - b.source)
     scores[d] = RELATED_SIGNAL + (Math.min(1, related[0]!.w) + scores[d]! * 2) / 4
   }
-  const filter = engine.filterBits(filters)
-  if (filter !== null) for (let d = 0; d < n; d++) if (scores[d]! > 0 && !has(filter, d)) scores[d] = 0
-  const positive: number[] = []
-  for (let d = 0; d < n; d++) if (scores[d]! > 0) positive.push(d)
-  const chosen = topDocs(positive, scores, limit)
+  await slices.next()
+  const chosen = topDocs(positiveDocs(scores, engine.filterBits(filters)), scores, limit)
   await slices.next()
 
-  // because: the shared tags that pulled most, and the liked anime related to it or sharing the most of them.
   const explaining = liked.slice(0, MAX_EXPLAINING).map(([d]) => d)
   const out: RecommendedIds[] = []
   for (const d of chosen) {
-    const contributions: Array<[number, number]> = []
-    for (let i = docTagStart[d]!; i < docTagStart[d + 1]!; i++) {
-      const t = docTags[i]!
-      const value = pref[t]! * idf[t]!
-      if (value > 0) contributions.push([t, value])
-    }
-    contributions.sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    const tags = contributions.slice(0, MAX_BECAUSE_TAGS).map(([t]) => t)
-    const named = (relatedTo.get(d) ?? []).slice(0, MAX_BECAUSE_ANIME).map((r) => ({ doc: r.source, related: true }))
-    if (named.length < MAX_BECAUSE_ANIME && tags.length > 0) {
-      const wanted = new Set(tags)
-      const sharing = explaining
-        .filter((e) => !named.some((x) => x.doc === e))
-        .map((e) => {
-          let shared = 0
-          for (let i = docTagStart[e]!; i < docTagStart[e + 1]!; i++) if (wanted.has(docTags[i]!)) shared += idf[docTags[i]!]!
-          return { doc: e, shared: shared * weightOfDoc.get(e)! }
-        })
-        .filter((x) => x.shared > 0)
-        .sort((a, b) => b.shared - a.shared || a.doc - b.doc)
-      named.push(...sharing.slice(0, MAX_BECAUSE_ANIME - named.length).map((x) => ({ doc: x.doc, related: false })))
-    }
-    out.push({
-      id: engine.idOf(d),
-      score: round(scores[d]!),
-      because: { anime: named.map((x) => ({ id: engine.idOf(x.doc), title: engine.title(x.doc), related: x.related })), tags: tags.map((t) => tagNames[t]!) }
-    })
+    out.push(explained(engine, d, scores[d]!, pref, relatedTo, explaining, weightOfDoc))
     await slices.next()
   }
   return out
+}
+
+/** Recommendation d with its `because`: the shared tags that pulled most, and the liked anime related to it or sharing the most of them. */
+function explained (engine: Engine, d: number, score: number, pref: Float64Array, relatedTo: Map<number, Array<{ source: number, w: number }>>,
+  explaining: number[], weightOfDoc: Map<number, number>): RecommendedIds {
+  const { docTagStart, docTags, idf, tagNames } = engine.data
+  const contributions: Array<[number, number]> = []
+  for (let i = docTagStart[d]!; i < docTagStart[d + 1]!; i++) {
+    const t = docTags[i]!
+    const value = pref[t]! * idf[t]!
+    if (value > 0) contributions.push([t, value])
+  }
+  contributions.sort((a, b) => b[1] - a[1] || a[0] - b[0])
+  const tags = contributions.slice(0, MAX_BECAUSE_TAGS).map(([t]) => t)
+  const named = (relatedTo.get(d) ?? []).slice(0, MAX_BECAUSE_ANIME).map((r) => ({ doc: r.source, related: true }))
+  if (named.length < MAX_BECAUSE_ANIME && tags.length > 0) {
+    const wanted = new Set(tags)
+    const sharing = explaining
+      .filter((e) => !named.some((x) => x.doc === e))
+      .map((e) => {
+        let shared = 0
+        for (let i = docTagStart[e]!; i < docTagStart[e + 1]!; i++) if (wanted.has(docTags[i]!)) shared += idf[docTags[i]!]!
+        return { doc: e, shared: shared * weightOfDoc.get(e)! }
+      })
+      .filter((x) => x.shared > 0)
+      .sort((a, b) => b.shared - a.shared || a.doc - b.doc)
+    named.push(...sharing.slice(0, MAX_BECAUSE_ANIME - named.length).map((x) => ({ doc: x.doc, related: false })))
+  }
+  return {
+    id: engine.idOf(d),
+    score: round(score),
+    because: { anime: named.map((x) => ({ id: engine.idOf(x.doc), title: engine.title(x.doc), related: x.related })), tags: tags.map((t) => tagNames[t]!) }
+  }
 }
 
 /** The best-scored entries (AOD's score) matching the filters that are not listed, for lists that give no signal. */

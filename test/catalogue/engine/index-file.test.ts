@@ -4,13 +4,13 @@
 import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { openCatalogueDb } from '../src/catalogue/db.js'
-import { buildIndexData } from '../src/catalogue/engine/index-data.js'
-import { deserializeIndex, INDEX_FILE, serializeIndex } from '../src/catalogue/engine/index-file.js'
-import { importCatalogueFile } from '../src/catalogue/import.js'
-import { openCatalogue } from '../src/catalogue/open.js'
-import { aodRecord, writeAod } from './helpers/aod.js'
-import { tempDir } from './helpers/app.js'
+import { openCatalogueDb } from '../../../src/catalogue/db.js'
+import { buildIndexData } from '../../../src/catalogue/engine/index-data.js'
+import { deserializeIndex, INDEX_FILE, serializeIndex } from '../../../src/catalogue/engine/index-file.js'
+import { importCatalogueFile } from '../../../src/catalogue/import.js'
+import { openCatalogue } from '../../../src/catalogue/open.js'
+import { aodRecord, writeAod } from '../../helpers/aod.js'
+import { tempDir } from '../../helpers/app.js'
 
 const records = [
   aodRecord(1, { title: 'Kaze no Tani', synonyms: ['Valley of the Wind', '風の谷'], tags: ['adventure', 'ecology'], relatedAnime: ['https://anidb.net/anime/2'] }),
