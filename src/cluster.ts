@@ -12,10 +12,9 @@
 // cluster. A worker is this program again, which serves (src/cli.ts).
 import cluster, { type Worker } from 'node:cluster'
 import type { AppConfig, LogLevel } from './config.js'
-import { openCatalogueDb } from './catalogue/db.js'
 import { importCatalogueFile, importDefaultCatalogue } from './catalogue/import.js'
-import { createCatalogue, type CatalogueInfo } from './catalogue/repository.js'
-import { saveLocalMap } from './catalogue/id-store.js'
+import { withCatalogue } from './catalogue/open.js'
+import type { CatalogueInfo } from './catalogue/repository.js'
 import { repairCatalogue } from './catalogue/prepare.js'
 import { openUserStore } from './storage/index.js'
 import { firstUpdateDelay, scheduleUpdates, type UpdateLog } from './catalogue/schedule.js'
@@ -54,12 +53,10 @@ function primaryLog (level: LogLevel, role = 'primary'): UpdateLog & { warn: Upd
 export async function prepareDataDir (config: AppConfig, log: UpdateLog): Promise<CatalogueInfo> {
   // The accounts file is migrated here; PostgreSQL (DATABASE_URL) by start() too, under its advisory lock.
   const store = openUserStore(config)
-  let db: ReturnType<typeof openCatalogueDb> | null = null
   try {
     await repairCatalogue(config.dataDir, store.catalogueIds, log)
-    db = openCatalogueDb(config.dataDir)
-    const catalogue = createCatalogue(db)
-    if (catalogue.info().version === 0) {
+    const version = await withCatalogue(config.dataDir, (catalogue) => catalogue.info().version)
+    if (version === 0) {
       log.info({ file: config.defaultCatalogue }, 'no catalogue yet: importing the default catalogue')
       const unavailable = (error: Error) => {
         log.error({ err: error }, 'the user store holding the catalogue id map is unavailable: the default catalogue is imported with ids of its own, brought in line with the map at the next import')
@@ -75,16 +72,15 @@ export async function prepareDataDir (config: AppConfig, log: UpdateLog): Promis
     } else {
       try {
         await store.start()
-        const adopted = await saveLocalMap(db, store.catalogueIds)
+        const adopted = await withCatalogue(config.dataDir, (catalogue) => catalogue.saveIdMap(store.catalogueIds))
         if (adopted > 0) log.info({ urls: adopted }, 'catalogue id map saved with the accounts')
       } catch (error) {
         log.error({ err: error }, 'could not bring the catalogue id map up to date with the user store; tried again at the next start or import')
       }
     }
-    return catalogue.info()
+    return await withCatalogue(config.dataDir, (catalogue) => catalogue.info())
   } finally {
     await store.close()
-    db?.close()
   }
 }
 

@@ -1,85 +1,24 @@
-// Configuration: one typed object the app is built from. `loadConfig` reads it
-// from the environment (server, CLI); tests pass a partial object to `resolveConfig`.
+// Configuration: one typed object the app is built from. `variables` is the
+// table of every environment variable: its name, the field it sets, its JSON
+// schema (type, default, range), what it means and how its text becomes the
+// value. `loadConfig` validates the environment against the table with
+// env-schema (Ajv: defaults, whole numbers, ranges, enumerations, every bad
+// variable at once) and converts what JSON Schema has no type for (durations,
+// sizes, URLs, origins, proxies); tests pass a partial object to `resolveConfig`.
 import os from 'node:os'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import envSchema from 'env-schema'
+import type { ErrorObject } from 'ajv'
+import { Type, type TSchema } from '@sinclair/typebox'
 import { seaAssetFile } from './sea/assets.js'
 
 /** The checkout's root: the parent of src/, or of dist/ for the bundle (scripts/build.ts). */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-
-export interface AppConfig {
-  host: string
-  port: number
-  dataDir: string
-  logLevel: LogLevel
-  /** AOD file imported when DATA_DIR has no catalogue yet. */
-  defaultCatalogue: string
-  /** Token lifetime in milliseconds; null: tokens never expire. */
-  tokenTtlMs: number | null
-  /** Move a token's expiry forward on use (at most once a minute). */
-  tokenAutoRefresh: boolean
-  /** Most live tokens per user; null: no limit. */
-  tokenLimit: number | null
-  /** Login/register attempts allowed per client address in `throttleWindowMs`. */
-  throttleIpLimit: number
-  /** Failed logins allowed per username in `throttleWindowMs`. */
-  throttleUserLimit: number
-  throttleWindowMs: number
-  /** scrypt cost N for new password hashes (a power of two; OWASP: 2^17). Lower only in tests. */
-  passwordScryptN: number
-  /** Most password hashes waiting for a thread (past it: 503 at once); 'auto': 8 per hashing thread. */
-  passwordHashQueue: number | 'auto'
-  /** Longest a password hash waits for a thread, in milliseconds (then 503); below requestTimeoutMs (by default at most half) so every request is answered. */
-  passwordHashTimeoutMs: number
-  /** Where `anime-api catalogue update` and scheduled updates download the catalogue from. */
-  catalogueUpdateUrl: string
-  /** Download and import the catalogue this often (milliseconds); null: never (the default). */
-  catalogueUpdateIntervalMs: number | null
-  /**
-   * Where an update finds the source's dead-entry lists: a URL with `{site}`,
-   * relative to the catalogue's URL or absolute; null: not looked for.
-   */
-  catalogueDeadEntriesUrl: string | null
-  /** Processes serving requests on the one port (node:cluster); 1: no cluster. */
-  workers: number
-  /** Origins allowed to call the API from browser scripts (CORS); null: every origin. */
-  corsOrigins: string[] | null
-  /** max-age, in seconds, of the Cache-Control header on catalogue reads. */
-  cacheMaxAge: number
-  /** Requests per client address in `rateLimitWindowMs`, over the whole API; 0: no global limit. */
-  rateLimitMax: number
-  rateLimitWindowMs: number
-  /** Largest request body, in bytes. */
-  bodyLimit: number
-  /** Longest a request may take to arrive and be answered, in milliseconds; 0: no limit. */
-  requestTimeoutMs: number
-  /** On SIGTERM/SIGINT, how long in-flight requests get to finish, in milliseconds. */
-  shutdownTimeoutMs: number
-  /** On SIGTERM, how long the service keeps answering with /ready at 503 before it stops accepting connections, in milliseconds; 0: no drain. */
-  shutdownDrainMs: number
-  /** Which proxies' X-Forwarded-For to believe: false, true (any peer), or addresses/CIDR ranges. */
-  trustProxy: boolean | string[]
-  /** Clock in milliseconds since the epoch; injected by tests. */
-  now: () => number
-  /** PostgreSQL URL for accounts, tokens, throttle counters and watchlists; null: SQLite under dataDir. */
-  databaseUrl: string | null
-  /** Most connections an instance holds to PostgreSQL. */
-  databasePoolSize: number
-  /** Longest wait for a PostgreSQL connection or statement, in milliseconds; past it the request answers 503. */
-  databaseTimeoutMs: number
-  /** Most lists one user may have. */
-  watchlistsPerUser: number
-  /** Largest MyAnimeList import, in bytes: the upload, and its XML once decompressed. */
-  malImportMaxBytes: number
-  /** Most entries (<anime> elements) in one MyAnimeList import. */
-  malImportMaxEntries: number
-  /** MyAnimeList imports in progress at once in one process (one is read at a time, the others wait); more are answered 503. */
-  malImportMaxPending: number
-}
+const logLevels: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /**
  * The maintained continuation of anime-offline-database (manami-project's was
@@ -95,43 +34,195 @@ export class ConfigError extends Error {
   }
 }
 
-export const defaultConfig: AppConfig = {
-  host: '127.0.0.1',
-  port: 8000,
-  dataDir: path.join(process.cwd(), 'var'),
-  logLevel: 'info',
-  // The shipped catalogue; the single executable carries it inside (written out when first asked for).
-  get defaultCatalogue () { return seaAssetFile('anime-offline-database.json') ?? path.join(projectRoot, 'data', 'anime-offline-database.json') },
-  tokenTtlMs: 10 * 3600 * 1000,
-  tokenAutoRefresh: false,
-  tokenLimit: null,
-  throttleIpLimit: 30,
-  throttleUserLimit: 10,
-  throttleWindowMs: 60 * 1000,
-  passwordScryptN: 2 ** 17,
-  passwordHashQueue: 'auto',
-  passwordHashTimeoutMs: 10 * 1000,
-  catalogueUpdateUrl: DEFAULT_CATALOGUE_UPDATE_URL,
-  catalogueUpdateIntervalMs: null,
-  catalogueDeadEntriesUrl: 'dead-entries/{site}.json',
-  workers: 1,
-  corsOrigins: null,
-  cacheMaxAge: 300,
-  rateLimitMax: 1000,
-  rateLimitWindowMs: 60 * 1000,
-  bodyLimit: 1 << 20,
-  requestTimeoutMs: 30 * 1000,
-  shutdownTimeoutMs: 10 * 1000,
-  shutdownDrainMs: 5 * 1000,
-  trustProxy: false,
-  now: Date.now,
-  databaseUrl: null,
-  databasePoolSize: 10,
-  databaseTimeoutMs: 5000,
-  watchlistsPerUser: 100,
-  malImportMaxBytes: 16 << 20,
-  malImportMaxEntries: 20_000,
-  malImportMaxPending: 4
+/**
+ * One environment variable: the field it sets, its schema (which says its type,
+ * range and default, the default written as in .env.example), its meaning, and
+ * how the value the schema let through becomes the field's.
+ */
+interface Variable<F extends string, T> {
+  field: F
+  schema: TSchema
+  doc: string
+  /** Words taken in any case and read as the schema's spelling: NEVER as off, YES as true, WARN as warn. */
+  words?: Record<string, string>
+  /** What a value of the wrong type is said not to be. */
+  expected?: string
+  /** Throws ConfigError saying what is wrong where the schema cannot (a duration's text, a power of two). */
+  convert: (value: never, variable: string) => T
+}
+
+const offWords = { never: 'off', none: 'off', off: 'off', 0: 'off' }
+
+function text<F extends string> (field: F, fallback: string | undefined, doc: string): Variable<F, string> {
+  return { field, schema: fallback === undefined ? Type.Optional(Type.String()) : Type.String({ default: fallback }), doc, convert: (value: string) => value }
+}
+
+/** A whole number in a range; `words` (auto, off) give it other values, which `convert` reads. */
+function integer<F extends string, T = number> (field: F, fallback: number | string, minimum: number, maximum: number, doc: string,
+  more: { words?: Record<string, string>, convert?: (value: never, variable: string) => T } = {}): Variable<F, T> {
+  const range = Type.Integer({ minimum, maximum })
+  const literals = [...new Set(Object.values(more.words ?? {}))].map((word) => Type.Literal(word))
+  const schema = literals.length === 0 ? Type.Integer({ minimum, maximum, default: fallback }) : Type.Union([...literals, range], { default: fallback })
+  return { field, schema, doc, expected: 'a whole number', convert: (value: number) => value as T, ...more }
+}
+
+function boolean<F extends string> (field: F, fallback: boolean, doc: string): Variable<F, boolean> {
+  const words = { 1: 'true', yes: 'true', on: 'true', true: 'true', 0: 'false', no: 'false', off: 'false', false: 'false' }
+  return { field, schema: Type.Boolean({ default: fallback }), doc, words, expected: 'true or false', convert: (value: boolean) => value }
+}
+
+/** Text whose form JSON Schema cannot say (durations, sizes, URLs, lists): `convert` reads it and says what is wrong. */
+function parsed<F extends string, T> (field: F, fallback: string | undefined, doc: string, convert: (raw: string, variable: string) => T, words?: Record<string, string>): Variable<F, T> {
+  const schema = fallback === undefined ? Type.Optional(Type.String()) : Type.String({ default: fallback })
+  return { field, schema, doc, convert: convert as Variable<F, T>['convert'], ...(words === undefined ? {} : { words }) }
+}
+
+/** A duration (parseDuration); with `off`, the words never/none/off/0 give that value. */
+function duration<F extends string> (field: F, fallback: string, doc: string): Variable<F, number>
+function duration<F extends string, T> (field: F, fallback: string, doc: string, off: T, atLeast?: [number, string]): Variable<F, number | T>
+function duration<F extends string, T> (field: F, fallback: string, doc: string, ...rest: [] | [T, [number, string]?]): Variable<F, number | T> {
+  const [off, atLeast] = rest
+  return parsed(field, fallback, doc, (raw, variable) => {
+    if (rest.length > 0 && raw === 'off') return off as T
+    const ms = parseDuration(variable, raw)
+    if (atLeast !== undefined && ms < atLeast[0]) throw new ConfigError(variable, `must be at least ${atLeast[1]}, got "${raw}"`)
+    return ms
+  }, rest.length > 0 ? offWords : undefined)
+}
+
+const size = <F extends string> (field: F, fallback: string, doc: string) => parsed(field, fallback, doc, (raw, variable) => parseSize(variable, raw))
+
+/**
+ * Every variable, in the order of .env.example and docs/configuration.md (a test
+ * holds the three in step). Empty means unset.
+ */
+export const variables = {
+  HOST: text('host', '127.0.0.1', 'address to listen on'),
+  PORT: integer('port', 8000, 0, 65535, 'port to listen on'),
+  DATA_DIR: text('dataDir', './var', 'where the SQLite files live; created if missing'),
+  LOG_LEVEL: {
+    field: 'logLevel',
+    schema: Type.Unsafe<LogLevel>({ type: 'string', enum: logLevels, default: 'info' }),
+    doc: 'the least severe log lines written',
+    words: Object.fromEntries(logLevels.map((level) => [level, level])),
+    convert: (value: LogLevel) => value
+  } satisfies Variable<'logLevel', LogLevel>,
+  // No default in the table: the shipped catalogue is where the program is installed (defaultConfig).
+  DEFAULT_CATALOGUE: text('defaultCatalogue', undefined, 'the AOD file imported when DATA_DIR has no catalogue yet'),
+  TOKEN_TTL: duration('tokenTtlMs', '10h', 'login token lifetime; never: no expiry', null),
+  TOKEN_AUTO_REFRESH: boolean('tokenAutoRefresh', false, "move a token's expiry forward on use (at most once a minute)"),
+  TOKEN_LIMIT: integer('tokenLimit', 0, 0, 1_000_000, 'most live tokens per user; 0: no limit', {
+    words: offWords, convert: (value: number | 'off') => value === 'off' || value === 0 ? null : value
+  }),
+  THROTTLE_IP_LIMIT: integer('throttleIpLimit', 30, 1, 1_000_000, 'login/register attempts per client address per window'),
+  THROTTLE_USER_LIMIT: integer('throttleUserLimit', 10, 1, 1_000_000, 'failed logins per username per window'),
+  THROTTLE_WINDOW: duration('throttleWindowMs', '1m', 'the login throttling window'),
+  PASSWORD_SCRYPT_N: integer('passwordScryptN', 2 ** 17, 2, 2 ** 20, 'scrypt cost N for new password hashes (a power of two; OWASP: 2^17); lower only in tests', {
+    convert: (value: number, variable: string) => {
+      if ((value & (value - 1)) !== 0) throw new ConfigError(variable, `must be a power of two, got ${value}`)
+      return value
+    }
+  }),
+  PASSWORD_HASH_QUEUE: integer('passwordHashQueue', 'auto', 0, 100_000, 'most password hashes waiting for a thread (past it: 503 at once); auto: 8 per hashing thread', {
+    words: { auto: 'auto' }, convert: (value: number | 'auto') => value
+  }),
+  PASSWORD_HASH_TIMEOUT: duration('passwordHashTimeoutMs', '10s', 'longest a password hash waits for a thread (then 503); shorter than REQUEST_TIMEOUT (unset: at most half of it)'),
+  CATALOGUE_UPDATE_URL: parsed('catalogueUpdateUrl', DEFAULT_CATALOGUE_UPDATE_URL, 'where `catalogue update` and scheduled updates download the catalogue from', (raw, variable) => parseHttpUrl(variable, raw)),
+  CATALOGUE_DEAD_ENTRIES_URL: parsed('catalogueDeadEntriesUrl', 'dead-entries/{site}.json',
+    "where an update finds the source's dead-entry lists: a URL with {site}, relative to the catalogue's URL or absolute; off: not looked for",
+    (raw, variable) => raw === 'off' ? null : parseDeadEntriesUrl(variable, raw), offWords),
+  CATALOGUE_UPDATE_INTERVAL: duration('catalogueUpdateIntervalMs', 'off', 'download and import the catalogue this often (at least 1m); off: never', null, [60_000, '1m']),
+  WORKERS: integer('workers', 1, 1, 256, 'processes serving requests on the one port (node:cluster); auto: one per core', {
+    words: { auto: 'auto' }, convert: (value: number | 'auto') => value === 'auto' ? os.availableParallelism() : value
+  }),
+  DATABASE_URL: parsed('databaseUrl', undefined, 'PostgreSQL for accounts, tokens, throttle counters and watchlists; unset: SQLite under DATA_DIR', (raw: string | undefined, variable) => {
+    if (raw === undefined) return null
+    if (!/^postgres(ql)?:\/\//i.test(raw)) throw new ConfigError(variable, 'expected postgres://user:password@host:5432/database (unset: SQLite under DATA_DIR)')
+    return raw
+  }),
+  DATABASE_POOL_SIZE: integer('databasePoolSize', 10, 1, 1000, 'most connections an instance holds to PostgreSQL'),
+  DATABASE_TIMEOUT: duration('databaseTimeoutMs', '5s', 'longest wait for a PostgreSQL connection or statement (then 503)'),
+  CORS_ORIGINS: parsed('corsOrigins', '*', 'origins allowed to call the API from browser scripts, comma-separated; *: every origin', (raw, variable) => parseOrigins(variable, raw)),
+  CACHE_MAX_AGE: parsed('cacheMaxAge', '300', "max-age, in seconds (or 5m, 1h), of catalogue reads' Cache-Control; 0: revalidate each time",
+    (raw, variable) => raw === 'off' ? 0 : Math.round(parseDuration(variable, raw) / 1000), offWords),
+  RATE_LIMIT_MAX: integer('rateLimitMax', 1000, 0, 1_000_000_000, 'requests per client address per window over the whole API; 0: no global limit', {
+    words: offWords, convert: (value: number | 'off') => value === 'off' ? 0 : value
+  }),
+  RATE_LIMIT_WINDOW: duration('rateLimitWindowMs', '1m', "the global rate limit's window"),
+  BODY_LIMIT: size('bodyLimit', '1mb', 'largest request body (bytes, or 512kb, 1mb)'),
+  REQUEST_TIMEOUT: duration('requestTimeoutMs', '30s', 'longest a request may take to arrive and be answered; an idle connection is closed after it; off: no limit', 0),
+  SHUTDOWN_DRAIN: duration('shutdownDrainMs', '5s', 'on SIGTERM, how long /ready answers 503 while requests are still served, before the service stops accepting; 0: no drain', 0),
+  SHUTDOWN_TIMEOUT: duration('shutdownTimeoutMs', '10s', 'on SIGTERM/SIGINT, how long requests in flight get to finish'),
+  TRUST_PROXY: parsed('trustProxy', 'false', "whose X-Forwarded-For to believe: false, true (any peer), or the proxies' addresses/CIDR ranges", (raw, variable) => parseTrustProxy(variable, raw)),
+  WATCHLISTS_PER_USER: integer('watchlistsPerUser', 100, 1, 1_000_000, 'most lists one user may have'),
+  MAL_IMPORT_MAX_BYTES: size('malImportMaxBytes', '16mb', 'largest MyAnimeList import: the upload, and its XML once decompressed'),
+  MAL_IMPORT_MAX_ENTRIES: integer('malImportMaxEntries', 20_000, 1, 1_000_000, 'most entries in one MyAnimeList import'),
+  MAL_IMPORT_MAX_PENDING: integer('malImportMaxPending', 4, 1, 1000, 'MyAnimeList imports one process takes at once (one is read, the others wait); more: 503')
+}
+
+type Table = typeof variables
+type FieldValue<V> = V extends Variable<string, infer T> ? T : never
+
+/** The configuration: one field per variable, and the clock. */
+export type AppConfig = { -readonly [N in keyof Table as Table[N]['field']]: FieldValue<Table[N]> } & {
+  /** Clock in milliseconds since the epoch; injected by tests. */
+  now: () => number
+}
+
+const table: Record<string, Variable<string, unknown>> = variables
+const schema = Type.Object(Object.fromEntries(Object.entries(table).map(([name, variable]) => [name, variable.schema])))
+
+/** The one line Ajv's errors on a variable become (raw: its text as set). */
+function describe (variable: Variable<string, unknown>, errors: ErrorObject[], raw: string): string {
+  const error = errors.find((e) => ['type', 'minimum', 'maximum', 'enum'].includes(e.keyword)) ?? errors[0]!
+  const range = (variable.schema.anyOf as TSchema[] | undefined)?.at(-1) ?? variable.schema
+  switch (error.keyword) {
+    case 'type': return `expected ${variable.expected ?? String(error.params.type)}, got "${raw}"`
+    case 'minimum':
+    case 'maximum': return `must be between ${String(range.minimum)} and ${String(range.maximum)}, got ${raw}`
+    case 'enum': return `expected one of ${(error.params.allowedValues as string[]).join(', ')}, got "${raw}"`
+    default: return `${error.message ?? 'is not valid'}, got "${raw}"`
+  }
+}
+
+/** The table read from `env`: every field (defaults filled) and the variables set; throws ConfigError naming the first bad variable and listing every other. */
+function readEnvironment (env: NodeJS.ProcessEnv): { fields: Partial<AppConfig>, set: Set<string> } {
+  const raw: Record<string, string> = {}
+  const data: Record<string, string> = {}
+  for (const [name, variable] of Object.entries(table)) {
+    const value = env[name]?.trim()
+    if (value === undefined || value === '') continue
+    raw[name] = value
+    data[name] = variable.words?.[value.toLowerCase()] ?? value
+  }
+  const problems: ConfigError[] = []
+  let valid: Record<string, unknown> = data
+  try {
+    valid = envSchema({ schema, data, env: false })
+  } catch (error) {
+    const errors = (error as { errors?: ErrorObject[] }).errors
+    if (errors === undefined) throw error
+    for (const [name, variable] of Object.entries(table)) {
+      const own = errors.filter((e) => e.instancePath === `/${name}`)
+      if (own.length > 0) problems.push(new ConfigError(name, describe(variable, own, raw[name] ?? '')))
+    }
+  }
+  const fields: Record<string, unknown> = {}
+  // The values converted are those the schema let through, with its defaults: none when it found faults.
+  for (const [name, variable] of problems.length > 0 ? [] : Object.entries(table)) {
+    try {
+      const value = (variable.convert as (value: unknown, variable: string) => unknown)(valid[name], name)
+      if (value !== undefined) fields[variable.field] = value
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      problems.push(error)
+    }
+  }
+  const [first, ...more] = problems
+  if (first !== undefined && more.length === 0) throw first
+  // Every bad variable at once, the first one named as the error's.
+  if (first !== undefined) throw new ConfigError(first.variable, [first.message.slice(first.variable.length + 2), ...more.map((problem) => problem.message)].join('; '))
+  return { fields: fields as Partial<AppConfig>, set: new Set(Object.keys(raw)) }
 }
 
 export function resolveConfig (partial: Partial<AppConfig> = {}): AppConfig {
@@ -139,6 +230,22 @@ export function resolveConfig (partial: Partial<AppConfig> = {}): AppConfig {
   config.dataDir = path.resolve(config.dataDir)
   config.defaultCatalogue = path.resolve(config.defaultCatalogue)
   return config
+}
+
+/** Reads and validates the environment; throws ConfigError naming the bad variable. */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const { fields, set } = readEnvironment(env)
+  const resolved = resolveConfig(fields)
+  // A hash still waiting when the socket's timeout cuts the connection would leave the client
+  // without an answer: the wait is shorter than REQUEST_TIMEOUT (by default at most half of it).
+  if (resolved.requestTimeoutMs > 0) {
+    if (!set.has('PASSWORD_HASH_TIMEOUT')) {
+      resolved.passwordHashTimeoutMs = Math.min(resolved.passwordHashTimeoutMs, Math.floor(resolved.requestTimeoutMs / 2))
+    } else if (resolved.passwordHashTimeoutMs >= resolved.requestTimeoutMs) {
+      throw new ConfigError('PASSWORD_HASH_TIMEOUT', `must be shorter than REQUEST_TIMEOUT (${resolved.requestTimeoutMs / 1000}s), got ${resolved.passwordHashTimeoutMs / 1000}s`)
+    }
+  }
+  return resolved
 }
 
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -152,13 +259,6 @@ export function parseDuration (variable: string, raw: string): number {
   return Math.round(ms)
 }
 
-function parseInteger (variable: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `expected a whole number, got "${raw}"`)
-  const value = Number(raw)
-  if (value < min || value > max) throw new ConfigError(variable, `must be between ${min} and ${max}, got ${value}`)
-  return value
-}
-
 function parseBoolean (variable: string, raw: string): boolean {
   const value = raw.trim().toLowerCase()
   if (['1', 'true', 'yes', 'on'].includes(value)) return true
@@ -166,147 +266,18 @@ function parseBoolean (variable: string, raw: string): boolean {
   throw new ConfigError(variable, `expected true or false, got "${raw}"`)
 }
 
-const logLevels: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
-const never = ['never', 'none', 'off', '0']
-
-/** CATALOGUE_DEAD_ENTRIES_URL: `off`, or a URL with `{site}`, relative (to the catalogue's URL) or http(s). */
-function parseDeadEntriesUrl (raw: string): string | null {
-  const value = raw.trim()
-  if (never.includes(value.toLowerCase())) return null
-  const variable = 'CATALOGUE_DEAD_ENTRIES_URL'
-  if (!value.includes('{site}')) throw new ConfigError(variable, `expected a URL with {site} in it (or off), got "${raw}"`)
+/** CATALOGUE_DEAD_ENTRIES_URL: a URL with `{site}`, relative (to the catalogue's URL) or http(s). */
+function parseDeadEntriesUrl (variable: string, value: string): string {
+  const expected = `expected a URL with {site} in it (or off), got "${value}"`
+  if (!value.includes('{site}')) throw new ConfigError(variable, expected)
   let url: URL
   try {
     url = new URL(value.replaceAll('{site}', 'anidb'), 'https://example.invalid/releases/')
   } catch {
-    throw new ConfigError(variable, `expected a URL with {site} in it (or off), got "${raw}"`)
+    throw new ConfigError(variable, expected)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, `expected an http or https URL, got "${raw}"`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, `expected an http or https URL, got "${value}"`)
   return value
-}
-
-/** Reads and validates the environment; throws ConfigError naming the bad variable. */
-export function loadConfig (env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const get = (name: string): string | undefined => {
-    const value = env[name]
-    return value === undefined || value.trim() === '' ? undefined : value
-  }
-  const partial: Partial<AppConfig> = {}
-  const host = get('HOST')
-  if (host !== undefined) partial.host = host.trim()
-  const port = get('PORT')
-  if (port !== undefined) partial.port = parseInteger('PORT', port, 0, 65535)
-  const dataDir = get('DATA_DIR')
-  if (dataDir !== undefined) partial.dataDir = dataDir
-  const logLevel = get('LOG_LEVEL')
-  if (logLevel !== undefined) {
-    const level = logLevel.trim().toLowerCase() as LogLevel
-    if (!logLevels.includes(level)) throw new ConfigError('LOG_LEVEL', `expected one of ${logLevels.join(', ')}, got "${logLevel}"`)
-    partial.logLevel = level
-  }
-  const catalogue = get('DEFAULT_CATALOGUE')
-  if (catalogue !== undefined) partial.defaultCatalogue = catalogue
-  const ttl = get('TOKEN_TTL')
-  if (ttl !== undefined) partial.tokenTtlMs = never.includes(ttl.trim().toLowerCase()) ? null : parseDuration('TOKEN_TTL', ttl)
-  const refresh = get('TOKEN_AUTO_REFRESH')
-  if (refresh !== undefined) partial.tokenAutoRefresh = parseBoolean('TOKEN_AUTO_REFRESH', refresh)
-  const limit = get('TOKEN_LIMIT')
-  if (limit !== undefined) {
-    const value = never.includes(limit.trim().toLowerCase()) ? 0 : parseInteger('TOKEN_LIMIT', limit, 0, 1_000_000)
-    partial.tokenLimit = value === 0 ? null : value
-  }
-  const ipLimit = get('THROTTLE_IP_LIMIT')
-  if (ipLimit !== undefined) partial.throttleIpLimit = parseInteger('THROTTLE_IP_LIMIT', ipLimit, 1, 1_000_000)
-  const userLimit = get('THROTTLE_USER_LIMIT')
-  if (userLimit !== undefined) partial.throttleUserLimit = parseInteger('THROTTLE_USER_LIMIT', userLimit, 1, 1_000_000)
-  const window = get('THROTTLE_WINDOW')
-  if (window !== undefined) partial.throttleWindowMs = parseDuration('THROTTLE_WINDOW', window)
-  const scryptN = get('PASSWORD_SCRYPT_N')
-  if (scryptN !== undefined) {
-    const value = parseInteger('PASSWORD_SCRYPT_N', scryptN, 2, 2 ** 20)
-    if ((value & (value - 1)) !== 0) throw new ConfigError('PASSWORD_SCRYPT_N', `must be a power of two, got ${value}`)
-    partial.passwordScryptN = value
-  }
-  const hashQueue = get('PASSWORD_HASH_QUEUE')
-  if (hashQueue !== undefined) {
-    partial.passwordHashQueue = hashQueue.trim().toLowerCase() === 'auto' ? 'auto' : parseInteger('PASSWORD_HASH_QUEUE', hashQueue, 0, 100_000)
-  }
-  const hashTimeout = get('PASSWORD_HASH_TIMEOUT')
-  if (hashTimeout !== undefined) partial.passwordHashTimeoutMs = parseDuration('PASSWORD_HASH_TIMEOUT', hashTimeout)
-  const updateUrl = get('CATALOGUE_UPDATE_URL')
-  if (updateUrl !== undefined) partial.catalogueUpdateUrl = parseHttpUrl('CATALOGUE_UPDATE_URL', updateUrl)
-  const updateInterval = get('CATALOGUE_UPDATE_INTERVAL')
-  if (updateInterval !== undefined) {
-    partial.catalogueUpdateIntervalMs = never.includes(updateInterval.trim().toLowerCase()) ? null : parseDuration('CATALOGUE_UPDATE_INTERVAL', updateInterval)
-    if (partial.catalogueUpdateIntervalMs !== null && partial.catalogueUpdateIntervalMs < 60_000) {
-      throw new ConfigError('CATALOGUE_UPDATE_INTERVAL', `must be at least 1m, got "${updateInterval}"`)
-    }
-  }
-  const deadEntries = get('CATALOGUE_DEAD_ENTRIES_URL')
-  if (deadEntries !== undefined) partial.catalogueDeadEntriesUrl = parseDeadEntriesUrl(deadEntries)
-  const workers = get('WORKERS')
-  if (workers !== undefined) {
-    partial.workers = workers.trim().toLowerCase() === 'auto' ? os.availableParallelism() : parseInteger('WORKERS', workers, 1, 256)
-  }
-  const databaseUrl = get('DATABASE_URL')
-  if (databaseUrl !== undefined) {
-    if (!/^postgres(ql)?:\/\//i.test(databaseUrl.trim())) {
-      throw new ConfigError('DATABASE_URL', 'expected postgres://user:password@host:5432/database (unset: SQLite under DATA_DIR)')
-    }
-    partial.databaseUrl = databaseUrl.trim()
-  }
-  const poolSize = get('DATABASE_POOL_SIZE')
-  if (poolSize !== undefined) partial.databasePoolSize = parseInteger('DATABASE_POOL_SIZE', poolSize, 1, 1000)
-  const databaseTimeout = get('DATABASE_TIMEOUT')
-  if (databaseTimeout !== undefined) partial.databaseTimeoutMs = parseDuration('DATABASE_TIMEOUT', databaseTimeout)
-  loadHttpConfig(get, partial)
-  loadWatchlistsConfig(get, partial)
-  const resolved = resolveConfig(partial)
-  // A hash still waiting when the socket's timeout cuts the connection would leave the client
-  // without an answer: the wait is shorter than REQUEST_TIMEOUT (by default at most half of it).
-  if (resolved.requestTimeoutMs > 0) {
-    if (hashTimeout === undefined) {
-      resolved.passwordHashTimeoutMs = Math.min(resolved.passwordHashTimeoutMs, Math.floor(resolved.requestTimeoutMs / 2))
-    } else if (resolved.passwordHashTimeoutMs >= resolved.requestTimeoutMs) {
-      throw new ConfigError('PASSWORD_HASH_TIMEOUT', `must be shorter than REQUEST_TIMEOUT (${resolved.requestTimeoutMs / 1000}s), got ${resolved.passwordHashTimeoutMs / 1000}s`)
-    }
-  }
-  return resolved
-}
-
-/** The watchlists' limits: lists per user, and the size of MyAnimeList imports. */
-function loadWatchlistsConfig (get: (name: string) => string | undefined, partial: Partial<AppConfig>): void {
-  const lists = get('WATCHLISTS_PER_USER')
-  if (lists !== undefined) partial.watchlistsPerUser = parseInteger('WATCHLISTS_PER_USER', lists, 1, 1_000_000)
-  const bytes = get('MAL_IMPORT_MAX_BYTES')
-  if (bytes !== undefined) partial.malImportMaxBytes = parseSize('MAL_IMPORT_MAX_BYTES', bytes)
-  const entries = get('MAL_IMPORT_MAX_ENTRIES')
-  if (entries !== undefined) partial.malImportMaxEntries = parseInteger('MAL_IMPORT_MAX_ENTRIES', entries, 1, 1_000_000)
-  const pending = get('MAL_IMPORT_MAX_PENDING')
-  if (pending !== undefined) partial.malImportMaxPending = parseInteger('MAL_IMPORT_MAX_PENDING', pending, 1, 1000)
-}
-
-/** The HTTP-facing settings: CORS, caching, the global rate limit, body size, timeouts, proxies. */
-function loadHttpConfig (get: (name: string) => string | undefined, partial: Partial<AppConfig>): void {
-  const off = (raw: string): boolean => never.includes(raw.trim().toLowerCase())
-  const origins = get('CORS_ORIGINS')
-  if (origins !== undefined) partial.corsOrigins = parseOrigins('CORS_ORIGINS', origins)
-  const maxAge = get('CACHE_MAX_AGE')
-  if (maxAge !== undefined) partial.cacheMaxAge = off(maxAge) ? 0 : Math.round(parseDuration('CACHE_MAX_AGE', maxAge) / 1000)
-  const rateMax = get('RATE_LIMIT_MAX')
-  if (rateMax !== undefined) partial.rateLimitMax = off(rateMax) ? 0 : parseInteger('RATE_LIMIT_MAX', rateMax, 0, 1_000_000_000)
-  const rateWindow = get('RATE_LIMIT_WINDOW')
-  if (rateWindow !== undefined) partial.rateLimitWindowMs = parseDuration('RATE_LIMIT_WINDOW', rateWindow)
-  const bodyLimit = get('BODY_LIMIT')
-  if (bodyLimit !== undefined) partial.bodyLimit = parseSize('BODY_LIMIT', bodyLimit)
-  const requestTimeout = get('REQUEST_TIMEOUT')
-  if (requestTimeout !== undefined) partial.requestTimeoutMs = off(requestTimeout) ? 0 : parseDuration('REQUEST_TIMEOUT', requestTimeout)
-  const shutdownTimeout = get('SHUTDOWN_TIMEOUT')
-  if (shutdownTimeout !== undefined) partial.shutdownTimeoutMs = parseDuration('SHUTDOWN_TIMEOUT', shutdownTimeout)
-  const shutdownDrain = get('SHUTDOWN_DRAIN')
-  if (shutdownDrain !== undefined) partial.shutdownDrainMs = off(shutdownDrain) ? 0 : parseDuration('SHUTDOWN_DRAIN', shutdownDrain)
-  const trustProxy = get('TRUST_PROXY')
-  if (trustProxy !== undefined) partial.trustProxy = parseTrustProxy('TRUST_PROXY', trustProxy)
 }
 
 /** 'https://a.example, http://localhost:3000' → the origins; '*' → null (every origin). */
@@ -361,4 +332,13 @@ export function parseHttpUrl (variable: string, raw: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, `expected an http or https URL, got "${raw}"`)
   return url.href
+}
+
+/** The configuration of an empty environment: the table's defaults (read last: the parsers above are ready). */
+export const defaultConfig: AppConfig = {
+  ...readEnvironment({}).fields as Omit<AppConfig, 'defaultCatalogue' | 'now'>,
+  dataDir: path.resolve(variables.DATA_DIR.schema.default as string),
+  // The shipped catalogue; the single executable carries it inside (written out when first asked for).
+  get defaultCatalogue () { return seaAssetFile('anime-offline-database.json') ?? path.join(projectRoot, 'data', 'anime-offline-database.json') },
+  now: Date.now
 }

@@ -94,3 +94,37 @@ t.test('watchlist and MAL import limits: defaults, .env.example, each variable, 
     t.ok(thrown instanceof ConfigError && thrown.variable === variable, `${variable}=${value}: ${String(thrown)}`)
   }
 })
+
+t.test('.env.example and docs/configuration.md list exactly the table\'s variables, in its order, with its defaults', async (t) => {
+  const { variables } = await import('../src/config.js')
+  const root = path.join(import.meta.dirname, '..')
+  const names = Object.keys(variables)
+  const example = fs.readFileSync(path.join(root, '.env.example'), 'utf8')
+  // Every line NAME=value, commented or not (DATABASE_URL has no default: its line is an example).
+  const lines = [...example.matchAll(/^(?:# )?([A-Z][A-Z0-9_]+)=(.*)$/gm)].map(([, name, value]) => [name!, value!] as const)
+  t.same(lines.map(([name]) => name), names, '.env.example')
+  for (const [name, value] of lines) {
+    const fallback = (variables[name as keyof typeof variables].schema as { default?: unknown }).default
+    if (fallback === undefined) t.ok(example.includes(`# ${name}=`) || name === 'DEFAULT_CATALOGUE', `${name} has no default: commented out, or the shipped file`)
+    else t.equal(value, String(fallback), `${name}'s value is its default`)
+  }
+  const docs = fs.readFileSync(path.join(root, 'docs', 'configuration.md'), 'utf8')
+  t.same([...docs.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map(([, name]) => name), names, 'docs/configuration.md')
+  t.match(loadConfig(Object.fromEntries(lines.filter(([name]) => !example.includes(`# ${name}=`)))), { ...defaultConfig, defaultCatalogue: String, now: Function }, '.env.example as the environment gives the defaults')
+})
+
+t.test('every bad variable is named at once, the first as the error\'s', async (t) => {
+  let thrown: unknown
+  try { loadConfig({ PORT: 'eighty', TOKEN_LIMIT: 'x', WORKERS: '0' }) } catch (error) { thrown = error }
+  t.ok(thrown instanceof ConfigError)
+  t.equal((thrown as ConfigError).variable, 'PORT')
+  t.match((thrown as Error).message, /^PORT: expected a whole number, got "eighty"; TOKEN_LIMIT: expected a whole number, got "x"; WORKERS: must be between 1 and 256, got 0$/)
+  t.throws(() => loadConfig({ THROTTLE_WINDOW: '0', BODY_LIMIT: 'big' }), /^THROTTLE_WINDOW: must be greater than zero, got "0"; BODY_LIMIT: expected a size/, 'the conversions\' faults too')
+})
+
+t.test('words in any case: AUTO, NEVER, Yes, WARN; surrounding blanks ignored', async (t) => {
+  t.match(loadConfig({ WORKERS: 'AUTO', TOKEN_TTL: 'NEVER', TOKEN_AUTO_REFRESH: 'Yes', LOG_LEVEL: ' WARN ', PORT: ' 9000 ', RATE_LIMIT_MAX: 'Off' }),
+    { tokenTtlMs: null, tokenAutoRefresh: true, logLevel: 'warn', port: 9000, rateLimitMax: 0 })
+  t.equal(loadConfig({ TOKEN_AUTO_REFRESH: 'off' }).tokenAutoRefresh, false)
+  t.throws(() => loadConfig({ SHUTDOWN_TIMEOUT: 'off' }), /^SHUTDOWN_TIMEOUT: expected a duration/, 'off only where the variable has an off')
+})

@@ -5,7 +5,7 @@ import { openCatalogueDb } from './db.js'
 import { createDiscovery, type Discovery } from './discovery.js'
 import { saveLocalMap, type CatalogueIdStore } from './id-store.js'
 import { createCatalogueLinks, type CatalogueLinks } from './links.js'
-import { createCatalogue, type Catalogue } from './repository.js'
+import { createCatalogue, type Catalogue, type CatalogueInfo } from './repository.js'
 import { createCatalogueWatcher, type CatalogueWatcher } from './watch.js'
 
 export interface OpenCatalogue {
@@ -53,4 +53,18 @@ export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = 
 export function openCatalogueLinks (dataDir: string): { links: CatalogueLinks, close: () => void } {
   const db = openCatalogueDb(dataDir, { readonly: true })
   return { links: createCatalogueLinks(db), close: () => { db.close() } }
+}
+
+/**
+ * For a program that does not serve (the command line, a cluster's primary):
+ * runs `read` on the catalogue opened for it alone, closed afterwards.
+ */
+export async function withCatalogue<T> (dataDir: string, read: (catalogue: { info: () => CatalogueInfo, saveIdMap: (ids: CatalogueIdStore) => Promise<number> }) => T | Promise<T>): Promise<T> {
+  const db = openCatalogueDb(dataDir)
+  try {
+    const catalogue = createCatalogue(db)
+    return await read({ info: () => catalogue.info(), saveIdMap: (ids) => saveLocalMap(db, ids) })
+  } finally {
+    db.close()
+  }
 }

@@ -2,8 +2,7 @@
 import fs from 'node:fs'
 import { ConfigError, loadConfig, parseHttpUrl } from '../config.js'
 import { importCatalogueFile, type ImportProgress, type ImportReport } from '../catalogue/import.js'
-import { openCatalogueDb } from '../catalogue/db.js'
-import { createCatalogue } from '../catalogue/repository.js'
+import { withCatalogue } from '../catalogue/open.js'
 import { updateCatalogue, type UpdateProgress } from '../catalogue/update.js'
 import { openUserStore, type UserStore } from '../storage/index.js'
 import { CatalogueDamagedError, checkCatalogue, moveAside, stampCatalogue } from '../catalogue/integrity.js'
@@ -190,21 +189,16 @@ export async function runCatalogueCommand (argv: string[], io: CliIo): Promise<n
       if (check.state === 'damaged') {
         throw new CatalogueDamagedError(`the catalogue file is damaged (${check.problem}); starting the service rebuilds it from its last import, or run anime-api catalogue import <file>`)
       }
-      const db = openCatalogueDb(config.dataDir)
-      try {
-        const info = createCatalogue(db).info()
-        io.out(`data dir:     ${config.dataDir}`)
-        io.out(`entries:      ${info.count}`)
-        io.out(`version:      ${info.version}`)
-        io.out(`imported at:  ${info.importedAt ?? 'never'}`)
-        io.out(`file date:    ${info.lastUpdate ?? 'unknown'}`)
-        io.out(`release:      ${info.release ?? 'unknown (not named by the URL, or a local file)'}`)
-        io.out(`source:       ${info.source ?? 'unknown'}`)
-        io.out(`data:         ${info.repository ?? 'unknown'}`)
-        io.out(`licence:      ${info.license ?? 'unknown'}`)
-      } finally {
-        db.close()
-      }
+      const info = await withCatalogue(config.dataDir, (catalogue) => catalogue.info())
+      io.out(`data dir:     ${config.dataDir}`)
+      io.out(`entries:      ${info.count}`)
+      io.out(`version:      ${info.version}`)
+      io.out(`imported at:  ${info.importedAt ?? 'never'}`)
+      io.out(`file date:    ${info.lastUpdate ?? 'unknown'}`)
+      io.out(`release:      ${info.release ?? 'unknown (not named by the URL, or a local file)'}`)
+      io.out(`source:       ${info.source ?? 'unknown'}`)
+      io.out(`data:         ${info.repository ?? 'unknown'}`)
+      io.out(`licence:      ${info.license ?? 'unknown'}`)
       return 0
     }
   }

@@ -4,7 +4,8 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { spawnSync } from 'node:child_process'
 import { Worker } from 'node:worker_threads'
-import { importCatalogue, importCatalogueFile, parsingWorkerScript } from '../../src/catalogue/import.js'
+import { importCatalogue, importCatalogueFile } from '../../src/catalogue/import.js'
+import { parsingWorkerScript } from '../../src/catalogue/stage.js'
 import { openCatalogueDb, CATALOGUE_SCHEMA_VERSION } from '../../src/catalogue/db.js'
 import { createCatalogue } from '../../src/catalogue/repository.js'
 import { NO_PICTURE, NO_THUMBNAIL } from '../../src/catalogue/normalize.js'
@@ -212,7 +213,8 @@ t.test('under node --import tsx the parsing worker starts all the same, with the
   const runner = path.join(dir, 'run.mts')
   fs.writeFileSync(runner, [
     `import { Worker } from 'node:worker_threads'`,
-    `import { importCatalogueFile, parsingWorkerScript } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../src/catalogue/import.ts'))}`,
+    `import { importCatalogueFile } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../src/catalogue/import.ts'))}`,
+    `import { parsingWorkerScript } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../src/catalogue/stage.ts'))}`,
     `import { startWorker } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../src/worker-threads.ts'))}`,
     `const started = async (worker: Worker) => {`,
     `  const ran = await new Promise((resolve) => { worker.once('message', () => resolve(true)).once('error', () => resolve(false)) })`,
