@@ -1,17 +1,18 @@
 // Configuration: one typed object the app is built from. `variables` is the
-// table of every environment variable: its name, the field it sets, its JSON
-// schema (type, default, range), what it means and how its text becomes the
-// value. `loadConfig` validates the environment against the table with
-// env-schema (Ajv: defaults, whole numbers, ranges, enumerations, every bad
-// variable at once) and converts what JSON Schema has no type for (durations,
-// sizes, URLs, origins, proxies); tests pass a partial object to `resolveConfig`.
+// table of every environment variable: its name, the field it sets, its TypeBox
+// schema (type, range, default), what it means and how its text becomes the
+// value. `loadConfig` checks each variable set against its schema with
+// TypeBox's own checker (Value.Check: interpreted, so nothing is compiled
+// before the first command runs, where Ajv's code generation was a large part
+// of a CLI command's start), reports every bad variable at once, and converts
+// what JSON Schema has no type for (durations, sizes, URLs, origins, proxies);
+// tests pass a partial object to `resolveConfig`.
 import os from 'node:os'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import envSchema from 'env-schema'
-import type { ErrorObject } from 'ajv'
 import { Type, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { seaAssetFile } from './sea/assets.js'
 
 /** The checkout's root: the parent of src/, or of dist/ for the bundle (scripts/build.ts). */
@@ -102,7 +103,7 @@ export const variables = {
   DATA_DIR: text('dataDir', './var', 'where the SQLite files live; created if missing'),
   LOG_LEVEL: {
     field: 'logLevel',
-    schema: Type.Unsafe<LogLevel>({ type: 'string', enum: logLevels, default: 'info' }),
+    schema: Type.Union(logLevels.map((level) => Type.Literal(level)), { default: 'info' }),
     doc: 'the least severe log lines written',
     words: Object.fromEntries(logLevels.map((level) => [level, level])),
     convert: (value: LogLevel) => value
@@ -170,42 +171,45 @@ export type AppConfig = { -readonly [N in keyof Table as Table[N]['field']]: Fie
 }
 
 const table: Record<string, Variable<string, unknown>> = variables
-const schema = Type.Object(Object.fromEntries(Object.entries(table).map(([name, variable]) => [name, variable.schema])))
+/** The schema's kinds of value: itself, or each of its union's. */
+const kinds = (schema: TSchema): TSchema[] => (schema.anyOf as TSchema[] | undefined) ?? [schema]
 
-/** The one line Ajv's errors on a variable become (raw: its text as set). */
-function describe (variable: Variable<string, unknown>, errors: ErrorObject[], raw: string): string {
-  const error = errors.find((e) => ['type', 'minimum', 'maximum', 'enum'].includes(e.keyword)) ?? errors[0]!
-  const range = (variable.schema.anyOf as TSchema[] | undefined)?.at(-1) ?? variable.schema
-  switch (error.keyword) {
-    case 'type': return `expected ${variable.expected ?? String(error.params.type)}, got "${raw}"`
-    case 'minimum':
-    case 'maximum': return `must be between ${String(range.minimum)} and ${String(range.maximum)}, got ${raw}`
-    case 'enum': return `expected one of ${(error.params.allowedValues as string[]).join(', ')}, got "${raw}"`
-    default: return `${error.message ?? 'is not valid'}, got "${raw}"`
-  }
+/**
+ * The value the schema is checked against: a variable's text, read as a whole
+ * number or a boolean where the schema takes one (strictly: 1.5 is no whole number).
+ */
+function typed (schema: TSchema, text: string): unknown {
+  if (kinds(schema).some((kind) => kind.const === text)) return text
+  if (kinds(schema).some((kind) => kind.type === 'integer') && /^[+-]?\d+$/.test(text)) return Number(text)
+  if (kinds(schema).some((kind) => kind.type === 'boolean') && (text === 'true' || text === 'false')) return text === 'true'
+  return text
+}
+
+/** What is wrong with a value its schema refused (raw: the text as set). */
+function describe (variable: Variable<string, unknown>, value: unknown, raw: string): string {
+  const range = kinds(variable.schema).find((kind) => kind.type === 'integer')
+  if (range !== undefined && typeof value === 'number') return `must be between ${String(range.minimum)} and ${String(range.maximum)}, got ${value}`
+  const words = kinds(variable.schema).map((kind) => kind.const as unknown)
+  if (words.every((word) => typeof word === 'string')) return `expected one of ${words.join(', ')}, got "${raw}"`
+  return `expected ${variable.expected ?? 'text'}, got "${raw}"`
 }
 
 /** The table read from `env`: every field (defaults filled) and the variables set; throws ConfigError naming the first bad variable and listing every other. */
 function readEnvironment (env: NodeJS.ProcessEnv): { fields: Partial<AppConfig>, set: Set<string> } {
   const raw: Record<string, string> = {}
-  const data: Record<string, string> = {}
-  for (const [name, variable] of Object.entries(table)) {
-    const value = env[name]?.trim()
-    if (value === undefined || value === '') continue
-    raw[name] = value
-    data[name] = variable.words?.[value.toLowerCase()] ?? value
-  }
+  const valid: Record<string, unknown> = {}
   const problems: ConfigError[] = []
-  let valid: Record<string, unknown> = data
-  try {
-    valid = envSchema({ schema, data, env: false })
-  } catch (error) {
-    const errors = (error as { errors?: ErrorObject[] }).errors
-    if (errors === undefined) throw error
-    for (const [name, variable] of Object.entries(table)) {
-      const own = errors.filter((e) => e.instancePath === `/${name}`)
-      if (own.length > 0) problems.push(new ConfigError(name, describe(variable, own, raw[name] ?? '')))
+  for (const [name, variable] of Object.entries(table)) {
+    const text = env[name]?.trim()
+    if (text === undefined || text === '') {
+      valid[name] = variable.schema.default
+      continue
     }
+    raw[name] = text
+    const value = typed(variable.schema, variable.words?.[text.toLowerCase()] ?? text)
+    // TypeBox checks the value against the variable's schema: type, range, the words it takes.
+    if (Value.Check(variable.schema, value)) valid[name] = value
+    else problems.push(new ConfigError(name, describe(variable, value, text)))
   }
   const fields: Record<string, unknown> = {}
   // The values converted are those the schema let through, with its defaults: none when it found faults.

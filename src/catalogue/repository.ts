@@ -2,6 +2,7 @@
 // An import on another connection commits atomically; each statement here sees
 // either the old catalogue or the new one, never a mix.
 import type { Db } from './db.js'
+import type { AnswerRange } from './answers.js'
 import { createMappings } from './mappings.js'
 
 export interface SeedAnime {
@@ -58,6 +59,8 @@ export function createCatalogue (db: Db) {
   const jsonById = db.prepare('SELECT answer FROM entry_answers WHERE id = ?').pluck()
   const jsonByPos = db.prepare('SELECT answer FROM entry_answers WHERE id = (SELECT id FROM anime WHERE pos = ?)').pluck()
   const maxPos = db.prepare('SELECT max(pos) FROM anime').pluck()
+  // One statement, so one snapshot: the rows and the version they belong to.
+  const answersAfter = db.prepare("SELECT e.id, e.answer, m.value AS version FROM meta m LEFT JOIN (SELECT id, answer FROM entry_answers WHERE id > ? ORDER BY id LIMIT ?) e WHERE m.key = 'version' ORDER BY e.id").raw()
   const metaRows = db.prepare('SELECT key, value FROM meta')
   const versionRow = db.prepare("SELECT (SELECT value FROM meta WHERE key = 'version') AS version, (SELECT value FROM meta WHERE key = 'imported_at') AS importedAt")
   let version: string | null = null
@@ -114,6 +117,22 @@ export function createCatalogue (db: Db) {
     /** `entry(id)` as the JSON text of the answer (see answerSql in answers.ts). */
     entryJson (id: number): string | undefined {
       return jsonById.get(id) as string | undefined
+    },
+
+    /**
+     * The answers of served entries with ids above `afterId`, in id order, at
+     * most `limit`, with the catalogue version they belong to (read in one
+     * statement): what the in-memory answers (createAnswerStore in answers.ts) load.
+     */
+    answerRange (afterId: number, limit: number): AnswerRange {
+      const rows = answersAfter.all(afterId, limit) as Array<[number | null, string | null, string | null]>
+      const range: AnswerRange = { version: String(rows[0]?.[2] ?? 0), ids: [], answers: [] }
+      for (const [id, answer] of rows) {
+        if (id === null || answer === null) continue
+        range.ids.push(id)
+        range.answers.push(answer)
+      }
+      return range
     },
 
     /**

@@ -1,44 +1,50 @@
-// Answers as sent (JSON text), kept for one catalogue version at a time.
+// Answers as sent (JSON text), kept for one catalogue version at a time, and
+// the catalogue version as the hot routes read it.
+import { LRUCache } from 'lru-cache'
+
+export interface AnswerCacheOptions<V> {
+  /** At most this many answers (default 5000 when no `maxSize` is given). */
+  max?: number
+  /** At most this much in all, as `sizeOf` counts (bytes, roughly). */
+  maxSize?: number
+  sizeOf?: (value: V) => number
+}
 
 /**
- * The `max` most recently used answers of one catalogue version, by key; a
- * new version empties it. A hit skips the SQLite read and the serialiser.
+ * The most recently used answers of one catalogue version, by key (lru-cache),
+ * bounded in number or in size; a new version empties it. A hit skips the
+ * database read and the serialiser.
  */
-export function createAnswerCache<K> (max = 5000) {
+export function createAnswerCache<K extends NonNullable<unknown>, V extends NonNullable<unknown> = string> (options: number | AnswerCacheOptions<V> = {}) {
+  const { max, maxSize, sizeOf } = typeof options === 'number' ? { max: options } : options
   let version: string | null = null
-  const answers = new Map<K, string>()
+  const answers = maxSize === undefined
+    ? new LRUCache<K, V>({ max: max ?? 5000 })
+    : new LRUCache<K, V>({ ...(max === undefined ? {} : { max }), maxSize, sizeCalculation: (value) => Math.max(1, sizeOf?.(value) ?? 1) })
   const cache = {
     /**
      * The answer for `key` in catalogue version `atVersion`: kept, or `load`ed
      * and kept (undefined, when there is none, is not kept). Read the version
      * before the data (see Catalogue.version): an import in between files new
-     * data under the old version, which is dropped on the next turn.
+     * data under the old version, which is dropped with it.
      */
-    answer (atVersion: string, key: K, load: () => string | undefined): string | undefined {
-      let json = cache.get(atVersion, key)
-      if (json === undefined) {
-        json = load()
-        if (json !== undefined) cache.set(atVersion, key, json)
+    answer (atVersion: string, key: K, load: () => V | undefined): V | undefined {
+      let value = cache.get(atVersion, key)
+      if (value === undefined) {
+        value = load()
+        if (value !== undefined) cache.set(atVersion, key, value)
       }
-      return json
+      return value
     },
-    get (atVersion: string, key: K): string | undefined {
-      if (atVersion !== version) return undefined
-      const json = answers.get(key)
-      if (json !== undefined) {
-        // Most recently used last: Map keeps insertion order.
-        answers.delete(key)
-        answers.set(key, json)
-      }
-      return json
+    get (atVersion: string, key: K): V | undefined {
+      return atVersion === version ? answers.get(key) : undefined
     },
-    set (atVersion: string, key: K, json: string): void {
+    set (atVersion: string, key: K, value: V): void {
       if (atVersion !== version) {
         answers.clear()
         version = atVersion
       }
-      answers.set(key, json)
-      if (answers.size > max) answers.delete(answers.keys().next().value!)
+      answers.set(key, value)
     },
     get size () { return answers.size }
   }
@@ -47,3 +53,35 @@ export function createAnswerCache<K> (max = 5000) {
 
 /** The content type of answers sent as JSON text (a string with it skips the serialiser). */
 export const jsonType = 'application/json; charset=utf-8'
+
+export interface VersionReader {
+  /** The served catalogue's version (see Catalogue.version). */
+  version: () => string
+  /** Its import time as an HTTP date, '' when unknown (see Catalogue.lastModified). */
+  lastModified: () => string
+}
+
+/**
+ * The catalogue's version and import date, read from the file at most once
+ * every `maxAgeMs`: each read is a database statement (a read transaction,
+ * several system calls), which under load was a large part of an entry's
+ * answer. A new catalogue is seen at most `maxAgeMs` after its import commits
+ * (an import takes far longer); until then answers carry the previous
+ * version, never a version newer than their data.
+ */
+export function recentVersion (catalogue: VersionReader, maxAgeMs = 2, now: () => number = performance.now.bind(performance)): VersionReader {
+  let readAt = -Infinity
+  let version = ''
+  let lastModified = ''
+  const refresh = (): void => {
+    const at = now()
+    if (at - readAt <= maxAgeMs) return
+    version = catalogue.version()
+    lastModified = catalogue.lastModified()
+    readAt = at
+  }
+  return {
+    version () { refresh(); return version },
+    lastModified () { refresh(); return lastModified }
+  }
+}

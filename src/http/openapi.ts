@@ -22,6 +22,12 @@ const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 const fieldOrDetail = { anyOf: [FieldErrors, ErrorDetail], description: FieldErrors.description }
 
+/** A route's path as the OpenAPI document writes it: `/anime/{id}` for Fastify's `/anime/:id`. */
+export const openapiPath = (url: string): string => url.replace(/:(\w+)/g, '{$1}')
+
+/** Whether the route answers JSON only, never the HTML page (`config.jsonOnly`, see src/plugins/errors.ts). */
+export const isJsonOnly = (route: Pick<RouteOptions, 'config'>): boolean => (route.config as { jsonOnly?: unknown } | undefined)?.jsonOnly === true
+
 /** The route's response map with every answer the service can give it. */
 export function documentAnswers (schema: Json, route: Pick<RouteOptions, 'method' | 'url' | 'config'>): Json {
   const responses: Json = { ...(isObject(schema.response) ? schema.response : {}) }
@@ -77,9 +83,9 @@ const sameModel = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(
  * title and referenced; a titled schema that may be null becomes `anyOf` of the
  * reference and null. Error answers of operations that produce something else
  * than JSON (the MAL export's XML) are documented as JSON, which they are; the
- * JSON answers also as the HTML page.
+ * JSON answers also as the HTML page, but on `jsonOnlyPaths` (document paths).
  */
-export function nameComponents (document: Json): Json {
+export function nameComponents (document: Json, jsonOnlyPaths: ReadonlySet<string> = new Set()): Json {
   const components = isObject(document.components) ? { ...document.components } : {}
   const schemas: Json = isObject(components.schemas) ? { ...components.schemas } : {}
 
@@ -121,8 +127,8 @@ export function nameComponents (document: Json): Json {
           content = { 'application/json': { schema } }
         }
         // `?format=api` (or a browser's Accept) gets a JSON answer as an HTML page, on every
-        // route but Jikan's /v4, which answers JSON only as Jikan does (`jsonOnly`).
-        if (content['application/json'] !== undefined && !url.startsWith('/v4/')) content = { ...content, 'text/html': htmlPage }
+        // route but those marked `config.jsonOnly` (Jikan's /v4, which answers JSON only as Jikan does).
+        if (content['application/json'] !== undefined && !jsonOnlyPaths.has(url)) content = { ...content, 'text/html': htmlPage }
         responses[status] = { ...response, content }
       }
       operations[method] = hoist({ ...operation, responses })

@@ -19,15 +19,17 @@ declare module 'fastify' {
   }
 }
 
-const jsonOnly = (request: FastifyRequest): boolean => request.routeOptions.config?.jsonOnly === true
+/** Set on requests whose answer is the HTML page (see negotiate). */
+const kHtml = Symbol('answered as an HTML page')
 
+/** Whether this request's JSON answer is sent as the human-readable HTML page (`?format=api`, or a browser's Accept). */
 export function wantsHtml (request: FastifyRequest): boolean {
-  if (jsonOnly(request)) return false
-  const format = (request.query as Record<string, unknown> | undefined)?.format
-  if (format !== undefined) return format === 'api'
-  const accept = request.headers.accept
+  return (request as unknown as Record<symbol, boolean>)[kHtml] === true
+}
+
+/** DRF's negotiation, for a request without `?format=`: HTML only where the client ranks it above JSON (JSON wins ties). */
+function acceptPrefersHtml (accept: string | undefined): boolean {
   if (accept === undefined || !accept.includes('html')) return false
-  // DRF's negotiation: JSON wins ties; HTML only where the client ranks it higher.
   let html = 0
   let json = 0
   for (const part of accept.split(',')) {
@@ -38,6 +40,24 @@ export function wantsHtml (request: FastifyRequest): boolean {
     if (type === 'application/json' || type === 'application/*' || type === '*/*') json = Math.max(json, q)
   }
   return html > json
+}
+
+/**
+ * `?format=` and Accept, decided once per request: any other format than json
+ * or api is 404; the answer is the HTML page for `format=api`, or without a
+ * format where Accept prefers HTML. A route-level hook on every route but the
+ * JSON-only ones (`config.jsonOnly`, decided when the route is registered), and
+ * run by the global hook for requests no route matched.
+ */
+function negotiate (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  const format = (request.query as Record<string, unknown> | undefined)?.format
+  if (format !== undefined) {
+    if (format !== 'json' && format !== 'api') { done(new ApiError(404, { detail: 'Not found.' })); return }
+    if (format === 'api') (request as unknown as Record<symbol, boolean>)[kHtml] = true
+  } else if (acceptPrefersHtml(request.headers.accept)) {
+    (request as unknown as Record<symbol, boolean>)[kHtml] = true
+  }
+  done()
 }
 
 /** The status and body the old service gives for an error thrown anywhere. */
@@ -58,6 +78,7 @@ function errorResponse (error: FastifyError | ApiError, request: FastifyRequest)
 
 export default fp(async function errors (fastify: FastifyInstance) {
   useContractValidation(fastify)
+  fastify.decorateRequest(kHtml, false)
   // A router of our own, only to tell "wrong method" (405) from "no such path" (404).
   const known = FindMyWay()
   fastify.addHook('onRoute', (route) => {
@@ -68,6 +89,7 @@ export default fp(async function errors (fastify: FastifyInstance) {
       const check = body.type === 'array' ? bodyIsList : bodyIsObject
       route.preValidation = [check, ...[route.preValidation ?? []].flat()] as typeof route.preValidation
     }
+    if (route.config?.jsonOnly !== true) route.onRequest = [negotiate, ...[route.onRequest ?? []].flat()] as typeof route.onRequest
     if (route.url === '*' || route.url.startsWith('/docs')) return
     for (const method of [route.method].flat()) {
       if (!(methods as readonly string[]).includes(method)) continue
@@ -94,11 +116,10 @@ export default fp(async function errors (fastify: FastifyInstance) {
     }
   })
 
-  // Callback-style hooks (not async): no promise per request on every route.
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    if (jsonOnly(request)) { done(); return }
-    const format = (request.query as Record<string, unknown> | undefined)?.format
-    if (format !== undefined && format !== 'json' && format !== 'api') done(new ApiError(404, { detail: 'Not found.' }))
+  // Routes negotiate in a hook of their own (onRoute above); this one serves the
+  // requests that no route matched (404, 405, OPTIONS). Callback-style: no promise per request.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.is404) negotiate(request, reply, done)
     else done()
   })
 
@@ -123,13 +144,13 @@ export default fp(async function errors (fastify: FastifyInstance) {
   }
 
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (typeof payload !== 'string' || !wantsHtml(request)) { done(null, payload); return }
+    if (!wantsHtml(request) || !(typeof payload === 'string' || Buffer.isBuffer(payload))) { done(null, payload); return }
     const type = reply.getHeader('content-type')
     if (typeof type !== 'string' || !type.startsWith('application/json')) { done(null, payload); return }
     reply.header('content-type', 'text/html; charset=utf-8')
     let page: string
     try {
-      page = renderHtmlPage(request, reply, payload)
+      page = renderHtmlPage(request, reply, payload.toString())
     } catch (error) {
       done(error as Error)
       return

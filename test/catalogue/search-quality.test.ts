@@ -52,12 +52,9 @@ t.test('relevance pages read only the best rows of each tier, with the same resu
       const fast = await api.inject(url)
       // episodes_min=0 matches every entry but makes it a filtered search, which ranks every match.
       const full = await api.inject(`${url}&episodes_min=0`)
-      if (fast.statusCode === 404) {
-        t.equal(full.statusCode, 404, url)
-        continue
-      }
-      t.same(fast.json().results, full.json().results, url)
-      t.equal(fast.json().count, full.json().count, `${url}: count`)
+      // The same page (its results and count), or the same 404 past the last page.
+      const view = (res: typeof fast) => res.statusCode === 200 ? { status: 200, results: res.json().results, count: res.json().count } : { status: res.statusCode, body: res.json() }
+      t.same(view(fast), view(full), url)
     }
   }
 })

@@ -109,10 +109,10 @@ t.test('SIGTERM mid-stream, no drain: every started request is answered, the dat
   t.ok(before.length > 20, `a stream of requests before the signal (${before.length})`)
   t.same(before.filter((o) => o.status !== 200).map((o) => o.error ?? o.status), [], 'every request sent before the signal answered 200')
   const after = outcomes.filter((o) => o.sentAt >= signalledAt - raceMs)
-  for (const outcome of after) {
-    if (outcome.status !== undefined) t.equal(outcome.status, 200, 'answered in full while closing')
-    else t.ok(connectionErrors.includes(outcome.error!), `refused at the connection level (${outcome.error})`)
-  }
+  const answeredInFull = (o: Outcome) => o.status === 200 && o.error === undefined
+  const refusedAtConnection = (o: Outcome) => o.status === undefined && connectionErrors.includes(o.error!)
+  t.same(after.filter((o) => !answeredInFull(o) && !refusedAtConnection(o)).map((o) => o.error ?? o.status), [],
+    `each request sent while closing (${after.length}) was answered 200 in full or refused at the connection level`)
   t.match(server.output(), /shutting down/)
 
   t.equal(walSize(path.join(server.dataDir, 'catalogue.sqlite')), 0, 'catalogue WAL checkpointed')
@@ -127,23 +127,23 @@ t.test('requests still running at SHUTDOWN_TIMEOUT lose their connection; the pr
   const stuck = slowPost(server.port, '/account/register', JSON.stringify({ username: 'stuck', email: 'stuck@example.com', password: 'never-finished' }), null)
   await stuck.headersSent
   await new Promise((resolve) => setTimeout(resolve, 200))
-  const signalledAt = Date.now()
   server.child.kill('SIGTERM')
   const { code } = await server.exited
-  const took = Date.now() - signalledAt
+  // Exit 0 after the timeout closed the connection: the hard stop (5 s later) would exit 1 and say so.
   t.equal(code, 0)
-  t.ok(took >= 900 && took < 6000, `exited after the timeout, before the hard stop (${took} ms)`)
   const outcome = await stuck.done
   t.ok(outcome.error !== undefined && connectionErrors.includes(outcome.error), `connection closed (${outcome.error ?? outcome.status})`)
-  t.match(server.output(), /shutdown timeout/)
+  t.match(server.output(), /shutdown timeout: closing the connections still open/)
+  t.notMatch(server.output(), /shutdown did not finish in time/)
 })
 
 t.test('SIGINT stops an idle server at once with exit 0, without the drain', async (t) => {
-  const server = await spawnServer(t, { SHUTDOWN_DRAIN: '60s' })
-  const signalledAt = Date.now()
+  // A drain longer than the test may run: the process exits only if SIGINT skips it.
+  const server = await spawnServer(t, { SHUTDOWN_DRAIN: '1h' })
   server.child.kill('SIGINT')
   const { code } = await server.exited
   t.equal(code, 0)
-  t.ok(Date.now() - signalledAt < 8000, 'promptly')
+  t.match(server.output(), /"signal":"SIGINT","drainMs":0,.*"msg":"shutting down"/, 'no drain on SIGINT')
+  t.notMatch(server.output(), /drained: no longer accepting connections/)
   t.equal(walSize(path.join(server.dataDir, 'catalogue.sqlite')), 0)
 })

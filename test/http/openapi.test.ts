@@ -257,3 +257,19 @@ t.test('throttled and rate-limited answers (429), and the token limit (403), are
   const limited = await expect(429, { method: 'GET', url: '/anime/entry/1', remoteAddress: '10.0.3.1' })
   t.ok(limited.headers['retry-after'], 'Retry-After')
 })
+
+t.test('JSON-only routes (config.jsonOnly) document no HTML page; the others do', async (t) => {
+  const contentTypes = (url: string, status: string): string[] =>
+    Object.keys(((document.paths as Record<string, Record<string, { responses: Record<string, { content?: Json }> }>>)[url]!.get!.responses[status]!.content) ?? {})
+  t.same(contentTypes('/anime/entry/{id}', '200').sort(), ['application/json', 'text/html'])
+  t.same(contentTypes('/v4/anime/{id}', '200'), ['application/json'], 'Jikan answers JSON only')
+  t.same(contentTypes('/v4/anime/{id}', '4XX'), ['application/json'])
+  // Decided by the routes' flag, not by their path.
+  const { nameComponents, openapiPath } = await import('../../src/http/openapi.js')
+  t.equal(openapiPath('/v4/seasons/:year/:season'), '/v4/seasons/{year}/{season}')
+  const answer = { 200: { description: 'ok', content: { 'application/json': { schema: { type: 'string' } } } } }
+  const built = nameComponents({ paths: { '/a': { get: { responses: answer } }, '/v4/b': { get: { responses: answer } } } }, new Set(['/a']))
+  const paths = built.paths as Record<string, { get: { responses: { 200: { content: Json } } } }>
+  t.same(Object.keys(paths['/a']!.get.responses['200'].content), ['application/json'], 'a JSON-only path outside /v4')
+  t.same(Object.keys(paths['/v4/b']!.get.responses['200'].content).sort(), ['application/json', 'text/html'], 'a /v4 path not marked JSON-only')
+})

@@ -58,12 +58,11 @@ export async function helmetHeaders (options = helmetOptions): Promise<Record<st
 
 export default fp(async function securityHeaders (fastify: FastifyInstance) {
   const { 'strict-transport-security': hsts, ...pageHeaders } = await helmetHeaders()
-  const html = Object.entries(pageHeaders)
-  const api = Object.entries(apiHeaders)
-  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const headers = request.url.startsWith('/docs') || wantsHtml(request) ? html : api
-    for (const [name, value] of headers) reply.header(name, value)
+  // Set when the answer is sent, when whether it is the HTML page is known (src/plugins/errors.ts decides
+  // that in a hook of each route): one hook for every answer, errors, 404s and 304s included.
+  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
+    reply.headers(wantsHtml(request) || request.url.startsWith('/docs') ? pageHeaders : apiHeaders)
     if (hsts !== undefined && request.protocol === 'https') reply.header('strict-transport-security', hsts)
-    done()
+    done(null, payload)
   })
 }, { name: 'security-headers' })

@@ -7,7 +7,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
-import { documentAnswers, nameComponents } from '../../http/openapi.js'
+import { documentAnswers, isJsonOnly, nameComponents, openapiPath } from '../../http/openapi.js'
 
 export const openapiInfo = {
   openapi: '3.1.0',
@@ -57,10 +57,15 @@ function installedUi (): { baseDir: string, logo: { type: string, content: Buffe
 }
 
 export default fp(async function openapi (fastify: FastifyInstance) {
+  // The paths of routes marked JSON-only, as the routes are documented (the document is built after them).
+  const jsonOnlyPaths = new Set<string>()
   await fastify.register(swagger, {
     openapi: openapiInfo,
-    transform: ({ schema, url, route }) => ({ schema: documentAnswers(schema as Record<string, unknown>, route), url }),
-    transformObject: (document) => nameComponents(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as Record<string, unknown>)
+    transform: ({ schema, url, route }) => {
+      if (isJsonOnly(route)) jsonOnlyPaths.add(openapiPath(url))
+      return { schema: documentAnswers(schema as Record<string, unknown>, route), url }
+    },
+    transformObject: (document) => nameComponents(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as Record<string, unknown>, jsonOnlyPaths)
   })
   await fastify.register(swaggerUi, { routePrefix: '/docs', ...installedUi() })
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())

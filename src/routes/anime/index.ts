@@ -6,7 +6,8 @@ import { notFound } from '../../errors.js'
 import type { SeedAnime } from '../../catalogue/repository.js'
 import { RandomQuery } from '../../../schemas/discovery.js'
 import { filtersOf, hasFilters } from '../../http/filters.js'
-import { createAnswerCache, jsonType } from '../../http/answer-cache.js'
+import { jsonType } from '../../http/answer-cache.js'
+import { createAnswerStore } from '../../catalogue/answers.js'
 import search from './search.js'
 import tags from './tags.js'
 import details from './details.js'
@@ -14,9 +15,16 @@ import mappings from './mappings.js'
 import seasons from './seasons.js'
 
 const anime: FastifyPluginAsyncTypebox = async (fastify) => {
-  // The answers of GET /anime/entry/:id as sent (the JSON text each import
-  // stores, see answerSql in src/catalogue/answers.ts), by id.
-  const entries = createAnswerCache<number>()
+  // The answers of GET /anime/entry/:id and /anime/random as sent (the JSON
+  // text each import stores, see answerSql), all of the current version, in
+  // memory (createAnswerStore in src/catalogue/answers.ts); the database answers
+  // while a new version loads.
+  const { catalogue, catalogueVersion } = fastify
+  const answers = createAnswerStore(catalogue, { onError: (error) => { fastify.log.error({ err: error }, 'loading the entry answers failed') } })
+  // Loaded once the service is up, and again for each new catalogue, before requests ask.
+  fastify.addHook('onReady', async () => { answers.prepare(catalogue.version()) })
+  fastify.addHook('preClose', async () => { answers.close() })
+  fastify.catalogueWatcher.onSwitch((info) => { answers.prepare(String(info.version)) })
 
   fastify.get('/entry/:id', {
     schema: {
@@ -30,9 +38,10 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const id = request.params.id
-    const json = entries.answer(fastify.catalogue.version(), id, () => fastify.catalogue.entryJson(id))
-    if (json === undefined) throw notFound()
-    // Sent as it is: a string with a JSON content type skips the serialiser.
+    const held = answers.get(catalogueVersion.version(), id)
+    const json = held === undefined ? catalogue.entryJson(id) : held
+    if (json === undefined || json === null) throw notFound()
+    // Sent as it is: bytes or a string with a JSON content type skip the serialiser.
     reply.type(jsonType)
     return json as unknown as SeedAnime
   })
@@ -53,8 +62,9 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
       if (entry === undefined) throw notFound()
       return entry
     }
-    const json = fastify.catalogue.randomJson()
-    if (json === undefined) throw notFound()
+    const held = answers.random(catalogueVersion.version())
+    const json = held === undefined ? catalogue.randomJson() : held
+    if (json === undefined || json === null) throw notFound()
     reply.type(jsonType)
     return json as unknown as SeedAnime
   })

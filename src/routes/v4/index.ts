@@ -23,6 +23,13 @@ const DEFAULT_LIMIT = S.JIKAN_MAX_LIMIT
 
 type Query = JikanQuery
 
+/** An entry's `anime` resource: as built (with ORIGIN for the request's origin), and as last sent (to `origin`). */
+interface Resource { template: string, origin: string, json: string }
+/** Bound of the resources kept (characters of JSON, about bytes). */
+const RESOURCES_MAX_BYTES = 16 * 2 ** 20
+/** MyAnimeList ids whose catalogue id is kept: every one a large catalogue has. */
+const CATALOGUE_IDS_MAX = 60_000
+
 /** A value computed once per catalogue version. */
 function perVersion<T> (version: () => string, compute: () => Promise<T>): () => Promise<T> {
   let at: string | null = null
@@ -41,10 +48,12 @@ function perVersion<T> (version: () => string, compute: () => Promise<T>): () =>
 
 export default async function v4 (fastify: FastifyInstance): Promise<void> {
   const { catalogue, discovery } = fastify
-  const version = catalogue.version
-  // Answers per catalogue version: each entry's `anime` resource as JSON (by catalogue id), and MyAnimeList id → catalogue id.
-  const animeJson = createAnswerCache<number>(2000)
-  const catalogueIds = createAnswerCache<number>(20000)
+  // Read at most every few milliseconds (src/http/answer-cache.ts, recentVersion).
+  const version = fastify.catalogueVersion.version
+  // Per catalogue version: each entry's `anime` resource as JSON by catalogue id (about 2.5 kB
+  // each: the most recently used within a bound), and MyAnimeList id → catalogue id (every id asked).
+  const animeJson = createAnswerCache<number, Resource>({ maxSize: RESOURCES_MAX_BYTES, sizeOf: (r) => r.template.length + (r.json === r.template ? 0 : r.json.length) })
+  const catalogueIds = createAnswerCache<number, number>(CATALOGUE_IDS_MAX)
   const companyUrl = (id: number): string => `${ORIGIN}/v4/producers/${id}`
 
   // ---- the route group's plumbing: Jikan's errors, query reading, caching, JSON only
@@ -86,28 +95,42 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
       response: { ...(o.response ?? {}), '4xx': S.JikanError }
     }
   })
+  const originOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`
   const send = (request: FastifyRequest, reply: FastifyReply, json: string): FastifyReply => {
-    const body = json.includes(ORIGIN) ? json.replaceAll(ORIGIN, `${request.protocol}://${request.host}`) : json
+    const body = json.includes(ORIGIN) ? json.replaceAll(ORIGIN, originOf(request)) : json
     return reply.type(jsonType).send(body)
   }
 
   // ---- entries
-  /** `anime` resources as JSON, by catalogue id, for these entries (in order; entries without a MyAnimeList id left out). */
-  function animeJsons (ids: number[]): string[] {
+  /** A resource as sent to `origin` (its companies' URLs are the origin's). */
+  const forOrigin = (resource: Resource, origin: string): string => {
+    if (resource.origin !== origin) {
+      resource.json = resource.template.includes(ORIGIN) ? resource.template.replaceAll(ORIGIN, origin) : resource.template
+      resource.origin = origin
+    }
+    return resource.json
+  }
+
+  /**
+   * `anime` resources as JSON for `origin`, by catalogue id, for these entries (in order;
+   * entries without a MyAnimeList id left out). Kept as sent (the origin written in), so a
+   * page or an entry already asked for is joined, not built nor rewritten.
+   */
+  function animeJsons (ids: number[], origin: string): string[] {
     const at = version()
     const found = new Map<number, string>()
     const missing: number[] = []
     for (const id of ids) {
-      const json = animeJson.get(at, id)
-      if (json === undefined) missing.push(id)
-      else found.set(id, json)
+      const resource = animeJson.get(at, id)
+      if (resource === undefined) missing.push(id)
+      else found.set(id, forOrigin(resource, origin))
     }
     for (const entry of missing.length === 0 ? [] : discovery.fullEntries(missing)) {
       const malId = malIdOf(entry.sources)
       if (malId === null) continue
-      const json = JSON.stringify(animeResource(entry, malId, companyUrl))
-      animeJson.set(at, entry.id, json)
-      found.set(entry.id, json)
+      const resource: Resource = { template: JSON.stringify(animeResource(entry, malId, companyUrl)), origin: '', json: '' }
+      found.set(entry.id, forOrigin(resource, origin))
+      animeJson.set(at, entry.id, resource)
     }
     return ids.flatMap((id) => found.get(id) ?? [])
   }
@@ -118,9 +141,9 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     if (malId < 1) throw validationError({ id: ['The id must be at least 1.'] })
     const at = version()
     const cached = catalogueIds.get(at, malId)
-    const id = cached !== undefined ? Number(cached) : catalogue.animeIdOnSite('myanimelist', malId)
+    const id = cached ?? catalogue.animeIdOnSite('myanimelist', malId)
     if (id === undefined) throw resourceNotFound(`No entry of this catalogue has the MyAnimeList page ${malAnimeUrlOf(malId)}`)
-    if (cached === undefined) catalogueIds.set(at, malId, String(id))
+    if (cached === undefined) catalogueIds.set(at, malId, id)
     return { id, malId }
   }
 
@@ -148,11 +171,11 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   }
 
   /** A page of the entries the search finds, as Jikan's `anime_search`. */
-  async function animePage (search: SearchRequest, query: Query): Promise<string> {
+  async function animePage (search: SearchRequest, query: Query, origin: string): Promise<string> {
     const page = (query.page as number | undefined) ?? 1
     const limit = (query.limit as number | undefined) ?? DEFAULT_LIMIT
     const { count, results } = await discovery.searchRange(search, (page - 1) * limit, limit)
-    const data = animeJsons(results.map((r) => r.id))
+    const data = animeJsons(results.map((r) => r.id), origin)
     return `{"data":[${data.join(',')}],"pagination":${JSON.stringify(pagination(count, page, limit, data.length))}}`
   }
 
@@ -161,9 +184,9 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
 
   fastify.get('/anime/:id', options({ ...idParams, jikan: 'getAnimeById', summary: 'Anime by MyAnimeList id', description: 'The entry whose AOD sources include myanimelist.net/anime/{id}, as Jikan\'s anime resource (docs/jikan.md: which fields are filled, and from what). Unknown ids are 404.', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
     const { id } = entryIdOf((request.params as { id: string }).id)
-    const json = animeJsons([id])[0]
+    const json = animeJsons([id], originOf(request))[0]
     if (json === undefined) throw resourceNotFound(`The catalogue entry ${id} has no MyAnimeList page`)
-    return send(request, reply, `{"data":${json}}`)
+    return reply.type(jsonType).send(`{"data":${json}}`)
   })
 
   fastify.get('/anime/:id/full', options({ ...idParams, jikan: 'getAnimeFullById', summary: 'Anime with relations and external links', description: 'The anime resource with its relations (AOD\'s related entries, relation `Other`), its pages on other sites, and empty theme songs and streaming links (AOD has none).', response: { 200: S.JikanAnimeFullReply } }), async (request, reply) => {
@@ -215,7 +238,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   const listRoute = (path: string, o: ListOptions, toSearch: (query: Query, params: Record<string, string>) => SearchRequest): void => {
     fastify.get(path, options({ ...o, response: { 200: S.JikanAnimeSearchReply } }), async (request, reply) => {
       const query = request.query as Query
-      return send(request, reply, await animePage(toSearch(query, request.params as Record<string, string>), query))
+      return reply.type(jsonType).send(await animePage(toSearch(query, request.params as Record<string, string>), query, originOf(request)))
     })
   }
 
@@ -236,9 +259,9 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   fastify.get('/random/anime', options({ querystring: S.RandomAnimeQuery, cache: 'no-store', jikan: 'getRandomAnime', summary: 'A random anime', description: 'Each entry with a MyAnimeList id equally likely; `sfw` leaves out the Hentai and Erotica genres.', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
     const query = request.query as Query
     const seed = await discovery.randomMatching({ ...onMal(), ...(query.sfw === true ? { excludeTags: unsafeTags() } : {}) })
-    const json = seed === undefined ? undefined : animeJsons([seed.id])[0]
+    const json = seed === undefined ? undefined : animeJsons([seed.id], originOf(request))[0]
     if (json === undefined) throw resourceNotFound('The catalogue has no entry with a MyAnimeList page')
-    return send(request, reply, `{"data":${json}}`)
+    return reply.type(jsonType).send(`{"data":${json}}`)
   })
 
   // ---- seasons

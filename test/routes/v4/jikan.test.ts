@@ -95,6 +95,24 @@ t.test('values come from the catalogue by the documented rules', async (t) => {
   }
 })
 
+t.test("company URLs are the asking origin's, whichever origin asked first (answers are kept per entry)", async (t) => {
+  const withCompanies: number[] = []
+  for (const n of withMal) {
+    const anime = (await get(`/v4/anime/${malIdOfFixture(n)!}`)).body.data
+    if (anime.studios.length + anime.producers.length > 0) withCompanies.push(malIdOfFixture(n)!)
+  }
+  t.ok(withCompanies.length > 0, 'the fixtures have entries with studios or producers')
+  for (const host of ['one.example', 'two.example:8080', 'one.example']) {
+    for (const id of withCompanies) {
+      const one = (await get(`/v4/anime/${id}`, { host })).body.data
+      const page = (await get(`/v4/anime?q=${encodeURIComponent(one.title)}`, { host })).body.data as Json[]
+      for (const anime of [one, ...page.filter((a) => a.mal_id === id)]) {
+        for (const company of [...anime.studios, ...anime.producers]) t.equal(company.url, `http://${host}/v4/producers/${company.mal_id}`, `${host}: ${company.name}`)
+      }
+    }
+  }
+})
+
 t.test('durations in MyAnimeList\'s words, genres from tags', async (t) => {
   const anime = async (n: number): Promise<Json> => (await get(`/v4/anime/${malIdOfFixture(n)}`)).body.data
   t.equal((await anime(2)).duration, '24 min per ep')
