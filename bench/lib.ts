@@ -258,7 +258,8 @@ export function median (values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
-export const fmt = (value: number, digits = 1): string => Number.isNaN(value) ? 'n/a' : value.toFixed(digits)
+/** A figure to `digits` decimals; n/a for none (a load run that answered nothing has no latencies). */
+export const fmt = (value: number | null | undefined, digits = 1): string => value === null || value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits)
 
 /** Statuses in a load result other than the expected ones, as "404×3, 500×1". */
 export function unexpected (statuses: Record<string, number>, expected: number[]): string {

@@ -143,6 +143,9 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     /** Starts indexing the served version if the index is not of it (at start, and when an import switched the catalogue). */
     refreshIndex: source.refresh,
 
+    /** Ends what runs beside the service for the index (a build in a child process). */
+    stop: source.stop,
+
     /** Resolves once the index of the served version is built. */
     ready: async (): Promise<void> => { await source.current() },
 

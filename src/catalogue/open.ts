@@ -39,6 +39,7 @@ export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = 
     saveIdMap: (ids) => saveLocalMap(db, ids),
     close () {
       watcher.stop()
+      discovery.stop()
       db.pragma('wal_checkpoint(TRUNCATE)')
       db.close()
     }

@@ -9,8 +9,8 @@
 // serialises an answer. A schema that cannot compile then fails that route's
 // answers (a 500 the error handler answers) rather than the start;
 // test/http/lazy-compilers.test.ts builds the app with the eager default, so such a
-// schema never ships. (Request validators are src/validation's, compiled at
-// start and cached per schema.)
+// schema never ships. (Request validators are src/validation's, compiled on
+// first use in the same way and cached per schema; the same test compiles them all.)
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import type { FastifyServerOptions } from 'fastify'
 

@@ -6,7 +6,7 @@ import type { FieldErrorBody } from '../errors.js'
 import { contractErrors, issuesOf } from './messages.js'
 import { compileValidator, type HttpPart } from './validator.js'
 
-export { compileValidator, listLengthOf, type HttpPart, type Validator } from './validator.js'
+export { compileEveryValidator, compileValidator, listLengthOf, type HttpPart, type Validator } from './validator.js'
 export { contractErrors, contractListErrors, issuesOf, messages, type Issue } from './messages.js'
 
 /**

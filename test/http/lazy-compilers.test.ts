@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import t from 'tap'
 import app, { serverOptions } from '../../src/app.js'
 import { lazySchemaController } from '../../src/http/lazy-compilers.js'
+import { compileEveryValidator, compileValidator } from '../../src/validation/index.js'
 import { tempDir } from '../helpers/app.js'
 
 t.test('every schema of the app compiles with Fastify\'s eager compilers', async (t) => {
@@ -15,7 +16,19 @@ t.test('every schema of the app compiles with Fastify\'s eager compilers', async
   await fastify.register(fp(app), { rateLimitMax: 0, dataDir: tempDir(t) })
   // ready() compiles every route's serializers: a schema that cannot compile throws here.
   await t.resolves(async () => { await fastify.ready() })
+  // The request validators compile on first use too: compile every one the app made.
+  t.doesNotThrow(() => compileEveryValidator(), 'every request schema compiles')
   t.equal((await fastify.inject('/anime/entry/1')).statusCode, 200)
+})
+
+t.test('a request validator compiles on its first use, and a broken schema fails there', async (t) => {
+  const broken = compileValidator({ type: 'object', properties: { n: { type: 'no such type' } } }, 'querystring')
+  t.throws(() => broken({ n: 1 }), 'the broken schema throws when first used, not when made')
+  const fine = compileValidator({ type: 'object', properties: { n: { type: 'integer', minimum: 1 } } }, 'querystring')
+  t.equal(fine({ n: '3' }), true, 'a value read from the query string passes')
+  t.equal(fine({ n: '0' }), false, 'and one out of range fails')
+  t.match(fine.errors, [{ keyword: 'minimum' }], 'with ajv\'s errors')
+  t.throws(() => compileEveryValidator(), 'forcing the rest meets the broken one')
 })
 
 const schema = {

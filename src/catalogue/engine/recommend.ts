@@ -131,7 +131,26 @@ function positiveDocs (scores: Float64Array, filter: Bits | null): Int32Array {
  * Up to `limit` recommendations from `weights` (anime id → how much it pulls or
  * pushes), never an anime of `listed`; empty when nothing scores above 0.
  */
-export async function recommendIds (engine: Engine, weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Promise<RecommendedIds[]> {
+export function recommendIds (engine: Engine, weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Promise<RecommendedIds[]> {
+  return oneAtATime(() => recommend(engine, weights, listed, filters, limit))
+}
+
+let running: Promise<unknown> = Promise.resolve()
+
+/**
+ * Runs `work` after the recommendations asked before it. Each yields between
+ * its slices, and the event loop runs every slice that is waiting before it
+ * reads the sockets again: ten at once would hold other requests for ten
+ * slices at every turn, one at a time holds them for one. Recommendations wait
+ * for each other instead, which costs them nothing in total (the same CPU work).
+ */
+function oneAtATime<T> (work: () => Promise<T>): Promise<T> {
+  const turn = running.then(work, work)
+  running = turn.then(() => {}, () => {})
+  return turn
+}
+
+async function recommend (engine: Engine, weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Promise<RecommendedIds[]> {
   const { n, data } = engine
   const { docTagStart, docTags, idf, tagNames, relStart, rel } = data
   const slices = new Slices()

@@ -23,6 +23,8 @@ export interface IndexSource {
   peek: () => Engine | null
   /** Starts building the current version's index if it is not the one held. */
   refresh: () => void
+  /** Ends a build running beside the service (a child process would otherwise outlive it, writing into its DATA_DIR). */
+  stop: () => void
 }
 
 export interface IndexSourceOptions {
@@ -35,19 +37,21 @@ export interface IndexSourceOptions {
   inlineMax?: number
 }
 
-/** Builds in a child process, which saves the index file; whether it did. */
-function buildInProcess (script: URL, file: string): Promise<boolean> {
+/** Builds in a child process, which saves the index file; whether it did. `started` is given what ends it early. */
+function buildInProcess (script: URL, file: string, started: (cancel: () => void) => void): Promise<boolean> {
   return new Promise((resolve) => {
     const child = startProcess(script, [file])
+    started(() => { child.kill() })
     child.once('error', () => { resolve(false) })
     child.once('exit', (code) => { resolve(code === 0) })
   })
 }
 
-/** Builds in a worker thread, which also saves the index file. */
-function buildInWorker (script: URL, file: string): Promise<IndexData> {
+/** Builds in a worker thread, which also saves the index file. `started` is given what ends it early. */
+function buildInWorker (script: URL, file: string, started: (cancel: () => void) => void): Promise<IndexData> {
   return new Promise((resolve, reject) => {
     const worker = startWorker(script, { workerData: { file } })
+    started(() => { void worker.terminate() })
     let done = false
     worker.once('message', (data: IndexData) => { done = true; resolve(data) })
     worker.once('error', (error) => { done = true; reject(error) })
@@ -60,6 +64,10 @@ export function createIndexSource (db: Db, options: IndexSourceOptions): IndexSo
   let building: Promise<Engine> | null = null
   const inlineMax = options.inlineMax ?? INLINE_BUILD_MAX
   const script = workerScript(import.meta.url, 'index-worker')
+  /** Ends the build running beside the service, if any. */
+  let cancel: (() => void) | null = null
+  let stopped = false
+  const running = (end: () => void): void => { if (stopped) end(); else cancel = end }
   const dataDir = db.name === ':memory:' || db.name === '' ? null : path.dirname(db.name)
 
   const load = async (): Promise<IndexData> => {
@@ -68,11 +76,13 @@ export function createIndexSource (db: Db, options: IndexSourceOptions): IndexSo
     if (dataDir !== null && options.served() > inlineMax && script !== null) {
       // A child process builds and saves it; a thread, when that did not work (say, an unwritable DATA_DIR).
       // (The version it built may be behind by then: current() sees that and asks again.)
-      if (await buildInProcess(script, db.name)) {
-        const built = await loadIndexFile(dataDir)
-        if (built !== null) return built
+      const built = await buildInProcess(script, db.name, running).finally(() => { cancel = null })
+      if (stopped) throw new Error('the catalogue was closed')
+      if (built) {
+        const saved = await loadIndexFile(dataDir)
+        if (saved !== null) return saved
       }
-      return await buildInWorker(script, db.name)
+      return await buildInWorker(script, db.name, running).finally(() => { cancel = null })
     }
     const data = buildIndexData(db)
     // Not saved, the next start builds again: that costs what this build did, and nothing else.
@@ -103,8 +113,12 @@ export function createIndexSource (db: Db, options: IndexSourceOptions): IndexSo
       return engine!
     },
     peek: () => engine,
+    stop () {
+      stopped = true
+      cancel?.()
+    },
     refresh () {
-      if (!fresh()) build().catch((error: unknown) => options.onError?.(error))
+      if (!fresh()) build().catch((error: unknown) => { if (!stopped) options.onError?.(error) })
     }
   }
 }

@@ -117,3 +117,27 @@ t.test('where the index cannot be saved, it is built all the same', async (t) =>
   t.ok(fs.statSync(path.join(dataDir, INDEX_FILE)).isDirectory())
   t.same(fs.readdirSync(dataDir).filter((name) => name.endsWith('.tmp')), [], 'no temporary file left')
 })
+
+/** Processes whose command line names `file` (Linux: /proc). */
+function processesWith (file: string): number[] {
+  return fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((pid) => {
+    try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(file) } catch { return false }
+  }).map(Number)
+}
+
+async function until (check: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 20))) if (check()) return true
+  return check()
+}
+
+t.test('closing the catalogue ends a build still running in its child process', { skip: fs.existsSync('/proc/self/cmdline') ? false : 'needs /proc' }, async (t) => {
+  const dataDir = await catalogue(t)
+  const file = path.join(dataDir, 'catalogue.sqlite')
+  const opened = openCatalogue(dataDir, { inlineBuildMax: 0 })
+  opened.discovery.refreshIndex()
+  t.ok(await until(() => processesWith(file).length > 0, 20_000), 'the build runs in a process of its own')
+  opened.close()
+  t.ok(await until(() => processesWith(file).length === 0, 2000), 'which ends with the catalogue')
+  t.same(fs.readdirSync(dataDir).filter((name) => name.startsWith(INDEX_FILE)), [], 'having written nothing')
+  t.same(await search(dataDir, 'valley', { inlineBuildMax: 0 }), ['Kaze no Tani'], 'the next open builds it')
+})

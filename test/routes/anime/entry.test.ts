@@ -72,11 +72,11 @@ t.test('GET /anime/random answers an entry of the catalogue, each equally likely
   const api = await fixtureApp(t, 5)
   const counts = new Map<number, number>()
   const draws = 5000
+  t.same(Object.keys((await api.inject('/anime/random')).json()), seedKeys)
   for (let i = 0; i < draws; i++) {
     const res = await api.inject('/anime/random')
     t.equal(res.statusCode, 200)
     const body = res.json()
-    if (i === 0) t.same(Object.keys(body), seedKeys)
     counts.set(body.id, (counts.get(body.id) ?? 0) + 1)
   }
   t.same([...counts.keys()].sort(), [1, 2, 3, 4, 5])
