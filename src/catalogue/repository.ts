@@ -4,18 +4,10 @@
 import type { Db } from './db.js'
 import type { AnswerRange } from './answers.js'
 import { createMappings } from './mappings.js'
+import type { AnimeRow } from './normalize.js'
 
-export interface SeedAnime {
-  id: number
-  title: string
-  source: string
-  anime_type: string
-  num_episodes: number
-  status: string
-  year: number | null
-  picture: string
-  tags: string[]
-}
+/** An entry in the old service's shape: its id and these columns of the stored row. */
+export type SeedAnime = { id: number } & Pick<AnimeRow, 'title' | 'source' | 'anime_type' | 'num_episodes' | 'status' | 'year' | 'picture' | 'tags'>
 
 export interface CatalogueInfo {
   /** Bumped by every import: changes whenever the served data changes. */
