@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import { tempDir } from '../helpers/app.js'
 import { fixtureCatalogue } from '../helpers/accounts.js'
 import { freshDatabase } from '../helpers/postgres.js'
-import { freePort, startProcess, type StartedProcess } from '../helpers/server.js'
+import { freePort, serviceEnv, startProcess, type StartedProcess } from '../helpers/server.js'
 
 interface Child extends StartedProcess { base: string }
 
@@ -13,11 +13,7 @@ async function startChild (t: Test, dataDir: string, catalogue: string, database
   const port = await freePort()
   const started = await startProcess(t, {
     env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      DEFAULT_CATALOGUE: catalogue,
+      ...serviceEnv(port, dataDir, catalogue),
       LOG_LEVEL: 'info',
       PASSWORD_SCRYPT_N: '1024',
       THROTTLE_IP_LIMIT: '1000000',

@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import { tempDir } from '../helpers/app.js'
 import { aodRecord, writeAod } from '../helpers/aod.js'
 import { postgresSkip, startPostgres } from '../helpers/postgres.js'
-import { answers, freePort, startProcess, type StartedProcess } from '../helpers/server.js'
+import { answers, freePort, serviceEnv, startProcess, type StartedProcess } from '../helpers/server.js'
 
 interface Instance extends StartedProcess { base: string }
 
@@ -15,11 +15,7 @@ async function startInstance (t: Test, databaseUrl: string, workers = 1): Promis
   const base = `http://127.0.0.1:${port}`
   const started = await startProcess(t, {
     env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      DEFAULT_CATALOGUE: writeAod(dataDir, [1, 2, 3, 4, 5].map((n) => aodRecord(n))),
+      ...serviceEnv(port, dataDir, writeAod(dataDir, [1, 2, 3, 4, 5].map((n) => aodRecord(n)))),
       DATABASE_URL: databaseUrl,
       DATABASE_TIMEOUT: '5s',
       LOG_LEVEL: 'warn',

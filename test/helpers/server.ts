@@ -78,6 +78,15 @@ export interface ServerProcess extends StartedProcess {
   dataDir: string
 }
 
+/** The environment every spawned service starts from: this one's, listening on 127.0.0.1:`port` over `dataDir` with `catalogue` as its default. */
+export const serviceEnv = (port: number, dataDir: string, catalogue: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  DATA_DIR: dataDir,
+  DEFAULT_CATALOGUE: catalogue
+})
+
 /** Starts the server on a catalogue of `entries` fixture entries; resolves once GET /health answers 200. */
 export async function spawnServer (t: Test, env: Record<string, string> = {}, entries = 20): Promise<ServerProcess> {
   const dataDir = tempDir(t, 'anime-api-server-')
@@ -85,11 +94,7 @@ export async function spawnServer (t: Test, env: Record<string, string> = {}, en
   const catalogue = writeAod(dataDir, Array.from({ length: entries }, (_, i) => aodRecord(i + 1)))
   const started = await startProcess(t, {
     env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      DEFAULT_CATALOGUE: catalogue,
+      ...serviceEnv(port, dataDir, catalogue),
       LOG_LEVEL: 'info',
       WORKERS: '1',
       RATE_LIMIT_MAX: '0',
