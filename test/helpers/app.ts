@@ -1,16 +1,33 @@
 // Builds the app as the server does, on a temporary DATA_DIR removed afterwards.
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import fp from 'fastify-plugin'
 import Fastify, { type FastifyInstance } from 'fastify'
 import app, { serverOptions, type AppOptions } from '../../src/app.js'
+import { defaultConfig } from '../../src/config.js'
 import { freshDatabase } from './postgres.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
+/**
+ * Where tests keep their temporary files: memory (/dev/shm) where the system
+ * has it, since every test writes SQLite files and fsyncs that a disk makes
+ * slow, and nothing a test writes needs to outlive it; else the system's.
+ */
+export const testTmpRoot = ((): string => {
+  try {
+    if (fs.statSync('/dev/shm').isDirectory()) {
+      fs.accessSync('/dev/shm', fs.constants.W_OK)
+      return '/dev/shm'
+    }
+  } catch {}
+  return os.tmpdir()
+})()
+
 export function tempDir (t: Teardown, prefix = 'anime-api-test-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  const dir = fs.mkdtempSync(path.join(testTmpRoot, prefix))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   return dir
 }
@@ -25,6 +42,8 @@ export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<
   // alone can outlast Fastify's 10 s plugin timeout, which tests do not measure.
   const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 })
   const dataDir = options.dataDir ?? tempDir(t)
+  const usesTemplate = options.databaseUrl === undefined && isEmpty(dataDir)
+  if (usesTemplate) copyTemplate(await firstStartOf(options.defaultCatalogue ?? defaultConfig.defaultCatalogue), dataDir)
   // TEST_DATABASE_URL (set by test/storage/postgres-suites.test.ts): the same suites on PostgreSQL, a fresh
   // database per DATA_DIR (an app built again on the same DATA_DIR finds the same users).
   let databaseUrl = options.databaseUrl
@@ -38,4 +57,49 @@ export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify
+}
+
+const isEmpty = (dir: string): boolean => !fs.existsSync(dir) || fs.readdirSync(dir).length === 0
+
+/**
+ * A DATA_DIR as the first start on a catalogue file leaves it (the catalogue
+ * imported, its index saved, ids in the accounts file), made once per test
+ * process and catalogue content, and copied into each empty DATA_DIR an app is
+ * built on: a test's app then starts as the service does on an install that
+ * already has that catalogue. The first start itself (the import) is what the
+ * catalogue tests test; the other tests only pay for it once.
+ */
+const firstStarts = new Map<string, Promise<string>>()
+
+function firstStartOf (catalogueFile: string): Promise<string> {
+  const key = createHash('sha256').update(fs.readFileSync(catalogueFile)).update(path.extname(catalogueFile)).digest('hex')
+  let made = firstStarts.get(key)
+  if (made === undefined) {
+    made = (async () => {
+      const dir = fs.mkdtempSync(path.join(testTmpRoot, 'anime-api-first-start-'))
+      process.once('exit', () => { fs.rmSync(dir, { recursive: true, force: true }) })
+      const source = path.join(dir, `source${path.extname(catalogueFile)}`)
+      fs.copyFileSync(catalogueFile, source)
+      const dataDir = path.join(dir, 'data')
+      fs.mkdirSync(dataDir)
+      const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 })
+      await fastify.register(fp(app), { rateLimitMax: 0, dataDir, defaultCatalogue: source })
+      await fastify.ready()
+      // The index is saved once built (off the request path): wait for it, as a second start finds it.
+      await fastify.discovery.search({ q: 'a' }, { page: 1, pageSize: 1 })
+      await fastify.close()
+      return dataDir
+    })()
+    firstStarts.set(key, made)
+  }
+  return made
+}
+
+function copyTemplate (from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true })
+  for (const name of fs.readdirSync(from)) {
+    const source = path.join(from, name)
+    fs.copyFileSync(source, path.join(to, name))
+    fs.chmodSync(path.join(to, name), fs.statSync(source).mode & 0o777)
+  }
 }
