@@ -1,8 +1,8 @@
 // Links of paged lists as DRF built them: the request's absolute URL with one
 // parameter replaced or removed, the parameters sorted by name and form-encoded;
-// and which page a request gets once the total is known.
+// and a page as DRF answers it (past the end: 404 "Invalid page.").
 import type { FastifyRequest } from 'fastify'
-import { NoSuchPage, pageIn, type PageRequest } from '../catalogue/discovery.js'
+import { NoSuchPage, type PageRequest } from '../catalogue/discovery.js'
 import { ApiError } from '../errors.js'
 
 /** Python's urllib.parse.quote_plus: only letters, digits and `_.-~` stay as they are. */
@@ -59,14 +59,7 @@ export function limitOffsetLinks (request: FastifyRequest, limit: number, offset
 /** `page` and `page_size` of a paged list, as validated (see schemas/discovery.ts). */
 export type { PageRequest }
 
-/** The page `request` asks for once the total is known; past the end is DRF's 404 "Invalid page.". */
-export function pageOf (request: PageRequest, count: number): { page: number, pages: number, offset: number, size: number } {
-  const at = pageIn(request, count)
-  if (at instanceof NoSuchPage) throw invalidPage()
-  return { ...at, size: request.pageSize }
-}
-
-/** A page of a catalogue read as DRF answers it, with its next/previous links; past the end, DRF's 404 "Invalid page.". */
+/** A page (of the catalogue, of a user's lists or a list's entries) as DRF answers it, with its next/previous links; past the end, DRF's 404 "Invalid page.". */
 export function pageAnswer<T> (request: FastifyRequest, found: { count: number, page: number, pages: number, results: T[] } | NoSuchPage): { count: number, results: T[] } & Links {
   if (found instanceof NoSuchPage) throw invalidPage()
   return { count: found.count, ...pageLinks(request, found.page, found.pages), results: found.results }

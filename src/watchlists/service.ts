@@ -4,6 +4,7 @@
 // not revealed); a public one can be read by anyone and changed by its owner only.
 import { setImmediate } from 'node:timers/promises'
 import type { User } from '../accounts/repository.js'
+import { NoSuchPage, pageIn, type PageRequest } from '../catalogue/discovery.js'
 import type { CatalogueLinks, ListedAnime } from '../catalogue/links.js'
 import { AnimeNotInCatalogueError, EntryNotFoundError, ListNotFoundError, NotListOwnerError, TooManyEpisodesError } from './errors.js'
 import { buildMalExport, type ExportEntry } from './mal.js'
@@ -20,6 +21,9 @@ export interface ListedEntry {
   entry: WatchlistEntry
   listed: ListedAnime | undefined
 }
+
+/** A page of a user's lists or of a list's entries: which of how many, and the total. */
+export interface Page<T> { count: number, page: number, pages: number, results: T[] }
 
 /** What a MAL import did: entries added and updated, the MyAnimeList ids the catalogue does not know, the file's entries refused. */
 export interface MalImportOutcome<Rejection> {
@@ -81,8 +85,12 @@ export function createWatchlistsService ({ repository, links, now, listsPerUser 
     readable,
     owned,
 
-    async listsOf (user: User, offset: number, limit: number): Promise<{ count: number, results: Watchlist[] }> {
-      return repository.listsOf(user.id, offset, limit)
+    /** One page of the user's lists, by name; NoSuchPage past the end. */
+    async listsOf (user: User, request: PageRequest): Promise<Page<Watchlist> | NoSuchPage> {
+      const at = pageIn(request, (await repository.listsOf(user.id, 0, 0)).count)
+      if (at instanceof NoSuchPage) return at
+      const { count, results } = await repository.listsOf(user.id, at.offset, request.pageSize)
+      return { count, page: at.page, pages: at.pages, results }
     },
 
     /** DuplicateListNameError, or TooManyListsError when the user has as many lists as they may. */
@@ -118,20 +126,23 @@ export function createWatchlistsService ({ repository, links, now, listsPerUser 
       if (animeId === null || !(await repository.deleteEntry(list.id, animeId, now()))) throw new EntryNotFoundError()
     },
 
-    /** One page of entries; `pageFor` turns the total into the page to read (it may throw past the end). */
+    /** One page of entries; NoSuchPage past the end. */
     async entries (list: Watchlist, statuses: EntryStatus[] | undefined, ordering: EntryOrderingParam,
-      pageFor: (count: number) => { offset: number, size: number }): Promise<{ count: number, results: ListedEntry[] }> {
+      request: PageRequest): Promise<Page<ListedEntry> | NoSuchPage> {
+      const size = request.pageSize
       if (ordering === 'title' || ordering === '-title') {
         const all = await repository.allEntries(list.id, statuses)
-        const { offset, size } = pageFor(all.length)
+        const at = pageIn(request, all.length)
+        if (at instanceof NoSuchPage) return at
         const byId = new Map(all.map((e) => [e.animeId, e]))
-        const ids = links.orderByTitle(all.map((e) => e.animeId), ordering === '-title').slice(offset, offset + size)
-        return { count: all.length, results: withAnime(ids.map((id) => byId.get(id)!)) }
+        const ids = links.orderByTitle(all.map((e) => e.animeId), ordering === '-title').slice(at.offset, at.offset + size)
+        return { count: all.length, page: at.page, pages: at.pages, results: withAnime(ids.map((id) => byId.get(id)!)) }
       }
       const count = (await repository.entries(list.id, { statuses, ordering, offset: 0, limit: 0 })).count
-      const { offset, size } = pageFor(count)
-      const page = count === 0 ? { results: [] } : await repository.entries(list.id, { statuses, ordering, offset, limit: size })
-      return { count, results: withAnime(page.results) }
+      const at = pageIn(request, count)
+      if (at instanceof NoSuchPage) return at
+      const page = count === 0 ? { results: [] } : await repository.entries(list.id, { statuses, ordering, offset: at.offset, limit: size })
+      return { count, page: at.page, pages: at.pages, results: withAnime(page.results) }
     },
 
     /**

@@ -11,7 +11,7 @@ import {
 } from '../../../schemas/watchlists.js'
 import type { Authenticated } from '../../accounts/service.js'
 import { pageRequestOf } from '../../http/filters.js'
-import { pageLinks, pageOf } from '../../http/links.js'
+import { pageAnswer } from '../../http/links.js'
 import type { EntryChange } from '../../watchlists/repository.js'
 import { answerDomainErrors } from '../../http/domain-errors.js'
 import { entryJson, listJson } from './shapes.js'
@@ -53,11 +53,8 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     onRequest: requireToken
   }, async (request) => {
-    const page = pageRequestOf(request.query)
-    const first = await service.listsOf(user(request), 0, 0)
-    const position = pageOf(page, first.count)
-    const { count, results } = await service.listsOf(user(request), position.offset, position.size)
-    return { count, ...pageLinks(request, position.page, position.pages), results: results.map(listJson) }
+    const { results, ...page } = pageAnswer(request, await service.listsOf(user(request), pageRequestOf(request.query)))
+    return { ...page, results: results.map(listJson) }
   })
 
   fastify.post('/', {
@@ -135,15 +132,9 @@ const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: readable
   }, async (request) => {
     const { status, ordering = '-added' } = request.query
-    const page = pageRequestOf(request.query)
     const statuses = status === undefined ? undefined : [...new Set(status)]
-    let position = { page: 1, pages: 1 }
-    const { count, results } = await service.entries(listOf(request), statuses, ordering, (total) => {
-      const found = pageOf(page, total)
-      position = found
-      return found
-    })
-    return { count, ...pageLinks(request, position.page, position.pages), results: results.map(entryJson) }
+    const { results, ...page } = pageAnswer(request, await service.entries(listOf(request), statuses, ordering, pageRequestOf(request.query)))
+    return { ...page, results: results.map(entryJson) }
   })
 
   fastify.put('/:id/anime/:animeId', {
