@@ -36,6 +36,9 @@ export interface StageOptions {
   parseInWorker?: boolean
 }
 
+/** Inputs smaller than this are parsed where they are read: a worker costs more to start than it saves. */
+export const WORKER_PARSE_MIN_BYTES = 1 << 20
+
 function stageTables (db: Db): void {
   db.exec(`
     DROP TABLE IF EXISTS temp.staging;
@@ -265,7 +268,7 @@ export async function stageInput (db: Db, input: AsyncIterable<Buffer | string>,
     options.onCompression?.(found)
   })
   const script = options.parseInWorker === false ? null : parsingWorkerScript()
-  const inWorker = script !== null && (options.parseInWorker === true || options.totalBytes === undefined || options.totalBytes >= 1 << 20)
+  const inWorker = script !== null && (options.parseInWorker === true || options.totalBytes === undefined || options.totalBytes >= WORKER_PARSE_MIN_BYTES)
 
   let dead: DeadEntries | null = null
   let deadRecords = 0

@@ -15,6 +15,7 @@ import { DOWNLOAD_COPY } from './integrity.js'
 import { CompressionError, decompressByContent } from './compression.js'
 import { deadEntrySites, deadKeys, parseDeadEntries, type DeadEntries } from './dead-entries.js'
 import { getMeta, openCatalogueDb, setMeta, type Db } from './db.js'
+import { WORKER_PARSE_MIN_BYTES } from './stage.js'
 import { PRIVATE_FILE_MODE } from '../storage/files.js'
 
 /** A download that failed or was cut short; the message says how. */
@@ -297,6 +298,9 @@ export async function updateCatalogueFrom (db: Db, url: string, options: UpdateO
         acceptNewIds: options.acceptNewIds,
         deadEntries,
         now: options.now,
+        // A download whose length is known and small is parsed here, as a small file is (the length of a
+        // compressed one understates what it holds, which only matters for large ones).
+        ...(total !== null && total < WORKER_PARSE_MIN_BYTES ? { parseInWorker: false } : {}),
         onCompression: (found) => { compressed = found !== null },
         onProgress: (p) => { records = p.records; report() }
       })
