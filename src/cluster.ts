@@ -19,6 +19,7 @@ import { repairCatalogue } from './catalogue/prepare.js'
 import { openUserStore } from './storage/index.js'
 import { firstUpdateDelay, scheduleUpdates, type UpdateLog } from './catalogue/schedule.js'
 import { thisProgram } from './program.js'
+import { StoreUnavailableError } from './storage/errors.js'
 
 /** `anime-api serve`: one process, or a cluster of `config.workers`. */
 export async function startService (config: AppConfig): Promise<void> {
@@ -64,7 +65,7 @@ export async function prepareDataDir (config: AppConfig, log: UpdateLog): Promis
       const report = await store.start().then(
         () => importDefaultCatalogue(config.dataDir, config.defaultCatalogue, store.catalogueIds, unavailable),
         async (error: unknown) => {
-          if ((error as { statusCode?: number }).statusCode !== 503) throw error
+          if (!(error instanceof StoreUnavailableError)) throw error
           unavailable(error as Error)
           return await importCatalogueFile(config.dataDir, config.defaultCatalogue)
         })

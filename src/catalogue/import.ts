@@ -11,6 +11,7 @@ import { dropStaging, stageInput, type StageOptions } from './stage.js'
 import { applyWithIds, importTime, type Applied } from './apply.js'
 import { forgetLastImport, recordLastImport } from './integrity.js'
 import type { CatalogueIdStore } from './id-store.js'
+import { StoreUnavailableError } from '../storage/errors.js'
 
 export type { ImportProgress } from './stage.js'
 
@@ -127,7 +128,7 @@ export async function importDefaultCatalogue (dataDir: string, file: string, ids
   try {
     return await importCatalogueFile(dataDir, file, { ids })
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 503) throw error
+    if (!(error instanceof StoreUnavailableError)) throw error
     unavailable(error as Error)
     return await importCatalogueFile(dataDir, file)
   }

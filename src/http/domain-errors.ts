@@ -1,8 +1,7 @@
-// The domain's errors (src/accounts, src/watchlists) as the old service answered
-// them: status, body and headers, to the byte. Route groups that call the
-// accounts and watchlists services answer through this mapping
-// (answerDomainErrors); what it does not know goes on to the next error handler.
-import type { FastifyError, FastifyInstance } from 'fastify'
+// The domain's errors (src/accounts, src/watchlists, the user store's
+// unavailability) as the old service answered them: status, body and headers,
+// to the byte. The service's error handler (src/plugins/errors.ts) answers
+// through this mapping; an error it does not know is answered as it is.
 import { ApiError, fieldErrors, notFound } from '../errors.js'
 import { DuplicateAccountError } from '../accounts/repository.js'
 import {
@@ -10,6 +9,7 @@ import {
   type NotAuthenticatedReason
 } from '../accounts/errors.js'
 import { messages as checkMessages } from '../accounts/service.js'
+import { StoreUnavailableError } from '../storage/errors.js'
 import { DuplicateListNameError, ListFullError, TooManyListsError } from '../watchlists/repository.js'
 import {
   AnimeNotInCatalogueError, EntryNotFoundError, ImportsClosedError, ListNotFoundError, MalFileError, NotListOwnerError, TooManyEpisodesError
@@ -52,6 +52,8 @@ export function throttled (waitMs: number): ApiError {
 export function httpErrorOf (error: unknown): ApiError | undefined {
   if (!(error instanceof Error)) return undefined
   switch (error.constructor) {
+    case StoreUnavailableError:
+      return new ApiError(503, { detail: 'Service temporarily unavailable.' })
     case NotAuthenticatedError:
       return new ApiError(401, { detail: notAuthenticatedMessages[(error as NotAuthenticatedError).reason] }, { 'www-authenticate': 'Token' })
     case DuplicateAccountError: {
@@ -95,11 +97,4 @@ export function httpErrorOf (error: unknown): ApiError | undefined {
     default:
       return undefined
   }
-}
-
-/** The route group (and those inside it) answers domain errors through httpErrorOf; other errors go on to the next handler as they are. */
-export function answerDomainErrors (fastify: FastifyInstance): void {
-  fastify.setErrorHandler(async (error: FastifyError) => {
-    throw httpErrorOf(error) ?? error
-  })
 }

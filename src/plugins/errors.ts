@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import FindMyWay from 'find-my-way'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, pythonTypeName, type ErrorBody } from '../errors.js'
+import { httpErrorOf } from '../http/domain-errors.js'
 import { renderHtmlPage } from '../http/html.js'
 import { useContractValidation, withRouteFieldChecks } from '../http/validation.js'
 import { contractErrors, issuesOf, messages, type HttpPart } from '../validation/index.js'
@@ -185,12 +186,14 @@ export default fp(async function errors (fastify: FastifyInstance) {
       `Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\nConnection: close\r\n\r\n${body}`)
   })
 
-  fastify.setErrorHandler(async (error: FastifyError | ApiError, request, reply) => {
+  fastify.setErrorHandler(async (raised: FastifyError | Error, request, reply) => {
+    // The domain's errors (accounts, watchlists, the user store) as the old service answered them.
+    const error = httpErrorOf(raised) ?? raised as FastifyError | ApiError
     let [status, body] = errorResponse(error, request)
     if ((error as FastifyError).validationContext === 'body' && status === 400) body = await withRouteFieldChecks(request, body as Record<string, string[]>)
     // An ApiError of 5xx is a deliberate answer (the user store or the password queue is
     // unavailable): one line saying why, where a flood of them would otherwise log a stack each.
-    if (error instanceof ApiError && status >= 500) request.log.warn({ status, reason: (error as { reason?: string }).reason ?? error.message }, 'service unavailable')
+    if (error instanceof ApiError && status >= 500) request.log.warn({ status, reason: (raised as { reason?: string }).reason ?? error.message }, 'service unavailable')
     else if (status >= 500) request.log.error({ err: error }, 'unexpected failure')
     if (error instanceof ApiError) reply.headers(error.headers)
     // Serialised here, not by the route's response schema: an error body is sent

@@ -1,14 +1,12 @@
-// The user store (PostgreSQL) cannot be reached, or did not answer in time.
-// Carries its own response: account routes answer 503 and the service keeps
-// serving the catalogue; the next request tries again.
-import { ApiError } from '../errors.js'
+// The user store (PostgreSQL, or a SQLite file that cannot be written) cannot be
+// reached, or did not answer in time: a domain error carrying why (for the log,
+// never the client). The HTTP layer answers it 503 (src/http/domain-errors.ts)
+// and the service keeps serving the catalogue; the next request tries again.
+import { DomainError } from '../domain-error.js'
 
-export const UNAVAILABLE_DETAIL = 'Service temporarily unavailable.'
-
-export class StoreUnavailableError extends ApiError {
+export class StoreUnavailableError extends DomainError {
   constructor (readonly reason: string) {
-    super(503, { detail: UNAVAILABLE_DETAIL })
-    this.name = 'StoreUnavailableError'
+    super(reason)
   }
 }
 

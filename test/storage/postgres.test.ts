@@ -11,6 +11,7 @@ import { runCli } from '../../src/cli.js'
 import { openPostgres } from '../../src/storage/postgres/database.js'
 import { MIGRATION_LOCK_KEY, POSTGRES_SCHEMA_VERSION } from '../../src/storage/postgres/migrations.js'
 import { openSqliteSource, readPostgres, readSqlite, type Snapshot } from '../../src/storage/copy.js'
+import { StoreUnavailableError } from '../../src/storage/errors.js'
 import { tempDir } from '../helpers/app.js'
 import { accountsApp, login, post, register, tokenHeader } from '../helpers/accounts.js'
 import { freePort, postgresSkip, startPostgres, type PostgresServer } from '../helpers/postgres.js'
@@ -262,7 +263,8 @@ t.test('a request while another instance holds the migration lock: 503 after DAT
     t.teardown(() => db.close())
     // Refused when DATABASE_TIMEOUT ran out, the lock still held: the reason says so.
     const refused = await db.query('SELECT 1').then(() => null, (error: unknown) => error)
-    t.match(refused, { statusCode: 503, reason: /schema migrations still running/ }, 'refused with 503')
+    t.type(refused, StoreUnavailableError, 'refused: the store is unavailable (503)')
+    t.match(refused, { reason: /schema migrations still running/ }, 'saying why')
     t.match(await db.health(), { ok: false })
     await holder.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
     await db.ready()

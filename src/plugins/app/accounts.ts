@@ -7,6 +7,7 @@ import { openAccountsStore } from '../../accounts/admin.js'
 import { createAccountsService, type AccountsService } from '../../accounts/service.js'
 import { createThrottle } from '../../accounts/throttle.js'
 import type { UserStore } from '../../storage/index.js'
+import { StoreUnavailableError } from '../../storage/errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,7 +36,7 @@ export default fp(async function accounts (fastify: FastifyInstance) {
   })
   // PostgreSQL down at start: the catalogue is served anyway; account routes answer 503 until it is back.
   await store.start().catch((error: unknown) => {
-    if ((error as { statusCode?: number }).statusCode !== 503) throw error
+    if (!(error instanceof StoreUnavailableError)) throw error
     fastify.log.error({ err: error }, 'user store unavailable at start; account routes answer 503 until it is back')
   })
   const service = createAccountsService({

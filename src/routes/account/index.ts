@@ -4,14 +4,12 @@ import type { FastifyRequest } from 'fastify'
 import { LoginBody, LoginReply, RegisterBody, RegisterReply, TokenLimitReached, authErrors, throttledErrors } from '../../../schemas/account.js'
 import { FieldErrors } from '../../../schemas/common.js'
 import type { Authenticated } from '../../accounts/service.js'
-import { answerDomainErrors } from '../../http/domain-errors.js'
 import { drfTime } from '../../http/wire.js'
 import recommendations from './recommendations.js'
 import selfService from './self-service.js'
 
 const account: FastifyPluginAsyncTypebox = async (fastify) => {
   const { accounts } = fastify
-  answerDomainErrors(fastify)
   // Counted before the body is read: a flood costs no parsing.
   const throttleAddress = async (request: FastifyRequest) => { await accounts.throttle.attemptFrom(request.ip) }
   const requireToken = fastify.auth([fastify.verifyToken])

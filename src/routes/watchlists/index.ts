@@ -13,7 +13,6 @@ import type { Authenticated } from '../../accounts/service.js'
 import { pageRequestOf } from '../../http/filters.js'
 import { pageAnswer } from '../../http/links.js'
 import type { EntryChange } from '../../watchlists/repository.js'
-import { answerDomainErrors } from '../../http/domain-errors.js'
 import { entryJson, listJson } from './shapes.js'
 import type { Watchlist as StoredList } from '../../watchlists/repository.js'
 import { parseId } from '../../validation/ids.js'
@@ -25,7 +24,6 @@ const writeErrors = { ...authErrors, 400: FieldErrors, 403: ErrorDetail, 404: Er
 
 const watchlists: FastifyPluginAsyncTypebox = async (fastify) => {
   const service = fastify.watchlists
-  answerDomainErrors(fastify)
   const requireToken = fastify.auth([fastify.verifyToken])
   const user = (request: FastifyRequest) => (request.auth as Authenticated).user
   const listOf = (request: FastifyRequest): StoredList => request.watchlist!
