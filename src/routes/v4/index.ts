@@ -186,8 +186,9 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   async function animePage (search: SearchRequest, query: Query, origin: string): Promise<string> {
     const page = (query.page as number | undefined) ?? 1
     const limit = (query.limit as number | undefined) ?? DEFAULT_LIMIT
-    const { count, results } = await discovery.searchRange(search, (page - 1) * limit, limit)
-    const data = animeJsons(results.map((r) => r.id), origin)
+    // The index alone gives the ids: the resources come from animeJsons' cache, built from the file on a miss.
+    const { count, ids } = await discovery.searchIds(search, (page - 1) * limit, limit)
+    const data = animeJsons(ids, origin)
     return `{"data":[${data.join(',')}],"pagination":${JSON.stringify(pagination(count, page, limit, data.length))}}`
   }
 
