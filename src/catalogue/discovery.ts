@@ -294,6 +294,7 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     },
 
     fullEntries: full.fullEntries,
+    fullEntryRange: full.fullEntryRange,
 
     /** Every company (studio or producer) with how many served entries with an id on `site` it made, by id; none: left out. */
     companyCounts: (site: SiteName): Promise<CompanyCount[]> => withIndex((engine) => {
