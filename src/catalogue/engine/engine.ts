@@ -64,6 +64,8 @@ export class Engine {
       .sort((a, b) => data.tagCount[b]! - data.tagCount[a]! || compareCodePoints(data.tagNames[a]!, data.tagNames[b]!))
     this.typeByName = new Map(data.typeNames.map((name, i) => [name, i]))
     this.statusByName = new Map(data.statusNames.map((name, i) => [name, i]))
+    // One pass over the docs' tags, done with the rest of the index's set-up rather than by the first request that needs it.
+    this.tagWeights()
   }
 
   /** The doc of anime `id`, or -1 when it is not served. */
