@@ -23,7 +23,6 @@ export interface AnswerSource {
 
 /** One catalogue version's answers, packed: one buffer, entries by id through a sorted id list. */
 interface Packed {
-  version: string
   ids: Int32Array
   /** Entry i's answer is bytes starts[i] … starts[i + 1] of `bytes`. */
   starts: Int32Array
@@ -48,7 +47,12 @@ export interface AnswerStore {
   close: () => void
 }
 
-export interface AnswerStoreOptions {
+export type AnswerStoreOptions = VersionedLoadOptions
+
+/** A slice of one catalogue version's rows: the rows with ids above some id, in id order, and the version they belong to. */
+export interface VersionSlice { version: string, ids: number[] }
+
+export interface VersionedLoadOptions {
   /** Rows read per slice: each slice is one short read, so the event loop keeps answering while a version loads. */
   slice?: number
   /** Runs the next slice (setImmediate; tests pass their own). */
@@ -57,28 +61,95 @@ export interface AnswerStoreOptions {
 }
 
 /**
- * Every served entry's answer of the current catalogue version, in memory
- * (about 430 bytes an entry: some 17 MB for a 40,000-entry catalogue, outside
- * the JavaScript heap), so that GET /anime/entry/:id and /anime/random answer
- * without a database read, as a bare server holding them in a map would. A
- * version is read in slices of `slice` rows in id order, each slice one read
- * that says which version it saw; a slice of another version (an import
- * committed meanwhile) starts over at the newer one. Until a version is held
- * whole, callers ask the database (get() answers undefined); the previous
- * version is dropped as soon as a newer one is asked for, so at most one
- * version and one partial load are held.
+ * Something computed over a whole catalogue version, read in slices of rows in
+ * id order (`read(afterId, limit)`), each slice one read that says which
+ * version it saw: a slice of another version (an import committed meanwhile)
+ * starts over at the newer one, so a version is never held half-way. `add`
+ * folds a slice into what the version has so far; `finish` turns that into
+ * what is held. Until a version is held whole, `of` answers undefined (callers
+ * answer another way); the previous version is dropped as soon as a newer one
+ * is asked for, so at most one version and one partial load are held.
  */
-export function createAnswerStore (source: AnswerSource, options: AnswerStoreOptions = {}): AnswerStore {
+export function createVersionedLoad<S extends VersionSlice, A, H> (
+  read: (afterId: number, limit: number) => S,
+  build: { start: () => A, add: (so: A, slice: S) => void, finish: (so: A, version: string) => H },
+  options: VersionedLoadOptions = {}
+) {
   const slice = options.slice ?? 1000
   const schedule = options.schedule ?? ((next: () => void) => { setImmediate(next) })
-  let packed: Packed | null = null
-  /** The version being loaded, and what it has so far. */
-  let loading: { version: string, ids: number[], answers: string[] } | null = null
+  let held: { version: string, value: H } | null = null
+  /** The version being loaded, the last id read and what it has so far. */
+  let loading: { version: string, lastId: number, so: A } | null = null
   let closed = false
 
   const newer = (a: string, b: string): boolean => Number(a) > Number(b)
+  const begin = (version: string) => ({ version, lastId: 0, so: build.start() })
 
-  const pack = (version: string, ids: number[], answers: string[]): Packed => {
+  const step = (): void => {
+    const current = loading
+    if (current === null) return
+    let range: S
+    try {
+      range = read(current.lastId, slice)
+    } catch (error) {
+      loading = null
+      options.onError?.(error)
+      return
+    }
+    if (range.version !== current.version) {
+      // An import committed between two slices: load what the file holds now, if newer.
+      loading = newer(range.version, current.version) ? begin(range.version) : null
+      if (loading !== null) schedule(step)
+      return
+    }
+    try {
+      build.add(current.so, range)
+      current.lastId = range.ids.at(-1) ?? current.lastId
+      if (range.ids.length === slice) { schedule(step); return }
+      loading = null
+      if (held === null || newer(current.version, held.version)) held = { version: current.version, value: build.finish(current.so, current.version) }
+    } catch (error) {
+      loading = null
+      options.onError?.(error)
+    }
+  }
+
+  return {
+    /** What is held for `version`, if it is held; else starts loading it when it is newer than what is held. */
+    of (version: string): H | undefined {
+      if (closed) return undefined
+      if (held !== null && held.version === version) return held.value
+      if (held !== null && !newer(version, held.version)) return undefined
+      // A newer version: the old one is of no more use.
+      held = null
+      if (loading === null || newer(version, loading.version)) {
+        const start = loading === null
+        loading = begin(version)
+        if (start) schedule(step)
+      }
+      return undefined
+    },
+    /** The version held whole, if any. */
+    held: (): string | null => held?.version ?? null,
+    /** Drops everything and stops loading (the database is closing). */
+    close (): void {
+      closed = true
+      loading = null
+      held = null
+    }
+  }
+}
+
+/**
+ * Every served entry's answer of the current catalogue version, in memory
+ * (about 430 bytes an entry: some 17 MB for a 40,000-entry catalogue, outside
+ * the JavaScript heap), so that GET /anime/entry/:id and /anime/random answer
+ * without a database read, as a bare server holding them in a map would. Loaded
+ * in slices by createVersionedLoad; until a version is held whole, callers ask
+ * the database (get() answers undefined).
+ */
+export function createAnswerStore (source: AnswerSource, options: AnswerStoreOptions = {}): AnswerStore {
+  const pack = (ids: number[], answers: string[]): Packed => {
     const starts = new Int32Array(ids.length + 1)
     let total = 0
     for (let i = 0; i < answers.length; i++) {
@@ -88,77 +159,47 @@ export function createAnswerStore (source: AnswerSource, options: AnswerStoreOpt
     starts[answers.length] = total
     const bytes = Buffer.allocUnsafeSlow(total)
     for (let i = 0; i < answers.length; i++) bytes.write(answers[i]!, starts[i]!)
-    return { version, ids: Int32Array.from(ids), starts, bytes }
+    return { ids: Int32Array.from(ids), starts, bytes }
   }
-
-  const step = (): void => {
-    const current = loading
-    if (current === null) return
-    let range: AnswerRange
-    try {
-      range = source.answerRange(current.ids.at(-1) ?? 0, slice)
-    } catch (error) {
-      loading = null
-      options.onError?.(error)
-      return
-    }
-    if (range.version !== current.version) {
-      // An import committed between two slices: load what the file holds now, if newer.
-      loading = newer(range.version, current.version) ? { version: range.version, ids: [], answers: [] } : null
-      if (loading !== null) schedule(step)
-      return
-    }
-    current.ids.push(...range.ids)
-    current.answers.push(...range.answers)
-    if (range.ids.length === slice) { schedule(step); return }
-    loading = null
-    if (packed === null || newer(current.version, packed.version)) packed = pack(current.version, current.ids, current.answers)
-  }
-
-  /** The packed answers if they are of `version`; else starts loading it when it is newer than what is held. */
-  const of = (version: string): Packed | undefined => {
-    if (closed) return undefined
-    if (packed !== null && packed.version === version) return packed
-    if (packed !== null && !newer(version, packed.version)) return undefined
-    // A newer version: the old answers are of no more use.
-    packed = null
-    if (loading === null || newer(version, loading.version)) {
-      const start = loading === null
-      loading = { version, ids: [], answers: [] }
-      if (start) schedule(step)
-    }
-    return undefined
-  }
+  const load = createVersionedLoad((afterId, limit) => source.answerRange(afterId, limit), {
+    start: () => ({ ids: [] as number[], answers: [] as string[] }),
+    add (so, range: AnswerRange) {
+      so.ids.push(...range.ids)
+      so.answers.push(...range.answers)
+    },
+    finish: (so) => pack(so.ids, so.answers)
+  }, options)
 
   const slot = (p: Packed, index: number): Buffer => p.bytes.subarray(p.starts[index]!, p.starts[index + 1]!)
 
   return {
     get (version, id) {
-      const p = of(version)
+      const p = load.of(version)
       if (p === undefined) return undefined
-      // Binary search over the sorted ids.
-      let lo = 0
-      let hi = p.ids.length - 1
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1
-        const at = p.ids[mid]!
-        if (at === id) return slot(p, mid)
-        if (at < id) lo = mid + 1
-        else hi = mid - 1
-      }
-      return null
+      const index = indexOf(p.ids, id)
+      return index < 0 ? null : slot(p, index)
     },
     random (version, random = Math.random) {
-      const p = of(version)
+      const p = load.of(version)
       if (p === undefined) return undefined
       return p.ids.length === 0 ? null : slot(p, Math.floor(random() * p.ids.length))
     },
-    prepare (version) { of(version) },
-    held: () => packed?.version ?? null,
-    close () {
-      closed = true
-      loading = null
-      packed = null
-    }
+    prepare (version) { load.of(version) },
+    held: load.held,
+    close: load.close
   }
+}
+
+/** Where `id` is in the ascending `ids` (binary search), or -1. */
+export function indexOf (ids: Int32Array | Float64Array, id: number): number {
+  let lo = 0
+  let hi = ids.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const at = ids[mid]!
+    if (at === id) return mid
+    if (at < id) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1
 }

@@ -5,6 +5,7 @@
 // entries and in what order; SQLite, the store of record, gives the entries
 // themselves. Every answer comes from one catalogue version: the index's, read
 // in a transaction that checks the file is still at it.
+import type { AnswerStore } from './answers.js'
 import type { Db } from './db.js'
 import { type Engine } from './engine/engine.js'
 import { prepareSearch, randomId, similarIds } from './engine/query.js'
@@ -20,6 +21,15 @@ import { sitesOf, type SiteName, type Sites } from './sites.js'
 export interface PageRequest { page: number | 'last', pageSize: number }
 
 export interface SearchPage { count: number, page: number, pages: number, results: SeedAnime[] }
+
+/** An entry's answer as sent (see answerSql in answers.ts): bytes held in memory, or text read from the file. */
+export type EntryJson = Uint8Array | string
+
+/** A page of a search with each entry as its answer's JSON. */
+export interface SearchAnswers { count: number, page: number, pages: number, results: EntryJson[] }
+
+/** Similar entries with each entry as its answer's JSON. */
+export interface SimilarAnswer { anime: EntryJson, score: number, shared_tags: string[], related: boolean }
 
 /** A page past the end of the matches (DRF's "Invalid page."). */
 export class NoSuchPage {
@@ -102,6 +112,8 @@ export interface DiscoveryOptions {
   onError?: (error: unknown) => void
   /** Catalogues above this many entries are indexed in a worker thread. */
   inlineBuildMax?: number
+  /** The entry answers held in memory: pages of entries are made of them when they are of the index's version. */
+  answers?: AnswerStore
 }
 
 export function createDiscovery (db: Db, options: DiscoveryOptions) {
@@ -114,6 +126,13 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     inlineMax: options.inlineBuildMax
   })
   const seeds = seedLoader(db)
+  const storedAnswers = db.prepare('SELECT id, answer FROM entry_answers WHERE id IN (SELECT value FROM json_each(?))').raw()
+  /** The answers of `ids` as the file holds them, in the order of `ids` (null: not served). */
+  const readAnswers = (ids: number[]): Array<EntryJson | null> => {
+    if (ids.length === 0) return []
+    const byId = new Map(storedAnswers.all(JSON.stringify(ids)) as Array<[number, string]>)
+    return ids.map((id) => byId.get(id) ?? null)
+  }
   const inRead = db.transaction((fn: () => unknown) => fn())
   const full = createFullEntries(db)
   const companyNames = db.prepare('SELECT id, name FROM companies WHERE id IN (SELECT value FROM json_each(?))')
@@ -139,6 +158,21 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     }
   }
 
+  /**
+   * `fn` over the index of the served version, given the entries' answers of
+   * that version: from memory when the answer store holds it (no read of the
+   * file at all), else read in withIndex's transaction.
+   */
+  async function withAnswers<T> (fn: (engine: Engine, answersOf: (ids: number[]) => Array<EntryJson | null>) => T): Promise<T> {
+    const engine = await source.current()
+    const version = String(engine.version)
+    const store = options.answers
+    if (store !== undefined && store.held() === version) {
+      return fn(engine, (ids) => ids.map((id) => store.get(version, id) ?? null))
+    }
+    return await withIndex((engine) => fn(engine, readAnswers))
+  }
+
   return {
     /** Starts indexing the served version if the index is not of it (at start, and when an import switched the catalogue). */
     refreshIndex: source.refresh,
@@ -150,18 +184,17 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     ready: async (): Promise<void> => { await source.current() },
 
     /** One page of the entries matching the request; NoSuchPage past the end (page 1 always exists). */
-    search: (request: SearchRequest, page: PageRequest): Promise<SearchPage | NoSuchPage> => withIndex((engine) => {
-      const plan = prepareSearch(engine, request)
-      const at = pageIn(page, plan.count)
-      if (at instanceof NoSuchPage) return at
-      return { count: plan.count, page: at.page, pages: at.pages, results: seeds(plan.ids(at.offset, page.pageSize)) }
-    }),
+    search: (request: SearchRequest, page: PageRequest): Promise<SearchPage | NoSuchPage> => withIndex((engine) => searchPage(engine, request, page, seeds)),
 
-    /** Entries offset … offset + size - 1 of the matches (none past the end), and how many match. */
-    searchRange: (request: SearchRequest, offset: number, size: number): Promise<{ count: number, results: SeedAnime[] }> => withIndex((engine) => {
-      const plan = prepareSearch(engine, request)
-      return { count: plan.count, results: seeds(plan.ids(offset, size)) }
-    }),
+    /** search's page with each entry as its answer's JSON (what /anime/search sends). */
+    searchAnswers: (request: SearchRequest, page: PageRequest): Promise<SearchAnswers | NoSuchPage> => withAnswers((engine, answersOf) =>
+      searchPage(engine, request, page, (ids) => answersOf(ids).filter((a) => a !== null))),
+
+    /** The ids of entries offset … offset + size - 1 of the matches (none past the end), and how many match: the index alone, no read of the file. */
+    searchIds: async (request: SearchRequest, offset: number, size: number): Promise<{ count: number, ids: number[] }> => {
+      const plan = prepareSearch(await source.current(), request)
+      return { count: plan.count, ids: plan.ids(offset, size) }
+    },
 
     /** How many entries match. */
     count: (request: SearchRequest): Promise<number> => withIndex((engine) => prepareSearch(engine, request).count),
@@ -220,6 +253,17 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
       })
     }),
 
+    /** similar's entries with each entry as its answer's JSON (what /anime/entry/:id/similar sends). */
+    similarAnswers: (id: number, limit: number): Promise<SimilarAnswer[] | undefined> => withAnswers((engine, answersOf) => {
+      const found = similarIds(engine, id, limit)
+      if (found === undefined) return undefined
+      const answers = answersOf(found.map((s) => s.id))
+      return found.flatMap((s, i) => {
+        const anime = answers[i]
+        return anime === null || anime === undefined ? [] : [{ anime, score: s.score, shared_tags: s.sharedTags, related: s.related }]
+      })
+    }),
+
     /**
      * Up to `limit` anime not in `listed`, best first, from how much each weighted
      * anime pulls (positive) or pushes (negative); the catalogue's best-scored
@@ -250,6 +294,7 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     },
 
     fullEntries: full.fullEntries,
+    fullEntryRange: full.fullEntryRange,
 
     /** Every company (studio or producer) with how many served entries with an id on `site` it made, by id; none: left out. */
     companyCounts: (site: SiteName): Promise<CompanyCount[]> => withIndex((engine) => {
@@ -279,6 +324,14 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
       return { count: all.length, page: at.page, pages: at.pages, results: all.slice(at.offset, at.offset + page.pageSize) }
     })
   }
+}
+
+/** Page `page` of the entries matching `request`, loaded by `load` (which leaves out what is not served); NoSuchPage past the end. */
+function searchPage<T> (engine: Engine, request: SearchRequest, page: PageRequest, load: (ids: number[]) => T[]): { count: number, page: number, pages: number, results: T[] } | NoSuchPage {
+  const plan = prepareSearch(engine, request)
+  const at = pageIn(page, plan.count)
+  if (at instanceof NoSuchPage) return at
+  return { count: plan.count, page: at.page, pages: at.pages, results: load(plan.ids(at.offset, page.pageSize)) }
 }
 
 /** The (year, season) of the served entries (those with an id on `site`, when given), with how many, newest first; entries of unknown year or season are in none. */

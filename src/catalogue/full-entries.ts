@@ -6,12 +6,22 @@
 import type { Db } from './db.js'
 import type { AnimeRow } from './normalize.js'
 import { reader } from './snapshot.js'
+import type { SiteName } from './sites.js'
 
 export interface Company { id: number, name: string }
 
 /** A served entry as stored (see normalize.ts), with its id and its companies' ids. */
 export type FullEntry = { id: number, studios: Company[], producers: Company[] } &
   Omit<AnimeRow, 'source' | 'score_mean' | 'score_median' | 'related' | 'studios' | 'producers'>
+
+/** Served entries with ids above some id, in id order, with the catalogue version they belong to and their ids on one site. */
+export interface FullEntryRange {
+  version: string
+  ids: number[]
+  entries: FullEntry[]
+  /** [the id on the site (as id mapping keys it), our id] of these entries, for every id they have there. */
+  onSite: Array<[string, number]>
+}
 
 export interface CompanyCount extends Company { count: number }
 
@@ -37,6 +47,9 @@ function toFull (row: FullRow): FullEntry {
 
 export function createFullEntries (db: Db) {
   const rows = db.prepare(`SELECT ${fullColumns} FROM anime a WHERE a.id IN (SELECT value FROM json_each(?)) AND a.active = 1`)
+  const after = db.prepare(`SELECT ${fullColumns} FROM anime a WHERE a.id > ? AND a.active = 1 ORDER BY a.id LIMIT ?`)
+  const siteIds = db.prepare('SELECT site_id, anime_id FROM anime_sites WHERE anime_id > ? AND anime_id <= ? AND site = ?').raw()
+  const version = db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck()
   const read = reader(db)
 
   return {
@@ -44,6 +57,18 @@ export function createFullEntries (db: Db) {
     fullEntries: read((ids: number[]): FullEntry[] => {
       const found = new Map((rows.all(JSON.stringify(ids)) as FullRow[]).map((row) => [row.id, toFull(row)]))
       return ids.flatMap((id) => found.get(id) ?? [])
+    }),
+
+    /**
+     * At most `limit` served entries with ids above `afterId`, in id order, their
+     * ids on `site` and the catalogue version, from one snapshot: what the
+     * per-version Jikan resources (src/jikan/resources.ts) load in slices.
+     */
+    fullEntryRange: read((afterId: number, limit: number, site: SiteName): FullEntryRange => {
+      const entries = (after.all(afterId, limit) as FullRow[]).map(toFull)
+      const ids = entries.map((entry) => entry.id)
+      const onSite = ids.length === 0 ? [] : siteIds.all(afterId, ids.at(-1), site) as Array<[string, number]>
+      return { version: String(version.get() ?? 0), ids, entries, onSite }
     })
   }
 }

@@ -1,6 +1,7 @@
 // The catalogue as the service uses it: the file opened once, and the readers
 // over it (entries and versions, discovery, the watchlists' links, the
 // watcher). The database handle stays in here; close() leaves the file whole.
+import { createAnswerStore, type AnswerStore } from './answers.js'
 import { openCatalogueDb } from './db.js'
 import { createDiscovery, type Discovery } from './discovery.js'
 import { saveLocalMap, type CatalogueIdStore } from './id-store.js'
@@ -10,6 +11,8 @@ import { createCatalogueWatcher, type CatalogueWatcher } from './watch.js'
 
 export interface OpenCatalogue {
   catalogue: Catalogue
+  /** The served version's entry answers in memory (see createAnswerStore): prepare() them once serving; each new version loads by itself. */
+  answers: AnswerStore
   discovery: Discovery
   links: CatalogueLinks
   watcher: CatalogueWatcher
@@ -20,6 +23,8 @@ export interface OpenCatalogue {
 
 export interface OpenCatalogueOptions {
   onError?: (error: unknown) => void
+  /** Loading the entry answers failed (default: onError). */
+  onAnswersError?: (error: unknown) => void
   /** Catalogues above this many entries are indexed in a worker thread. */
   inlineBuildMax?: number
 }
@@ -27,17 +32,23 @@ export interface OpenCatalogueOptions {
 export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = {}): OpenCatalogue {
   const db = openCatalogueDb(dataDir)
   const catalogue = createCatalogue(db)
-  const discovery = createDiscovery(db, { version: catalogue.version, onError: options.onError, inlineBuildMax: options.inlineBuildMax })
+  const answers = createAnswerStore(catalogue, { onError: options.onAnswersError ?? options.onError })
+  const discovery = createDiscovery(db, { version: catalogue.version, onError: options.onError, inlineBuildMax: options.inlineBuildMax, answers })
   const watcher = createCatalogueWatcher(db, options.onError)
-  // A new catalogue version: its index is built at once, before requests ask for it.
-  watcher.onSwitch(() => { discovery.refreshIndex() })
+  // A new catalogue version: its index is built and its answers loaded at once, before requests ask for them.
+  watcher.onSwitch((info) => {
+    discovery.refreshIndex()
+    answers.prepare(String(info.version))
+  })
   return {
     catalogue,
+    answers,
     discovery,
     links: createCatalogueLinks(db),
     watcher,
     saveIdMap: (ids) => saveLocalMap(db, ids),
     close () {
+      answers.close()
       watcher.stop()
       discovery.stop()
       db.pragma('wal_checkpoint(TRUNCATE)')

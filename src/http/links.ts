@@ -2,7 +2,7 @@
 // parameter replaced or removed, the parameters sorted by name and form-encoded;
 // and a page as DRF answers it (past the end: 404 "Invalid page.").
 import type { FastifyRequest } from 'fastify'
-import { NoSuchPage, type PageRequest } from '../catalogue/discovery.js'
+import { NoSuchPage, type EntryJson, type PageRequest } from '../catalogue/discovery.js'
 import { ApiError } from '../errors.js'
 
 /** Python's urllib.parse.quote_plus: only letters, digits and `_.-~` stay as they are. */
@@ -63,6 +63,45 @@ export type { PageRequest }
 export function pageAnswer<T> (request: FastifyRequest, found: { count: number, page: number, pages: number, results: T[] } | NoSuchPage): { count: number, results: T[] } & Links {
   if (found instanceof NoSuchPage) throw invalidPage()
   return { count: found.count, ...pageLinks(request, found.page, found.pages), results: found.results }
+}
+
+/**
+ * A DRF list as sent, `{"count":…,"next":…,"previous":…,"results":[…]}`, its
+ * items given as JSON pieces (entry answers held as bytes, and the text around
+ * them): joined into one body instead of parsed and serialised again. Compact,
+ * keys in the order of the list schemas (ListOf in schemas/discovery.ts), text
+ * escaped as JSON.stringify does: the bytes the route's serialiser would write.
+ */
+export function listJson (count: number, links: Links, items: EntryJson[][]): Buffer {
+  const parts: EntryJson[] = [`{"count":${count},"next":${JSON.stringify(links.next)},"previous":${JSON.stringify(links.previous)},"results":[`]
+  items.forEach((item, i) => {
+    if (i > 0) parts.push(',')
+    parts.push(...item)
+  })
+  parts.push(']}')
+  return joinJson(parts)
+}
+
+/** pageAnswer's page as sent, from entries given as their answers' JSON (see listJson). */
+export function pageJson (request: FastifyRequest, found: { count: number, page: number, pages: number, results: EntryJson[] } | NoSuchPage): Buffer {
+  if (found instanceof NoSuchPage) throw invalidPage()
+  return listJson(found.count, pageLinks(request, found.page, found.pages), found.results.map((answer) => [answer]))
+}
+
+/** Pieces of JSON text (strings, or UTF-8 bytes) as one body. */
+export function joinJson (parts: EntryJson[]): Buffer {
+  let total = 0
+  for (const part of parts) total += typeof part === 'string' ? Buffer.byteLength(part) : part.length
+  const body = Buffer.allocUnsafe(total)
+  let at = 0
+  for (const part of parts) {
+    if (typeof part === 'string') at += body.write(part, at)
+    else {
+      body.set(part, at)
+      at += part.length
+    }
+  }
+  return body
 }
 
 const invalidPage = (): ApiError => new ApiError(404, { detail: 'Invalid page.' })

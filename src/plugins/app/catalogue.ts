@@ -5,12 +5,14 @@
 // fresh install answers at once. Ids come from the id map in the user store
 // (src/catalogue/id-store.ts), so a catalogue.sqlite that was lost or rebuilt
 // gets every id back. Decorates `catalogue` (entries, versions, id mapping),
+// `entryAnswers` (the served version's entry answers held in memory),
 // `discovery` (search, random, tags, seasons, details, similar, the scoring of
 // recommendations), `catalogueLinks` (what the watchlists read) and
 // `catalogueWatcher`.
 import cluster from 'node:cluster'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
+import type { AnswerStore } from '../../catalogue/answers.js'
 import type { Discovery } from '../../catalogue/discovery.js'
 import { stampCatalogue } from '../../catalogue/integrity.js'
 import { importDefaultCatalogue } from '../../catalogue/import.js'
@@ -23,6 +25,7 @@ import type { CatalogueWatcher } from '../../catalogue/watch.js'
 declare module 'fastify' {
   interface FastifyInstance {
     catalogue: Catalogue
+    entryAnswers: AnswerStore
     discovery: Discovery
     catalogueLinks: CatalogueLinks
     catalogueWatcher: CatalogueWatcher
@@ -34,7 +37,10 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
   const ids = fastify.userStore.catalogueIds
   // In a cluster the primary checked the file before forking.
   if (!cluster.isWorker) await repairCatalogue(dataDir, ids, fastify.log)
-  const opened = openCatalogue(dataDir, { onError: (error) => { fastify.log.error({ err: error }, 'catalogue refresh failed') } })
+  const opened = openCatalogue(dataDir, {
+    onError: (error) => { fastify.log.error({ err: error }, 'catalogue refresh failed') },
+    onAnswersError: (error) => { fastify.log.error({ err: error }, 'loading the entry answers failed') }
+  })
   // Leave the file whole: the WAL folded into the database and emptied before
   // closing, and stamped as sound (the next start need not read it through).
   fastify.addHook('onClose', async () => {
@@ -60,6 +66,9 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
     })
   }
   fastify.decorate('catalogue', repository)
+  fastify.decorate('entryAnswers', opened.answers)
+  // Loaded once the service is up (later versions load as the watcher sees them).
+  fastify.addHook('onReady', async () => { opened.answers.prepare(repository.version()) })
   fastify.decorate('discovery', discovery)
   fastify.decorate('catalogueLinks', opened.links)
   // The search index of the served version, built off the event loop while the service starts answering.

@@ -4,6 +4,9 @@ import { AnimeDetails, SimilarPage, SimilarQuery } from '../../../schemas/discov
 import { EntryParams } from '../../../schemas/anime.js'
 import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.js'
 import { notFound } from '../../errors.js'
+import { jsonType } from '../../http/answer-cache.js'
+import { listJson } from '../../http/links.js'
+import type { Static } from '@sinclair/typebox'
 
 const details: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/entry/:id/details', {
@@ -34,10 +37,15 @@ const details: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: SimilarQuery,
       response: { 200: SimilarPage, 400: FieldErrors, 404: ErrorDetail }
     }
-  }, async (request) => {
-    const results = await fastify.discovery.similar(request.params.id, request.query.limit ?? 10)
+  }, async (request, reply) => {
+    const results = await fastify.discovery.similarAnswers(request.params.id, request.query.limit ?? 10)
     if (results === undefined) throw notFound()
-    return { count: results.length, next: null, previous: null, results }
+    // Each item around its entry's answer as sent, keys in the order of SimilarAnime (see listJson).
+    const body = listJson(results.length, { next: null, previous: null }, results.map((s) => [
+      '{"anime":', s.anime, `,"score":${JSON.stringify(s.score)},"shared_tags":${JSON.stringify(s.shared_tags)},"related":${s.related}}`
+    ]))
+    reply.type(jsonType)
+    return body as unknown as Static<typeof SimilarPage>
   })
 }
 

@@ -7,7 +7,6 @@ import type { SeedAnime } from '../../catalogue/repository.js'
 import { RandomQuery } from '../../../schemas/discovery.js'
 import { filtersOf, hasFilters } from '../../http/filters.js'
 import { jsonType } from '../../http/answer-cache.js'
-import { createAnswerStore } from '../../catalogue/answers.js'
 import search from './search.js'
 import tags from './tags.js'
 import details from './details.js'
@@ -17,14 +16,9 @@ import seasons from './seasons.js'
 const anime: FastifyPluginAsyncTypebox = async (fastify) => {
   // The answers of GET /anime/entry/:id and /anime/random as sent (the JSON
   // text each import stores, see answerSql), all of the current version, in
-  // memory (createAnswerStore in src/catalogue/answers.ts); the database answers
-  // while a new version loads.
-  const { catalogue, catalogueVersion } = fastify
-  const answers = createAnswerStore(catalogue, { onError: (error) => { fastify.log.error({ err: error }, 'loading the entry answers failed') } })
-  // Loaded once the service is up, and again for each new catalogue, before requests ask.
-  fastify.addHook('onReady', async () => { answers.prepare(catalogue.version()) })
-  fastify.addHook('preClose', async () => { answers.close() })
-  fastify.catalogueWatcher.onSwitch((info) => { answers.prepare(String(info.version)) })
+  // memory (fastify.entryAnswers, createAnswerStore in src/catalogue/answers.ts);
+  // the database answers while a new version loads.
+  const { catalogue, catalogueVersion, entryAnswers: answers } = fastify
 
   fastify.get('/entry/:id', {
     schema: {

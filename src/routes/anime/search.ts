@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SearchPage, SearchQuery } from '../../../schemas/discovery.js'
 import { ErrorDetail, FieldErrors } from '../../../schemas/common.js'
 import { searchOf } from '../../http/filters.js'
-import { pageAnswer } from '../../http/links.js'
+import { pageJson } from '../../http/links.js'
+import { jsonType } from '../../http/answer-cache.js'
+import type { Static } from '@sinclair/typebox'
 
 const search: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/search', {
@@ -16,9 +18,12 @@ const search: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: SearchQuery,
       response: { 200: SearchPage, 400: FieldErrors, 404: ErrorDetail }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const { search: searchRequest, page } = searchOf(request.query)
-    return pageAnswer(request, await fastify.discovery.search(searchRequest, page))
+    // The entries' answers as sent, joined into the page (see pageJson): bytes with a JSON type skip the serialiser.
+    const body = pageJson(request, await fastify.discovery.searchAnswers(searchRequest, page))
+    reply.type(jsonType)
+    return body as unknown as Static<typeof SearchPage>
   })
 }
 

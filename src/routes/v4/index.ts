@@ -9,16 +9,16 @@ import type { CompanyCount, FullEntry } from '../../catalogue/full-entries.js'
 import type { SearchRequest, Season } from '../../catalogue/search.js'
 import { malAnimeUrlOf, malIdOf } from '../../jikan/sites.js'
 import { NO_PICTURE } from '../../catalogue/normalize.js'
-import { animeExternal, animeFullResource, animeImages, animeMeta, animeRelations, animeResource, type RelatedEntry } from '../../jikan/anime.js'
+import { animeExternal, animeFullResource, animeImages, animeMeta, animeRelations, type RelatedEntry } from '../../jikan/anime.js'
 import { malGenres, malGenreUrl } from '../../jikan/genres.js'
 import * as S from '../../../schemas/jikan.js'
 import { createAnswerCache } from '../../http/answer-cache.js'
+import { joinJson } from '../../http/links.js'
+import { animeResourceJson, companyUrl, createResourceStore, ORIGIN } from '../../jikan/resources.js'
 import { badRequest, httpError, jikanErrorReply, jikanSchemaErrors, notAvailable, resourceNotFound, validationError } from './errors.js'
 import { animeSearchOf, onMal, seasonAt, seasonOf, topAnimeOf, unsafeTags, type JikanQuery } from './requests.js'
 
 const jsonType = 'application/json; charset=utf-8'
-/** Stands for the request's origin in stored answers (company URLs); replaced when sent. */
-const ORIGIN = '\uE000origin\uE000'
 const DEFAULT_LIMIT = S.JIKAN_MAX_LIMIT
 
 type Query = JikanQuery
@@ -27,6 +27,8 @@ type Query = JikanQuery
 interface Resource { template: string, origin: string, json: string }
 /** Bound of the resources kept (characters of JSON, about bytes). */
 const RESOURCES_MAX_BYTES = 16 * 2 ** 20
+/** Entries read and shaped per slice while the resources of a catalogue version load (a few milliseconds each). */
+const RESOURCE_SLICE = 100
 /** MyAnimeList ids whose catalogue id is kept: every one a large catalogue has. */
 const CATALOGUE_IDS_MAX = 60_000
 
@@ -54,7 +56,13 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   // each: the most recently used within a bound), and MyAnimeList id → catalogue id (every id asked).
   const animeJson = createAnswerCache<number, Resource>({ maxSize: RESOURCES_MAX_BYTES, sizeOf: (r) => r.template.length + (r.json === r.template ? 0 : r.json.length) })
   const catalogueIds = createAnswerCache<number, number>(CATALOGUE_IDS_MAX)
-  const companyUrl = (id: number): string => `${ORIGIN}/v4/producers/${id}`
+  // Every entry's `anime` resource of the current catalogue version, held compact in memory
+  // (src/jikan/resources.ts): GET /v4/anime/{id} and the pages of lists answer from it once it is
+  // loaded; until then (at start, after an import) from the cache above and the database.
+  const resources = createResourceStore(discovery, { slice: RESOURCE_SLICE, onError: (error) => { fastify.log.error({ err: error }, 'loading the Jikan resources failed') } })
+  fastify.addHook('onReady', async () => { resources.prepare(version()) })
+  fastify.addHook('preClose', async () => { resources.close() })
+  fastify.catalogueWatcher.onSwitch((info) => { resources.prepare(String(info.version)) })
 
   // ---- the route group's plumbing: Jikan's errors, query reading, caching, JSON only
   // Jikan takes GET only: a body sent along is ignored, whatever its type, rather than parsed.
@@ -121,6 +129,11 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     const found = new Map<number, string>()
     const missing: number[] = []
     for (const id of ids) {
+      const held = resources.resource(at, id, origin)
+      if (held !== undefined) {
+        found.set(id, held.toString())
+        continue
+      }
       const resource = animeJson.get(at, id)
       if (resource === undefined) missing.push(id)
       else found.set(id, forOrigin(resource, origin))
@@ -128,7 +141,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     for (const entry of missing.length === 0 ? [] : discovery.fullEntries(missing)) {
       const malId = malIdOf(entry.sources)
       if (malId === null) continue
-      const resource: Resource = { template: JSON.stringify(animeResource(entry, malId, companyUrl)), origin: '', json: '' }
+      const resource: Resource = { template: animeResourceJson(entry, malId), origin: '', json: '' }
       found.set(entry.id, forOrigin(resource, origin))
       animeJson.set(at, entry.id, resource)
     }
@@ -171,19 +184,36 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   }
 
   /** A page of the entries the search finds, as Jikan's `anime_search`. */
-  async function animePage (search: SearchRequest, query: Query, origin: string): Promise<string> {
+  async function animePage (search: SearchRequest, query: Query, origin: string): Promise<Buffer> {
     const page = (query.page as number | undefined) ?? 1
     const limit = (query.limit as number | undefined) ?? DEFAULT_LIMIT
-    const { count, results } = await discovery.searchRange(search, (page - 1) * limit, limit)
-    const data = animeJsons(results.map((r) => r.id), origin)
-    return `{"data":[${data.join(',')}],"pagination":${JSON.stringify(pagination(count, page, limit, data.length))}}`
+    // The index alone gives the ids; the resources are the held ones, joined as bytes, when each
+    // is held; else animeJsons' (its cache, built from the file on a miss).
+    const at = version()
+    const { count, ids } = await discovery.searchIds(search, (page - 1) * limit, limit)
+    const held = ids.map((id) => resources.resource(at, id, origin))
+    const data: Array<Buffer | string> = held.every((r) => r !== undefined) ? held as Buffer[] : animeJsons(ids, origin)
+    const parts: Array<Buffer | string> = ['{"data":[']
+    data.forEach((json, i) => { parts.push(...(i === 0 ? [json] : [',', json])) })
+    parts.push(`],"pagination":${JSON.stringify(pagination(count, page, limit, data.length))}}`)
+    return joinJson(parts)
   }
 
   // ---- GET /v4/anime/{id} and its sub-resources
   const idParams = { params: S.IdParams }
 
   fastify.get('/anime/:id', options({ ...idParams, jikan: 'getAnimeById', summary: 'Anime by MyAnimeList id', description: 'The entry whose AOD sources include myanimelist.net/anime/{id}, as Jikan\'s anime resource (docs/jikan.md: which fields are filled, and from what). Unknown ids are 404.', response: { 200: S.JikanAnimeReply } }), async (request, reply) => {
-    const { id } = entryIdOf((request.params as { id: string }).id)
+    const text = (request.params as { id: string }).id
+    const malId = Number(text)
+    if (malId >= 1) {
+      // The held resources, when the version is loaded: the answer is copied together, not built.
+      const at = version()
+      const held = resources.entryOf(at, malId)
+      if (held === null) throw resourceNotFound(`No entry of this catalogue has the MyAnimeList page ${malAnimeUrlOf(malId)}`)
+      const json = held === undefined ? undefined : resources.resource(at, held, originOf(request), true)
+      if (json !== undefined) return reply.type(jsonType).send(json)
+    }
+    const { id } = entryIdOf(text)
     const json = animeJsons([id], originOf(request))[0]
     if (json === undefined) throw resourceNotFound(`The catalogue entry ${id} has no MyAnimeList page`)
     return reply.type(jsonType).send(`{"data":${json}}`)

@@ -1,0 +1,124 @@
+// Jikan's anime resources held per catalogue version (src/jikan/resources.ts):
+// byte for byte the resource built from the entry, for any origin; MyAnimeList
+// ids mapped as id mapping maps them; a new catalogue version answers with its
+// own data once loaded, never a mix; not held: undefined (the route builds).
+import t from 'tap'
+import { createResourceStore, animeResourceJson, ORIGIN } from '../../src/jikan/resources.js'
+import { malIdOf } from '../../src/jikan/sites.js'
+import { importCatalogueFile } from '../../src/catalogue/import.js'
+import { openCatalogue } from '../../src/catalogue/open.js'
+import { aodRecord, writeAod } from '../helpers/aod.js'
+import { tempDir } from '../helpers/app.js'
+import { jikanFixtures } from '../helpers/jikan.js'
+
+const built = (json: string, origin: string): string => json.replaceAll(ORIGIN, origin)
+
+/** Entries whose resources are awkward: escapes, non-Latin text, many companies, no data, an entry with two MyAnimeList pages. */
+const awkward = [
+  aodRecord(9001, { title: 'Café "Noir" \\ ✓ \u2028', synonyms: ['進撃の巨人', 'Ätsch', ''], studios: ['a', 'b "c"', 'd'], producers: ['e', 'f', 'g', 'h'], tags: ['hentai', 'shounen', 'gore', 'action', 'no such genre'] }),
+  aodRecord(9002, { type: 'UNKNOWN', episodes: 0, status: 'UNKNOWN', animeSeason: { season: 'UNDEFINED' }, duration: undefined, score: undefined, synonyms: [], studios: [], producers: [], tags: [] }),
+  aodRecord(9003, { status: 'ONGOING', sources: ['https://myanimelist.net/anime/777001', 'https://myanimelist.net/anime/777002'] }),
+  aodRecord(9004, { sources: ['https://myanimelist.net/anime/777002', 'https://kitsu.app/anime/5'] }),
+  aodRecord(9005, { sources: ['https://anidb.net/anime/9005'] })
+]
+
+t.test('every entry with a MyAnimeList page is held, byte for byte its resource, for any origin', async (t) => {
+  const dir = tempDir(t)
+  await importCatalogueFile(dir, writeAod(dir, [...jikanFixtures(), ...awkward]))
+  const opened = openCatalogue(dir)
+  t.teardown(() => { opened.close() })
+  const { catalogue, discovery } = opened
+  const store = createResourceStore(discovery, { slice: 7, schedule: (next) => { next() } })
+  const version = catalogue.version()
+  t.equal(store.entryOf(version, 1), undefined, 'before it is asked for, nothing is held')
+  t.equal(store.held(), version, 'asking loaded it (slices run at once here)')
+  const ids = catalogue.answerRange(0, 1000).ids
+  let held = 0
+  for (const entry of discovery.fullEntries(ids)) {
+    const malId = malIdOf(entry.sources)
+    if (malId === null) {
+      t.equal(store.resource(version, entry.id, 'http://a.example'), undefined, `entry ${entry.id} has no MyAnimeList page: not held`)
+      continue
+    }
+    held++
+    const json = animeResourceJson(entry, malId)
+    for (const origin of ['http://a.example', 'https://b.example:8443', 'http://a.example']) {
+      t.equal(store.resource(version, entry.id, origin)!.toString(), built(json, origin), `entry ${entry.id} for ${origin}`)
+      t.equal(store.resource(version, entry.id, origin, true)!.toString(), `{"data":${built(json, origin)}}`, `entry ${entry.id} for ${origin}, wrapped`)
+    }
+    for (const url of entry.sources) {
+      const match = /^https:\/\/myanimelist\.net\/anime\/(\d+)$/.exec(url)
+      if (match !== null) t.equal(store.entryOf(version, Number(match[1])), catalogue.animeIdOnSite('myanimelist', match[1]), `MyAnimeList ${match[1]} maps as id mapping maps it`)
+    }
+  }
+  t.ok(held > 20, `the fixtures hold many entries (${held})`)
+  t.equal(store.entryOf(version, 777002), catalogue.animeIdOnSite('myanimelist', 777002), 'a page two entries list: the one id mapping answers')
+  t.equal(store.entryOf(version, 777002), store.entryOf(version, 777001), 'the entry with both pages, the oldest')
+  t.equal(store.entryOf(version, 424242), null, 'an unknown MyAnimeList id: none')
+  t.equal(store.entryOf(version, 0), null)
+  t.equal(store.resource(version, 999_999, 'http://a.example'), undefined, 'an unknown entry: not held')
+  t.equal(store.entryOf(String(Number(version) - 1), 1), undefined, 'an older version: not held')
+})
+
+t.test('a catalogue update: the new version is loaded when asked for, and answers with its data', async (t) => {
+  const dir = tempDir(t)
+  await importCatalogueFile(dir, writeAod(dir, [aodRecord(1), aodRecord(2, { studios: ['old studio'] }), aodRecord(3)]))
+  const opened = openCatalogue(dir)
+  t.teardown(() => { opened.close() })
+  const { catalogue, discovery } = opened
+  const queue: Array<() => void> = []
+  const store = createResourceStore(discovery, { slice: 2, schedule: (next) => { queue.push(next) } })
+  const run = (): void => { while (queue.length > 0) queue.shift()!() }
+  const first = catalogue.version()
+  store.prepare(first)
+  run()
+  const origin = 'http://x.example'
+  const titleOf = (version: string, malId: number): unknown => JSON.parse(store.resource(version, store.entryOf(version, malId)!, origin)!.toString()).title
+  t.equal(titleOf(first, 100001), 'Anime 1')
+  await importCatalogueFile(dir, writeAod(dir, [aodRecord(1, { title: 'Renamed' }), aodRecord(2, { studios: ['new studio'] }), aodRecord(4)]))
+  const second = catalogue.answerRange(0, 1).version
+  t.not(second, first)
+  t.equal(store.entryOf(second, 100001), undefined, 'the new version is not held until loaded')
+  t.equal(store.entryOf(first, 100001), undefined, 'and the old one was dropped when the new one was asked for')
+  run()
+  t.equal(store.held(), second)
+  t.equal(titleOf(second, 100001), 'Renamed')
+  const entry2 = discovery.fullEntries([store.entryOf(second, 100002)!])[0]!
+  t.equal(store.resource(second, entry2.id, origin)!.toString(), built(animeResourceJson(entry2, 100002), origin), "entry 2 with the new studio's id")
+  t.equal(store.entryOf(second, 100003), null, 'gone with the import')
+  t.equal(titleOf(second, 100004), 'Anime 4', 'new with the import')
+})
+
+t.test('an import between two slices restarts the load at the new version; a failed read is reported', async (t) => {
+  const dir = tempDir(t)
+  await importCatalogueFile(dir, writeAod(dir, [1, 2, 3, 4, 5].map((n) => aodRecord(n))))
+  const opened = openCatalogue(dir)
+  t.teardown(() => { opened.close() })
+  const { catalogue, discovery } = opened
+  const queue: Array<() => void> = []
+  const errors: unknown[] = []
+  let fail = false
+  const source = { fullEntryRange: (...args: Parameters<typeof discovery.fullEntryRange>) => { if (fail) throw new Error('disk on fire'); return discovery.fullEntryRange(...args) } }
+  const store = createResourceStore(source, { slice: 2, schedule: (next) => { queue.push(next) }, onError: (error) => { errors.push(error) } })
+  const first = catalogue.version()
+  store.prepare(first)
+  queue.shift()!()
+  await importCatalogueFile(dir, writeAod(dir, [1, 2, 3, 4, 5].map((n) => aodRecord(n, { title: `New ${n}` }))))
+  while (queue.length > 0) queue.shift()!()
+  const second = store.held()!
+  t.not(second, first, 'the version held is the newer one')
+  for (let n = 1; n <= 5; n++) t.equal(JSON.parse(store.resource(second, store.entryOf(second, 100000 + n)!, 'http://x')!.toString()).title, `New ${n}`, `entry ${n} is the new version's`)
+  fail = true
+  await importCatalogueFile(dir, writeAod(dir, [aodRecord(1)]))
+  const third = String(Number(second) + 1)
+  store.prepare(third)
+  while (queue.length > 0) queue.shift()!()
+  t.equal(errors.length, 1, 'the failed read went to onError')
+  t.equal(store.held(), null)
+  fail = false
+  store.prepare(third)
+  while (queue.length > 0) queue.shift()!()
+  t.equal(store.held(), third, 'asked again, loaded')
+  store.close()
+  t.equal(store.entryOf(third, 100001), undefined, 'closed: nothing held')
+})
