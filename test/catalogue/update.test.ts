@@ -279,10 +279,6 @@ t.test('configuration: CATALOGUE_UPDATE_URL, CATALOGUE_UPDATE_INTERVAL and WORKE
   ] as Array<[Record<string, string>, RegExp]>) {
     t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))
   }
-  // .env.example's values are valid and are the defaults.
-  const { parseEnv } = await import('node:util')
-  const example = (parseEnv as (text: string) => Record<string, string>)(fs.readFileSync(path.join(import.meta.dirname, '..', '..', '.env.example'), 'utf8'))
-  t.match(loadConfig(example), { catalogueUpdateUrl: DEFAULT_CATALOGUE_UPDATE_URL, catalogueUpdateIntervalMs: null, workers: 1 })
 })
 
 t.test('scheduling: the first update is due one interval after the last import; one update at a time', async (t) => {
