@@ -13,15 +13,15 @@ interface Teardown { teardown: (fn: () => unknown) => void }
 
 /**
  * Where tests keep their temporary files: memory (/dev/shm) where the system
- * has it, since every test writes SQLite files and fsyncs that a disk makes
- * slow, and nothing a test writes needs to outlive it; else the system's.
+ * has it with room to spare (a container's is often 64 MiB), since every test
+ * writes SQLite files and fsyncs that a disk makes slow, and nothing a test
+ * writes needs to outlive it; else the system's temporary directory.
  */
 export const testTmpRoot = ((): string => {
   try {
-    if (fs.statSync('/dev/shm').isDirectory()) {
-      fs.accessSync('/dev/shm', fs.constants.W_OK)
-      return '/dev/shm'
-    }
+    fs.accessSync('/dev/shm', fs.constants.W_OK)
+    const { bavail, bsize } = fs.statfsSync('/dev/shm')
+    if (bavail * bsize >= 4 * 1024 ** 3) return '/dev/shm'
   } catch {}
   return os.tmpdir()
 })()
