@@ -17,9 +17,7 @@ import { createFullEntries, type CompanyCount } from './full-entries.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
 import type { Filters, SearchRequest } from './search.js'
 import { sitesOf, type SiteName, type Sites } from './sites.js'
-
-/** A page of a search: its number (1-based) or the last one, and its size. */
-export interface PageRequest { page: number | 'last', pageSize: number }
+import { NoSuchPage, pageIn, type PageRequest } from '../paging.js'
 
 export interface SearchPage { count: number, page: number, pages: number, results: SeedAnime[] }
 
@@ -31,18 +29,6 @@ export interface SearchAnswers { count: number, page: number, pages: number, res
 
 /** Similar entries with each entry as its answer's JSON. */
 export interface SimilarAnswer { anime: EntryJson, score: number, shared_tags: string[], related: boolean }
-
-/** A page past the end of the matches (DRF's "Invalid page."). */
-export class NoSuchPage {
-  constructor (readonly count: number, readonly pages: number) {}
-}
-
-/** Where page `request` of `count` items starts, as DRF's page-number pagination counts (page 1 always exists); NoSuchPage past the end. */
-export function pageIn (request: PageRequest, count: number): { page: number, pages: number, offset: number } | NoSuchPage {
-  const pages = Math.max(1, Math.ceil(count / request.pageSize))
-  const page = request.page === 'last' ? pages : request.page
-  return page > pages ? new NoSuchPage(count, pages) : { page, pages, offset: (page - 1) * request.pageSize }
-}
 
 /** A season of first airing with how many served entries it has. */
 export interface SeasonCount {

@@ -1,7 +1,7 @@
 // The catalogue's reader for the watchlists (the lists live in another file): anime by
 // the ids a list holds, served or gone, and MyAnimeList ids both ways through
 // the catalogue's source URLs. Ids go in as a JSON array parameter.
-import type { Db } from './db.js'
+import { openCatalogueDb, type Db } from './db.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
 
 /** An anime a list refers to: served (with its seed shape), or gone from the catalogue (its last known title, if any). */
@@ -70,3 +70,14 @@ export function createCatalogueLinks (db: Db) {
 }
 
 export type CatalogueLinks = ReturnType<typeof createCatalogueLinks>
+
+/**
+ * The watchlists' reader alone, on a read-only connection of its own: for a
+ * worker thread (the MyAnimeList import) that reads the catalogue as another
+ * process would; here, not beside the service's readers in open.ts, so that the
+ * worker does not load the search engine. close() ends the connection.
+ */
+export function openCatalogueLinks (dataDir: string): { links: CatalogueLinks, close: () => void } {
+  const db = openCatalogueDb(dataDir, { readonly: true })
+  return { links: createCatalogueLinks(db), close: () => { db.close() } }
+}

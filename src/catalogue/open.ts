@@ -58,16 +58,6 @@ export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = 
 }
 
 /**
- * The watchlists' reader alone, on a read-only connection of its own: for a
- * worker thread (the MyAnimeList import) that reads the catalogue as another
- * process would. close() ends the connection.
- */
-export function openCatalogueLinks (dataDir: string): { links: CatalogueLinks, close: () => void } {
-  const db = openCatalogueDb(dataDir, { readonly: true })
-  return { links: createCatalogueLinks(db), close: () => { db.close() } }
-}
-
-/**
  * For a program that does not serve (the command line, a cluster's primary):
  * runs `read` on the catalogue opened for it alone, closed afterwards.
  */

@@ -2,7 +2,8 @@
 // parameter replaced or removed, the parameters sorted by name and form-encoded;
 // and a page as DRF answers it (past the end: 404 "Invalid page.").
 import type { FastifyRequest } from 'fastify'
-import { NoSuchPage, type EntryJson, type PageRequest } from '../catalogue/discovery.js'
+import type { EntryJson } from '../catalogue/discovery.js'
+import { NoSuchPage, type PageRequest } from '../paging.js'
 import { ApiError } from '../errors.js'
 
 /** Python's urllib.parse.quote_plus: only letters, digits and `_.-~` stay as they are. */

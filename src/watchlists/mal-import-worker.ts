@@ -10,7 +10,7 @@
 // the job's shared state from READING to WRITING, which the runner's
 // cancellation tries to move to CANCELLED; whichever comes first wins.
 import { parentPort } from 'node:worker_threads'
-import { openCatalogueLinks } from '../catalogue/open.js'
+import { openCatalogueLinks } from '../catalogue/links.js'
 import { openUserStore } from '../storage/index.js'
 import { ListNotFoundError } from './errors.js'
 import { JobState, refusalOf, type FromImportWorker, type ToImportWorker } from './mal-import-runner.js'

@@ -4,11 +4,11 @@
 // not revealed); a public one can be read by anyone and changed by its owner only.
 import { setImmediate } from 'node:timers/promises'
 import type { User } from '../accounts/repository.js'
-import { NoSuchPage, pageIn, type PageRequest } from '../catalogue/discovery.js'
 import type { CatalogueLinks, ListedAnime } from '../catalogue/links.js'
 import { AnimeNotInCatalogueError, EntryNotFoundError, ListNotFoundError, NotListOwnerError, TooManyEpisodesError } from './errors.js'
 import { buildMalExport, type ExportEntry } from './mal.js'
 import { ListFullError, type EntryChange, type EntryStatus, type Watchlist, type WatchlistEntry, type WatchlistsRepository } from './repository.js'
+import { NoSuchPage, pageIn, type Page, type PageRequest } from '../paging.js'
 
 /** Most anime in one list. */
 export const MAX_LIST_ENTRIES = 10_000
@@ -21,9 +21,6 @@ export interface ListedEntry {
   entry: WatchlistEntry
   listed: ListedAnime | undefined
 }
-
-/** A page of a user's lists or of a list's entries: which of how many, and the total. */
-export interface Page<T> { count: number, page: number, pages: number, results: T[] }
 
 /** What a MAL import did: entries added and updated, the MyAnimeList ids the catalogue does not know, the file's entries refused. */
 export interface MalImportOutcome<Rejection> {
