@@ -27,7 +27,7 @@ interface Resource { template: string, origin: string, json: string }
 /** Bound of the resources kept (characters of JSON, about bytes). */
 const RESOURCES_MAX_BYTES = 16 * 2 ** 20
 /** Entries read and shaped per slice while the resources of a catalogue version load (a few milliseconds each). */
-const RESOURCE_SLICE = 100
+const RESOURCE_SLICE = 32
 /** MyAnimeList ids whose catalogue id is kept: every one a large catalogue has. */
 const CATALOGUE_IDS_MAX = 60_000
 
