@@ -52,7 +52,7 @@ function primaryLog (level: LogLevel, role = 'primary'): UpdateLog & { warn: Upd
  */
 export async function prepareDataDir (config: AppConfig, log: UpdateLog): Promise<CatalogueInfo> {
   // The accounts file is migrated here; PostgreSQL (DATABASE_URL) by start() too, under its advisory lock.
-  const store = openUserStore(config)
+  const store = await openUserStore(config)
   try {
     await repairCatalogue(config.dataDir, store.catalogueIds, log)
     const version = await withCatalogue(config.dataDir, (catalogue) => catalogue.info().version)

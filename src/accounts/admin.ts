@@ -20,8 +20,8 @@ export interface AccountsStore {
 type HasherConfig = Pick<AppConfig, 'passwordScryptN' | 'passwordHashQueue' | 'passwordHashTimeoutMs'>
 
 /** The user store DATA_DIR or DATABASE_URL names, and a hasher at the configured cost whose queue has the configured bounds. */
-export function openAccountsStore (config: StoreConfig & HasherConfig, options?: Parameters<typeof openUserStore>[1]): AccountsStore {
-  const store = openUserStore(config, options)
+export async function openAccountsStore (config: StoreConfig & HasherConfig, options?: Parameters<typeof openUserStore>[1]): Promise<AccountsStore> {
+  const store = await openUserStore(config, options)
   const queue = createHashQueue({
     limit: config.passwordHashQueue === 'auto' ? QUEUED_HASHES_PER_SLOT * HASH_SLOTS : config.passwordHashQueue,
     maxWaitMs: config.passwordHashTimeoutMs

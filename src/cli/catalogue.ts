@@ -83,7 +83,7 @@ function setAsideIfDamaged (config: AppConfig, io: CliIo): void {
 
 /** Runs `fn` with the user store (which keeps the catalogue's id map), schema up to date, closed afterwards. */
 async function withUserStore<T> (config: AppConfig, fn: (store: UserStore) => Promise<T>): Promise<T> {
-  const store = openUserStore(config)
+  const store = await openUserStore(config)
   try {
     await store.start()
     return await fn(store)

@@ -77,7 +77,7 @@ export async function runUsersCommand (argv: string[], io: UsersIo): Promise<num
   const args = operands(positionals, operandNames[command]!, usage[command]!)
   const config = loadConfig(io.env)
   if (config.databaseUrl === null) prepareDataDir(config.dataDir)
-  const store = openAccountsStore(config)
+  const store = await openAccountsStore(config)
   try {
     switch (command) {
       case 'create': {

@@ -22,7 +22,7 @@ const port = parentPort!
 async function run (job: ToImportWorker): Promise<string | null> {
   const file = await readMalUpload(job.upload, job.limits)
   if (Atomics.compareExchange(new Int32Array(job.state), 0, JobState.reading, JobState.writing) !== JobState.reading) return null
-  const store = openUserStore(job.store, { onIdleError: () => {} })
+  const store = await openUserStore(job.store, { onIdleError: () => {} })
   const catalogue = openCatalogueLinks(job.store.dataDir)
   try {
     const service = createWatchlistsService({

@@ -148,7 +148,7 @@ t.test('auto-refresh is off by default', async (t) => {
 t.test('deactivated users: token 401 "User inactive or deleted.", login 400, reactivation restores', async (t) => {
   const app = await accountsApp(t)
   const { token, user } = await register(app)
-  const store = openAccountsStore(app.config)
+  const store = await openAccountsStore(app.config)
   t.teardown(() => store.repository.close())
   await store.repository.setActive(user.id, false)
   expect401(t, await post(app, '/account/logout', undefined, tokenHeader(token)), 'User inactive or deleted.', 'inactive')

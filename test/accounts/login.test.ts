@@ -62,7 +62,7 @@ t.test('wrong password, unknown username, inactive user: the same 400', async (t
     t.equal(res.statusCode, 400)
     t.equal(res.body, badCredentials, JSON.stringify(body))
   }
-  const store = openAccountsStore(app.config)
+  const store = await openAccountsStore(app.config)
   t.teardown(() => store.repository.close())
   await store.repository.setActive(1, false)
   t.equal((await post(app, url, { username: 'test', password: 'test' })).body, badCredentials, 'inactive user')
@@ -130,7 +130,7 @@ t.test('a hash below the current parameters is re-hashed at the next login', asy
 t.test('Django pbkdf2_sha256 hashes verify and become scrypt at the first login', async (t) => {
   const dataDir = tempDir(t)
   const app = await accountsApp(t, { dataDir })
-  const store = openAccountsStore(app.config)
+  const store = await openAccountsStore(app.config)
   t.teardown(() => store.repository.close())
   // Hashes made with Python's hashlib.pbkdf2_hmac, as Django stores them.
   const dump = [

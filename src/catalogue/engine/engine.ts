@@ -64,6 +64,8 @@ export class Engine {
       .sort((a, b) => data.tagCount[b]! - data.tagCount[a]! || compareCodePoints(data.tagNames[a]!, data.tagNames[b]!))
     this.typeByName = new Map(data.typeNames.map((name, i) => [name, i]))
     this.statusByName = new Map(data.statusNames.map((name, i) => [name, i]))
+    // One pass over the docs' tags, done with the rest of the index's set-up rather than by the first request that needs it.
+    this.tagWeights()
   }
 
   /** The doc of anime `id`, or -1 when it is not served. */
@@ -135,16 +137,54 @@ export class Engine {
   }
 
   private tagBits (names: string[]): Bits {
-    return this.postingsBits(names.flatMap((name) => this.tagsNamed(name)), this.data.tagDocStart, this.data.tagDocs)
-  }
-
-  private codeBits (codes: Uint8Array, wanted: number[]): Bits {
-    const table = new Uint8Array(256)
-    for (const code of wanted) table[code] = 1
+    const { tagDocStart, tagDocs, tagCount } = this.data
     const bits = emptyBits(this.n)
-    for (let d = 0; d < this.n; d++) if (table[codes[d]!] === 1) bits[d >>> 5]! |= 1 << (d & 31)
+    for (const t of new Set(names.flatMap((name) => this.tagsNamed(name)))) {
+      if (tagCount[t]! < this.denseTagMin) { setList(bits, tagDocs, tagDocStart[t]!, tagDocStart[t + 1]!); continue }
+      let dense = this.tagSets.get(t)
+      if (dense === undefined) {
+        dense = emptyBits(this.n)
+        setList(dense, tagDocs, tagDocStart[t]!, tagDocStart[t + 1]!)
+        this.tagSets.set(t, dense)
+      }
+      or(bits, dense)
+    }
     return bits
   }
+
+  /**
+   * The docs whose `column` holds `value`, kept per (column, value): the few
+   * types, statuses and seasons, and the years asked for (a few kB each, at most
+   * one per distinct value held), so that a filter on them is a copy, not a
+   * pass over every doc. Only read: codeBits copies (filterBits narrows in place).
+   */
+  private valueBits (column: Uint8Array | Int16Array, value: number): Bits {
+    let byValue = this.valueSets.get(column)
+    if (byValue === undefined) { byValue = new Map(); this.valueSets.set(column, byValue) }
+    let bits = byValue.get(value)
+    if (bits === undefined) {
+      bits = emptyBits(this.n)
+      let found = false
+      for (let d = 0; d < this.n; d++) if (column[d] === value) { bits[d >>> 5]! |= 1 << (d & 31); found = true }
+      // Values no doc holds are not kept: whatever a client asks for, at most one set per value the catalogue has.
+      if (found) byValue.set(value, bits)
+    }
+    return bits
+  }
+
+  private readonly valueSets = new Map<Uint8Array | Int16Array, Map<number, Bits>>()
+
+  /** Docs whose `column` holds any of `wanted`: a new set. */
+  private codeBits (column: Uint8Array | Int16Array, wanted: number[]): Bits {
+    const bits = emptyBits(this.n)
+    for (const value of new Set(wanted)) or(bits, this.valueBits(column, value))
+    return bits
+  }
+
+  /** Tags this common are kept as bitsets (no larger than their postings): a tag filter on them is a copy. */
+  private get denseTagMin (): number { return Math.max(64, this.n >>> 5) }
+
+  private readonly tagSets = new Map<number, Bits>()
 
   /** Docs whose title starts with `prefix`, ASCII case-insensitive (SQLite's LIKE): a range of the NOCASE order. */
   private titlePrefixBits (prefix: string): Bits {
@@ -191,7 +231,11 @@ export class Engine {
     // Seasons are stored as AOD writes them (SPRING …); code 0 is "unknown", never matched.
     if (filters.seasons !== undefined) narrow(this.codeBits(data.season, filters.seasons.map((name) => data.seasonNames.indexOf(name.toUpperCase())).filter((code) => code > 0)))
     if (filters.titlePrefix !== undefined) narrow(this.titlePrefixBits(filters.titlePrefix))
-    if (filters.year !== undefined || filters.yearMin !== undefined || filters.yearMax !== undefined || filters.episodesMin !== undefined ||
+    // A year alone (the common case): that year's kept set.
+    const otherRanges = filters.yearMin !== undefined || filters.yearMax !== undefined || filters.episodesMin !== undefined ||
+      filters.episodesMax !== undefined || filters.scoreMin !== undefined || filters.scoreMax !== undefined
+    if (filters.year !== undefined && !otherRanges) narrow(filters.year === 0 ? emptyBits(n) : this.codeBits(data.year, [filters.year]))
+    else if (filters.year !== undefined || filters.yearMin !== undefined || filters.yearMax !== undefined || filters.episodesMin !== undefined ||
       filters.episodesMax !== undefined || filters.scoreMin !== undefined || filters.scoreMax !== undefined) narrow(this.rangeBits(filters))
     return bits
   }

@@ -97,11 +97,35 @@ export function deserializeIndex (bytes: Buffer): IndexData | null {
   return data as unknown as IndexData
 }
 
+/**
+ * The whole of `file` in one buffer of its own (so aligned for the typed
+ * arrays), read in one request where the file system allows:
+ * fs.promises.readFile reads in 512 KiB chunks, each waiting for a turn of the
+ * event loop, and at start the loop is busy (the entry answers load in slices),
+ * so the index was ready long after the service answered.
+ */
+async function readWhole (file: string): Promise<Buffer> {
+  const handle = await fs.promises.open(file, 'r')
+  try {
+    const { size } = await handle.stat()
+    const bytes = Buffer.allocUnsafeSlow(size)
+    let at = 0
+    while (at < size) {
+      const { bytesRead } = await handle.read(bytes, at, size - at, at)
+      if (bytesRead === 0) break
+      at += bytesRead
+    }
+    return at === size ? bytes : bytes.subarray(0, at)
+  } finally {
+    await handle.close()
+  }
+}
+
 /** The saved index under `dataDir` (when `identity` is given, only if it is of that catalogue); null when there is none (or it cannot be read). */
 export async function loadIndexFile (dataDir: string, identity?: IndexIdentity): Promise<IndexData | null> {
   let bytes: Buffer
   try {
-    bytes = await fs.promises.readFile(path.join(dataDir, INDEX_FILE))
+    bytes = await readWhole(path.join(dataDir, INDEX_FILE))
   } catch {
     return null
   }

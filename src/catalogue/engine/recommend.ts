@@ -45,45 +45,72 @@ class Slices {
 }
 
 /**
- * The `k` docs of `docs` with the highest `scores` (by doc), ties by doc (so by
- * id), best first: one pass keeping the best k so far in a heap whose root is
- * the worst of them, so most docs cost one comparison.
+ * The best k docs offered, by score (higher first), ties by doc (so by id):
+ * a heap of the best k so far whose root is the worst of them, so most offers
+ * cost one comparison. Which docs come out does not depend on the order they
+ * were offered in.
  */
-export function topDocs (docs: ArrayLike<number>, scores: Float64Array, k: number): number[] {
-  if (k <= 0) return []
-  const heap = new Int32Array(k)
-  let size = 0
-  // Whether doc a ranks below doc b.
-  const below = (a: number, b: number): boolean => scores[a]! < scores[b]! || (scores[a] === scores[b] && a > b)
-  const down = (from: number): void => {
-    let i = from
-    for (;;) {
-      const l = 2 * i + 1
-      if (l >= size) return
-      const r = l + 1
-      const worst = r < size && below(heap[r]!, heap[l]!) ? r : l
-      if (!below(heap[worst]!, heap[i]!)) return
-      const x = heap[i]!; heap[i] = heap[worst]!; heap[worst] = x
-      i = worst
-    }
+export class TopK {
+  private readonly docs: Int32Array
+  private readonly scores: Float64Array
+  private size = 0
+
+  constructor (private readonly k: number) {
+    this.docs = new Int32Array(Math.max(0, k))
+    this.scores = new Float64Array(Math.max(0, k))
   }
-  for (let j = 0; j < docs.length; j++) {
-    const d = docs[j]!
-    if (size < k) {
-      let i = size++
-      heap[i] = d
+
+  /** Whether (score a, doc da) ranks below (score b, doc db). */
+  private static below (a: number, da: number, b: number, db: number): boolean {
+    return a < b || (a === b && da > db)
+  }
+
+  private swap (i: number, j: number): void {
+    const d = this.docs[i]!; this.docs[i] = this.docs[j]!; this.docs[j] = d
+    const s = this.scores[i]!; this.scores[i] = this.scores[j]!; this.scores[j] = s
+  }
+
+  offer (doc: number, score: number): void {
+    const { docs, scores } = this
+    if (this.size < this.k) {
+      let i = this.size++
+      docs[i] = doc
+      scores[i] = score
       while (i > 0) {
         const parent = (i - 1) >>> 1
-        if (!below(heap[i]!, heap[parent]!)) break
-        const x = heap[i]!; heap[i] = heap[parent]!; heap[parent] = x
+        if (!TopK.below(scores[i]!, docs[i]!, scores[parent]!, docs[parent]!)) break
+        this.swap(i, parent)
         i = parent
       }
-    } else if (below(heap[0]!, d)) {
-      heap[0] = d
-      down(0)
+    } else if (this.k > 0 && TopK.below(scores[0]!, docs[0]!, score, doc)) {
+      docs[0] = doc
+      scores[0] = score
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        if (l >= this.size) return
+        const r = l + 1
+        const worst = r < this.size && TopK.below(scores[r]!, docs[r]!, scores[l]!, docs[l]!) ? r : l
+        if (!TopK.below(scores[worst]!, docs[worst]!, scores[i]!, docs[i]!)) return
+        this.swap(i, worst)
+        i = worst
+      }
     }
   }
-  return [...heap.subarray(0, size)].sort((a, b) => scores[b]! - scores[a]! || a - b)
+
+  /** The docs kept with their scores, best first. */
+  best (): Array<{ doc: number, score: number }> {
+    const out: Array<{ doc: number, score: number }> = []
+    for (let i = 0; i < this.size; i++) out.push({ doc: this.docs[i]!, score: this.scores[i]! })
+    return out.sort((a, b) => b.score - a.score || a.doc - b.doc)
+  }
+}
+
+/** The `k` docs of `docs` with the highest `scores` (by doc), ties by doc (so by id), best first. */
+export function topDocs (docs: ArrayLike<number>, scores: Float64Array, k: number): number[] {
+  const top = new TopK(k)
+  for (let j = 0; j < docs.length; j++) top.offer(docs[j]!, scores[docs[j]!]!)
+  return top.best().map((x) => x.doc)
 }
 
 const round = (value: number): number => Math.round(value * 1e4) / 1e4
@@ -110,21 +137,27 @@ function largest (values: Float64Array): number {
   return best
 }
 
-/** Tag scores relative to the best, 0 … 0.5; 0 for none. */
-function tagScores (sums: Float64Array, best: number): Float64Array {
-  const scores = new Float64Array(sums.length)
-  if (best > 0) for (let d = 0; d < sums.length; d++) if (sums[d]! > 0) scores[d] = sums[d]! / best / 2
-  return scores
+/**
+ * Offers `top` the docs from … to - 1 that match the filters (`filter`; null:
+ * every doc) by their tag score, relative to the best (`sums[d] / best / 2`,
+ * 0 … 0.5), those scoring above 0. Docs whose sum is -Infinity (related to
+ * liked anime, scored apart) are left out.
+ */
+function offerTagScores (top: TopK, sums: Float64Array, best: number, filter: Bits | null, from: number, to: number): void {
+  if (best <= 0) return
+  for (let d = from; d < to; d++) {
+    const sum = sums[d]!
+    if (sum > 0 && (filter === null || has(filter, d))) top.offer(d, sum / best / 2)
+  }
 }
 
-/** The docs scoring above 0 that match the filters (`filter`; null: every doc), ascending. */
-function positiveDocs (scores: Float64Array, filter: Bits | null): Int32Array {
-  let count = 0
-  for (let d = 0; d < scores.length; d++) if (scores[d]! > 0 && (filter === null || has(filter, d))) count++
-  const out = new Int32Array(count)
-  let at = 0
-  for (let d = 0; d < scores.length; d++) if (scores[d]! > 0 && (filter === null || has(filter, d))) out[at++] = d
-  return out
+/** Per engine, the array recommendations sum into (they run one at a time, oneAtATime), kept rather than allocated per call. */
+const scratch = new WeakMap<Engine, Float64Array>()
+
+function sumsFor (engine: Engine): Float64Array {
+  let sums = scratch.get(engine)
+  if (sums === undefined) scratch.set(engine, sums = new Float64Array(engine.n))
+  return sums
 }
 
 /**
@@ -173,13 +206,14 @@ async function recommend (engine: Engine, weights: Map<number, number>, listed: 
   // the postings would add them.
   const contribution = new Float64Array(tagNames.length)
   for (let t = 0; t < pref.length; t++) contribution[t] = pref[t]! * idf[t]!
-  const sums = new Float64Array(n)
+  const sums = sumsFor(engine)
   for (let from = 0; from < n; from += SLICE_DOCS) {
     tagSums(data, norms, contribution, sums, from, Math.min(n, from + SLICE_DOCS))
     await slices.next()
   }
   for (const d of listedDocs) sums[d] = 0
   const best = largest(sums)
+  const tagScore = (d: number): number => best > 0 && sums[d]! > 0 ? sums[d]! / best / 2 : 0
 
   const liked = [...weightOfDoc].filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0])
   const relatedTo = new Map<number, Array<{ source: number, w: number }>>()
@@ -192,19 +226,24 @@ async function recommend (engine: Engine, weights: Map<number, number>, listed: 
       relatedTo.set(d, list)
     }
   }
-  const scores = tagScores(sums, best)
+  const filter = engine.filterBits(filters)
+  const top = new TopK(limit)
   for (const [d, related] of relatedTo) {
     related.sort((a, b) => b.w - a.w || a.source - b.source)
-    scores[d] = RELATED_SIGNAL + (Math.min(1, related[0]!.w) + scores[d]! * 2) / 4
+    if (filter === null || has(filter, d)) top.offer(d, RELATED_SIGNAL + (Math.min(1, related[0]!.w) + tagScore(d) * 2) / 4)
+    sums[d] = -Infinity
   }
   await slices.next()
-  const chosen = topDocs(positiveDocs(scores, engine.filterBits(filters)), scores, limit)
-  await slices.next()
+  for (let from = 0; from < n; from += SLICE_DOCS) {
+    offerTagScores(top, sums, best, filter, from, Math.min(n, from + SLICE_DOCS))
+    await slices.next()
+  }
+  const chosen = top.best()
 
   const explaining = liked.slice(0, MAX_EXPLAINING).map(([d]) => d)
   const out: RecommendedIds[] = []
-  for (const d of chosen) {
-    out.push(explained(engine, d, scores[d]!, pref, relatedTo, explaining, weightOfDoc))
+  for (const { doc, score } of chosen) {
+    out.push(explained(engine, doc, score, pref, relatedTo, explaining, weightOfDoc))
     await slices.next()
   }
   return out

@@ -30,7 +30,7 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000
 export default fp(async function accounts (fastify: FastifyInstance) {
   const config = fastify.config
   // SQLite under DATA_DIR, or PostgreSQL when DATABASE_URL is set (src/storage).
-  const { repository, hasher, store } = openAccountsStore(config, {
+  const { repository, hasher, store } = await openAccountsStore(config, {
     onIdleError: (error) => { fastify.log.warn({ err: error }, 'user store connection lost') }
   })
   // PostgreSQL down at start: the catalogue is served anyway; account routes answer 503 until it is back.

@@ -13,6 +13,7 @@ import { animeExternal, animeFullResource, animeImages, animeMeta, animeRelation
 import { malGenres, malGenreUrl } from '../../jikan/genres.js'
 import * as S from '../../../schemas/jikan.js'
 import { createAnswerCache } from '../../http/answer-cache.js'
+import { joinJson } from '../../http/links.js'
 import { animeResourceJson, companyUrl, createResourceStore, ORIGIN } from '../../jikan/resources.js'
 import { badRequest, httpError, jikanErrorReply, jikanSchemaErrors, notAvailable, resourceNotFound, validationError } from './errors.js'
 import { animeSearchOf, onMal, seasonAt, seasonOf, topAnimeOf, unsafeTags, type JikanQuery } from './requests.js'
@@ -184,13 +185,19 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   }
 
   /** A page of the entries the search finds, as Jikan's `anime_search`. */
-  async function animePage (search: SearchRequest, query: Query, origin: string): Promise<string> {
+  async function animePage (search: SearchRequest, query: Query, origin: string): Promise<Buffer> {
     const page = (query.page as number | undefined) ?? 1
     const limit = (query.limit as number | undefined) ?? DEFAULT_LIMIT
-    // The index alone gives the ids: the resources come from animeJsons' cache, built from the file on a miss.
+    // The index alone gives the ids; the resources are the held ones, joined as bytes, when each
+    // is held; else animeJsons' (its cache, built from the file on a miss).
+    const at = version()
     const { count, ids } = await discovery.searchIds(search, (page - 1) * limit, limit)
-    const data = animeJsons(ids, origin)
-    return `{"data":[${data.join(',')}],"pagination":${JSON.stringify(pagination(count, page, limit, data.length))}}`
+    const held = ids.map((id) => resources.resource(at, id, origin))
+    const data: Array<Buffer | string> = held.every((r) => r !== undefined) ? held as Buffer[] : animeJsons(ids, origin)
+    const parts: Array<Buffer | string> = ['{"data":[']
+    data.forEach((json, i) => { parts.push(...(i === 0 ? [json] : [',', json])) })
+    parts.push(`],"pagination":${JSON.stringify(pagination(count, page, limit, data.length))}}`)
+    return joinJson(parts)
   }
 
   // ---- GET /v4/anime/{id} and its sub-resources

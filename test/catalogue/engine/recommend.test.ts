@@ -5,7 +5,7 @@ import t from 'tap'
 import { openCatalogueDb } from '../../../src/catalogue/db.js'
 import { Engine } from '../../../src/catalogue/engine/engine.js'
 import { buildIndexData } from '../../../src/catalogue/engine/index-data.js'
-import { recommendIds } from '../../../src/catalogue/engine/recommend.js'
+import { recommendIds, topDocs, TopK } from '../../../src/catalogue/engine/recommend.js'
 import type { Filters } from '../../../src/catalogue/search.js'
 import { importCatalogueFile } from '../../../src/catalogue/import.js'
 import { aodRecord, writeAod } from '../../helpers/aod.js'
@@ -41,4 +41,21 @@ t.test('recommendations asked together answer as each alone, and a failing one d
   t.equal(together[1]!.status, 'rejected', 'the failing one fails')
   t.same(together.filter((_, i) => i !== 1).map((r) => r.status === 'fulfilled' ? r.value : null), [alone[0], alone[2], alone[3]])
   t.same(await ask(lists[1]!), alone[1], 'and later ones still run')
+})
+
+t.test('TopK keeps the k best by score, ties by doc, whatever the order they come in', async (t) => {
+  let seed = 12345
+  const random = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31 }
+  for (const [count, k] of [[0, 3], [5, 0], [5, 10], [200, 20], [1000, 1]] as const) {
+    // Few distinct scores, so that many tie.
+    const scored = Array.from({ length: count }, (_, doc) => ({ doc, score: Math.floor(random() * 8) / 4 }))
+    const expected = [...scored].sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, k)
+    for (const order of [scored, [...scored].reverse(), [...scored].sort(() => random() - 0.5)]) {
+      const top = new TopK(k)
+      for (const { doc, score } of order) top.offer(doc, score)
+      t.same(top.best(), expected, `${count} docs, k = ${k}`)
+    }
+    const scores = Float64Array.from(scored, (s) => s.score)
+    t.same(topDocs(scored.map((s) => s.doc), scores, k), expected.map((s) => s.doc), `topDocs, ${count} docs, k = ${k}`)
+  }
 })
