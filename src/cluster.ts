@@ -12,7 +12,6 @@
 // cluster. A worker is this program again, which serves (src/cli.ts).
 import cluster, { type Worker } from 'node:cluster'
 import type { AppConfig, LogLevel } from './config.js'
-import { importCatalogueFile, importDefaultCatalogue } from './catalogue/import.js'
 import { withCatalogue } from './catalogue/open.js'
 import type { CatalogueInfo } from './catalogue/repository.js'
 import { repairCatalogue } from './catalogue/prepare.js'
@@ -58,6 +57,8 @@ export async function prepareDataDir (config: AppConfig, log: UpdateLog): Promis
     const version = await withCatalogue(config.dataDir, (catalogue) => catalogue.info().version)
     if (version === 0) {
       log.info({ file: config.defaultCatalogue }, 'no catalogue yet: importing the default catalogue')
+      // The importer is loaded only when there is something to import (it is not light).
+      const { importCatalogueFile, importDefaultCatalogue } = await import('./catalogue/import.js')
       const unavailable = (error: Error) => {
         log.error({ err: error }, 'the user store holding the catalogue id map is unavailable: the default catalogue is imported with ids of its own, brought in line with the map at the next import')
       }

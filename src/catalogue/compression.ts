@@ -6,28 +6,15 @@
 import zlib from 'node:zlib'
 import { Readable } from 'node:stream'
 import { Decompress } from 'fzstd'
+import { CompressionError, UnsupportedCompressionError } from './import-errors.js'
+
+export { CompressionError, UnsupportedCompressionError } from './import-errors.js'
 
 export type Compression = 'zstd' | 'gzip'
 
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd]
 const GZIP_MAGIC = [0x1f, 0x8b]
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04]
-
-/** The compressed data is broken (truncated, not what its first bytes claim). */
-export class CompressionError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'CompressionError'
-  }
-}
-
-/** The input is an archive or a compression this reader does not unpack. */
-export class UnsupportedCompressionError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'UnsupportedCompressionError'
-  }
-}
 
 const startsWith = (head: Buffer, magic: number[]): boolean => head.length >= magic.length && magic.every((byte, i) => head[i] === byte)
 

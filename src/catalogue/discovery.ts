@@ -12,6 +12,7 @@ import { prepareSearch, randomId, similarIds } from './engine/query.js'
 import { recommendIds, topScoredIds } from './engine/recommend.js'
 import { createIndexSource } from './engine/source.js'
 import { has } from './engine/bits.js'
+import { createTurns } from './engine/turns.js'
 import { createFullEntries, type CompanyCount } from './full-entries.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
 import type { Filters, SearchRequest } from './search.js'
@@ -134,6 +135,8 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     return ids.map((id) => byId.get(id) ?? null)
   }
   const inRead = db.transaction((fn: () => unknown) => fn())
+  /** One search (or similar) per turn of the event loop (see createTurns). */
+  const turn = createTurns()
   const full = createFullEntries(db)
   const companyNames = db.prepare('SELECT id, name FROM companies WHERE id IN (SELECT value FROM json_each(?))')
   const detailsRow = db.prepare(`SELECT ${seedColumns}, sources, synonyms, season, studios, producers, score, score_mean, score_median,
@@ -161,9 +164,11 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
   /**
    * `fn` over the index of the served version, given the entries' answers of
    * that version: from memory when the answer store holds it (no read of the
-   * file at all), else read in withIndex's transaction.
+   * file at all), else read in withIndex's transaction. At its own turn of the
+   * event loop (`turn`): searches and similar take the loop for a while each.
    */
   async function withAnswers<T> (fn: (engine: Engine, answersOf: (ids: number[]) => Array<EntryJson | null>) => T): Promise<T> {
+    await turn()
     const engine = await source.current()
     const version = String(engine.version)
     const store = options.answers
@@ -192,6 +197,7 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
 
     /** The ids of entries offset … offset + size - 1 of the matches (none past the end), and how many match: the index alone, no read of the file. */
     searchIds: async (request: SearchRequest, offset: number, size: number): Promise<{ count: number, ids: number[] }> => {
+      await turn()
       const plan = prepareSearch(await source.current(), request)
       return { count: plan.count, ids: plan.ids(offset, size) }
     },

@@ -6,9 +6,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { CATALOGUE_FILE } from './db.js'
 import type { CatalogueIdStore } from './id-store.js'
-import { importCatalogueFile } from './import.js'
 import { CatalogueDamagedError, checkCatalogue, lastImport, moveAside, stampCatalogue, type CheckResult, type LastImport } from './integrity.js'
-import { updateCatalogue } from './update.js'
 
 export interface PrepareLog {
   info: (obj: object, msg: string) => void
@@ -52,9 +50,12 @@ export async function repairCatalogue (dataDir: string, ids: CatalogueIdStore | 
   if (last === null) throw new CatalogueDamagedError(`${what}, and nothing says which file it was imported from: ${todo}`)
   log.error({ problem: check.problem, movedTo: aside, source: last.source }, 'the catalogue file is damaged: rebuilding it from its last import')
   try {
+    // The importer and the downloader are loaded only to rebuild (they are not light).
     if (fs.existsSync(last.file)) {
+      const { importCatalogueFile } = await import('./import.js')
       await importCatalogueFile(dataDir, last.file, { ids, source: last.source, release: last.release })
     } else if (isUrl(last.source)) {
+      const { updateCatalogue } = await import('./update.js')
       const report = await updateCatalogue(dataDir, last.source, { ids, ifChanged: false })
       if (report.notModified === true) throw new Error('the server answered 304 Not Modified')
     } else {

@@ -12,18 +12,13 @@ import path from 'node:path'
 import { once } from 'node:events'
 import { importCatalogue, keepRecord, type ImportOptions, type ImportReport } from './import.js'
 import { DOWNLOAD_COPY } from './integrity.js'
-import { CompressionError, decompressByContent } from './compression.js'
+import { decompressByContent } from './compression.js'
+import { CompressionError, UpdateError } from './import-errors.js'
 import { deadEntrySites, deadKeys, parseDeadEntries, type DeadEntries } from './dead-entries.js'
 import { getMeta, openCatalogueDb, setMeta, type Db } from './db.js'
 import { PRIVATE_FILE_MODE } from '../storage/files.js'
 
-/** A download that failed or was cut short; the message says how. */
-export class UpdateError extends Error {
-  constructor (message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'UpdateError'
-  }
-}
+export { UpdateError } from './import-errors.js'
 
 export interface UpdateProgress {
   /** Bytes received so far (compressed, as sent). */

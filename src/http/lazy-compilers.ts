@@ -13,13 +13,15 @@
 // first use in the same way and cached per schema; the same test compiles them all.)
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import type { FastifyServerOptions } from 'fastify'
+import { putOff } from '../validation/compile-ahead.js'
 
 type Serialize = (data: unknown) => string
 type SerializerFactory = (...args: never[]) => (routeSchema: never) => Serialize
 
-/** A serializer that compiles on its first call. */
-function lazySerializer (compile: () => Serialize): Serialize {
+/** A serializer that compiles on its first call (or when compilePending runs, for a schema marked by compileSoon). */
+function lazySerializer (schema: unknown, compile: () => Serialize): Serialize {
   let compiled: Serialize | undefined
+  putOff(schema, () => { compiled ??= compile() })
   return (data) => (compiled ??= compile())(data)
 }
 
@@ -27,7 +29,7 @@ function lazySerializer (compile: () => Serialize): Serialize {
 function lazyFactory (factory: SerializerFactory): SerializerFactory {
   return (...args: never[]) => {
     const compiler = factory(...args)
-    return (routeSchema: never) => lazySerializer(() => compiler(routeSchema))
+    return (routeSchema: never) => lazySerializer((routeSchema as { schema?: unknown }).schema, () => compiler(routeSchema))
   }
 }
 

@@ -7,6 +7,7 @@ import { contractErrors, issuesOf } from './messages.js'
 import { compileValidator, type HttpPart } from './validator.js'
 
 export { compileEveryValidator, compileValidator, listLengthOf, type HttpPart, type Validator } from './validator.js'
+export { compilePending, compileSoon, pendingCompilations } from './compile-ahead.js'
 export { contractErrors, contractListErrors, issuesOf, messages, type Issue } from './messages.js'
 
 /**

@@ -25,6 +25,7 @@
 // Query objects carry OpenAPI's `style: form, explode: false`: an array parameter
 // is one comma-separated value.
 import { Ajv, type AnySchemaObject, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv'
+import { putOff } from './compile-ahead.js'
 import { isValidEmail } from './email.js'
 import { parseId } from './ids.js'
 
@@ -271,6 +272,7 @@ export function compileValidator (schema: SchemaObject, part: HttpPart): Validat
     return validate
   }
   uncompiled.add(compile)
+  putOff(schema, compile)
   const list = schema.type === 'array'
   // An object's properties are read; a list's items, when they are objects.
   const read = list

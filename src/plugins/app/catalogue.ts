@@ -15,7 +15,6 @@ import type { FastifyInstance } from 'fastify'
 import type { AnswerStore } from '../../catalogue/answers.js'
 import type { Discovery } from '../../catalogue/discovery.js'
 import { stampCatalogue } from '../../catalogue/integrity.js'
-import { importDefaultCatalogue } from '../../catalogue/import.js'
 import type { CatalogueLinks } from '../../catalogue/links.js'
 import { openCatalogue } from '../../catalogue/open.js'
 import { repairCatalogue } from '../../catalogue/prepare.js'
@@ -50,6 +49,7 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
   const { catalogue: repository, discovery, watcher } = opened
   if (repository.info().version === 0) {
     fastify.log.info({ file: defaultCatalogue }, 'no catalogue yet: importing the default catalogue')
+    const { importDefaultCatalogue } = await import('../../catalogue/import.js')
     const report = await importDefaultCatalogue(dataDir, defaultCatalogue, ids, (error) => {
       fastify.log.warn({ err: error }, 'the user store holding the catalogue id map is unavailable: the default catalogue is imported with ids of its own, brought in line with the map at the next import')
     })

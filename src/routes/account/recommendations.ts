@@ -4,8 +4,11 @@ import { authErrors } from '../../../schemas/account.js'
 import { FieldErrors } from '../../../schemas/common.js'
 import { DEFAULT_RECOMMENDATIONS, RecommendationsQuery, RecommendationsReply } from '../../../schemas/recommendations.js'
 import { filtersOf } from '../../http/filters.js'
+import { compileSoon } from '../../validation/index.js'
 
 const recommendations: FastifyPluginAsyncTypebox = async (fastify) => {
+  // The first recommendations after a start answer as fast as the later ones: their validator and serializer compile once the service listens.
+  compileSoon(RecommendationsQuery, RecommendationsReply)
   fastify.get('/recommendations', {
     schema: {
       operationId: 'getRecommendations',
