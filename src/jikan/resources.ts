@@ -324,12 +324,15 @@ export function createResourceStore (source: ResourceSource, options: VersionedL
       const out = Buffer.allocUnsafe(size)
       let at = 0
       for (let j = 0; j < width; j++) {
-        at += pieces[j]!.copy(out, at)
+        // A whole buffer by TypedArray#set: Buffer#copy checks its arguments and, for a part, makes a view.
+        const piece = pieces[j]!
+        out.set(piece, at)
+        at += piece.length
         const { bytes, starts, origins: counts } = values[j]!
         const v = refs[first + j]!
         at = counts[v] === 0 ? at + bytes.copy(out, at, starts[v]!, starts[v + 1]!) : copyWithOrigin(bytes, starts[v]!, starts[v + 1]!, lastOriginBytes, out, at)
       }
-      pieces[width]!.copy(out, at)
+      out.set(pieces[width]!, at)
       return out
     },
     prepare (version) { load.of(version) },

@@ -25,10 +25,10 @@ type Query = JikanQuery
 
 /** An entry's `anime` resource: as built (with ORIGIN for the request's origin), and as last sent (to `origin`). */
 interface Resource { template: string, origin: string, json: string }
-/** Bound of the resources kept (characters of JSON, about bytes). */
-const RESOURCES_MAX_BYTES = 16 * 2 ** 20
+/** Bound of the resources kept while the held ones load (characters of JSON, about bytes). */
+const RESOURCES_MAX_BYTES = 4 * 2 ** 20
 /** Entries read and shaped per slice while the resources of a catalogue version load (a few milliseconds each). */
-const RESOURCE_SLICE = 100
+const RESOURCE_SLICE = 32
 /** MyAnimeList ids whose catalogue id is kept: every one a large catalogue has. */
 const CATALOGUE_IDS_MAX = 60_000
 
@@ -53,7 +53,8 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   // Read at most every few milliseconds (src/http/answer-cache.ts, recentVersion).
   const version = fastify.catalogueVersion.version
   // Per catalogue version: each entry's `anime` resource as JSON by catalogue id (about 2.5 kB
-  // each: the most recently used within a bound), and MyAnimeList id → catalogue id (every id asked).
+  // each: the most recently used within a bound; only used until `resources` below holds the
+  // version), and MyAnimeList id → catalogue id (every id asked).
   const animeJson = createAnswerCache<number, Resource>({ maxSize: RESOURCES_MAX_BYTES, sizeOf: (r) => r.template.length + (r.json === r.template ? 0 : r.json.length) })
   const catalogueIds = createAnswerCache<number, number>(CATALOGUE_IDS_MAX)
   // Every entry's `anime` resource of the current catalogue version, held compact in memory
