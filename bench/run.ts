@@ -301,7 +301,7 @@ async function main (): Promise<void> {
     results.rss.idleMb = service.rssMb()
     // What the service does once after a start (the search index, the entry answers held in
     // memory) is done before the first scenario: its CPU would count against that scenario's requests.
-    await settledRssMb(service.child.pid, 2000, 30_000)
+    await settledRssMb(service.child.pid, 2000, 120_000)
     for (const scenario of all) {
       try {
         results.scenarios.push(await measureScenario(scenario, service, ceiling))
