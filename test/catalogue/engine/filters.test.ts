@@ -3,15 +3,11 @@
 // however often and in whatever order the filters are asked and combined (a
 // kept set changed by one request would show in the next).
 import t from 'tap'
-import { openCatalogueDb } from '../../../src/catalogue/db.js'
-import { Engine } from '../../../src/catalogue/engine/engine.js'
-import { buildIndexData } from '../../../src/catalogue/engine/index-data.js'
 import { toList } from '../../../src/catalogue/engine/bits.js'
-import { importCatalogueFile } from '../../../src/catalogue/import.js'
 import { animeStatuses, animeTypes } from '../../../src/catalogue/normalize.js'
 import type { Filters, Season } from '../../../src/catalogue/search.js'
-import { aodRecord, writeAod, type AodRecord } from '../../helpers/aod.js'
-import { tempDir } from '../../helpers/app.js'
+import { aodRecord, type AodRecord } from '../../helpers/aod.js'
+import { engineOf } from '../../helpers/engine.js'
 
 const types = Object.keys(animeTypes)
 const statuses = ['FINISHED', 'ONGOING', 'UPCOMING', 'UNKNOWN']
@@ -46,11 +42,7 @@ function scan (filters: Filters): number[] {
 }
 
 t.test('kept filter sets answer as a scan, asked again, combined and in any order', async (t) => {
-  const dir = tempDir(t)
-  await importCatalogueFile(dir, writeAod(dir, records))
-  const db = openCatalogueDb(dir)
-  t.teardown(() => db.close())
-  const engine = new Engine(buildIndexData(db))
+  const engine = await engineOf(t, records)
   const ids = (filters: Filters): number[] => {
     const bits = engine.filterBits(filters)
     return bits === null ? records.map((_, i) => i + 1) : [...toList(bits)].map((d) => engine.idOf(d))

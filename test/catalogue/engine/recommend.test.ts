@@ -2,14 +2,10 @@
 // requests made together get the answers they would get alone, and one that
 // fails does not stop the ones queued behind it.
 import t from 'tap'
-import { openCatalogueDb } from '../../../src/catalogue/db.js'
-import { Engine } from '../../../src/catalogue/engine/engine.js'
-import { buildIndexData } from '../../../src/catalogue/engine/index-data.js'
 import { recommendIds, topDocs, TopK } from '../../../src/catalogue/engine/recommend.js'
 import type { Filters } from '../../../src/catalogue/search.js'
-import { importCatalogueFile } from '../../../src/catalogue/import.js'
-import { aodRecord, writeAod } from '../../helpers/aod.js'
-import { tempDir } from '../../helpers/app.js'
+import { aodRecord } from '../../helpers/aod.js'
+import { engineOf } from '../../helpers/engine.js'
 
 const tags = ['action', 'comedy', 'drama', 'mecha', 'space', 'school', 'music', 'horror']
 const records = Array.from({ length: 60 }, (_, i) => aodRecord(i + 1, {
@@ -18,11 +14,7 @@ const records = Array.from({ length: 60 }, (_, i) => aodRecord(i + 1, {
 }))
 
 t.test('recommendations asked together answer as each alone, and a failing one does not hold up the rest', async (t) => {
-  const dataDir = tempDir(t)
-  await importCatalogueFile(dataDir, writeAod(dataDir, records))
-  const db = openCatalogueDb(dataDir)
-  t.teardown(() => db.close())
-  const engine = new Engine(buildIndexData(db))
+  const engine = await engineOf(t, records)
   const lists = [
     new Map([[1, 1], [2, 0.5]]),
     new Map([[10, 1], [11, -0.75], [12, 0.25]]),
