@@ -1,6 +1,7 @@
 // The entry answer's SQL, shared by the search index's build
 // (discovery-index.ts) and the migration that fills entry_answers (db.ts); the
 // read repository serves what they wrote.
+import { foreground } from './engine/turns.js'
 
 /**
  * An entry's answer as the service sends it: the seed fields in the order of the
@@ -55,7 +56,7 @@ export interface VersionSlice { version: string, ids: number[] }
 export interface VersionedLoadOptions {
   /** Rows read per slice: each slice is one short read, so the event loop keeps answering while a version loads. */
   slice?: number
-  /** Runs the next slice (setImmediate; tests pass their own). */
+  /** Runs the next slice (by default as background work: when no client waits, see Foreground in engine/turns.ts; tests pass their own). */
   schedule?: (next: () => void) => void
   onError?: (error: unknown) => void
 }
@@ -76,7 +77,7 @@ export function createVersionedLoad<S extends VersionSlice, A, H> (
   options: VersionedLoadOptions = {}
 ) {
   const slice = options.slice ?? 1000
-  const schedule = options.schedule ?? ((next: () => void) => { setImmediate(next) })
+  const schedule = options.schedule ?? foreground.background
   let held: { version: string, value: H } | null = null
   /** The version being loaded, the last id read and what it has so far. */
   let loading: { version: string, lastId: number, so: A } | null = null
