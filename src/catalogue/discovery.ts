@@ -12,7 +12,7 @@ import { prepareSearch, randomId, similarIds } from './engine/query.js'
 import { recommendIds, topScoredIds } from './engine/recommend.js'
 import { createIndexSource } from './engine/source.js'
 import { has } from './engine/bits.js'
-import { createTurns } from './engine/turns.js'
+import { createTurns, foreground } from './engine/turns.js'
 import { createFullEntries, type CompanyCount } from './full-entries.js'
 import { seedColumns, toSeed, type SeedAnime } from './repository.js'
 import type { Filters, SearchRequest } from './search.js'
@@ -164,6 +164,35 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     return await withIndex((engine) => fn(engine, readAnswers))
   }
 
+  /**
+   * Up to `limit` anime not in `listed`, best first, from how much each weighted
+   * anime pulls (positive) or pushes (negative); the catalogue's best-scored
+   * entries when that gives nothing. Long lists are scored in slices.
+   */
+  async function recommendations (weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Promise<Recommendations> {
+    const engine = await source.current()
+    if ([...weights.values()].some((w) => w > 0)) {
+      const found = await recommendIds(engine, weights, listed, filters, limit)
+      if (found.length > 0) {
+        const anime = new Map(seeds(found.map((r) => r.id)).map((seed) => [seed.id, seed]))
+        const results = found.flatMap((r) => {
+          const seed = anime.get(r.id)
+          return seed === undefined ? [] : [{ anime: seed, score: r.score, because: r.because }]
+        })
+        if (results.length > 0) return { basis: 'ratings', results }
+      }
+    }
+    const best = topScoredIds(engine, listed, filters, limit)
+    const anime = new Map(seeds(best.map((r) => r.id)).map((seed) => [seed.id, seed]))
+    return {
+      basis: 'top_scored',
+      results: best.flatMap((r) => {
+        const seed = anime.get(r.id)
+        return seed === undefined ? [] : [{ anime: seed, score: r.score, because: { anime: [], tags: [] } }]
+      })
+    }
+  }
+
   return {
     /** Starts indexing the served version if the index is not of it (at start, and when an import switched the catalogue). */
     refreshIndex: source.refresh,
@@ -256,34 +285,9 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
       })
     }),
 
-    /**
-     * Up to `limit` anime not in `listed`, best first, from how much each weighted
-     * anime pulls (positive) or pushes (negative); the catalogue's best-scored
-     * entries when that gives nothing. Long lists are scored in slices.
-     */
-    async recommend (weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Promise<Recommendations> {
-      const engine = await source.current()
-      if ([...weights.values()].some((w) => w > 0)) {
-        const found = await recommendIds(engine, weights, listed, filters, limit)
-        if (found.length > 0) {
-          const anime = new Map(seeds(found.map((r) => r.id)).map((seed) => [seed.id, seed]))
-          const results = found.flatMap((r) => {
-            const seed = anime.get(r.id)
-            return seed === undefined ? [] : [{ anime: seed, score: r.score, because: r.because }]
-          })
-          if (results.length > 0) return { basis: 'ratings', results }
-        }
-      }
-      const best = topScoredIds(engine, listed, filters, limit)
-      const anime = new Map(seeds(best.map((r) => r.id)).map((seed) => [seed.id, seed]))
-      return {
-        basis: 'top_scored',
-        results: best.flatMap((r) => {
-          const seed = anime.get(r.id)
-          return seed === undefined ? [] : [{ anime: seed, score: r.score, because: { anime: [], tags: [] } }]
-        })
-      }
-    },
+    /** recommendations(), counted as waited for from start to end: its slices yield to other requests, not to the background loads (see Foreground). */
+    recommend: (weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Promise<Recommendations> =>
+      foreground.during(() => recommendations(weights, listed, filters, limit)),
 
     fullEntries: full.fullEntries,
     fullEntryRange: full.fullEntryRange,

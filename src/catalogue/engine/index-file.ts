@@ -99,25 +99,30 @@ export function deserializeIndex (bytes: Buffer): IndexData | null {
 
 /**
  * The whole of `file` in one buffer of its own (so aligned for the typed
- * arrays), read in one request where the file system allows:
- * fs.promises.readFile reads in 512 KiB chunks, each waiting for a turn of the
- * event loop, and at start the loop is busy (the entry answers load in slices),
- * so the index was ready long after the service answered.
+ * arrays), read in one request where the file system allows. The file is
+ * opened and sized at once (two quick system calls) and only the read waits
+ * for the thread pool: at start the event loop is busy (the plugins' set-up,
+ * then the held answers' loads), and each step of an asynchronous open, stat,
+ * read and close waited for a turn of it, so the index was ready long after
+ * the service answered. (fs.promises.readFile also reads in 512 KiB chunks,
+ * each waiting for a turn.)
  */
 async function readWhole (file: string): Promise<Buffer> {
-  const handle = await fs.promises.open(file, 'r')
+  const fd = fs.openSync(file, 'r')
   try {
-    const { size } = await handle.stat()
+    const { size } = fs.fstatSync(fd)
     const bytes = Buffer.allocUnsafeSlow(size)
     let at = 0
     while (at < size) {
-      const { bytesRead } = await handle.read(bytes, at, size - at, at)
+      const bytesRead = await new Promise<number>((resolve, reject) => {
+        fs.read(fd, bytes, at, size - at, at, (error, read) => { if (error === null) resolve(read); else reject(error) })
+      })
       if (bytesRead === 0) break
       at += bytesRead
     }
     return at === size ? bytes : bytes.subarray(0, at)
   } finally {
-    await handle.close()
+    fs.closeSync(fd)
   }
 }
 

@@ -12,6 +12,7 @@ import { startProcess, startWorker, workerScript } from '../../worker-threads.js
 import { Engine } from './engine.js'
 import { buildIndexData, indexIdentity, type IndexData } from './index-data.js'
 import { loadIndexFile, saveIndexFile } from './index-file.js'
+import { foreground } from './turns.js'
 
 /** Catalogues up to this many entries are indexed inline (a few milliseconds). */
 export const INLINE_BUILD_MAX = 2_000
@@ -71,7 +72,8 @@ export function createIndexSource (db: Db, options: IndexSourceOptions): IndexSo
   const dataDir = db.name === ':memory:' || db.name === '' ? null : path.dirname(db.name)
 
   const load = async (): Promise<IndexData> => {
-    const saved = dataDir === null ? null : await loadIndexFile(dataDir, indexIdentity(db))
+    // A read and a few views: the background loads of a start step aside meanwhile (the index is what the first calls wait for).
+    const saved = dataDir === null ? null : await foreground.during(() => loadIndexFile(dataDir, indexIdentity(db)))
     if (saved !== null) return saved
     if (dataDir !== null && options.served() > inlineMax && script !== null) {
       // A child process builds and saves it; a thread, when that did not work (say, an unwritable DATA_DIR).
@@ -105,12 +107,16 @@ export function createIndexSource (db: Db, options: IndexSourceOptions): IndexSo
 
   return {
     async current () {
-      for (let attempt = 0; !fresh(); attempt++) {
-        // An import during the build: build again (a few times at most; then serve what is there).
-        if (attempt >= 3 && engine !== null) break
-        await build()
-      }
-      return engine!
+      if (fresh()) return engine!
+      // A client waits for the index: background slices step aside until it is there.
+      return await foreground.during(async () => {
+        for (let attempt = 0; !fresh(); attempt++) {
+          // An import during the build: build again (a few times at most; then serve what is there).
+          if (attempt >= 3 && engine !== null) break
+          await build()
+        }
+        return engine!
+      })
     },
     peek: () => engine,
     stop () {

@@ -1,10 +1,15 @@
 // Recommendations over the index run one request at a time (each in slices):
 // requests made together get the answers they would get alone, and one that
-// fails does not stop the ones queued behind it.
+// fails does not stop the ones queued behind it. The start-up loads (held
+// answers, in slices) step aside while a recommendation runs.
 import t from 'tap'
+import { createAnswerStore } from '../../../src/catalogue/answers.js'
 import { recommendIds, topDocs, TopK } from '../../../src/catalogue/engine/recommend.js'
+import { importCatalogueFile } from '../../../src/catalogue/import.js'
+import { openCatalogue } from '../../../src/catalogue/open.js'
 import type { Filters } from '../../../src/catalogue/search.js'
-import { aodRecord } from '../../helpers/aod.js'
+import { aodRecord, writeAod } from '../../helpers/aod.js'
+import { tempDir } from '../../helpers/app.js'
 import { engineOf } from '../../helpers/engine.js'
 
 const tags = ['action', 'comedy', 'drama', 'mecha', 'space', 'school', 'music', 'horror']
@@ -50,4 +55,28 @@ t.test('TopK keeps the k best by score, ties by doc, whatever the order they com
     const scores = Float64Array.from(scored, (s) => s.score)
     t.same(topDocs(scored.map((s) => s.doc), scores, k), expected.map((s) => s.doc), `topDocs, ${count} docs, k = ${k}`)
   }
+})
+
+t.test('while the held answers load in slices, recommendations answer at once and as they do once the load is done', async (t) => {
+  const dir = tempDir(t)
+  await importCatalogueFile(dir, writeAod(dir, records))
+  const opened = openCatalogue(dir)
+  t.teardown(() => { opened.close() })
+  const { catalogue, discovery } = opened
+  // One entry a slice, scheduled as the service schedules them: as background work.
+  const store = createAnswerStore(catalogue, { slice: 1 })
+  t.teardown(() => { store.close() })
+  const weights = new Map([[1, 1], [2, 0.5], [12, 0.75], [7, -0.5]])
+  const ask = () => discovery.recommend(weights, new Set(weights.keys()), {}, 10)
+  store.prepare(catalogue.version())
+  const during = await ask()
+  t.equal(store.held(), null, 'answered while the load had not finished')
+  t.equal(during.basis, 'ratings')
+  t.ok(during.results.length > 0)
+  const page = await discovery.search({ q: 'entry' }, { page: 1, pageSize: 5 })
+  t.equal('count' in page ? page.count : -1, records.length, 'a search is answered while the load runs too')
+  t.equal(store.held(), null, 'and the load still runs')
+  for (let turns = 0; store.held() === null && turns < 10_000; turns++) await new Promise<void>((resolve) => setImmediate(resolve))
+  t.equal(store.held(), catalogue.version(), 'once nobody waits, the load runs to its end')
+  t.same(await ask(), during, 'the same recommendations once the answers are held')
 })

@@ -1,8 +1,9 @@
 // The gate that gives searches a turn of the event loop each: callers go in
 // the order they asked, one per turn, and what the loop does between turns
-// (reading sockets: here, other callbacks) runs between them.
+// (reading sockets: here, other callbacks) runs between them. The foreground:
+// background slices (the start-up loads) wait while a client waits for work.
 import t from 'tap'
-import { createTurns } from '../../../src/catalogue/engine/turns.js'
+import { createForeground, createTurns } from '../../../src/catalogue/engine/turns.js'
 
 t.test('one caller per turn, in the order they asked', async (t) => {
   const queue: Array<() => void> = []
@@ -37,4 +38,56 @@ t.test('on the event loop, other work runs between two callers', async (t) => {
   t.ok(at('a') < at('b') && at('b') < at('c'), `in order: ${events.join(' ')}`)
   t.ok(events.slice(at('a'), at('b')).some((e) => e.startsWith('tick')), `other work between a and b: ${events.join(' ')}`)
   t.ok(events.slice(at('b'), at('c')).some((e) => e.startsWith('tick')), `other work between b and c: ${events.join(' ')}`)
+})
+
+const turns = async (n: number): Promise<void> => { for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve)) }
+
+t.test('the foreground: background slices run when no client waits, and wait while one does', async (t) => {
+  const gate = createForeground({ maxDeferMs: 1e9 })
+  const ran: string[] = []
+  gate.background(() => { ran.push('idle') })
+  t.same(ran, [], 'at a later turn, not at once')
+  await turns(2)
+  t.same(ran, ['idle'], 'nobody waits: it runs')
+
+  let finish!: () => void
+  const work = gate.during(() => new Promise<string>((resolve) => { finish = () => { resolve('answer') } }))
+  t.ok(gate.busy())
+  gate.background(() => { ran.push('a') })
+  gate.background(() => { ran.push('b') })
+  await turns(10)
+  t.same(ran, ['idle'], 'while the work waits, the slices wait, however many turns go by')
+  finish()
+  t.equal(await work, 'answer', 'the work\'s result comes through')
+  t.notOk(gate.busy())
+  await turns(2)
+  t.same(ran, ['idle', 'a', 'b'], 'the work done, the slices run, in the order asked')
+})
+
+t.test('the foreground: a failing work still lets the slices run; nested works count until the last ends', async (t) => {
+  const gate = createForeground({ maxDeferMs: 1e9 })
+  const ran: string[] = []
+  let failOuter!: () => void
+  let endInner!: () => void
+  const outer = gate.during(() => new Promise<void>((_resolve, reject) => { failOuter = () => { reject(new Error('boom')) } }))
+  const inner = gate.during(() => new Promise<void>((resolve) => { endInner = resolve }))
+  gate.background(() => { ran.push('slice') })
+  failOuter()
+  await t.rejects(outer, /boom/)
+  await turns(4)
+  t.same(ran, [], 'one work still waits')
+  endInner()
+  await inner
+  await turns(2)
+  t.same(ran, ['slice'])
+})
+
+t.test('the foreground: a slice deferred for maxDeferMs runs even while a client still waits', async (t) => {
+  const gate = createForeground({ maxDeferMs: 5 })
+  let finish!: () => void
+  const work = gate.during(() => new Promise<void>((resolve) => { finish = resolve }))
+  const ran = new Promise<boolean>((resolve) => { gate.background(() => { resolve(gate.busy()) }) })
+  t.equal(await ran, true, 'it ran while the work still waited')
+  finish()
+  await work
 })
