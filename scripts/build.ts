@@ -41,6 +41,11 @@ function options (target: Target): esbuild.BuildOptions {
     format: 'cjs',
     target: 'node20',
     minifySyntax: true,
+    // Without comments and indentation the file is a third smaller and plain ASCII (comments carry
+    // "…" and "×"; one such character makes V8 hold the whole source as two bytes a character),
+    // so a start reads and compiles less, and the process holds less. Names stay as written, so
+    // stack traces still name functions (NODE_DEBUG=anime-api prints them).
+    minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
     // An ES module's own URL, in a CommonJS file: the file's (esbuild's documented recipe).

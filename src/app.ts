@@ -12,6 +12,7 @@ import { contractClientError } from './http/client-errors.js'
 import { jikanRouterError } from './routes/v4/errors.js'
 import { lazySchemaController } from './http/lazy-compilers.js'
 import { compilePending } from './validation/index.js'
+import { whenServing } from './http/when-serving.js'
 
 export type AppOptions = Partial<AppConfig>
 
@@ -61,6 +62,6 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(externalPlugins, opts)
   await fastify.register(appPlugins, opts)
   await fastify.register(routes)
-  // What routes asked to have compiled soon after start (compileSoon), once the service listens; not awaited.
-  fastify.addHook('onListen', async () => { void compilePending() })
+  // What routes asked to have compiled soon after start (compileSoon), once the service answers; not awaited.
+  whenServing(fastify, () => { void compilePending() })
 }

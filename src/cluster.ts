@@ -24,11 +24,11 @@ import { StoreUnavailableError } from './storage/errors.js'
 export async function startService (config: AppConfig): Promise<void> {
   if (config.workers <= 1 || cluster.isWorker) {
     // Checking (and rebuilding) the catalogue may take longer than a plugin may
-    // take to start: done before the app is built (a cluster's primary does it).
+    // take to start: done before the app is built (a cluster's primary does it), and not again by the app.
     if (!cluster.isWorker) await prepareDataDir(config, primaryLog(config.logLevel, 'start'))
     // Loaded here only: the primary of a cluster serves nothing and needs none of the app.
     const { startServer } = await import('./server.js')
-    await startServer(config)
+    await startServer({ ...config, dataDirPrepared: true })
     return
   }
   await startPrimary(config)

@@ -168,6 +168,12 @@ type FieldValue<V> = V extends Variable<string, infer T> ? T : never
 export type AppConfig = { -readonly [N in keyof Table as Table[N]['field']]: FieldValue<Table[N]> } & {
   /** Clock in milliseconds since the epoch; injected by tests. */
   now: () => number
+  /**
+   * DATA_DIR was made ready before the app was built (the catalogue file checked
+   * or rebuilt, the id map handed to the user store): `anime-api serve` does it
+   * once per start (src/cluster.ts), so the app does not do it again.
+   */
+  dataDirPrepared: boolean
 }
 
 const table: Record<string, Variable<string, unknown>> = variables
@@ -340,9 +346,10 @@ export function parseHttpUrl (variable: string, raw: string): string {
 
 /** The configuration of an empty environment: the table's defaults (read last: the parsers above are ready). */
 export const defaultConfig: AppConfig = {
-  ...readEnvironment({}).fields as Omit<AppConfig, 'defaultCatalogue' | 'now'>,
+  ...readEnvironment({}).fields as Omit<AppConfig, 'defaultCatalogue' | 'now' | 'dataDirPrepared'>,
   dataDir: path.resolve(variables.DATA_DIR.schema.default as string),
   // The shipped catalogue; the single executable carries it inside (written out when first asked for).
   get defaultCatalogue () { return seaAssetFile('anime-offline-database.json') ?? path.join(projectRoot, 'data', 'anime-offline-database.json') },
-  now: Date.now
+  now: Date.now,
+  dataDirPrepared: false
 }

@@ -1,6 +1,7 @@
 // The entry answer's SQL, shared by the search index's build
 // (discovery-index.ts) and the migration that fills entry_answers (db.ts); the
 // read repository serves what they wrote.
+import { IntList } from './int-list.js'
 import { foreground } from './engine/turns.js'
 
 /**
@@ -150,25 +151,29 @@ export function createVersionedLoad<S extends VersionSlice, A, H> (
  * the database (get() answers undefined).
  */
 export function createAnswerStore (source: AnswerSource, options: AnswerStoreOptions = {}): AnswerStore {
-  const pack = (ids: number[], answers: string[]): Packed => {
-    const starts = new Int32Array(ids.length + 1)
-    let total = 0
-    for (let i = 0; i < answers.length; i++) {
-      starts[i] = total
-      total += Buffer.byteLength(answers[i]!)
-    }
-    starts[answers.length] = total
-    const bytes = Buffer.allocUnsafeSlow(total)
-    for (let i = 0; i < answers.length; i++) bytes.write(answers[i]!, starts[i]!)
-    return { ids: Int32Array.from(ids), starts, bytes }
-  }
+  // Each slice's answers go into bytes at once: no answer's string outlives its slice (held
+  // to the end, 40,000 of them would grow V8's old generation by more than the bytes they become).
   const load = createVersionedLoad((afterId, limit) => source.answerRange(afterId, limit), {
-    start: () => ({ ids: [] as number[], answers: [] as string[] }),
+    start: () => ({ ids: new IntList(), ends: new IntList(), chunks: [] as Buffer[], size: 0 }),
     add (so, range: AnswerRange) {
-      so.ids.push(...range.ids)
-      so.answers.push(...range.answers)
+      const chunk = Buffer.from(range.answers.join(''))
+      let at = so.size
+      for (let i = 0; i < range.ids.length; i++) {
+        so.ids.push(range.ids[i]!)
+        at += Buffer.byteLength(range.answers[i]!)
+        so.ends.push(at)
+      }
+      so.chunks.push(chunk)
+      so.size += chunk.length
     },
-    finish: (so) => pack(so.ids, so.answers)
+    finish (so): Packed {
+      const bytes = Buffer.allocUnsafeSlow(so.size)
+      let at = 0
+      for (const chunk of so.chunks) at += chunk.copy(bytes, at)
+      const starts = new Int32Array(so.ends.length + 1)
+      starts.set(so.ends.view(), 1)
+      return { ids: so.ids.done(), starts, bytes }
+    }
   }, options)
 
   const slot = (p: Packed, index: number): Buffer => p.bytes.subarray(p.starts[index]!, p.starts[index + 1]!)

@@ -11,6 +11,7 @@
 // An answer is the template and the entry's values copied in turn, with the
 // request's origin written where company URLs hold ORIGIN.
 import { createVersionedLoad, indexOf, type VersionedLoadOptions } from '../catalogue/answers.js'
+import { IntList } from '../catalogue/int-list.js'
 import type { FullEntry, FullEntryRange } from '../catalogue/full-entries.js'
 import { NO_PICTURE, NO_THUMBNAIL } from '../catalogue/normalize.js'
 import type { SiteName } from '../catalogue/sites.js'
@@ -74,8 +75,13 @@ const probes: FullEntry[] = [
  */
 type Shape = { kind: 'constant', json: string } | { kind: 'leaf', path: string } | { kind: 'object', keys: string[], shapes: Shape[] }
 
-/** The template: the texts between the leaves (leaves + 1 of them), without and with `{"data":` around. */
-interface Template { shape: Shape, leaves: string[], pieces: Buffer[], wrapped: Buffer[] }
+/**
+ * The template: the texts between the leaves (leaves + 1 of them), without and
+ * with `{"data":` around; and for each leaf, the earlier leaf whose value it
+ * repeats (the picture is both `image_url` and `large_image_url`), or -1 when
+ * it has values of its own.
+ */
+interface Template { shape: Shape, leaves: string[], sameAs: number[], pieces: Buffer[], wrapped: Buffer[] }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -112,7 +118,13 @@ function templateOf (): Template {
   walk(shape)
   texts.push(text)
   const wrappedTexts = texts.map((t, i) => (i === 0 ? '{"data":' : '') + t + (i === texts.length - 1 ? '}' : ''))
-  return { shape, leaves, pieces: texts.map((t) => Buffer.from(t)), wrapped: wrappedTexts.map((t) => Buffer.from(t)) }
+  // A leaf equal to an earlier one in both probes (which differ in every field) repeats it.
+  const inA: string[] = []
+  const inB: string[] = []
+  leavesOf(shape, a, inA)
+  leavesOf(shape, b, inB)
+  const sameAs = leaves.map((_, j) => inA.findIndex((json, i) => i < j && json === inA[j] && inB[i] === inB[j]))
+  return { shape, leaves, sameAs, pieces: texts.map((t) => Buffer.from(t)), wrapped: wrappedTexts.map((t) => Buffer.from(t)) }
 }
 
 const template = templateOf()
@@ -138,11 +150,13 @@ function leavesOf (shape: Shape, value: unknown, values: string[]): boolean {
 /**
  * The JSON of each of the entry's own values, in template order; null when its
  * resource does not fit the template (a value the probes said is constant is
- * not): such an entry is built when asked, not held.
+ * not, or one they said repeats another does not): such an entry is built
+ * when asked, not held.
  */
 function valuesOf (entry: FullEntry, malId: number): string[] | null {
   const values: string[] = []
-  return leavesOf(template.shape, animeResource(entry, malId, companyUrl), values) ? values : null
+  if (!leavesOf(template.shape, animeResource(entry, malId, companyUrl), values)) return null
+  return template.sameAs.every((i, j) => i < 0 || values[i] === values[j]) ? values : null
 }
 
 /**
@@ -151,12 +165,15 @@ function valuesOf (entry: FullEntry, malId: number): string[] | null {
  */
 interface Values { bytes: Buffer, starts: Int32Array, origins: Uint16Array }
 
+/** Which value of a key each entry has: entry i's is refs[i], or value i itself where refs is null (every entry's value its own, in entry order). */
+type Refs = Uint8Array | Uint16Array | Int32Array | null
+
 /** One catalogue version's resources. */
 interface Held {
   /** Catalogue ids of the entries held, ascending. */
   ids: Int32Array
-  /** Entry i's value of varying key j is value refs[i·V + j] of values[j]. */
-  refs: Int32Array
+  /** Entry i's value of varying key j is value refs[j][i] of values[j] (a repeating key shares its values and refs). */
+  refs: Refs[]
   values: Values[]
   /** MyAnimeList ids, ascending (any safe integer), and the catalogue id each stands for (the lowest, as id mapping answers). */
   malIds: Float64Array
@@ -169,21 +186,27 @@ const DEDUPE_TRIAL = 2000
 /** One key's values as they load: each new value appended; repeated ones found by text while they repeat enough to pay for the map. */
 class ValueTable {
   private readonly chunks: Buffer[] = []
-  private readonly starts: number[] = [0]
-  private readonly origins: number[] = []
+  private readonly ends = new IntList()
+  private readonly origins = new IntList()
+  /** The value index of each entry added. */
+  readonly refs = new IntList()
   private pending: string[] = []
   private size = 0
   private seen = 0
   private known: Map<string, number> | null = new Map()
 
-  /** The index of `json` among the values. */
-  add (json: string): number {
+  /** Adds the next entry's value. */
+  add (json: string): void {
     this.seen++
     const known = this.known?.get(json)
-    if (known !== undefined) return known
+    if (known !== undefined) {
+      this.refs.push(known)
+      return
+    }
     const index = this.origins.length
+    this.refs.push(index)
     this.size += Buffer.byteLength(json)
-    this.starts.push(this.size)
+    this.ends.push(this.size)
     this.origins.push(json.includes(ORIGIN) ? json.split(ORIGIN).length - 1 : 0)
     this.pending.push(json)
     if (this.known !== null) {
@@ -191,7 +214,6 @@ class ValueTable {
       // Values nearly all different (titles, pictures): a map would only cost memory.
       if (this.seen === DEDUPE_TRIAL && this.known.size > DEDUPE_TRIAL / 2) this.known = null
     }
-    return index
   }
 
   /** Writes the values added since the last flush into one buffer (one per slice: no string per value outlives its slice). */
@@ -206,14 +228,24 @@ class ValueTable {
     const bytes = Buffer.allocUnsafeSlow(this.size)
     let at = 0
     for (const chunk of this.chunks) at += chunk.copy(bytes, at)
-    return { bytes, starts: Int32Array.from(this.starts), origins: Uint16Array.from(this.origins) }
+    const starts = new Int32Array(this.ends.length + 1)
+    starts.set(this.ends.view(), 1)
+    return { bytes, starts, origins: Uint16Array.from(this.origins.view()) }
+  }
+
+  /** Each entry's value index, in the narrowest array that holds them; null when each entry's value is its own, in order. */
+  packRefs (): Refs {
+    const refs = this.refs.view()
+    const values = this.origins.length
+    if (values === refs.length && refs.every((v, i) => v === i)) return null
+    return values <= 0x100 ? Uint8Array.from(refs) : values <= 0x10000 ? Uint16Array.from(refs) : refs.slice()
   }
 }
 
 interface Loading {
-  ids: number[]
-  refs: number[]
-  tables: ValueTable[]
+  ids: IntList
+  /** A table for each key with values of its own (null: it repeats another). */
+  tables: Array<ValueTable | null>
   mal: Map<number, number>
 }
 
@@ -249,16 +281,16 @@ export interface ResourceStore {
 export function createResourceStore (source: ResourceSource, options: VersionedLoadOptions = {}): ResourceStore {
   const width = template.leaves.length
   const load = createVersionedLoad((afterId, limit) => source.fullEntryRange(afterId, limit, 'myanimelist'), {
-    start: (): Loading => ({ ids: [], refs: [], tables: template.leaves.map(() => new ValueTable()), mal: new Map() }),
+    start: (): Loading => ({ ids: new IntList(), tables: template.sameAs.map((i) => i < 0 ? new ValueTable() : null), mal: new Map() }),
     add (so, range: FullEntryRange) {
       for (const entry of range.entries) {
         const malId = malIdOf(entry.sources)
         const values = malId === null ? null : valuesOf(entry, malId)
         if (values === null) continue
         so.ids.push(entry.id)
-        values.forEach((json, j) => { so.refs.push(so.tables[j]!.add(json)) })
+        values.forEach((json, j) => { so.tables[j]?.add(json) })
       }
-      for (const table of so.tables) table.flush()
+      for (const table of so.tables) table?.flush()
       for (const [siteId, id] of range.onSite) {
         const malId = Number(siteId)
         const known = so.mal.get(malId)
@@ -267,10 +299,12 @@ export function createResourceStore (source: ResourceSource, options: VersionedL
     },
     finish (so): Held {
       const malIds = Float64Array.from(so.mal.keys()).sort()
+      const own = so.tables.map((table) => table === null ? null : { values: table.pack(), refs: table.packRefs() })
+      const of = (j: number) => own[j] ?? own[template.sameAs[j]!]!
       return {
-        ids: Int32Array.from(so.ids),
-        refs: Int32Array.from(so.refs),
-        values: so.tables.map((table) => table.pack()),
+        ids: so.ids.done(),
+        refs: template.leaves.map((_, j) => of(j).refs),
+        values: template.leaves.map((_, j) => of(j).values),
         malIds,
         byMal: Int32Array.from(malIds, (malId) => so.mal.get(malId)!)
       }
@@ -311,12 +345,11 @@ export function createResourceStore (source: ResourceSource, options: VersionedL
       }
       const pieces = wrap ? template.wrapped : template.pieces
       const { refs, values } = held
-      const first = index * width
       let size = 0
       let origins = 0
       for (let j = 0; j < width; j++) {
         const { starts, origins: counts } = values[j]!
-        const v = refs[first + j]!
+        const v = refs[j]?.[index] ?? index
         size += pieces[j]!.length + starts[v + 1]! - starts[v]!
         origins += counts[v]!
       }
@@ -329,7 +362,7 @@ export function createResourceStore (source: ResourceSource, options: VersionedL
         out.set(piece, at)
         at += piece.length
         const { bytes, starts, origins: counts } = values[j]!
-        const v = refs[first + j]!
+        const v = refs[j]?.[index] ?? index
         at = counts[v] === 0 ? at + bytes.copy(out, at, starts[v]!, starts[v + 1]!) : copyWithOrigin(bytes, starts[v]!, starts[v + 1]!, lastOriginBytes, out, at)
       }
       out.set(pieces[width]!, at)

@@ -7,6 +7,7 @@
 // Entries are numbered by "doc": their position in id order (0 … n-1). Lists
 // "per x" are CSR: xStart[i] … xStart[i + 1] are the positions of i's items.
 import type { Db } from '../db.js'
+import { IntList } from '../int-list.js'
 import { allBelow, asciiLower, compareCodePoints, deletions, fold, hash32, noSpaceChar, typoIndexed, wordsOf } from './text.js'
 
 /** What build() produces, as a number: saved index files of another format are built again (index-file.ts). Raise it with any change to IndexData or to how build() fills it. */
@@ -89,22 +90,6 @@ export interface IndexData {
 /** The buffers of `data`'s typed arrays: handed over, not copied, to another thread. */
 export function transferList (data: IndexData): ArrayBuffer[] {
   return Object.values(data).flatMap((value) => ArrayBuffer.isView(value) ? [value.buffer as ArrayBuffer] : [])
-}
-
-/** A growable Int32 list. */
-class IntList {
-  data = new Int32Array(1024)
-  length = 0
-  push (value: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Int32Array(this.data.length * 2)
-      bigger.set(this.data)
-      this.data = bigger
-    }
-    this.data[this.length++] = value
-  }
-
-  done (): Int32Array { return this.data.slice(0, this.length) }
 }
 
 /** CSR of (key, value) pairs with keys in 0 … keys-1; values of a key sorted and distinct. */

@@ -2,10 +2,10 @@
 // version: pure functions of the index, answering docs and ids (the reader,
 // discovery.ts, loads the entries they name).
 import type { Filters, OrderingTerm, SearchRequest } from '../search.js'
-import { and, count, nth, toList } from './bits.js'
+import { and, count, nth, toList, type Bits } from './bits.js'
 import type { Engine } from './engine.js'
-import { topDocs } from './recommend.js'
-import { TextSearcher } from './text-match.js'
+import { TopK, topDocs } from './recommend.js'
+import { TextSearcher, type TextMatch } from './text-match.js'
 
 const searchers = new WeakMap<Engine, TextSearcher>()
 
@@ -50,6 +50,7 @@ export function prepareSearch (engine: Engine, request: SearchRequest): { count:
         const first = and(match.first.slice(), bits)
         if (count(first) >= offset + size) pool = first
       }
+      if (ordering.length === 1 && ordering[0]!.field === 'relevance' && !ordering[0]!.descending) return bestByKey(pool, match, offset, size).map((d) => engine.idOf(d))
       const candidates = toList(pool)
       let keys: Float64Array | null = null
       if (ordering.some((term) => term.field === 'relevance')) {
@@ -59,6 +60,29 @@ export function prepareSearch (engine: Engine, request: SearchRequest): { count:
       return engine.page(candidates, pool, ordering, keys, offset, size).map((d) => engine.idOf(d))
     }
   }
+}
+
+/**
+ * Docs offset … offset + size - 1 of `pool` by `key` (lower first), ties by
+ * doc: one pass offering each doc to a heap of the best offset + size, where
+ * a sort (or a selection) over every candidate's packed key used to run.
+ */
+function bestByKey (pool: Bits, match: TextMatch, offset: number, size: number): number[] {
+  const top = new TopK(offset + size)
+  const { key, bound } = match
+  for (let w = 0; w < pool.length; w++) {
+    let word = pool[w]!
+    while (word !== 0) {
+      const low = word & -word
+      word ^= low
+      const d = (w << 5) + 31 - Math.clz32(low)
+      // TopK keeps the highest: the negated key, ties by the lower doc as wanted.
+      // A doc whose bound is already worse than every kept key cannot enter: its key is not worked out.
+      if (bound !== undefined && top.refuses(-bound(d))) continue
+      top.offer(d, -key(d))
+    }
+  }
+  return top.best().slice(offset).map((x) => x.doc)
 }
 
 /** A uniformly random id among the entries matching `filters`, or undefined. */

@@ -70,6 +70,14 @@ export class TopK {
     const s = this.scores[i]!; this.scores[i] = this.scores[j]!; this.scores[j] = s
   }
 
+  /**
+   * Whether an offer of `score` (any doc) would be turned down: k are kept and
+   * the worst of them scores more. (An equal score may still enter by its doc.)
+   */
+  refuses (score: number): boolean {
+    return this.size === this.k && (this.k === 0 || score < this.scores[0]!)
+  }
+
   offer (doc: number, score: number): void {
     const { docs, scores } = this
     if (this.size < this.k) {

@@ -29,6 +29,9 @@ import { alphabetic, deletions, hash32, MIN_TYPO_LENGTH, noSpaceChar, noSpaceScr
 
 const MAX_TYPO_ALTERNATIVES = 8
 const SUBSTRING_MIN_LENGTH = 3
+/** Query words whose scans are kept per searcher (see remembered), and the longest list kept. */
+const MAX_REMEMBERED = 256
+const MAX_REMEMBERED_LENGTH = 2048
 
 export interface TextMatch {
   /** Every matching doc. */
@@ -37,6 +40,8 @@ export interface TextMatch {
   key: (d: number) => number
   /** Matching docs that rank before every other match (the title tier), where known. */
   first: Bits | null
+  /** Where given: a cheap lower bound of key(d), so that ranking can skip the docs whose bound says they cannot make the page. */
+  bound?: (d: number) => number
 }
 
 type Range = readonly [number, number]
@@ -121,7 +126,7 @@ export class TextSearcher {
 
   /** Terms containing `piece`. */
   containing (piece: string): number[] {
-    const { charKeys, charTermStart, charTerms, vocabText, termStart } = this.engine.data
+    const { charKeys, charTermStart, charTerms } = this.engine.data
     const chars = [...new Set(piece)].filter((c) => noSpaceChar.test(c))
     const out: number[] = []
     if (chars.length > 0) {
@@ -136,10 +141,22 @@ export class TextSearcher {
         const range: Range = [charTermStart[lo]!, charTermStart[lo + 1]!]
         if (best === null || range[1] - range[0] < best[1] - best[0]) best = range
       }
-      for (let i = best![0]; i < best![1]; i++) if (this.term(charTerms[i]!).includes(piece)) out.push(charTerms[i]!)
+      // One character: every term listed under it holds it. Else compared in place (no copy of each term).
+      const whole = chars.length === 1 && chars[0] === piece
+      for (let i = best![0]; i < best![1]; i++) {
+        const t = charTerms[i]!
+        if (whole || this.termHolds(t, piece)) out.push(t)
+      }
       return out
     }
     // Other scripts: a scan of the vocabulary (only when the word tiers found nothing).
+    return [...this.remembered(`*${piece}`, () => this.scanFor(piece))]
+  }
+
+  /** Terms containing `piece`, by a scan of the whole vocabulary. */
+  private scanFor (piece: string): number[] {
+    const { vocabText, termStart } = this.engine.data
+    const out: number[] = []
     for (let at = vocabText.indexOf(piece); at !== -1;) {
       let lo = 0
       let hi = this.terms - 1
@@ -150,8 +167,52 @@ export class TextSearcher {
     return out
   }
 
+  /** Whether term t contains `piece`, compared in the vocabulary's text. */
+  private termHolds (t: number, piece: string): boolean {
+    const { vocabText, termStart } = this.engine.data
+    const last = termStart[t + 1]! - 1 - piece.length
+    const first = piece.charCodeAt(0)
+    for (let at = termStart[t]!; at <= last; at++) {
+      if (vocabText.charCodeAt(at) !== first) continue
+      let k = 1
+      while (k < piece.length && vocabText.charCodeAt(at + k) === piece.charCodeAt(k)) k++
+      if (k === piece.length) return true
+    }
+    return false
+  }
+
+  /**
+   * Per query word, what the two scans over the vocabulary found (the terms
+   * containing a piece of text in a script with spaces, a word's typo
+   * alternatives): people type the same words again (and page through the
+   * same query), and the index does not change under a searcher. A few
+   * hundred words, the oldest dropped first.
+   */
+  private readonly found = new Map<string, readonly number[] | readonly string[]>()
+
+  private remembered<T extends readonly number[] | readonly string[]> (key: string, work: () => T): T {
+    const known = this.found.get(key)
+    if (known !== undefined) {
+      // Most recently used last: the map's order is the eviction order.
+      this.found.delete(key)
+      this.found.set(key, known)
+      return known as T
+    }
+    const value = work()
+    // Long lists (a piece found in most of the vocabulary) are not kept: a few kB at most each.
+    if (value.length <= MAX_REMEMBERED_LENGTH) {
+      this.found.set(key, value)
+      if (this.found.size > MAX_REMEMBERED) this.found.delete(this.found.keys().next().value!)
+    }
+    return value
+  }
+
   /** Indexed words one edit away from `word`, those in most entries first. */
   alternatives (word: string): string[] {
+    return [...this.remembered(`~${word}`, () => this.findAlternatives(word))]
+  }
+
+  private findAlternatives (word: string): string[] {
     const { typoKeys, typoTerms, termDocStart } = this.engine.data
     const candidates = new Set<number>()
     for (const key of new Set(deletions(word).map(hash32))) {
@@ -222,7 +283,21 @@ export class TextSearcher {
       return { docs: docs!, key, first: title }
     }
     const key = (d: number): number => scorer.key(d)
-    return { docs: docs!, key, first: title }
+    if (!WordScorer.singleRanges(ranges, whole)) return { docs: docs!, key, first: title }
+    // In the title tier the key is (words not whole × 8 + class) × 1024 +
+    // length, and the class is 0 or 1 only when the title's first word
+    // matches the query's first (0 when it is as long as the query), 2 or more
+    // otherwise: a bound from two small arrays. Outside it, the next tier's least key.
+    const { first, length } = engine.titles()
+    const [lo0, hi0] = ranges[0]![0]!
+    const inTitle = title!
+    const bound = (d: number): number => {
+      if (!has(inTitle, d)) return (base + 1) * TIER
+      const words = length[d]!
+      const cls = first[d]! >= lo0 && first[d]! < hi0 ? (words === nw ? 0 : 1) : 2
+      return base * TIER + cls * 1024 + Math.min(words, 1023)
+    }
+    return { docs: docs!, key, first: title, bound }
   }
 
   /** Tier 3: the words in a row inside a title or synonym. */
@@ -253,7 +328,13 @@ export class TextSearcher {
       for (const t of sets[k]!) { pieces.mark(t, 1 << k); setList(bits, termDocs, termDocStart[t]!, termDocStart[t + 1]!) }
       docs = docs === null ? bits : andInto(docs, bits)
     }
-    const scorer = new PieceScorer(engine, pieces, nw)
+    // One word: its terms as a set of bits (a few kB, read from the caches), not the marks (two arrays the size of the vocabulary).
+    let single: Bits | null = null
+    if (nw === 1) {
+      single = emptyBits(this.terms)
+      for (const t of sets[0]!) single[t >>> 5]! |= 1 << (t & 31)
+    }
+    const scorer = new PieceScorer(engine, pieces, nw, single)
     const key = (d: number): number => scorer.key(d)
     if (nw > 1) {
       // Every word somewhere is not enough: keep the docs where they are in a row.
@@ -393,7 +474,8 @@ class PieceScorer {
   private readonly fieldTokenStart: Int32Array
   private readonly tokens: Int32Array
   private readonly fieldChars: Int32Array
-  constructor (engine: Engine, private readonly marks: Marks, private readonly nw: number) {
+  /** `single`: for a one-word query, its terms (else null: the marks say). */
+  constructor (engine: Engine, private readonly marks: Marks, private readonly nw: number, private readonly single: Bits | null) {
     this.docFieldStart = engine.data.docFieldStart
     this.fieldTokenStart = engine.data.fieldTokenStart
     this.tokens = engine.data.tokens
@@ -405,6 +487,11 @@ class PieceScorer {
     const { marks, tokens, nw } = this
     const ts = this.fieldTokenStart[f]!
     const te = this.fieldTokenStart[f + 1]!
+    const single = this.single
+    if (single !== null) {
+      for (let j = ts; j < te; j++) if (has(single, tokens[j]!)) return true
+      return false
+    }
     for (let j = ts; j + nw <= te; j++) {
       let k = 0
       while (k < nw && (marks.of(tokens[j + k]!) & (1 << k)) !== 0) k++
@@ -438,12 +525,17 @@ function forEach (bits: Bits, fn: (d: number) => void): void {
   }
 }
 
-/** Either match or both (a doc ranks by its better tier). */
+/**
+ * Either match or both, `a`'s tiers all below `b`'s (the word tiers before the
+ * substring tier, that before the typo tiers): a doc ranks by its better tier,
+ * which is a's when it has one, so b's key is worked out only for the others.
+ */
 function combine (a: TextMatch | null, b: TextMatch | null, first: Bits | null): TextMatch | null {
   if (a === null || b === null) return a ?? b
+  const aDocs = a.docs
   return {
-    docs: or(a.docs.slice(), b.docs),
-    key: (d) => Math.min(has(a.docs, d) ? a.key(d) : Infinity, has(b.docs, d) ? b.key(d) : Infinity),
+    docs: or(aDocs.slice(), b.docs),
+    key: (d) => has(aDocs, d) ? a.key(d) : b.key(d),
     first
   }
 }

@@ -9,7 +9,6 @@
 // `discovery` (search, random, tags, seasons, details, similar, the scoring of
 // recommendations), `catalogueLinks` (what the watchlists read) and
 // `catalogueWatcher`.
-import cluster from 'node:cluster'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { AnswerStore } from '../../catalogue/answers.js'
@@ -18,6 +17,7 @@ import { stampCatalogue } from '../../catalogue/integrity.js'
 import type { CatalogueLinks } from '../../catalogue/links.js'
 import { openCatalogue } from '../../catalogue/open.js'
 import { repairCatalogue } from '../../catalogue/prepare.js'
+import { whenServing } from '../../http/when-serving.js'
 import type { Catalogue } from '../../catalogue/repository.js'
 import type { CatalogueWatcher } from '../../catalogue/watch.js'
 
@@ -32,10 +32,10 @@ declare module 'fastify' {
 }
 
 export default fp(async function catalogue (fastify: FastifyInstance) {
-  const { dataDir, defaultCatalogue } = fastify.config
+  const { dataDir, defaultCatalogue, dataDirPrepared } = fastify.config
   const ids = fastify.userStore.catalogueIds
-  // In a cluster the primary checked the file before forking.
-  if (!cluster.isWorker) await repairCatalogue(dataDir, ids, fastify.log)
+  // `anime-api serve` checked the file before building the app (in a cluster, the primary before forking).
+  if (!dataDirPrepared) await repairCatalogue(dataDir, ids, fastify.log)
   const opened = openCatalogue(dataDir, {
     onError: (error) => { fastify.log.error({ err: error }, 'catalogue refresh failed') },
     onAnswersError: (error) => { fastify.log.error({ err: error }, 'loading the entry answers failed') }
@@ -56,9 +56,9 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
     fastify.log.info({ total: report.total, skipped: report.skipped }, 'default catalogue imported')
     // The readers were opened on the empty file: the imported catalogue is where the watcher starts, not a switch it reports.
     watcher.refresh()
-  } else if (!cluster.isWorker) {
+  } else if (!dataDirPrepared) {
     // An install whose id map lived in catalogue.sqlite alone hands it to the
-    // user store once, before the file can be lost (in a cluster, the primary does).
+    // user store once, before the file can be lost (`anime-api serve` did it before building the app).
     await opened.saveIdMap(ids).then((adopted) => {
       if (adopted > 0) fastify.log.info({ urls: adopted }, 'catalogue id map saved with the accounts')
     }, (error: unknown) => {
@@ -67,8 +67,8 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
   }
   fastify.decorate('catalogue', repository)
   fastify.decorate('entryAnswers', opened.answers)
-  // Loaded once the service is up (later versions load as the watcher sees them).
-  fastify.addHook('onReady', async () => { opened.answers.prepare(repository.version()) })
+  // Loaded once the service answers (later versions load as the watcher sees them; any version when first asked for).
+  whenServing(fastify, () => { opened.answers.prepare(repository.version()) })
   fastify.decorate('discovery', discovery)
   fastify.decorate('catalogueLinks', opened.links)
   // The search index of the served version, built off the event loop while the service starts answering.
