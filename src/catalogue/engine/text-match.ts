@@ -83,7 +83,11 @@ export class TextSearcher {
   private readonly pieces: Marks
   private readonly terms: number
 
+  /** The vocabulary's text, read once here (a file-loaded index decodes it on first read). */
+  private readonly vocabText: string
+
   constructor (private readonly engine: Engine) {
+    this.vocabText = engine.data.vocabText
     this.terms = engine.data.termStart.length - 1
     this.words = new Marks(this.terms)
     this.wholeWords = new Marks(this.terms)
@@ -91,8 +95,8 @@ export class TextSearcher {
   }
 
   term (t: number): string {
-    const { vocabText, termStart } = this.engine.data
-    return vocabText.slice(termStart[t], termStart[t + 1]! - 1)
+    const { termStart } = this.engine.data
+    return this.vocabText.slice(termStart[t], termStart[t + 1]! - 1)
   }
 
   /** The first term not below `text`. */
@@ -155,7 +159,8 @@ export class TextSearcher {
 
   /** Terms containing `piece`, by a scan of the whole vocabulary. */
   private scanFor (piece: string): number[] {
-    const { vocabText, termStart } = this.engine.data
+    const { termStart } = this.engine.data
+    const vocabText = this.vocabText
     const out: number[] = []
     for (let at = vocabText.indexOf(piece); at !== -1;) {
       let lo = 0
@@ -169,7 +174,8 @@ export class TextSearcher {
 
   /** Whether term t contains `piece`, compared in the vocabulary's text. */
   private termHolds (t: number, piece: string): boolean {
-    const { vocabText, termStart } = this.engine.data
+    const { termStart } = this.engine.data
+    const vocabText = this.vocabText
     const last = termStart[t + 1]! - 1 - piece.length
     const first = piece.charCodeAt(0)
     for (let at = termStart[t]!; at <= last; at++) {
