@@ -17,12 +17,14 @@ export const FIRST_ANSWER_WAIT_MS = 1000
  */
 export function whenServing (fastify: FastifyInstance, work: () => void, waitMs = FIRST_ANSWER_WAIT_MS): void {
   let begun = false
+  let closed = false
   let timer: NodeJS.Timeout | undefined
   const begin = (): void => {
     if (begun) return
     begun = true
     clearTimeout(timer)
-    setImmediate(work)
+    // Not once the server closed meanwhile (its databases are closed by then).
+    setImmediate(() => { if (!closed) work() })
   }
   fastify.addHook('onListen', (done) => {
     // One listener for one request: nothing is added to the requests after it.
@@ -32,6 +34,7 @@ export function whenServing (fastify: FastifyInstance, work: () => void, waitMs 
   })
   fastify.addHook('onClose', (_instance, done) => {
     begun = true
+    closed = true
     clearTimeout(timer)
     done()
   })
