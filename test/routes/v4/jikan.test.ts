@@ -3,6 +3,7 @@
 // every property they list; values come from the catalogue by the documented
 // rules (checked against the native details of the same entry); every error
 // path answers in Jikan's shape; a property test never sees a 5xx.
+import zlib from 'node:zlib'
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import { buildApp, tempDir } from '../../helpers/app.js'
@@ -404,6 +405,28 @@ t.test('HTTP: JSON only, ETag and conditional GET, Cache-Control, CORS, no Autho
   t.equal((await get('/v4/random/anime')).headers['cache-control'], 'no-store')
   t.equal((await get('/v4/seasons/now')).headers['cache-control'], 'no-store', 'now depends on the clock')
   t.match(String((await get('/v4/anime?q=sora')).headers.etag), /^W\//)
+})
+
+t.test('compression as on the native routes: single entries as they are, lists when asked', async (t) => {
+  const url = `/v4/anime/${malIdOfFixture(2)}`
+  const plain = await api.inject({ method: 'GET', url })
+  t.ok(plain.body.length > 1024, `a resource over the 1 KB threshold (${plain.body.length} bytes)`)
+  for (const single of [url, '/v4/random/anime']) {
+    const res = await api.inject({ method: 'GET', url: single, headers: { 'accept-encoding': 'gzip, br' } })
+    t.equal(res.statusCode, 200, single)
+    t.equal(res.headers['content-encoding'], undefined, `${single}: never compressed, like /anime/entry/:id and /anime/random`)
+    t.notOk(/accept-encoding/i.test(String(res.headers.vary ?? '')), `${single}: does not vary by Accept-Encoding`)
+    JSON.parse(res.body)
+  }
+  const same = await api.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip' } })
+  t.equal(same.body, plain.body, 'the same bytes')
+  t.equal(same.headers.etag, plain.headers.etag, 'and the same ETag')
+  const plainPage = await api.inject({ method: 'GET', url: '/v4/anime?limit=25' })
+  t.ok(plainPage.body.length > 1024, 'a search page over the threshold')
+  const page = await api.inject({ method: 'GET', url: '/v4/anime?limit=25', headers: { 'accept-encoding': 'gzip' } })
+  t.equal(page.headers['content-encoding'], 'gzip', 'a search page is compressed when asked')
+  t.match(String(page.headers.vary), /accept-encoding/i)
+  t.equal(zlib.gunzipSync(page.rawPayload).toString(), plainPage.body, 'and decodes to the same page')
 })
 
 t.test('the global rate limit answers 429 in Jikan\'s shape', async (t) => {
