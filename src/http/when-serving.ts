@@ -12,17 +12,19 @@ export const FIRST_ANSWER_WAIT_MS = 1000
 /**
  * Runs `work` once, on a turn of its own, after the first answer the server
  * sends (or `waitMs` after it listens, whichever comes first). Never runs on a
- * server that does not listen (inject only): what the work prepares must also
- * be made when first asked for.
+ * server that does not listen (inject only), nor once it is closing (its
+ * databases may be closed by then): what the work prepares must also be made
+ * when first asked for.
  */
 export function whenServing (fastify: FastifyInstance, work: () => void, waitMs = FIRST_ANSWER_WAIT_MS): void {
   let begun = false
+  let closing = false
   let timer: NodeJS.Timeout | undefined
   const begin = (): void => {
     if (begun) return
     begun = true
     clearTimeout(timer)
-    setImmediate(work)
+    setImmediate(() => { if (!closing) work() })
   }
   fastify.addHook('onListen', (done) => {
     // One listener for one request: nothing is added to the requests after it.
@@ -30,8 +32,8 @@ export function whenServing (fastify: FastifyInstance, work: () => void, waitMs 
     timer = setTimeout(begin, waitMs).unref()
     done()
   })
-  fastify.addHook('onClose', (_instance, done) => {
-    begun = true
+  fastify.addHook('preClose', (done) => {
+    closing = true
     clearTimeout(timer)
     done()
   })

@@ -11,7 +11,7 @@ function expect401 (t: Test, res: { statusCode: number, body: string, headers: R
   t.equal(res.headers['www-authenticate'], 'Token', `${name}: WWW-Authenticate`)
 }
 
-// Either backend (test/storage/postgres-suites.test.ts runs this file on PostgreSQL too).
+// Either backend (test/storage/postgres/ runs this file on PostgreSQL too).
 const tokenRows = (dataDir: string): Array<{ digest: string, token_key: string, expiry: number | null }> =>
   storedRows(dataDir, 'SELECT digest, token_key, expiry FROM tokens ORDER BY created')
 

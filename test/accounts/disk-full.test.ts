@@ -2,7 +2,7 @@
 // answer 503 {"detail"} naming nothing of the server, never a 500; reads carry
 // on; /ready reports the store not writable; everything recovers once space is
 // freed. The disk is a small tmpfs filled to the last byte: DATA_DIR on SQLite,
-// the database's tablespace on PostgreSQL (test/storage/postgres-suites.test.ts runs
+// the database's tablespace on PostgreSQL (test/storage/postgres/ runs
 // this file there too).
 import t from 'tap'
 import fs from 'node:fs'

@@ -11,7 +11,7 @@ import { importDjangoUsers } from '../../src/accounts/django.js'
 const url = '/account/login'
 const badCredentials = '{"non_field_errors":["Unable to log in with provided credentials."]}'
 
-// Either backend (test/storage/postgres-suites.test.ts runs this file on PostgreSQL too).
+// Either backend (test/storage/postgres/ runs this file on PostgreSQL too).
 const storedPassword = (dataDir: string, username: string): string =>
   storedRows<{ password: string }>(dataDir, 'SELECT password FROM users WHERE username = ?', username)[0]!.password
 

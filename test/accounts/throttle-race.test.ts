@@ -1,7 +1,7 @@
 // The login throttle under parallel guessing (issue 13, item 3): an attempt is
 // reserved in the user store before its password is hashed, so requests in
 // flight cannot all pass a check that only later records them. Through a real
-// socket, from many client addresses at once. test/storage/postgres-suites.test.ts runs
+// socket, from many client addresses at once. test/storage/postgres/ runs
 // this file on PostgreSQL too.
 import t from 'tap'
 import { accountsApp, register, tokenHeader } from '../helpers/accounts.js'

@@ -23,7 +23,7 @@ async function startChild (t: Test, dataDir: string, catalogue: string, database
       RATE_LIMIT_MAX: '0',
       PASSWORD_HASH_QUEUE: '1000',
       SHUTDOWN_DRAIN: '0',
-      // On PostgreSQL when test/storage/postgres-suites.test.ts runs this file.
+      // On PostgreSQL when test/storage/postgres/ runs this file.
       ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl })
     },
     ready: (output) => output.includes('Server listening')

@@ -44,7 +44,7 @@ export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<
   const dataDir = options.dataDir ?? tempDir(t)
   const usesTemplate = options.databaseUrl === undefined && isEmpty(dataDir)
   if (usesTemplate) copyTemplate(await firstStartOf(options.defaultCatalogue ?? defaultConfig.defaultCatalogue), dataDir)
-  // TEST_DATABASE_URL (set by test/storage/postgres-suites.test.ts): the same suites on PostgreSQL, a fresh
+  // TEST_DATABASE_URL (set by a suite run by test/storage/postgres/): the same suites on PostgreSQL, a fresh
   // database per DATA_DIR (an app built again on the same DATA_DIR finds the same users).
   let databaseUrl = options.databaseUrl
   const server = process.env.TEST_DATABASE_URL

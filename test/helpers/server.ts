@@ -5,11 +5,19 @@
 // sources on a free port and a temporary DATA_DIR with a small catalogue.
 import http from 'node:http'
 import net from 'node:net'
+import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import type { Test } from 'tap'
 import { projectRoot } from '../../src/config.js'
 import { aodRecord, writeAod } from './aod.js'
 import { tempDir } from './app.js'
+
+/**
+ * Node's arguments to run a TypeScript program from the sources, as the test
+ * processes themselves run (the loader of test/helpers/ts-loader.mjs: its
+ * source maps let the coverage report count what the child ran).
+ */
+export const fromSources = ['--import', path.join(import.meta.dirname, 'ts-loader.mjs')]
 
 export interface StartedProcess {
   child: ChildProcess
@@ -19,7 +27,7 @@ export interface StartedProcess {
 }
 
 export interface StartOptions {
-  /** The program; by default this Node running the sources (`node --import tsx src/cli.ts`). */
+  /** The program; by default this Node running the sources (`node ...fromSources src/cli.ts`). */
   command?: string
   /** Its arguments; by default `serve`. */
   args?: string[]
@@ -36,7 +44,7 @@ export interface StartOptions {
 /** Starts a process (killed when `t` ends, if still running) and waits until it is ready; throws with its output if it exits first or takes too long. */
 export async function startProcess (t: Test, options: StartOptions): Promise<StartedProcess> {
   const command = options.command ?? process.execPath
-  const args = options.command === undefined ? ['--import', 'tsx', 'src/cli.ts', ...(options.args ?? ['serve'])] : (options.args ?? ['serve'])
+  const args = options.command === undefined ? [...fromSources, 'src/cli.ts', ...(options.args ?? ['serve'])] : (options.args ?? ['serve'])
   const child = spawn(command, args, { cwd: options.cwd ?? projectRoot, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout!.on('data', (chunk) => { output += String(chunk) })

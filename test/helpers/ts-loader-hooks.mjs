@@ -1,7 +1,10 @@
 // The hooks of test/helpers/ts-loader.mjs (they run on Node's loader thread).
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { transform } from 'esbuild'
 
 const typescript = /\.[cm]?ts$/
 
@@ -16,12 +19,25 @@ export async function resolve (specifier, context, nextResolve) {
   }
 }
 
+// Transforms are kept by content (as tsx and babel-loader keep theirs): a test
+// process loads a few hundred modules, mostly the same ones as the last.
+const cacheDir = fileURLToPath(new URL('../../node_modules/.cache/ts-loader/', import.meta.url))
+let esbuild
+const esbuildVersion = createRequire(import.meta.url)('esbuild/package.json').version
+
 export async function load (url, context, nextLoad) {
   if (!url.startsWith('file:') || !typescript.test(new URL(url).pathname)) return nextLoad(url, context)
   const file = fileURLToPath(url)
   const source = await readFile(file, 'utf8')
   const commonjs = file.endsWith('.cts')
-  const { code } = await transform(source, {
+  const format = commonjs ? 'commonjs' : 'module'
+  const key = createHash('sha256').update(`${process.versions.node}\0${esbuildVersion}\0${file}\0${source}`).digest('hex')
+  const cached = path.join(cacheDir, `${key}.js`)
+  try {
+    return { format, source: readFileSync(cached, 'utf8'), shortCircuit: true }
+  } catch { /* not cached yet */ }
+  esbuild ??= await import('esbuild')
+  const { code } = await esbuild.transform(source, {
     loader: 'ts',
     format: commonjs ? 'cjs' : 'esm',
     target: `node${process.versions.node}`,
@@ -29,5 +45,11 @@ export async function load (url, context, nextLoad) {
     sourcefile: file,
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } }
   })
-  return { format: commonjs ? 'commonjs' : 'module', source: code, shortCircuit: true }
+  try {
+    mkdirSync(cacheDir, { recursive: true })
+    const partial = `${cached}.${process.pid}`
+    writeFileSync(partial, code)
+    renameSync(partial, cached)
+  } catch { /* a cache that cannot be written is only slower */ }
+  return { format, source: code, shortCircuit: true }
 }

@@ -45,12 +45,19 @@ t.test('begins after the wait when no request comes', async (t) => {
   t.equal(ran, 1)
 })
 
-t.test('a server closed before the wait ends, or never listening, never begins it', async (t) => {
+t.test('a server closed before the wait ends, or right after its first answer, or never listening, never begins it', async (t) => {
   const closed = Fastify({ logger: false })
   let ran = 0
   whenServing(closed, () => { ran++ }, 10)
   await closed.listen({ host: '127.0.0.1', port: 0 })
   await closed.close()
+  const answered = Fastify({ logger: false })
+  whenServing(answered, () => { ran++ }, 3_600_000)
+  answered.get('/', async () => 'hello')
+  await answered.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = answered.server.address() as { port: number }
+  // The answer and the close in the same turns: the work, put on a turn of its own after the answer, finds the server closing.
+  await Promise.all([fetch(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' } }).then((r) => r.text()), new Promise((resolve) => answered.server.once('request', (_q, response) => response.once('close', () => { void answered.close().then(resolve) })))])
   const injected = Fastify({ logger: false })
   t.teardown(() => injected.close())
   whenServing(injected, () => { ran++ }, 10)

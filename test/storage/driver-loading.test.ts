@@ -7,7 +7,7 @@ import t, { type Test } from 'tap'
 import { projectRoot } from '../../src/config.js'
 import { aodRecord, writeAod } from '../helpers/aod.js'
 import { tempDir } from '../helpers/app.js'
-import { answers, freePort, serviceEnv, startProcess } from '../helpers/server.js'
+import { answers, freePort, fromSources, serviceEnv, startProcess } from '../helpers/server.js'
 
 const probe = path.join(projectRoot, 'test/fixtures/loaded-modules-probe.mjs')
 
@@ -17,7 +17,7 @@ async function packagesLoaded (t: Test, env: Record<string, string>): Promise<st
   const port = await freePort()
   const catalogue = writeAod(dataDir, [aodRecord(1), aodRecord(2)])
   const started = await startProcess(t, {
-    args: ['--import', 'tsx', '--import', probe, 'src/cli.ts', 'serve'],
+    args: [...fromSources, '--import', probe, 'src/cli.ts', 'serve'],
     command: process.execPath,
     env: { ...serviceEnv(port, dataDir, catalogue), LOG_LEVEL: 'error', SHUTDOWN_DRAIN: '0', ...env },
     ready: answers(port, '/anime/entry/1')

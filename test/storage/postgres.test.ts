@@ -3,7 +3,7 @@
 // instances race, the service with the server down at start and going away
 // under it, the statement timeout, and `anime-api db copy` both ways.
 // (The account, token and watchlist suites themselves run on PostgreSQL in
-// test/storage/postgres-suites.test.ts.)
+// test/storage/postgres/.)
 import net from 'node:net'
 import pg from 'pg'
 import t from 'tap'

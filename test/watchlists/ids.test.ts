@@ -1,7 +1,7 @@
 // Catalogue ids are a promise to clients and to every watchlist entry: losing
 // catalogue.sqlite and importing again must give every anime the id it had, so
 // that no watchlist entry silently changes anime. The id map lives with the
-// accounts (accounts.sqlite here; PostgreSQL when test/storage/postgres-suites.test.ts
+// accounts (accounts.sqlite here; PostgreSQL when test/storage/postgres/
 // runs this file with TEST_DATABASE_URL), and an install that kept it in the
 // catalogue file alone hands it over once.
 import t, { type Test } from 'tap'

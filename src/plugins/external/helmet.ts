@@ -19,7 +19,10 @@
 //
 // @fastify/helmet itself runs helmet's middleware on every request, building every
 // header again each time. The headers never change, so they are taken once from
-// @fastify/helmet on a throwaway instance and set by one hook.
+// @fastify/helmet on a throwaway instance and set by one hook; taken when the
+// first answer that needs them (an HTML page, /docs, a request over TLS) is
+// sent, not at start: JSON answers over plain HTTP, a start's first answers
+// among them, carry only `apiHeaders`.
 import fp from 'fastify-plugin'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import helmet from '@fastify/helmet'
@@ -56,13 +59,30 @@ export async function helmetHeaders (options = helmetOptions): Promise<Record<st
   return Object.fromEntries(Object.entries(withHelmet).filter(([name]) => !(name in bare)).map(([name, value]) => [name, String(value)]))
 }
 
+interface PageHeaders { hsts: string | undefined, page: Record<string, string> }
+
 export default fp(async function securityHeaders (fastify: FastifyInstance) {
-  const { 'strict-transport-security': hsts, ...pageHeaders } = await helmetHeaders()
+  let taken: PageHeaders | undefined
+  let taking: Promise<PageHeaders> | undefined
+  // A failure (none is expected) fails that answer, and the next one tries again.
+  const take = (): Promise<PageHeaders> => (taking ??= helmetHeaders().then(
+    ({ 'strict-transport-security': hsts, ...page }) => (taken = { hsts, page }),
+    (error: unknown) => { taking = undefined; throw error }))
+  const apply = (reply: FastifyReply, page: boolean, https: boolean, { hsts, page: pageHeaders }: PageHeaders): void => {
+    reply.headers(page ? pageHeaders : apiHeaders)
+    if (hsts !== undefined && https) reply.header('strict-transport-security', hsts)
+  }
   // Set when the answer is sent, when whether it is the HTML page is known (src/plugins/errors.ts decides
   // that in a hook of each route): one hook for every answer, errors, 404s and 304s included.
-  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
-    reply.headers(wantsHtml(request) || request.url.startsWith('/docs') ? pageHeaders : apiHeaders)
-    if (hsts !== undefined && request.protocol === 'https') reply.header('strict-transport-security', hsts)
+  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) => {
+    const page = wantsHtml(request) || request.url.startsWith('/docs')
+    const https = request.protocol === 'https'
+    if (!page && !https) reply.headers(apiHeaders)
+    else if (taken !== undefined) apply(reply, page, https, taken)
+    else {
+      take().then((headers) => { apply(reply, page, https, headers); done(null, payload) }, (error: Error) => { done(error) })
+      return
+    }
     done(null, payload)
   })
 }, { name: 'security-headers' })

@@ -1,0 +1,4 @@
+// test/accounts/register.test.ts on PostgreSQL.
+import { runSuiteOnPostgres } from '../../helpers/postgres.js'
+
+await runSuiteOnPostgres('test/accounts/register.test.ts')

@@ -1,0 +1,4 @@
+// test/accounts/secrets.test.ts on PostgreSQL.
+import { runSuiteOnPostgres } from '../../helpers/postgres.js'
+
+await runSuiteOnPostgres('test/accounts/secrets.test.ts')

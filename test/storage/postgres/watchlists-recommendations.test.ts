@@ -1,0 +1,4 @@
+// test/watchlists/recommendations.test.ts on PostgreSQL.
+import { runSuiteOnPostgres } from '../../helpers/postgres.js'
+
+await runSuiteOnPostgres('test/watchlists/recommendations.test.ts')
