@@ -197,6 +197,10 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     /** Starts indexing the served version if the index is not of it (at start, and when an import switched the catalogue). */
     refreshIndex: source.refresh,
 
+    /** See IndexSource.holdDecode: at start, until the service has answered (decodeIndex) or a client asks for the index. */
+    holdIndexDecode: source.holdDecode,
+    decodeIndex: source.decode,
+
     /** Ends what runs beside the service for the index (a build in a child process). */
     stop: source.stop,
 

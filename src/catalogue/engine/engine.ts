@@ -136,6 +136,26 @@ export class Engine {
     return bits
   }
 
+  /**
+   * The docs with a page on `name`, kept per site (a dozen at most): Jikan's /v4
+   * lists are all restricted to MyAnimeList's, so every one of their searches
+   * would otherwise set most of the catalogue's bits again. A copy, since
+   * filterBits narrows in place.
+   */
+  private siteBits (name: string): Bits {
+    const { siteNames, siteDocStart, siteDocs } = this.data
+    const site = siteNames.indexOf(name)
+    if (site < 0) return emptyBits(this.n)
+    let kept = this.siteSets.get(site)
+    if (kept === undefined) {
+      kept = this.postingsBits([site], siteDocStart, siteDocs)
+      this.siteSets.set(site, kept)
+    }
+    return kept.slice()
+  }
+
+  private readonly siteSets = new Map<number, Bits>()
+
   private tagBits (names: string[]): Bits {
     const { tagDocStart, tagDocs, tagCount } = this.data
     const bits = emptyBits(this.n)
@@ -224,10 +244,7 @@ export class Engine {
       })
       narrow(this.postingsBits(indices, data.companyDocStart, data.companyDocs))
     }
-    if (filters.site !== undefined) {
-      const site = data.siteNames.indexOf(filters.site)
-      narrow(this.postingsBits(site < 0 ? [] : [site], data.siteDocStart, data.siteDocs))
-    }
+    if (filters.site !== undefined) narrow(this.siteBits(filters.site))
     // Seasons are stored as AOD writes them (SPRING …); code 0 is "unknown", never matched.
     if (filters.seasons !== undefined) narrow(this.codeBits(data.season, filters.seasons.map((name) => data.seasonNames.indexOf(name.toUpperCase())).filter((code) => code > 0)))
     if (filters.titlePrefix !== undefined) narrow(this.titlePrefixBits(filters.titlePrefix))

@@ -91,8 +91,19 @@ export function deserializeIndex (bytes: Buffer): IndexData | null {
     if (Kind === undefined) return null
     data[key] = new Kind(whole.buffer as ArrayBuffer, whole.byteOffset + base + offset, count)
   }
+  // The texts (titles, the vocabulary) are decoded when first read: a start's
+  // decode is then views only, and each text's copy into a string (tens of
+  // milliseconds for a large catalogue) falls to the first request needing it.
   for (const [key, [offset, chars]] of Object.entries(header.texts)) {
-    data[key] = whole.toString('utf16le', base + offset, base + offset + chars * 2)
+    Object.defineProperty(data, key, {
+      configurable: true,
+      enumerable: true,
+      get () {
+        const text = whole.toString('utf16le', base + offset, base + offset + chars * 2)
+        Object.defineProperty(data, key, { value: text, enumerable: true, writable: false, configurable: false })
+        return text
+      }
+    })
   }
   return data as unknown as IndexData
 }
@@ -126,14 +137,19 @@ async function readWhole (file: string): Promise<Buffer> {
   }
 }
 
-/** The saved index under `dataDir` (when `identity` is given, only if it is of that catalogue); null when there is none (or it cannot be read). */
-export async function loadIndexFile (dataDir: string, identity?: IndexIdentity): Promise<IndexData | null> {
+/**
+ * The saved index under `dataDir` (when `identity` is given, only if it is of
+ * that catalogue); null when there is none (or it cannot be read). The file is
+ * read at once and decoded once `beforeDecode` resolves.
+ */
+export async function loadIndexFile (dataDir: string, identity?: IndexIdentity, beforeDecode?: () => Promise<void>): Promise<IndexData | null> {
   let bytes: Buffer
   try {
     bytes = await readWhole(path.join(dataDir, INDEX_FILE))
   } catch {
     return null
   }
+  await beforeDecode?.()
   const data = deserializeIndex(bytes)
   if (data === null || identity === undefined) return data
   return data.version === identity.version && data.importedAt === identity.importedAt ? data : null

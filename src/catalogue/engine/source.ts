@@ -26,6 +26,14 @@ export interface IndexSource {
   refresh: () => void
   /** Ends a build running beside the service (a child process would otherwise outlive it, writing into its DATA_DIR). */
   stop: () => void
+  /**
+   * From now until decode(): an index file read is not turned into the index
+   * yet (tens of milliseconds of the event loop), so that a start's first
+   * answer does not wait behind it. A client asking for the index ends the wait.
+   */
+  holdDecode: () => void
+  /** Ends holdDecode's wait. */
+  decode: () => void
 }
 
 export interface IndexSourceOptions {
@@ -71,9 +79,16 @@ export function createIndexSource (db: Db, options: IndexSourceOptions): IndexSo
   const running = (end: () => void): void => { if (stopped) end(); else cancel = end }
   const dataDir = db.name === ':memory:' || db.name === '' ? null : path.dirname(db.name)
 
+  /** While held (holdDecode), what a read index file waits for before it is decoded. */
+  let decoding: { allowed: Promise<void>, allow: () => void } | null = null
+  const decode = (): void => {
+    decoding?.allow()
+    decoding = null
+  }
+
   const load = async (): Promise<IndexData> => {
-    // A read and a few views: the background loads of a start step aside meanwhile (the index is what the first calls wait for).
-    const saved = dataDir === null ? null : await foreground.during(() => loadIndexFile(dataDir, indexIdentity(db)))
+    // The file is read at once, decoded when allowed (holdDecode).
+    const saved = dataDir === null ? null : await loadIndexFile(dataDir, indexIdentity(db), async () => { await decoding?.allowed })
     if (saved !== null) return saved
     if (dataDir !== null && options.served() > inlineMax && script !== null) {
       // A child process builds and saves it; a thread, when that did not work (say, an unwritable DATA_DIR).
@@ -108,6 +123,7 @@ export function createIndexSource (db: Db, options: IndexSourceOptions): IndexSo
   return {
     async current () {
       if (fresh()) return engine!
+      decode()
       // A client waits for the index: background slices step aside until it is there.
       return await foreground.during(async () => {
         for (let attempt = 0; !fresh(); attempt++) {
@@ -119,6 +135,13 @@ export function createIndexSource (db: Db, options: IndexSourceOptions): IndexSo
       })
     },
     peek: () => engine,
+    holdDecode () {
+      if (decoding !== null) return
+      let allow!: () => void
+      const allowed = new Promise<void>((resolve) => { allow = resolve })
+      decoding = { allowed, allow }
+    },
+    decode,
     stop () {
       stopped = true
       cancel?.()

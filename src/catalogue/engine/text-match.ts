@@ -83,7 +83,11 @@ export class TextSearcher {
   private readonly pieces: Marks
   private readonly terms: number
 
+  /** The vocabulary's text, read once here (a file-loaded index decodes it on first read). */
+  private readonly vocabText: string
+
   constructor (private readonly engine: Engine) {
+    this.vocabText = engine.data.vocabText
     this.terms = engine.data.termStart.length - 1
     this.words = new Marks(this.terms)
     this.wholeWords = new Marks(this.terms)
@@ -91,8 +95,8 @@ export class TextSearcher {
   }
 
   term (t: number): string {
-    const { vocabText, termStart } = this.engine.data
-    return vocabText.slice(termStart[t], termStart[t + 1]! - 1)
+    const { termStart } = this.engine.data
+    return this.vocabText.slice(termStart[t], termStart[t + 1]! - 1)
   }
 
   /** The first term not below `text`. */
@@ -155,7 +159,8 @@ export class TextSearcher {
 
   /** Terms containing `piece`, by a scan of the whole vocabulary. */
   private scanFor (piece: string): number[] {
-    const { vocabText, termStart } = this.engine.data
+    const { termStart } = this.engine.data
+    const vocabText = this.vocabText
     const out: number[] = []
     for (let at = vocabText.indexOf(piece); at !== -1;) {
       let lo = 0
@@ -169,7 +174,8 @@ export class TextSearcher {
 
   /** Whether term t contains `piece`, compared in the vocabulary's text. */
   private termHolds (t: number, piece: string): boolean {
-    const { vocabText, termStart } = this.engine.data
+    const { termStart } = this.engine.data
+    const vocabText = this.vocabText
     const last = termStart[t + 1]! - 1 - piece.length
     const first = piece.charCodeAt(0)
     for (let at = termStart[t]!; at <= last; at++) {
@@ -280,22 +286,24 @@ export class TextSearcher {
         const cls = first[d]! >= lo && first[d]! < hi ? (words === 1 ? 0 : 1) : 2
         return base * TIER + ((has(wholeInTitle, d) ? 0 : 1) * 8 + cls) * 1024 + Math.min(words, 1023)
       }
-      return { docs: docs!, key, first: title }
+      // In the title tier the key is cheap: the bound is the key; outside it, the next tier's least key.
+      return { docs: docs!, key, first: title, bound: (d) => has(inTitle, d) ? key(d) : (base + 1) * TIER }
     }
     const key = (d: number): number => scorer.key(d)
-    if (!WordScorer.singleRanges(ranges, whole)) return { docs: docs!, key, first: title }
     // In the title tier the key is (words not whole × 8 + class) × 1024 +
     // length, and the class is 0 or 1 only when the title's first word
     // matches the query's first (0 when it is as long as the query), 2 or more
     // otherwise: a bound from two small arrays. Outside it, the next tier's least key.
     const { first, length } = engine.titles()
+    const single = WordScorer.singleRanges(ranges, whole)
     const [lo0, hi0] = ranges[0]![0]!
     const inTitle = title!
+    const marks = this.words
+    const firstMatches = single ? (f: number) => f >= lo0 && f < hi0 : (f: number) => f >= 0 && (marks.of(f) & 1) !== 0
     const bound = (d: number): number => {
       if (!has(inTitle, d)) return (base + 1) * TIER
       const words = length[d]!
-      const cls = first[d]! >= lo0 && first[d]! < hi0 ? (words === nw ? 0 : 1) : 2
-      return base * TIER + cls * 1024 + Math.min(words, 1023)
+      return base * TIER + (firstMatches(first[d]!) ? (words === nw ? 0 : 1) : 2) * 1024 + Math.min(words, 1023)
     }
     return { docs: docs!, key, first: title, bound }
   }
@@ -342,7 +350,7 @@ export class TextSearcher {
       forEach(docs!, (d) => { if (key(d) !== Infinity) verified[d >>> 5]! |= 1 << (d & 31) })
       docs = verified
     }
-    return isEmpty(docs!) ? null : { docs: docs!, key, first: null }
+    return isEmpty(docs!) ? null : { docs: docs!, key, first: null, bound: () => 3 * TIER }
   }
 
   /** What `q` matches; null when nothing can. */
@@ -533,10 +541,13 @@ function forEach (bits: Bits, fn: (d: number) => void): void {
 function combine (a: TextMatch | null, b: TextMatch | null, first: Bits | null): TextMatch | null {
   if (a === null || b === null) return a ?? b
   const aDocs = a.docs
+  const aBound = a.bound ?? (() => -Infinity)
+  const bBound = b.bound ?? (() => -Infinity)
   return {
     docs: or(aDocs.slice(), b.docs),
     key: (d) => has(aDocs, d) ? a.key(d) : b.key(d),
-    first
+    first,
+    bound: (d) => has(aDocs, d) ? aBound(d) : bBound(d)
   }
 }
 

@@ -71,8 +71,11 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
   whenServing(fastify, () => { opened.answers.prepare(repository.version()) })
   fastify.decorate('discovery', discovery)
   fastify.decorate('catalogueLinks', opened.links)
-  // The search index of the served version, built off the event loop while the service starts answering.
+  // The search index of the served version, built off the event loop while the service starts answering
+  // (its file read at once, decoded once the service has answered, or when first asked for).
+  discovery.holdIndexDecode()
   discovery.refreshIndex()
+  whenServing(fastify, discovery.decodeIndex)
   // A new catalogue committed by another connection (CLI, scheduled update, another
   // worker) is seen by the next query; the watcher tells in-memory caches and the
   // index (see src/catalogue/watch.ts). SIGHUP and scheduled updates call refresh() at once.

@@ -63,3 +63,22 @@ t.test('kept filter sets answer as a scan, asked again, combined and in any orde
   t.ok(scan({ tags: ['action'] }).length > 200 && scan({ tags: ['space'] }).length < 10, 'a common tag and a rare one')
   t.same(ids({ year: 1999 }).length > 0 && ids({ year: 1800 }).length, 0, 'a year no entry has matches none, and one some have matches them')
 })
+
+t.test('a site filter (every /v4 list) is kept per site and answers as a scan, combined and asked again', async (t) => {
+  // Every third entry has no MyAnimeList page.
+  const mixed = records.map((r, i) => (i + 1) % 3 === 0 ? { ...r, sources: [`https://anidb.net/anime/${i + 1}`] } : r)
+  const engine = await engineOf(t, mixed)
+  const ids = (filters: Filters): number[] => [...toList(engine.filterBits(filters)!)].map((d) => engine.idOf(d))
+  const onMal = (filters: Filters): number[] => scan(filters).filter((id) => id % 3 !== 0)
+  const cases: Array<[Filters, number[]]> = [
+    [{ site: 'myanimelist' }, onMal({})],
+    [{ site: 'myanimelist', excludeTags: ['action'] }, onMal({ excludeTags: ['action'] })],
+    [{ site: 'myanimelist', types: ['TV'] }, onMal({ types: ['TV'] })],
+    [{ site: 'anidb', tags: ['drama'] }, scan({ tags: ['drama'] })],
+    [{ site: 'kitsu' }, []]
+  ]
+  for (let round = 0; round < 3; round++) {
+    for (const [filters, expected] of round === 1 ? [...cases].reverse() : cases) t.same(ids(filters), expected, `round ${round}: ${JSON.stringify(filters)}`)
+  }
+  t.equal(onMal({}).length, 200, 'two entries in three are on MyAnimeList')
+})

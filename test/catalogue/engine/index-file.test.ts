@@ -1,11 +1,13 @@
 // The search index saved beside the catalogue (src/catalogue/engine/index-file.ts):
 // a start loads it instead of building, only when it is of the catalogue the
-// file holds; anything else is built again and saved again.
+// file holds; anything else is built again and saved again. At start the file
+// is read at once and decoded once the service has answered (or when asked for).
 import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { openCatalogueDb } from '../../../src/catalogue/db.js'
-import { buildIndexData } from '../../../src/catalogue/engine/index-data.js'
+import { buildIndexData, indexIdentity } from '../../../src/catalogue/engine/index-data.js'
+import { createIndexSource } from '../../../src/catalogue/engine/source.js'
 import { deserializeIndex, INDEX_FILE, serializeIndex } from '../../../src/catalogue/engine/index-file.js'
 import { importCatalogueFile } from '../../../src/catalogue/import.js'
 import { openCatalogue } from '../../../src/catalogue/open.js'
@@ -140,4 +142,31 @@ t.test('closing the catalogue ends a build still running in its child process', 
   t.ok(await until(() => processesWith(file).length === 0, 2000), 'which ends with the catalogue')
   t.same(fs.readdirSync(dataDir).filter((name) => name.startsWith(INDEX_FILE)), [], 'having written nothing')
   t.same(await search(dataDir, 'valley', { inlineBuildMax: 0 }), ['Kaze no Tani'], 'the next open builds it')
+})
+
+t.test('at start the file is read at once but decoded only once allowed, or when a client asks for the index', async (t) => {
+  const dataDir = await catalogue(t)
+  t.same(await search(dataDir, 'kaze'), ['Kaze no Tani', 'Kaze no Tani Returns'], 'the first open builds and saves the index')
+  t.ok(fs.existsSync(path.join(dataDir, INDEX_FILE)))
+  const db = openCatalogueDb(dataDir)
+  t.teardown(() => { db.close() })
+  const turns = async (n: number): Promise<void> => { for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve)) }
+  const open = () => createIndexSource(db, { version: () => String(indexIdentity(db).version), served: () => records.length })
+
+  const allowed = open()
+  allowed.holdDecode()
+  allowed.refresh()
+  await turns(50)
+  t.equal(allowed.peek(), null, 'held: not decoded, however many turns go by')
+  allowed.decode()
+  for (let i = 0; i < 1000 && allowed.peek() === null; i++) await turns(1)
+  t.equal(allowed.peek()?.n, records.length, 'allowed: the index is there without anyone asking')
+
+  const asked = open()
+  asked.holdDecode()
+  asked.refresh()
+  await turns(10)
+  t.equal(asked.peek(), null)
+  const engine = await asked.current()
+  t.equal(engine.n, records.length, 'a client asking for the index ends the wait')
 })
