@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { threadId } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 
 const typescript = /\.[cm]?ts$/
@@ -31,23 +32,26 @@ export async function load (url, context, nextLoad) {
   const source = await readFile(file, 'utf8')
   const commonjs = file.endsWith('.cts')
   const format = commonjs ? 'commonjs' : 'module'
-  const key = createHash('sha256').update(`${process.versions.node}\0${esbuildVersion}\0${file}\0${source}`).digest('hex')
-  const cached = path.join(cacheDir, `${key}.js`)
-  try {
-    return { format, source: readFileSync(cached, 'utf8'), shortCircuit: true }
-  } catch { /* not cached yet */ }
-  esbuild ??= await import('esbuild')
-  const { code } = await esbuild.transform(source, {
+  const options = {
     loader: 'ts',
     format: commonjs ? 'cjs' : 'esm',
     target: `node${process.versions.node}`,
     sourcemap: 'inline',
     sourcefile: file,
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } }
-  })
+  }
+  // Keyed by everything the output depends on: esbuild's version, its options (the file's path and
+  // Node's version among them) and the source.
+  const key = createHash('sha256').update(`${esbuildVersion}\0${JSON.stringify(options)}\0${source}`).digest('hex')
+  const cached = path.join(cacheDir, `${key}.js`)
+  try {
+    return { format, source: readFileSync(cached, 'utf8'), shortCircuit: true }
+  } catch { /* not cached yet */ }
+  esbuild ??= await import('esbuild')
+  const { code } = await esbuild.transform(source, options)
   try {
     mkdirSync(cacheDir, { recursive: true })
-    const partial = `${cached}.${process.pid}`
+    const partial = `${cached}.${process.pid}.${threadId}`
     writeFileSync(partial, code)
     renameSync(partial, cached)
   } catch { /* a cache that cannot be written is only slower */ }
