@@ -9,8 +9,12 @@
 //
 // Layout: MAGIC, the header's length (uint32 LE), the header (JSON: what is
 // not an array of numbers or a long text, and where each of those is), then
-// the arrays and texts, each at a multiple of 8 bytes from the start of the
-// data part. Texts are stored as UTF-16 so that they come back unit for unit.
+// the arrays and after them the texts, each at a multiple of 8 bytes from the
+// start of the data part. Texts are stored as UTF-16 so that they come back
+// unit for unit. A start reads the arrays into one buffer, which the index's
+// typed arrays view for as long as it is used, and the texts into another,
+// which is let go once they are decoded into strings: held in the arrays'
+// buffer, they would be in memory twice.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -50,16 +54,19 @@ export function serializeIndex (data: IndexData): Buffer[] {
     if (pad > 0) { parts.push(Buffer.alloc(pad)); at += pad }
     return offset
   }
+  const texts: Array<[string, string]> = []
   for (const [key, value] of Object.entries(data)) {
     if (ArrayBuffer.isView(value)) {
       const array = value as Int32Array
       header.arrays[key] = [array.constructor.name as ArrayKind, add(Buffer.from(array.buffer, array.byteOffset, array.byteLength)), array.length]
     } else if (typeof value === 'string' && value.length > 256) {
-      header.texts[key] = [add(Buffer.from(value, 'utf16le')), value.length]
+      texts.push([key, value])
     } else {
       header.values[key] = value
     }
   }
+  // The texts last, so that a start can read them apart from the arrays (see loadIndexFile).
+  for (const [key, value] of texts) header.texts[key] = [add(Buffer.from(value, 'utf16le')), value.length]
   header.size = at
   const json = Buffer.from(JSON.stringify(header))
   const head = Buffer.alloc(align8(MAGIC.length + 4 + json.length))
@@ -69,8 +76,8 @@ export function serializeIndex (data: IndexData): Buffer[] {
   return [head, ...parts]
 }
 
-/** `data` from the bytes of an index file; null when they are not one this code reads. Views over `bytes` (not copies). */
-export function deserializeIndex (bytes: Buffer): IndexData | null {
+/** Where the header ends and the data part begins, and the header; null when `bytes` do not start an index file this code reads. */
+function headOf (bytes: Buffer): { header: Header, base: number } | null {
   if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return null
   const length = bytes.readUInt32LE(MAGIC.length)
   if (MAGIC.length + 4 + length > bytes.length) return null
@@ -81,57 +88,113 @@ export function deserializeIndex (bytes: Buffer): IndexData | null {
     return null
   }
   if (header.format !== INDEX_FORMAT || header.endian !== os.endianness()) return null
-  const base = align8(MAGIC.length + 4 + length)
-  if (base + header.size !== bytes.length) return null
-  // Typed arrays need their element size's alignment: a buffer that does not start at a multiple of 8 is copied once.
-  const whole = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes)
+  return { header, base: align8(MAGIC.length + 4 + length) }
+}
+
+/** A stretch of an index file in memory: its bytes from offset `at` of the file. */
+interface Part { at: number, bytes: Buffer }
+
+/** `data` from the bytes of an index file; null when they are not one this code reads. Views over `bytes` (not copies). */
+export function deserializeIndex (bytes: Buffer): IndexData | null {
+  const head = headOf(bytes)
+  if (head === null || head.base + head.header.size !== bytes.length) return null
+  return decode(head.header, head.base, [{ at: 0, bytes }])
+}
+
+/** The index from its header and `parts`, which together hold the whole file; typed arrays view the parts' bytes. */
+function decode (header: Header, base: number, parts: Part[]): IndexData | null {
+  // Typed arrays need their element size's alignment: a part whose arrays do not start at a multiple of 8 is copied once.
+  const aligned = parts.map(({ at, bytes }) => ({ at, bytes: (bytes.byteOffset - at) % 8 === 0 ? bytes : Buffer.from(bytes) }))
+  /** The part holding `length` bytes at `offset` of the data part, and where they begin in its buffer. */
+  const find = (offset: number, length: number): { bytes: Buffer, from: number } | null => {
+    const start = base + offset
+    const part = aligned.find(({ at, bytes }) => at <= start && start + length <= at + bytes.length)
+    return part === undefined ? null : { bytes: part.bytes, from: start - part.at }
+  }
   const data: Record<string, unknown> = { ...header.values }
   for (const [key, [kind, offset, count]] of Object.entries(header.arrays)) {
     const Kind = kinds[kind]
     if (Kind === undefined) return null
-    data[key] = new Kind(whole.buffer as ArrayBuffer, whole.byteOffset + base + offset, count)
+    const found = find(offset, count * Kind.BYTES_PER_ELEMENT)
+    if (found === null) return null
+    data[key] = new Kind(found.bytes.buffer as ArrayBuffer, found.bytes.byteOffset + found.from, count)
   }
   // The texts (titles, the vocabulary) are decoded when first read: a start's
   // decode is then views only, and each text's copy into a string (tens of
   // milliseconds for a large catalogue) falls to the first request needing it.
   for (const [key, [offset, chars]] of Object.entries(header.texts)) {
-    Object.defineProperty(data, key, {
-      configurable: true,
-      enumerable: true,
-      get () {
-        const text = whole.toString('utf16le', base + offset, base + offset + chars * 2)
-        Object.defineProperty(data, key, { value: text, enumerable: true, writable: false, configurable: false })
-        return text
-      }
-    })
+    const found = find(offset, chars * 2)
+    if (found === null) return null
+    decodeWhenRead(data, key, found.bytes, found.from, chars)
   }
   return data as unknown as IndexData
 }
 
 /**
- * The whole of `file` in one buffer of its own (so aligned for the typed
- * arrays), read in one request where the file system allows. The file is
- * opened and sized at once (two quick system calls) and only the read waits
- * for the thread pool: at start the event loop is busy (the plugins' set-up,
- * then the held answers' loads), and each step of an asynchronous open, stat,
- * read and close waited for a turn of it, so the index was ready long after
- * the service answered. (fs.promises.readFile also reads in 512 KiB chunks,
- * each waiting for a turn.)
+ * Defines `data[key]` as the text of `chars` UTF-16 units at `from` in
+ * `bytes`, decoded when first read (a function of its own, so that the getter
+ * holds only these bytes: once it has run, they can go).
  */
-async function readWhole (file: string): Promise<Buffer> {
+function decodeWhenRead (data: Record<string, unknown>, key: string, bytes: Buffer, from: number, chars: number): void {
+  Object.defineProperty(data, key, {
+    configurable: true,
+    enumerable: true,
+    get () {
+      const text = bytes.toString('utf16le', from, from + chars * 2)
+      Object.defineProperty(data, key, { value: text, enumerable: true, writable: false, configurable: false })
+      return text
+    }
+  })
+}
+
+/**
+ * `length` bytes of the open file `fd` from `from`, in one buffer of their
+ * own (so aligned for the typed arrays), read in one request where the file
+ * system allows. Only the read waits for the thread pool: at start the event
+ * loop is busy (the plugins' set-up, then the held answers' loads), and each
+ * step of an asynchronous open, stat, read and close waited for a turn of it,
+ * so the index was ready long after the service answered. (fs.promises.readFile
+ * also reads in 512 KiB chunks, each waiting for a turn.)
+ */
+async function readPart (fd: number, from: number, length: number): Promise<Part> {
+  const bytes = Buffer.allocUnsafeSlow(length)
+  let at = 0
+  while (at < length) {
+    const bytesRead = await new Promise<number>((resolve, reject) => {
+      fs.read(fd, bytes, at, length - at, from + at, (error, read) => { if (error === null) resolve(read); else reject(error) })
+    })
+    if (bytesRead === 0) break
+    at += bytesRead
+  }
+  return { at: from, bytes: at === length ? bytes : bytes.subarray(0, at) }
+}
+
+/**
+ * The index file's header and its bytes: the arrays in one part and each
+ * text in a part of its own (let go once decoded). The file is opened, sized and its header read at once (quick
+ * system calls); null when it is not an index file this code reads.
+ */
+async function readIndexFile (file: string): Promise<{ header: Header, base: number, parts: Part[] } | null> {
   const fd = fs.openSync(file, 'r')
   try {
     const { size } = fs.fstatSync(fd)
-    const bytes = Buffer.allocUnsafeSlow(size)
-    let at = 0
-    while (at < size) {
-      const bytesRead = await new Promise<number>((resolve, reject) => {
-        fs.read(fd, bytes, at, size - at, at, (error, read) => { if (error === null) resolve(read); else reject(error) })
-      })
-      if (bytesRead === 0) break
-      at += bytesRead
-    }
-    return at === size ? bytes : bytes.subarray(0, at)
+    const start = Buffer.alloc(Math.min(size, MAGIC.length + 4))
+    fs.readSync(fd, start, 0, start.length, 0)
+    if (start.length < MAGIC.length + 4 || !start.subarray(0, MAGIC.length).equals(MAGIC)) return null
+    const headLength = Math.min(size, MAGIC.length + 4 + start.readUInt32LE(MAGIC.length))
+    const headBytes = Buffer.alloc(headLength)
+    fs.readSync(fd, headBytes, 0, headLength, 0)
+    const head = headOf(headBytes)
+    if (head === null || head.base + head.header.size !== size) return null
+    const { header, base } = head
+    // Each text in a part of its own, where they all come after the arrays (a file of an earlier layout: one part).
+    const texts = Object.values(header.texts).map(([offset, chars]) => ({ from: base + offset, length: chars * 2 }))
+    const arraysEnd = Math.max(base, ...Object.values(header.arrays).map(([kind, offset, count]) => base + offset + count * (kinds[kind]?.BYTES_PER_ELEMENT ?? 0)))
+    const apart = texts.every(({ from }) => from >= arraysEnd)
+    const wanted = apart ? [{ from: 0, length: arraysEnd }, ...texts] : [{ from: 0, length: size }]
+    // Read side by side (the thread pool's requests run at once), each part in one request.
+    const parts = await Promise.all(wanted.map(({ from, length }) => readPart(fd, from, length)))
+    return parts.every((part, i) => part.bytes.length === wanted[i]!.length) ? { header, base, parts } : null
   } finally {
     fs.closeSync(fd)
   }
@@ -143,14 +206,15 @@ async function readWhole (file: string): Promise<Buffer> {
  * read at once and decoded once `beforeDecode` resolves.
  */
 export async function loadIndexFile (dataDir: string, identity?: IndexIdentity, beforeDecode?: () => Promise<void>): Promise<IndexData | null> {
-  let bytes: Buffer
+  let read: Awaited<ReturnType<typeof readIndexFile>>
   try {
-    bytes = await readWhole(path.join(dataDir, INDEX_FILE))
+    read = await readIndexFile(path.join(dataDir, INDEX_FILE))
   } catch {
     return null
   }
+  if (read === null) return null
   await beforeDecode?.()
-  const data = deserializeIndex(bytes)
+  const data = decode(read.header, read.base, read.parts)
   if (data === null || identity === undefined) return data
   return data.version === identity.version && data.importedAt === identity.importedAt ? data : null
 }

@@ -6,9 +6,9 @@ import t, { type Test } from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { openCatalogueDb } from '../../../src/catalogue/db.js'
-import { buildIndexData, indexIdentity } from '../../../src/catalogue/engine/index-data.js'
+import { buildIndexData, indexIdentity, type IndexData } from '../../../src/catalogue/engine/index-data.js'
 import { createIndexSource } from '../../../src/catalogue/engine/source.js'
-import { deserializeIndex, INDEX_FILE, serializeIndex } from '../../../src/catalogue/engine/index-file.js'
+import { deserializeIndex, INDEX_FILE, loadIndexFile, saveIndexFile, serializeIndex } from '../../../src/catalogue/engine/index-file.js'
 import { importCatalogueFile } from '../../../src/catalogue/import.js'
 import { openCatalogue } from '../../../src/catalogue/open.js'
 import { aodRecord, writeAod } from '../../helpers/aod.js'
@@ -66,6 +66,63 @@ t.test('bytes that are not an index of this format are refused', async (t) => {
   const shifted = Buffer.alloc(bytes.length + 1)
   bytes.copy(shifted, 1)
   t.ok(deserializeIndex(shifted.subarray(1)) !== null)
+})
+
+/** An index whose texts (titles, vocabulary) are long enough to be stored as texts rather than in the header. */
+async function longTexts (t: Test): Promise<{ dataDir: string, built: IndexData }> {
+  const dataDir = tempDir(t)
+  await importCatalogueFile(dataDir, writeAod(dataDir, Array.from({ length: 40 }, (_, i) => aodRecord(i + 1, { title: `Long Title Number ${i + 1} ${'ü'.repeat(i % 3)}`, synonyms: [`Andere ${i + 1}`, `別の${i + 1}`] }))))
+  const db = openCatalogueDb(dataDir)
+  t.teardown(() => db.close())
+  const built = buildIndexData(db)
+  t.ok(built.titleText.length > 256 && built.vocabText.length > 256, 'texts long enough to be stored apart')
+  return { dataDir, built }
+}
+
+t.test('a saved index loads with its arrays in one buffer and each text read apart, let go once decoded', async (t) => {
+  const { dataDir, built } = await longTexts(t)
+  saveIndexFile(dataDir, built)
+  const size = fs.statSync(path.join(dataDir, INDEX_FILE)).size
+  const loaded = await loadIndexFile(dataDir, { version: built.version, importedAt: built.importedAt })
+  t.ok(loaded !== null)
+  for (const [key, value] of Object.entries(built)) t.same((loaded as unknown as Record<string, unknown>)[key], value, key)
+  const textBytes = 2 * (built.titleText.length + built.vocabText.length)
+  t.ok(loaded!.ids.buffer.byteLength <= size - textBytes, 'the arrays\' buffer does not hold the texts')
+  t.equal(loaded!.termDocs.buffer, loaded!.ids.buffer, 'the arrays share one buffer')
+  t.equal(await loadIndexFile(dataDir, { version: built.version + 1, importedAt: built.importedAt }), null, 'of another version: not used')
+})
+
+t.test('an index file with its texts among the arrays (an earlier layout) loads whole', async (t) => {
+  const { dataDir, built } = await longTexts(t)
+  // Rewrite the file with the texts first: the header says where each part is, so only the offsets change.
+  const bytes = Buffer.concat(serializeIndex(built))
+  const length = bytes.readUInt32LE(8)
+  const header = JSON.parse(bytes.toString('utf8', 12, 12 + length)) as { texts: Record<string, [number, number]>, arrays: Record<string, [string, number, number]>, size: number }
+  const base = (12 + length + 7) & ~7
+  const data = bytes.subarray(base)
+  const textParts = Object.values(header.texts).map(([offset, chars]) => data.subarray(offset, offset + chars * 2))
+  const textsFrom = Math.min(...Object.values(header.texts).map(([offset]) => offset))
+  const moved: Buffer[] = []
+  let at = 0
+  for (const [key, [offset, chars]] of Object.entries(header.texts)) {
+    const part = textParts.shift()!
+    moved.push(part, Buffer.alloc(((part.length + 7) & ~7) - part.length))
+    header.texts[key] = [at, chars]
+    at += (part.length + 7) & ~7
+    t.ok(offset >= textsFrom)
+  }
+  for (const entry of Object.values(header.arrays)) entry[1] += at
+  moved.push(data.subarray(0, textsFrom))
+  header.size = at + textsFrom
+  const json = Buffer.from(JSON.stringify(header))
+  const head = Buffer.alloc((12 + json.length + 7) & ~7)
+  bytes.copy(head, 0, 0, 8)
+  head.writeUInt32LE(json.length, 8)
+  json.copy(head, 12)
+  fs.writeFileSync(path.join(dataDir, INDEX_FILE), Buffer.concat([head, ...moved]))
+  const loaded = await loadIndexFile(dataDir)
+  t.ok(loaded !== null)
+  for (const [key, value] of Object.entries(built)) t.same((loaded as unknown as Record<string, unknown>)[key], value, key)
 })
 
 t.test('the first start saves the index, private to the user; the next one loads it instead of building', async (t) => {
