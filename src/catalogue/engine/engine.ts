@@ -5,6 +5,7 @@
 import type { Filters, OrderingTerm } from '../search.js'
 import { allBits, and, andNot, count, emptyBits, has, or, setList, toList, type Bits } from './bits.js'
 import type { IndexData } from './index-data.js'
+import { textPart } from './index-file.js'
 import { asciiLower, compareCodePoints } from './text.js'
 
 /** doc × DOC_RADIX + doc ordinal: one float orders by a key, then by doc (id). */
@@ -75,7 +76,7 @@ export class Engine {
 
   idOf (d: number): number { return this.data.ids[d]! }
 
-  title (d: number): string { return this.data.titleText.slice(this.data.titleStart[d], this.data.titleStart[d + 1]) }
+  title (d: number): string { return textPart(this.data, 'titleText', this.data.titleStart[d]!, this.data.titleStart[d + 1]!) }
 
   private titleSummary: { first: Int32Array, length: Uint16Array } | null = null
 
