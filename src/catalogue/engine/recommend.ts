@@ -134,7 +134,6 @@ const SLICE_DOCS = 8192
 // The passes over every doc, as functions of their own: hot loops inside an
 // async function (resumed after each await) are not optimised as well.
 
-
 function largest (values: Float64Array): number {
   let best = 0
   for (let i = 0; i < values.length; i++) if (values[i]! > best) best = values[i]!
