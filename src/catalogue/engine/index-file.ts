@@ -122,26 +122,46 @@ function decode (header: Header, base: number, parts: Part[]): IndexData | null 
   // The texts (titles, the vocabulary) are decoded when first read: a start's
   // decode is then views only, and each text's copy into a string (tens of
   // milliseconds for a large catalogue) falls to the first request needing it.
+  // Until then textPart reads pieces of a text from the bytes.
+  const raw: Record<string, { bytes: Buffer, start: number }> = {}
   for (const [key, [offset, chars]] of Object.entries(header.texts)) {
     const found = find(offset, chars * 2)
     if (found === null) return null
-    decodeWhenRead(data, key, found.bytes, found.from, chars)
+    raw[key] = { bytes: found.bytes, start: found.from }
+    decodeWhenRead(data, key, found.bytes, found.from, chars, raw)
   }
+  undecoded.set(data, raw)
   return data as unknown as IndexData
+}
+
+/** Per index read from a file, where each text not decoded yet lies in its bytes. */
+const undecoded = new WeakMap<object, Record<string, { bytes: Buffer, start: number }>>()
+
+/**
+ * Characters from … to - 1 of text `key` of `data`: read from the file's bytes
+ * while the whole text is not decoded (a title among 40,000 need not decode
+ * them all: a copy of megabytes into the heap, tens of milliseconds), else
+ * sliced from it.
+ */
+export function textPart (data: IndexData, key: 'titleText', from: number, to: number): string {
+  const at = undecoded.get(data)?.[key]
+  return at === undefined ? data[key].slice(from, to) : at.bytes.toString('utf16le', at.start + from * 2, at.start + to * 2)
 }
 
 /**
  * Defines `data[key]` as the text of `chars` UTF-16 units at `from` in
  * `bytes`, decoded when first read (a function of its own, so that the getter
- * holds only these bytes: once it has run, they can go).
+ * holds only these bytes: once it has run, they can go, and `raw`, where
+ * textPart reads pieces of the text until then, forgets them).
  */
-function decodeWhenRead (data: Record<string, unknown>, key: string, bytes: Buffer, from: number, chars: number): void {
+function decodeWhenRead (data: Record<string, unknown>, key: string, bytes: Buffer, from: number, chars: number, raw: Record<string, unknown>): void {
   Object.defineProperty(data, key, {
     configurable: true,
     enumerable: true,
     get () {
       const text = bytes.toString('utf16le', from, from + chars * 2)
       Object.defineProperty(data, key, { value: text, enumerable: true, writable: false, configurable: false })
+      delete raw[key]
       return text
     }
   })
