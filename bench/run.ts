@@ -12,7 +12,7 @@ import { catalogueIds } from './baseline.js'
 import { ensureCatalogue, prng } from './generate-catalogue.js'
 import { benchDir, cpuMs, envNumber, fmt, freePort, load, machine, median, npm, outDir, request, root, serviceEnv, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
 import type { IdDraw, LoadResult, LoadSpec, RequestTemplate } from './load.js'
-import { writeBench, type BenchResults, type ScenarioResult, type StormResult, type Summary, type Target } from './results.js'
+import { renderBench, writeBench, type BenchResults, type ScenarioResult, type StormResult, type Summary, type Target } from './results.js'
 import { probe, scenarios, searchRequests, type CatalogueIds, type Scenario } from './scenarios.js'
 
 const quick = process.env.BENCH_QUICK === '1'
@@ -32,8 +32,13 @@ const settings = {
   scryptN: envNumber('PASSWORD_SCRYPT_N', 2 ** 17)
 }
 const profile = process.env.BENCH_PROF === '1'
-const withWorkers = process.env.BENCH_WORKERS !== undefined ? process.env.BENCH_WORKERS !== '0' : !quick
-const withPostgres = process.env.BENCH_POSTGRES !== undefined ? process.env.BENCH_POSTGRES !== '0' : !quick
+// BENCH_ONLY=<part>[,<part>...] runs a subset: scenario names (or their beginnings, any case) and the
+// parts `imports`, `storms`, `cold starts`, `workers`, `postgres`. The results then go to
+// bench/out/RESULTS-partial.md: RESULTS.md only ever shows a whole run.
+const only = (process.env.BENCH_ONLY ?? '').split(',').map((part) => part.trim().toLowerCase()).filter((part) => part !== '')
+const selected = (name: string): boolean => only.length === 0 || only.some((part) => name.toLowerCase().startsWith(part))
+const withWorkers = (process.env.BENCH_WORKERS !== undefined ? process.env.BENCH_WORKERS !== '0' : !quick) && selected('workers')
+const withPostgres = (process.env.BENCH_POSTGRES !== undefined ? process.env.BENCH_POSTGRES !== '0' : !quick) && selected('postgres')
 
 const log = (line: string): void => { process.stderr.write(`[bench] ${line}\n`) }
 
@@ -256,9 +261,12 @@ async function main (): Promise<void> {
   await sleep(quick ? 200 : 2000)
   // Several rounds, the formats alternating, medians reported (one import is at the mercy of a noisy neighbour).
   const reports = { json: [] as Array<Awaited<ReturnType<typeof runImport>>>, jsonl: [] as Array<Awaited<ReturnType<typeof runImport>>> }
-  for (let round = 0; round < settings.importRounds; round++) {
+  // A partial run without `imports` serves the catalogue an earlier run imported, if there is one.
+  const reuseImport = !selected('imports') && fs.existsSync(path.join(dirs.jsonl, 'catalogue.sqlite'))
+  if (reuseImport) log(`serving the catalogue imported earlier in ${path.relative(root, dirs.jsonl)}`)
+  for (let round = 0; round < (reuseImport ? 0 : selected('imports') ? settings.importRounds : 1); round++) {
     // The JSONL import last: its DATA_DIR is what the service serves.
-    for (const format of ['json', 'jsonl'] as const) {
+    for (const format of (selected('imports') ? ['json', 'jsonl'] as const : ['jsonl'] as const)) {
       log(`importing ${format.toUpperCase()} (round ${round + 1} of ${settings.importRounds})`)
       const report = await runImport(files[format], dirs[format])
       if (report.code !== 0) errors.push(`import ${format}: exit ${report.code}: ${report.output.join(' ')}`)
@@ -268,6 +276,7 @@ async function main (): Promise<void> {
   }
   for (const format of ['json', 'jsonl'] as const) {
     const runs = reports[format]
+    if (runs.length === 0) continue
     results.imports.push({
       format: format.toUpperCase(),
       seconds: median(runs.map((r) => r.seconds)),
@@ -302,7 +311,7 @@ async function main (): Promise<void> {
     // What the service does once after a start (the search index, the entry answers held in
     // memory) is done before the first scenario: its CPU would count against that scenario's requests.
     await settledRssMb(service.child.pid, 2000, 120_000)
-    for (const scenario of all) {
+    for (const scenario of all.filter((s) => selected(s.name))) {
       try {
         results.scenarios.push(await measureScenario(scenario, service, ceiling))
       } catch (error) {
@@ -312,24 +321,28 @@ async function main (): Promise<void> {
     }
     await ceiling.stop()
 
-    log(`a ${settings.watchlistSize}-entry watchlist for the recommendations`)
-    const made = await watchlistUser(service, catalogue, settings.watchlistSize)
-    if ('note' in made) recommendationsNote = made.note
-    else recommendationsHeaders = made.headers
-    const plans: StormPlan[] = [
-      { name: `search (${settings.connections} connections, the search mix)`, load: { url: service.url, connections: settings.connections, duration: settings.duration + 2, requests: searchRequests(), seed: settings.seed } },
-      recommendationsHeaders === undefined
-        ? { name: 'recommendations', note: recommendationsNote }
-        : { name: `recommendations (${settings.connections} connections, ${settings.watchlistSize}-entry watchlist)`, load: { url: service.url, connections: settings.connections, duration: settings.duration + 2, requests: [{ path: '/account/recommendations', headers: recommendationsHeaders }], seed: settings.seed } },
-      await loginPlan(service)
-    ]
-    try {
-      const reader: LoadSpec = { url: service.url, connections: settings.readerConnections, duration: settings.duration, ...uniformEntries, rate: settings.readerRate, seed: settings.seed }
-      const found = await storms(service, reader, plans)
-      results.readerIdle = found.idle
-      results.storms = found.storms
-    } catch (error) {
-      errors.push(`storms: ${(error as Error).message}`)
+    if (selected('storms') || selected('cold starts')) {
+      log(`a ${settings.watchlistSize}-entry watchlist for the recommendations`)
+      const made = await watchlistUser(service, catalogue, settings.watchlistSize)
+      if ('note' in made) recommendationsNote = made.note
+      else recommendationsHeaders = made.headers
+    }
+    if (selected('storms')) {
+      const plans: StormPlan[] = [
+        { name: `search (${settings.connections} connections, the search mix)`, load: { url: service.url, connections: settings.connections, duration: settings.duration + 2, requests: searchRequests(), seed: settings.seed } },
+        recommendationsHeaders === undefined
+          ? { name: 'recommendations', note: recommendationsNote }
+          : { name: `recommendations (${settings.connections} connections, ${settings.watchlistSize}-entry watchlist)`, load: { url: service.url, connections: settings.connections, duration: settings.duration + 2, requests: [{ path: '/account/recommendations', headers: recommendationsHeaders }], seed: settings.seed } },
+        await loginPlan(service)
+      ]
+      try {
+        const reader: LoadSpec = { url: service.url, connections: settings.readerConnections, duration: settings.duration, ...uniformEntries, rate: settings.readerRate, seed: settings.seed }
+        const found = await storms(service, reader, plans)
+        results.readerIdle = found.idle
+        results.storms = found.storms
+      } catch (error) {
+        errors.push(`storms: ${(error as Error).message}`)
+      }
     }
     results.rss.endOfLoadMb = service.rssMb()
     results.rss.afterLoadMb = await settledRssMb(service.child.pid)
@@ -343,7 +356,7 @@ async function main (): Promise<void> {
 
   // Cold starts, each followed by the recommendations' first call after the start and a few later ones.
   log('cold starts')
-  for (let i = 0; i < settings.coldStarts; i++) {
+  for (let i = 0; i < (selected('cold starts') ? settings.coldStarts : 0); i++) {
     const server = await startService(dataDir, await freePort(), serviceEnv(settings.scryptN))
     try {
       results.coldStartMs.push(server.startMs)
@@ -443,9 +456,15 @@ async function main (): Promise<void> {
   }
   results.targets = targets
   results.wallSeconds = (performance.now() - began) / 1000
-  writeBench(results)
-  if (storageTableText !== '') (await import('./postgres.js')).addStorageSection(storageTableText)
-  log(`wrote ${path.relative(root, path.join(benchDir, 'RESULTS.md'))} in ${fmt(results.wallSeconds / 60)} min`)
+  if (only.length > 0) {
+    const partial = path.join(outDir, 'RESULTS-partial.md')
+    fs.writeFileSync(partial, `(BENCH_ONLY=${only.join(',')}: a partial run; the targets of the parts not run read "not measured")\n\n${renderBench(results)}\n${storageTableText}`)
+    log(`wrote ${path.relative(root, partial)} in ${fmt(results.wallSeconds / 60)} min`)
+  } else {
+    writeBench(results)
+    if (storageTableText !== '') (await import('./postgres.js')).addStorageSection(storageTableText)
+    log(`wrote ${path.relative(root, path.join(benchDir, 'RESULTS.md'))} in ${fmt(results.wallSeconds / 60)} min`)
+  }
   for (const t of targets) log(`${t.name}: ${t.missing !== undefined ? `not measured (${t.missing})` : `${fmt(t.measured, 2)} ${t.unit}`} (limit ${t.kind === 'min' ? '≥' : '≤'} ${t.limit})`)
 }
 
