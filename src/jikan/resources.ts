@@ -132,13 +132,13 @@ const template = templateOf()
 const templateSize = template.pieces.reduce((sum, piece) => sum + piece.length, 0)
 
 /** Pushes the JSON of `value`'s leaves onto `values`; false when `value` does not have the shape. */
-function leavesOf (shape: Shape, value: unknown, values: string[]): boolean {
+function leavesOf (shape: Shape, value: unknown, values: string[], raws?: unknown[]): boolean {
   if (shape.kind === 'object') {
     if (!isObject(value)) return false
     const keys = Object.keys(value)
     if (keys.length !== shape.keys.length) return false
     for (let i = 0; i < keys.length; i++) {
-      if (keys[i] !== shape.keys[i] || !leavesOf(shape.shapes[i]!, value[keys[i]!], values)) return false
+      if (keys[i] !== shape.keys[i] || !leavesOf(shape.shapes[i]!, value[keys[i]!], values, raws)) return false
     }
     return true
   }
@@ -146,18 +146,20 @@ function leavesOf (shape: Shape, value: unknown, values: string[]): boolean {
   if (json === undefined) return false
   if (shape.kind === 'constant') return json === shape.json
   values.push(json)
+  raws?.push(value)
   return true
 }
 
 /**
- * The JSON of each of the entry's own values, in template order; null when its
+ * The JSON of each of the entry's own values, in template order (the values
+ * themselves pushed onto `raws`, when given); null when its
  * resource does not fit the template (a value the probes said is constant is
  * not, or one they said repeats another does not): such an entry is built
  * when asked, not held.
  */
-function valuesOf (entry: FullEntry, malId: number): string[] | null {
+function valuesOf (entry: FullEntry, malId: number, raws?: unknown[]): string[] | null {
   const values: string[] = []
-  if (!leavesOf(template.shape, animeResource(entry, malId, companyUrl), values)) return null
+  if (!leavesOf(template.shape, animeResource(entry, malId, companyUrl), values, raws)) return null
   // ORIGIN anywhere else (a title that holds its text) would be taken for it: such an entry is built.
   return values.every((json, j) => (template.sameAs[j]! < 0 || values[template.sameAs[j]!] === json) && (template.linksHere[j]! || !json.includes(ORIGIN))) ? values : null
 }
@@ -174,10 +176,12 @@ interface Values { bytes: Buffer, starts: Int32Array, originStarts: Int32Array |
  * One catalogue version's resources. An entry's own data is one record, read
  * in one pass while its resource is written (a page of entries touches a few
  * runs of memory per entry, not one per key): for each leaf with values of its
- * own, in template order, either the index of its value among the key's
- * distinct values (`tables`), or, for keys whose values nearly all differ
- * (titles, pictures) from entry `inlineFrom[j]` on, the value's bytes after
- * their length. Numbers in records are LEB128 varints.
+ * own, in template order, the index of its value among the key's distinct
+ * values (`tables`); or, from entry `modeFrom[j]` on, for keys whose values
+ * nearly all differ (titles, pictures), the value's bytes after their length,
+ * and for lists whose items repeat more than the lists do (genre sets,
+ * producers), how many items and the index of each among the key's distinct
+ * items (`items`). Numbers in records are LEB128 varints.
  */
 interface Held {
   /** Catalogue ids of the entries held, ascending. */
@@ -188,10 +192,12 @@ interface Held {
   /** Entry i's resource is sizes[i] bytes long with origins[i] origins written in. */
   sizes: Int32Array
   origins: Uint16Array
-  /** Each key's distinct values (null: a key that repeats another). */
+  /** Each key's distinct values (null: a key that repeats another), and distinct items (null: not kept as a list). */
   tables: Array<Values | null>
-  /** The first entry whose value of key j is in its record (entries before it refer to tables[j]). */
-  inlineFrom: number[]
+  items: Array<Values | null>
+  /** How key j's values are kept (a Mode) from entry modeFrom[j] on; entries before it refer to tables[j]. */
+  modes: Mode[]
+  modeFrom: number[]
   /** MyAnimeList ids, ascending (any safe integer), and the catalogue id each stands for (the lowest, as id mapping answers). */
   malIds: Float64Array
   byMal: Int32Array
@@ -199,6 +205,14 @@ interface Held {
 
 /** How many entries a key's values are told apart over before deciding whether they repeat. */
 const DEDUPE_TRIAL = 2000
+/** Fewer distinct lists than 1 in this many entries of the trial stay whole in their table (a small table stays in the CPU's cache). */
+const LIST_MIN_SHARE = 32
+
+/** How an entry's value of a key is in its record: the index in the key's table, the bytes, or the items' indexes. */
+const TABLE = 0
+const INLINE = 1
+const LIST = 2
+type Mode = typeof TABLE | typeof INLINE | typeof LIST
 
 /** One key's distinct values as they load: each new value appended; repeated ones found by text while they repeat enough to pay for the map. */
 class ValueTable {
@@ -209,11 +223,14 @@ class ValueTable {
   private readonly originAt = new IntList()
   private count = 0
   private pending: string[] = []
-  private size = 0
+  private byteSize = 0
   private seen = 0
   private known: Map<string, number> | null = new Map()
 
   constructor (private readonly trial: number) {}
+
+  /** How many distinct values it has. */
+  get size (): number { return this.count }
 
   /** Whether the values told apart so far nearly all differ (decided after DEDUPE_TRIAL of them). */
   get distinct (): boolean { return this.known === null }
@@ -236,8 +253,8 @@ class ValueTable {
       text = parts.join('')
     }
     this.originEnds.push(this.originAt.length)
-    this.size += Buffer.byteLength(text)
-    this.ends.push(this.size)
+    this.byteSize += Buffer.byteLength(text)
+    this.ends.push(this.byteSize)
     this.pending.push(text)
     if (this.known !== null) {
       this.known.set(json, index)
@@ -263,7 +280,7 @@ class ValueTable {
       originStarts = new Int32Array(this.count + 1)
       originStarts.set(this.originEnds.view(), 1)
     }
-    return { bytes: concat(this.chunks, this.size), starts, originStarts, originAt: this.originAt.done() }
+    return { bytes: concat(this.chunks, this.byteSize), starts, originStarts, originAt: this.originAt.done() }
   }
 }
 
@@ -283,7 +300,10 @@ class Loading {
   readonly mal = new Map<number, number>()
   /** A table for each key with values of its own (null: it repeats another). */
   readonly tables: Array<ValueTable | null>
-  readonly inlineFrom = template.sameAs.map(() => Infinity)
+  /** Each key's distinct items while its values are lists (told apart from the start: null once a value is not a list, or the key is not kept as lists). */
+  readonly items: Array<ValueTable | null>
+  readonly modes: Mode[] = template.sameAs.map(() => TABLE)
+  readonly modeFrom = template.sameAs.map(() => Infinity)
   private readonly recordEnds = new IntList()
   private readonly sizes = new IntList()
   private readonly origins = new IntList()
@@ -295,10 +315,14 @@ class Loading {
 
   constructor (private readonly trial: number) {
     this.tables = template.sameAs.map((i) => i < 0 ? new ValueTable(trial) : null)
+    this.items = template.sameAs.map((i) => i < 0 ? new ValueTable(Infinity) : null)
   }
 
-  /** Adds an entry's values (valuesOf); false when it cannot be held (more origins than its count can say): it is built when asked. */
-  add (id: number, values: string[]): boolean {
+  /**
+   * Adds an entry's values and the values themselves (valuesOf); false when it
+   * cannot be held (more origins than its count can say): it is built when asked.
+   */
+  add (id: number, values: string[], raws: unknown[]): boolean {
     let size = 0
     let origins = 0
     for (const json of values) {
@@ -311,28 +335,60 @@ class Loading {
     }
     if (origins > 0xffff) return false
     const index = this.ids.length
-    if (index === this.trial) {
-      // The keys whose values nearly all differ are written into the records from here on.
-      this.tables.forEach((table, j) => { if (table?.distinct === true && !template.linksHere[j]!) this.inlineFrom[j] = index })
+    if (index === this.trial) this.decide()
+    // Each list's items, where its key is kept as lists (told apart from the start, until decided).
+    const itemsOf: Array<string[] | null> = values.map((json, j) => {
+      if (this.items[j] === null || this.items[j] === undefined || (index >= this.trial && this.modes[j] !== LIST)) return null
+      const raw = raws[j]
+      return Array.isArray(raw) ? raw.map((item) => JSON.stringify(item)) : null
+    })
+    for (let j = 0; j < values.length; j++) {
+      const items = itemsOf[j]
+      if (items !== null && items !== undefined && `[${items.join(',')}]` !== values[j]) itemsOf[j] = null
+      if (index < this.trial && (items === null || itemsOf[j] === null)) this.items[j] = null
+      else if (index >= this.trial && this.modes[j] === LIST && itemsOf[j] === null) return false
     }
     for (let j = 0; j < values.length; j++) {
       const table = this.tables[j]
       if (table === null || table === undefined) continue
       const json = values[j]!
-      if (index < this.inlineFrom[j]!) {
+      const items = itemsOf[j]
+      if (index < this.modeFrom[j]!) {
         this.varint(table.add(json))
-        continue
+        if (items !== null && items !== undefined) for (const item of items) this.items[j]!.add(item)
+      } else if (this.modes[j] === LIST) {
+        this.varint(items!.length)
+        for (const item of items!) this.varint(this.items[j]!.add(item))
+      } else {
+        const length = Buffer.byteLength(json)
+        this.varint(length)
+        this.room(length)
+        this.at += this.scratch.write(json, this.at)
       }
-      const length = Buffer.byteLength(json)
-      this.varint(length)
-      this.room(length)
-      this.at += this.scratch.write(json, this.at)
     }
     this.ids.push(id)
     this.recordEnds.push(this.recordsSize + this.at)
     this.sizes.push(size + templateSize)
     this.origins.push(origins)
     return true
+  }
+
+  /** After the trial: how each key is kept from here on. */
+  private decide (): void {
+    this.tables.forEach((table, j) => {
+      if (table === null) return
+      const items = this.items[j]
+      if (table.distinct && !template.linksHere[j]!) {
+        // Values nearly all different (titles, pictures): in the record.
+        this.modes[j] = INLINE
+        this.modeFrom[j] = this.trial
+      } else if (items !== null && items !== undefined && table.size >= Math.max(2, this.trial / LIST_MIN_SHARE) && items.size < table.size) {
+        // Many lists of fewer items (genre sets, producers): the items' indexes, the items in a small table.
+        this.modes[j] = LIST
+        this.modeFrom[j] = this.trial
+      }
+      if (this.modes[j] !== LIST) this.items[j] = null
+    })
   }
 
   private room (bytes: number): void {
@@ -354,6 +410,7 @@ class Loading {
   /** Ends a slice: its records into a buffer of their own, its values into their tables'. */
   flush (): void {
     for (const table of this.tables) table?.flush()
+    for (const table of this.items) table?.flush()
     if (this.at === 0) return
     this.chunks.push(Buffer.from(this.scratch.subarray(0, this.at)))
     this.recordsSize += this.at
@@ -372,7 +429,9 @@ class Loading {
       sizes: this.sizes.done(),
       origins: Uint16Array.from(this.origins.view()),
       tables: this.tables.map((table) => table?.pack() ?? null),
-      inlineFrom: this.inlineFrom,
+      items: this.items.map((table, j) => this.modes[j] === LIST ? table!.pack() : null),
+      modes: this.modes,
+      modeFrom: this.modeFrom,
       malIds,
       byMal: Int32Array.from(malIds, (malId) => this.mal.get(malId)!)
     }
@@ -426,8 +485,9 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
     add (so, range: FullEntryRange) {
       for (const entry of range.entries) {
         const malId = malIdOf(entry.sources)
-        const values = malId === null ? null : valuesOf(entry, malId)
-        if (values !== null) so.add(entry.id, values)
+        const raws: unknown[] = []
+        const values = malId === null ? null : valuesOf(entry, malId, raws)
+        if (values !== null) so.add(entry.id, values, raws)
       }
       so.flush()
       for (const [siteId, id] of range.onSite) {
@@ -467,37 +527,49 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
 
   /** Writes entry `index`'s resource into `out` at `at`, with `origin` where it links to this service; returns the end. */
   const write = (held: Held, index: number, origin: Buffer, out: Buffer, at: number): number => {
-    const { records, tables, inlineFrom } = held
+    const { records, tables, modes, modeFrom } = held
     let p = held.recordStarts[index]!
     for (let j = 0; j < width; j++) {
       at = copyRange(pieces[j]!, 0, pieces[j]!.length, out, at)
       let leaf = sameAs[j]!
       if (leaf < 0) {
         leaf = j
-        // A varint: the value's index in its table, or the length of the bytes that follow.
-        let n = records[p++]!
-        if (n >= 0x80) {
-          n &= 0x7f
-          let shift = 7
-          let byte: number
-          do {
-            byte = records[p++]!
-            n |= (byte & 0x7f) << shift
-            shift += 7
-          } while (byte >= 0x80)
-        }
-        if (index < inlineFrom[j]!) {
+        // The value's index in its table, the length of the bytes that follow, or the number of items.
+        const n = varintAt(records, p)
+        p = varintEnd
+        const mode = index < modeFrom[j]! ? TABLE : modes[j]!
+        if (mode === TABLE) {
           leafRef[j] = n
-        } else {
+        } else if (mode === INLINE) {
           leafRef[j] = -1
           leafFrom[j] = p
           leafTo[j] = p += n
+        } else {
+          leafRef[j] = -2
+          leafFrom[j] = p
+          leafTo[j] = n
+          for (let k = 0; k < n; k++) while (records[p++]! >= 0x80);
         }
       }
       const ref = leafRef[leaf]!
-      at = ref >= 0 ? copyValue(tables[leaf]!, ref, origin, out, at) : copyRange(records, leafFrom[leaf]!, leafTo[leaf]!, out, at)
+      at = ref >= 0
+        ? copyValue(tables[leaf]!, ref, origin, out, at)
+        : ref === -1 ? copyRange(records, leafFrom[leaf]!, leafTo[leaf]!, out, at) : writeList(held.items[leaf]!, records, leafFrom[leaf]!, leafTo[leaf]!, origin, out, at)
     }
     return copyRange(pieces[width]!, 0, pieces[width]!.length, out, at)
+  }
+
+  /** Writes a list of `count` items whose indexes in `items` are the varints at records[p…]; returns the end. */
+  const writeList = (items: Values, records: Buffer, p: number, count: number, origin: Buffer, out: Buffer, at: number): number => {
+    out[at++] = 0x5b // [
+    for (let k = 0; k < count; k++) {
+      if (k > 0) out[at++] = 0x2c // ,
+      const v = varintAt(records, p)
+      p = varintEnd
+      at = copyValue(items, v, origin, out, at)
+    }
+    out[at++] = 0x5d // ]
+    return at
   }
 
   const join = (version: string, ids: readonly number[], origin: string, before: string, after: string): Buffer | undefined => {
@@ -538,6 +610,21 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
     held: load.held,
     close: load.close
   }
+}
+
+/** Where the last varint read by varintAt ended (a second result without an object per read). */
+let varintEnd = 0
+
+/** The LEB128 varint at bytes[p]; sets varintEnd. */
+function varintAt (bytes: Uint8Array, p: number): number {
+  let byte = bytes[p++]!
+  let value = byte & 0x7f
+  for (let shift = 7; byte >= 0x80; shift += 7) {
+    byte = bytes[p++]!
+    value |= (byte & 0x7f) << shift
+  }
+  varintEnd = p
+  return value
 }
 
 /**

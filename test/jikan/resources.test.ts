@@ -80,6 +80,34 @@ async function everyEntryHeld (t: Test, dedupeTrial: number | undefined): Promis
   t.equal(store.join(version, [page[0]!, 999_999], origin, '[', ']'), undefined, 'a page with an entry not held: undefined (built)')
 }
 
+t.test('many lists of few items (genre sets, companies) are held as their items, byte for byte', async (t) => {
+  const dir = tempDir(t)
+  const genreTags = ['action', 'comedy', 'drama', 'romance', 'school', 'mecha', 'horror', 'sports', 'hentai', 'shounen', 'seinen']
+  const companies = ['a', 'b "c"', 'd', 'e', 'f']
+  // Every set of the tags (and of the companies) by the bits of n: many distinct sets of few distinct items.
+  const pick = <T>(items: T[], n: number): T[] => items.filter((_, i) => ((n >> i) & 1) === 1)
+  const records = Array.from({ length: 80 }, (_, i) => aodRecord(i + 1, { tags: pick(genreTags, i * 37 + 5), producers: pick(companies, i * 7 + 3), studios: pick(companies, i) }))
+  // A record after the trial whose list is empty, and one with a list of one.
+  records.push(aodRecord(81, { tags: [], producers: [] }), aodRecord(82, { tags: ['action'], producers: ['z'] }))
+  await importCatalogueFile(dir, writeAod(dir, records))
+  const opened = openCatalogue(dir)
+  t.teardown(() => { opened.close() })
+  const { catalogue, discovery } = opened
+  const store = createResourceStore(discovery, { slice: 5, schedule: (next) => { next() }, dedupeTrial: 20 })
+  const version = catalogue.version()
+  store.prepare(version)
+  const entries = discovery.fullEntries(catalogue.answerRange(0, 1000).ids)
+  t.equal(entries.length, 82)
+  for (const entry of entries) {
+    for (const origin of ['http://a.example', 'https://bb.example:8443']) {
+      t.equal(store.resource(version, entry.id, origin)!.toString(), built(animeResourceJson(entry, malIdOf(entry.sources)!), origin), `entry ${entry.id} for ${origin}`)
+    }
+  }
+  const page = entries.slice(10, 35).map((entry) => entry.id)
+  const expected = discovery.fullEntries(page).map((entry) => built(animeResourceJson(entry, malIdOf(entry.sources)!), 'http://x'))
+  t.equal(store.join(version, page, 'http://x', '[', ']')!.toString(), `[${expected.join(',')}]`, 'a page across the trial')
+})
+
 t.test('a catalogue update: the new version is loaded when asked for, and answers with its data', async (t) => {
   const dir = tempDir(t)
   await importCatalogueFile(dir, writeAod(dir, [aodRecord(1), aodRecord(2, { studios: ['old studio'] }), aodRecord(3)]))
