@@ -13,6 +13,7 @@ import { jikanRouterError } from './routes/v4/errors.js'
 import { lazySchemaController } from './http/lazy-compilers.js'
 import { compilePending } from './validation/index.js'
 import { whenServing } from './http/when-serving.js'
+import { foreground } from './catalogue/engine/turns.js'
 
 export type AppOptions = Partial<AppConfig>
 
@@ -62,6 +63,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(externalPlugins, opts)
   await fastify.register(appPlugins, opts)
   await fastify.register(routes)
-  // What routes asked to have compiled soon after start (compileSoon), once the service answers; not awaited.
-  whenServing(fastify, () => { void compilePending() })
+  // What routes asked to have compiled soon after start (compileSoon), once the service answers, as background
+  // work (a client waiting for an answer goes first, see Foreground); not awaited.
+  whenServing(fastify, () => { void compilePending(foreground.background) })
 }

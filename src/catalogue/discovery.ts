@@ -64,13 +64,15 @@ export interface Because {
   tags: string[]
 }
 
-export interface Recommendation { anime: SeedAnime, score: number, because: Because }
+export interface Recommendation<T = SeedAnime> { anime: T, score: number, because: Because }
 
-export interface Recommendations {
+export interface RecommendationsOf<T> {
   /** `ratings`: from the user's lists; `top_scored`: the lists gave no signal, the catalogue's best-scored entries. */
   basis: 'ratings' | 'top_scored'
-  results: Recommendation[]
+  results: Array<Recommendation<T>>
 }
+
+export type Recommendations = RecommendationsOf<SeedAnime>
 
 export interface TagCount { name: string, count: number }
 
@@ -164,34 +166,47 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     return await withIndex((engine) => fn(engine, readAnswers))
   }
 
+  /** The answers of `ids` of the index's version, by id: held in memory when the store holds that version, else read from the file. */
+  const answersById = (engine: Engine, ids: number[]): Map<number, EntryJson> => {
+    const version = String(engine.version)
+    const store = options.answers
+    const found = store !== undefined && store.held() === version ? ids.map((id) => store.get(version, id) ?? null) : readAnswers(ids)
+    const byId = new Map<number, EntryJson>()
+    ids.forEach((id, i) => { const answer = found[i]; if (answer !== null && answer !== undefined) byId.set(id, answer) })
+    return byId
+  }
+
   /**
    * Up to `limit` anime not in `listed`, best first, from how much each weighted
    * anime pulls (positive) or pushes (negative); the catalogue's best-scored
-   * entries when that gives nothing. Long lists are scored in slices.
+   * entries when that gives nothing. Long lists are scored in slices. Each
+   * entry as `load` gives it (ids it leaves out are left out).
    */
-  async function recommendations (weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Promise<Recommendations> {
+  async function recommendations<T> (weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number,
+    load: (engine: Engine, ids: number[]) => Map<number, T>): Promise<RecommendationsOf<T>> {
     const engine = await source.current()
     if ([...weights.values()].some((w) => w > 0)) {
       const found = await recommendIds(engine, weights, listed, filters, limit)
       if (found.length > 0) {
-        const anime = new Map(seeds(found.map((r) => r.id)).map((seed) => [seed.id, seed]))
+        const anime = load(engine, found.map((r) => r.id))
         const results = found.flatMap((r) => {
-          const seed = anime.get(r.id)
-          return seed === undefined ? [] : [{ anime: seed, score: r.score, because: r.because }]
+          const entry = anime.get(r.id)
+          return entry === undefined ? [] : [{ anime: entry, score: r.score, because: r.because }]
         })
         if (results.length > 0) return { basis: 'ratings', results }
       }
     }
     const best = topScoredIds(engine, listed, filters, limit)
-    const anime = new Map(seeds(best.map((r) => r.id)).map((seed) => [seed.id, seed]))
+    const anime = load(engine, best.map((r) => r.id))
     return {
       basis: 'top_scored',
       results: best.flatMap((r) => {
-        const seed = anime.get(r.id)
-        return seed === undefined ? [] : [{ anime: seed, score: r.score, because: { anime: [], tags: [] } }]
+        const entry = anime.get(r.id)
+        return entry === undefined ? [] : [{ anime: entry, score: r.score, because: { anime: [], tags: [] } }]
       })
     }
   }
+  const seedsById = (_engine: Engine, ids: number[]): Map<number, SeedAnime> => new Map(seeds(ids).map((seed) => [seed.id, seed]))
 
   return {
     /** Starts indexing the served version if the index is not of it (at start, and when an import switched the catalogue). */
@@ -291,7 +306,11 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
 
     /** recommendations(), counted as waited for from start to end: its slices yield to other requests, not to the background loads (see Foreground). */
     recommend: (weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Promise<Recommendations> =>
-      foreground.during(() => recommendations(weights, listed, filters, limit)),
+      foreground.during(() => recommendations(weights, listed, filters, limit, seedsById)),
+
+    /** recommend's answer with each entry as its answer's JSON (what /account/recommendations sends). */
+    recommendAnswers: (weights: Map<number, number>, listed: Set<number>, filters: Filters, limit: number): Promise<RecommendationsOf<EntryJson>> =>
+      foreground.during(() => recommendations(weights, listed, filters, limit, answersById)),
 
     fullEntries: full.fullEntries,
     fullEntryRange: full.fullEntryRange,

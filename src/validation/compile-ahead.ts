@@ -28,13 +28,15 @@ export function putOff (schema: unknown, compile: () => void): void {
 export const pendingCompilations = (): number => pending.size
 
 /**
- * Runs the compilations put off so far, one per turn of the event loop;
- * resolves when they are done. One that throws (a schema ajv cannot compile)
- * is left to fail its route's requests, as it would without compileSoon.
+ * Runs the compilations put off so far, one per turn of the event loop (or
+ * as `schedule` runs them: the service's foreground, so that a client waiting
+ * is answered before the next one); resolves when they are done. One that
+ * throws (a schema ajv cannot compile) is left to fail its route's requests,
+ * as it would without compileSoon.
  */
-export async function compilePending (): Promise<void> {
+export async function compilePending (schedule: (next: () => void) => void = setImmediate): Promise<void> {
   for (const compile of [...pending]) {
-    await new Promise<void>((resolve) => setImmediate(resolve))
+    await new Promise<void>((resolve) => { schedule(resolve) })
     pending.delete(compile)
     try {
       compile()

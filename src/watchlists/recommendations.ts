@@ -11,11 +11,11 @@
 // little (0.5), watching ones less (0.25), dropped ones push (-0.75, and at
 // most -0.5 when rated). Planned and paused entries carry no signal (but are
 // never recommended back).
-import type { Discovery, Recommendations } from '../catalogue/discovery.js'
+import type { Discovery, EntryJson, Recommendations, RecommendationsOf } from '../catalogue/discovery.js'
 import type { Filters } from '../catalogue/search.js'
 import type { RatedEntry } from './repository.js'
 
-export type { Because, Recommendation, Recommendations } from '../catalogue/discovery.js'
+export type { Because, EntryJson, Recommendation, Recommendations, RecommendationsOf } from '../catalogue/discovery.js'
 
 /** How much each listed anime pulls (positive) or pushes (negative). */
 export function entryWeights (entries: RatedEntry[]): Map<number, number> {
@@ -33,11 +33,14 @@ export function entryWeights (entries: RatedEntry[]): Map<number, number> {
   return weights
 }
 
-export function createRecommender (catalogue: Pick<Discovery, 'recommend'>) {
+export function createRecommender (catalogue: Pick<Discovery, 'recommend' | 'recommendAnswers'>) {
   return {
     /** Up to `limit` anime the user has not listed, best first. */
     recommend: (entries: RatedEntry[], filters: Filters, limit: number): Promise<Recommendations> =>
-      catalogue.recommend(entryWeights(entries), new Set(entries.map((e) => e.animeId)), filters, limit)
+      catalogue.recommend(entryWeights(entries), new Set(entries.map((e) => e.animeId)), filters, limit),
+    /** recommend's answer with each anime as its entry answer's JSON (what the route sends). */
+    recommendAnswers: (entries: RatedEntry[], filters: Filters, limit: number): Promise<RecommendationsOf<EntryJson>> =>
+      catalogue.recommendAnswers(entryWeights(entries), new Set(entries.map((e) => e.animeId)), filters, limit)
   }
 }
 

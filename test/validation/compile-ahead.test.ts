@@ -7,6 +7,7 @@ import t from 'tap'
 import { lazySchemaController } from '../../src/http/lazy-compilers.js'
 import { validatorCompiler } from '../../src/http/validation.js'
 import { compilePending, compileSoon, pendingCompilations } from '../../src/validation/index.js'
+import { createForeground } from '../../src/catalogue/engine/turns.js'
 import { putOff } from '../../src/validation/compile-ahead.js'
 
 const schemas = () => ({
@@ -59,5 +60,23 @@ t.test('a compilation that throws is left to its route; the others still run', a
   putOff(fine, () => { ran = true })
   await t.resolves(compilePending())
   t.equal(ran, true, 'the one after the broken one ran')
+  t.equal(pendingCompilations(), 0)
+})
+
+t.test('run as background work, compilations wait while a client waits for an answer', async (t) => {
+  const schema = { type: 'object' }
+  compileSoon(schema)
+  let compiled = false
+  putOff(schema, () => { compiled = true })
+  const foreground = createForeground({ maxDeferMs: 60_000 })
+  let endWork!: () => void
+  const work = foreground.during(() => new Promise<void>((resolve) => { endWork = resolve }))
+  const done = compilePending(foreground.background)
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+  t.equal(compiled, false, 'not while the client waits')
+  endWork()
+  await work
+  await done
+  t.equal(compiled, true, 'once it is answered')
   t.equal(pendingCompilations(), 0)
 })

@@ -1,6 +1,11 @@
 // GET /account/recommendations: follows the ratings, never recommends listed anime,
 // ranks sequels of completed series high, falls back to the best-scored entries.
 import t from 'tap'
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
+import type { TSchema } from '@sinclair/typebox'
+import { RecommendationsReply } from '../../schemas/recommendations.js'
+import { openCatalogue } from '../../src/catalogue/open.js'
+import { recommendationsJson } from '../../src/routes/account/recommendations.js'
 import { entryWeights } from '../../src/watchlists/recommendations.js'
 import { aodRecord, type AodRecord } from '../helpers/aod.js'
 import { call, makeList, putEntry, user, watchlistsApp, type Api, type Caller } from '../helpers/watchlists.js'
@@ -119,6 +124,52 @@ t.test('an empty list gets the catalogue\'s best-scored entries, and says so', a
   // aodRecord's entries all first aired in spring.
   t.same((await recommendations(app, alice, '?limit=3&season=Spring')).results.map((r) => r.anime.id), [15, 16, 17], 'the season filter too')
   t.same((await recommendations(app, alice, '?limit=3&season=fall,winter')).results, [])
+})
+
+/** Fastify's own serializer for a response schema (what the route used before its answer was joined from the entries' answers). */
+const serializerOf = (schema: TSchema): (data: unknown) => string =>
+  (SerializerSelector() as unknown as () => (route: unknown) => (data: unknown) => string)()({ schema, method: 'GET', url: '/', httpStatus: '200' })
+const replySerializer = serializerOf(RecommendationsReply)
+
+t.test('the answer is the bytes the schema serialiser writes, whether the entries come from the file or from memory', async (t) => {
+  // Titles and tags JSON must escape, non-ASCII and outside the BMP, in the entries and in `because`.
+  const awkward = ['Quote " Back \\ slash', 'Tōkyō 東京', 'Emoji 🎌', 'Tab\tand </script>']
+  const records = catalogue().map((r, i) => i < 4 ? { ...r, title: `${awkward[i]} ${i + 1}`, tags: [...(r.tags as string[]), 'drama "x"', 'ñandú'] } : r)
+  const app = await watchlistsApp(t, records)
+  const alice = await user(app, 'alice')
+  const list = await makeList(app, alice)
+  await putEntry(app, alice, list.id, 2, { status: 'completed', rating: 10 })
+  await putEntry(app, alice, list.id, 3, { status: 'completed', rating: 9 })
+  await putEntry(app, alice, list.id, 1, { status: 'completed' })
+  await putEntry(app, alice, list.id, 9, { status: 'dropped', rating: 2 })
+  const queries = ['', '?limit=3', '?type=Movie', '?tags=action&limit=50']
+  app.entryAnswers.prepare(app.catalogue.version())
+  for (let i = 0; i < 2000 && app.entryAnswers.held() !== app.catalogue.version(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.equal(app.entryAnswers.held(), app.catalogue.version(), 'the answers are held in memory')
+  const bodies: string[] = []
+  for (const query of queries) {
+    const res = await call(app, 'GET', `/account/recommendations${query}`, alice)
+    t.equal(res.statusCode, 200)
+    t.match(res.headers['content-type'], /^application\/json; charset=utf-8/)
+    t.equal(Number(res.headers['content-length']), Buffer.byteLength(res.body), `content-length${query}`)
+    t.equal(res.body, replySerializer(res.json()), `as the serialiser writes it${query}`)
+    bodies.push(res.body)
+  }
+  const first = JSON.parse(bodies[0]!) as { basis: string, results: Array<{ because: { anime: Array<{ title: string }> } }> }
+  t.equal(first.basis, 'ratings')
+  t.ok(first.results.some((r) => r.because.anime.some((a) => a.title === 'Quote " Back \\ slash 1')), 'awkward titles in because')
+  t.match(JSON.parse(bodies[2]!), { basis: 'top_scored', results: [] }, 'the filters leave nothing')
+  // The domain's answer with its entries as objects, through the serialiser: the same bytes.
+  const entries = await app.watchlists.repository.ratedEntries(alice.id)
+  t.equal(bodies[0], replySerializer(await app.recommender.recommend(entries, {}, 20)), 'the same as serialising the domain answer')
+  // Another reader of the same file holding no answers reads them from the file: the same bytes.
+  const opened = openCatalogue(app.dataDir)
+  t.teardown(() => opened.close())
+  t.equal(opened.answers.held(), null)
+  const weights = entryWeights(entries)
+  const listed = new Set(entries.map((e) => e.animeId))
+  t.equal(recommendationsJson(await opened.discovery.recommendAnswers(weights, listed, {}, 20)).toString(), bodies[0], 'entries read from the file')
+  t.equal(recommendationsJson(await opened.discovery.recommendAnswers(weights, listed, {}, 3)).toString(), bodies[1], 'entries read from the file, limit')
 })
 
 t.test('entry weights: ratings around the user\'s centre, statuses without ratings', async (t) => {

@@ -5,6 +5,7 @@
 import type { Filters, OrderingTerm } from '../search.js'
 import { allBits, and, andNot, count, emptyBits, has, or, setList, toList, type Bits } from './bits.js'
 import type { IndexData } from './index-data.js'
+import { textPart } from './index-file.js'
 import { asciiLower, compareCodePoints } from './text.js'
 
 /** doc × DOC_RADIX + doc ordinal: one float orders by a key, then by doc (id). */
@@ -35,6 +36,22 @@ export function smallest (keys: Float64Array, k: number): Float64Array {
   return a.subarray(0, k).sort()
 }
 
+/**
+ * sums[d] for docs from … to - 1: the sum of `perTag` over d's tags (in
+ * ascending order, as the postings would add them), over √norms[d] when
+ * `norms` is given and that is above 0. The one pass over every doc's tags:
+ * the index's tag weights (idf per tag, at set-up) and each recommendation's
+ * scores, so that the set-up has made it hot for the first recommendation.
+ */
+export function tagSums (data: Pick<IndexData, 'docTagStart' | 'docTags'>, perTag: Float64Array, norms: Float64Array | null, sums: Float64Array, from: number, to: number): void {
+  const { docTagStart, docTags } = data
+  for (let d = from; d < to; d++) {
+    let sum = 0
+    for (let i = docTagStart[d]!; i < docTagStart[d + 1]!; i++) sum += perTag[docTags[i]!]!
+    sums[d] = norms !== null && norms[d]! > 0 ? sum / Math.sqrt(norms[d]!) : sum
+  }
+}
+
 export type OrderField = Exclude<OrderingTerm['field'], 'relevance'>
 
 export class Engine {
@@ -57,7 +74,7 @@ export class Engine {
     this.n = data.n
     const maxId = data.n === 0 ? 0 : data.ids[data.n - 1]!
     this.docById = new Int32Array(maxId + 1).fill(-1)
-    data.ids.forEach((id, d) => { this.docById[id] = d })
+    for (let d = 0; d < data.n; d++) this.docById[data.ids[d]!] = d
     this.lowerTagNames = data.tagNames.map(asciiLower)
     this.lowerTagNames.forEach((name, t) => { this.tagsByLower.set(name, [...(this.tagsByLower.get(name) ?? []), t]) })
     this.tagsByUse = Int32Array.from(data.tagNames, (_, t) => t)
@@ -75,7 +92,7 @@ export class Engine {
 
   idOf (d: number): number { return this.data.ids[d]! }
 
-  title (d: number): string { return this.data.titleText.slice(this.data.titleStart[d], this.data.titleStart[d + 1]) }
+  title (d: number): string { return textPart(this.data, 'titleText', this.data.titleStart[d]!, this.data.titleStart[d + 1]!) }
 
   private titleSummary: { first: Int32Array, length: Uint16Array } | null = null
 
@@ -117,13 +134,8 @@ export class Engine {
   /** Sum of the idf of each doc's tags (similar, recommendations). */
   tagWeights (): Float64Array {
     if (this.weights === null) {
-      const { docTagStart, docTags, idf } = this.data
       this.weights = new Float64Array(this.n)
-      for (let d = 0; d < this.n; d++) {
-        let sum = 0
-        for (let i = docTagStart[d]!; i < docTagStart[d + 1]!; i++) sum += idf[docTags[i]!]!
-        this.weights[d] = sum
-      }
+      tagSums(this.data, this.data.idf, null, this.weights, 0, this.n)
     }
     return this.weights
   }

@@ -94,18 +94,37 @@ export function deserializeIndex (bytes: Buffer): IndexData | null {
   // The texts (titles, the vocabulary) are decoded when first read: a start's
   // decode is then views only, and each text's copy into a string (tens of
   // milliseconds for a large catalogue) falls to the first request needing it.
+  // Until then textPart reads pieces of a text from the bytes.
+  const raw: Record<string, { bytes: Buffer, start: number }> = {}
   for (const [key, [offset, chars]] of Object.entries(header.texts)) {
+    raw[key] = { bytes: whole, start: base + offset }
     Object.defineProperty(data, key, {
       configurable: true,
       enumerable: true,
       get () {
         const text = whole.toString('utf16le', base + offset, base + offset + chars * 2)
         Object.defineProperty(data, key, { value: text, enumerable: true, writable: false, configurable: false })
+        delete raw[key]
         return text
       }
     })
   }
+  undecoded.set(data, raw)
   return data as unknown as IndexData
+}
+
+/** Per index read from a file, where each text not decoded yet lies in its bytes. */
+const undecoded = new WeakMap<object, Record<string, { bytes: Buffer, start: number }>>()
+
+/**
+ * Characters from … to - 1 of text `key` of `data`: read from the file's bytes
+ * while the whole text is not decoded (a title among 40,000 need not decode
+ * them all: a copy of megabytes into the heap, tens of milliseconds), else
+ * sliced from it.
+ */
+export function textPart (data: IndexData, key: 'titleText', from: number, to: number): string {
+  const at = undecoded.get(data)?.[key]
+  return at === undefined ? data[key].slice(from, to) : at.bytes.toString('utf16le', at.start + from * 2, at.start + to * 2)
 }
 
 /**

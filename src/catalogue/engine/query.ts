@@ -159,17 +159,25 @@ export function similarIds (engine: Engine, id: number, limit: number): SimilarI
   for (const b of candidates) sums[b] = 0
   for (let i = relStart[a]!; i < relStart[a + 1]!; i++) pool.set(rel[i]!, true)
   const ownWeight = weights[a]!
+  // A's tags in the order shared tags are listed (by idf, then tag): a candidate's shared tags are those of them it has too.
+  const byIdf = mine.sort((x, y) => idf[y]! - idf[x]! || x - y)
   const marked = ownTags(engine, a)
   const sharedOf = (b: number): number[] => {
+    for (let i = docTagStart[b]!; i < docTagStart[b + 1]!; i++) if (marked[docTags[i]!] === 1) marked[docTags[i]!] = 2
     const shared: number[] = []
-    for (let i = docTagStart[b]!; i < docTagStart[b + 1]!; i++) if (marked[docTags[i]!] === 1) shared.push(docTags[i]!)
-    return shared.sort((x, y) => idf[y]! - idf[x]! || x - y)
+    for (const t of byIdf) if (marked[t] === 2) { shared.push(t); marked[t] = 1 }
+    return shared
   }
   const scored: Array<{ b: number, score: number, related: boolean }> = []
   for (const [b, related] of pool) {
-    // The shared weight summed in the order the shared tags are listed (by idf), as it always was.
+    // The shared weight summed in the order the shared tags are listed (by idf), as it always was:
+    // b's tags shared with a marked, then a's tags read in that order (no list made or sorted per candidate).
+    for (let i = docTagStart[b]!; i < docTagStart[b + 1]!; i++) if (marked[docTags[i]!] === 1) marked[docTags[i]!] = 2
     let sharedWeight = 0
-    for (const t of sharedOf(b)) sharedWeight += idf[t]!
+    for (let j = 0; j < byIdf.length; j++) {
+      const t = byIdf[j]!
+      if (marked[t] === 2) { sharedWeight += idf[t]!; marked[t] = 1 }
+    }
     const union = ownWeight + weights[b]! - sharedWeight
     const sim = union > 0 ? sharedWeight / union : 0
     const score = related ? RELATED_SIGNAL + (1 - RELATED_SIGNAL) * sim : sim

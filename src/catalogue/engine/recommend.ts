@@ -15,7 +15,7 @@
 // to the event loop between them (a large list touches most of the catalogue).
 import type { Filters } from '../search.js'
 import { has, type Bits } from './bits.js'
-import type { Engine } from './engine.js'
+import { tagSums, type Engine } from './engine.js'
 
 const RELATED_SIGNAL = 0.5
 /** A relation counts when the listed anime was liked at least this much. */
@@ -78,6 +78,11 @@ export class TopK {
     return this.size === this.k && (this.k === 0 || score < this.scores[0]!)
   }
 
+  /** The score an offer of a doc above every doc kept must beat to be kept: the worst kept once k are, else -Infinity. */
+  floor (): number {
+    return this.size === this.k ? (this.k === 0 ? Infinity : this.scores[0]!) : -Infinity
+  }
+
   offer (doc: number, score: number): void {
     const { docs, scores } = this
     if (this.size < this.k) {
@@ -129,16 +134,6 @@ const SLICE_DOCS = 8192
 // The passes over every doc, as functions of their own: hot loops inside an
 // async function (resumed after each await) are not optimised as well.
 
-/** sums[d] for docs from … to - 1: the contributions of d's tags, over √(its idf sum); its tags in ascending order, as the postings would add them. */
-function tagSums (data: Engine['data'], norms: Float64Array, contribution: Float64Array, sums: Float64Array, from: number, to: number): void {
-  const { docTagStart, docTags } = data
-  for (let d = from; d < to; d++) {
-    let sum = 0
-    for (let i = docTagStart[d]!; i < docTagStart[d + 1]!; i++) sum += contribution[docTags[i]!]!
-    sums[d] = norms[d]! > 0 ? sum / Math.sqrt(norms[d]!) : sum
-  }
-}
-
 function largest (values: Float64Array): number {
   let best = 0
   for (let i = 0; i < values.length; i++) if (values[i]! > best) best = values[i]!
@@ -153,9 +148,16 @@ function largest (values: Float64Array): number {
  */
 function offerTagScores (top: TopK, sums: Float64Array, best: number, filter: Bits | null, from: number, to: number): void {
   if (best <= 0) return
+  // Docs come in ascending order, so one scoring no more than the worst kept would rank below it (ties go to the lower doc): not offered.
+  let floor = top.floor()
   for (let d = from; d < to; d++) {
     const sum = sums[d]!
-    if (sum > 0 && (filter === null || has(filter, d))) top.offer(d, sum / best / 2)
+    if (sum <= 0) continue
+    const score = sum / best / 2
+    if (score > floor && (filter === null || has(filter, d))) {
+      top.offer(d, score)
+      floor = top.floor()
+    }
   }
 }
 
@@ -216,7 +218,7 @@ async function recommend (engine: Engine, weights: Map<number, number>, listed: 
   for (let t = 0; t < pref.length; t++) contribution[t] = pref[t]! * idf[t]!
   const sums = sumsFor(engine)
   for (let from = 0; from < n; from += SLICE_DOCS) {
-    tagSums(data, norms, contribution, sums, from, Math.min(n, from + SLICE_DOCS))
+    tagSums(data, contribution, norms, sums, from, Math.min(n, from + SLICE_DOCS))
     await slices.next()
   }
   for (const d of listedDocs) sums[d] = 0

@@ -8,7 +8,8 @@ import path from 'node:path'
 import { openCatalogueDb } from '../../../src/catalogue/db.js'
 import { buildIndexData, indexIdentity } from '../../../src/catalogue/engine/index-data.js'
 import { createIndexSource } from '../../../src/catalogue/engine/source.js'
-import { deserializeIndex, INDEX_FILE, serializeIndex } from '../../../src/catalogue/engine/index-file.js'
+import { deserializeIndex, INDEX_FILE, serializeIndex, textPart } from '../../../src/catalogue/engine/index-file.js'
+import { Engine } from '../../../src/catalogue/engine/engine.js'
 import { importCatalogueFile } from '../../../src/catalogue/import.js'
 import { openCatalogue } from '../../../src/catalogue/open.js'
 import { aodRecord, writeAod } from '../../helpers/aod.js'
@@ -48,6 +49,24 @@ t.test('an index comes back from its bytes as it was built, texts unit for unit'
   t.same(Object.keys(back!).sort(), Object.keys(built).sort())
   for (const [key, value] of Object.entries(built)) t.same((back as unknown as Record<string, unknown>)[key], value, key)
   t.ok(built.vocabText.length > 0 && back!.vocabText === built.vocabText)
+})
+
+t.test('titles read from the bytes before the titles are decoded are those of the decoded text', async (t) => {
+  const dataDir = tempDir(t)
+  // Titles outside the BMP: pieces are cut by UTF-16 unit, as the text is.
+  await importCatalogueFile(dataDir, writeAod(dataDir, [...records, aodRecord(4, { title: 'Emoji 🎌 Flag' }), aodRecord(5, { title: 'Zeta Ω' })]))
+  const db = openCatalogueDb(dataDir)
+  t.teardown(() => db.close())
+  const built = buildIndexData(db)
+  const titles = (data: typeof built): string[] => Array.from({ length: data.n }, (_, d) => textPart(data, 'titleText', data.titleStart[d]!, data.titleStart[d + 1]!))
+  const expected = titles(built)
+  t.ok(expected.includes('Emoji 🎌 Flag'), 'what was built')
+  const back = deserializeIndex(Buffer.concat(serializeIndex(built)))!
+  t.same(titles(back), expected, 'from the bytes')
+  t.equal(back.titleText, built.titleText, 'then decoded whole')
+  t.same(titles(back), expected, 'from the decoded text')
+  const engine = new Engine(deserializeIndex(Buffer.concat(serializeIndex(built)))!)
+  t.same(expected.map((_, d) => engine.title(d)), expected, 'Engine.title reads them from the bytes')
 })
 
 t.test('bytes that are not an index of this format are refused', async (t) => {
