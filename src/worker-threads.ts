@@ -12,8 +12,8 @@
 //
 // From the sources the script is TypeScript, and `node --import tsx` (npm run
 // dev, the server the tests start) gives worker threads no TypeScript loader:
-// such a worker first registers tsx's, then imports the script. Under tap,
-// whose loader workers do inherit, registering tsx as well changes nothing.
+// such a worker registers tsx's when its script fails to load without it. Under
+// tap, whose loader workers do inherit, the script loads at once.
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -28,13 +28,21 @@ export function workerScript (moduleUrl: string, name: string): URL | null {
   return fs.existsSync(script) ? pathToFileURL(script) : null
 }
 
-/** A worker thread running `script` (from workerScript); a TypeScript one gets tsx's loader first. */
+/**
+ * A worker thread running `script` (from workerScript). A TypeScript script
+ * that the inherited loaders cannot load gets tsx's loader first; where they
+ * can (tap's), registering tsx would only cost the start of a second loader.
+ */
 export function startWorker (script: URL, options: WorkerOptions = {}): Worker {
   if (!script.pathname.endsWith('.ts')) return new Worker(script, options)
   const bootstrap = [
-    `import { register } from ${JSON.stringify(tsxEsmApi().href)}`,
-    'register()',
-    `await import(${JSON.stringify(script.href)})`
+    `try { await import(${JSON.stringify(script.href)}) } catch (error) {`,
+    "  if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error",
+    `  const { register } = await import(${JSON.stringify(tsxEsmApi().href)})`,
+    '  register()',
+    // Another URL for the same file: the failed load of the first one is not tried again.
+    `  await import(${JSON.stringify(script.href + '?tsx')})`,
+    '}'
   ].join('\n')
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options)
 }

@@ -9,7 +9,9 @@
 // never change, and each entry holds only the JSON of its own values, packed in
 // one buffer (a few hundred bytes an entry instead of the resource's 2.5 kB).
 // An answer is the template and the entry's values copied in turn, with the
-// request's origin written where company URLs hold ORIGIN.
+// request's origin written where company URLs link to this service (held as
+// positions, not as text). A page of resources is written into one buffer,
+// allocated once.
 import { createVersionedLoad, indexOf, type VersionedLoadOptions } from '../catalogue/answers.js'
 import { IntList } from '../catalogue/int-list.js'
 import type { FullEntry, FullEntryRange } from '../catalogue/full-entries.js'
@@ -20,7 +22,6 @@ import { malAnimeUrlOf, malIdOf } from './sites.js'
 
 /** Stands for the request's origin in built resources (company URLs); replaced by it when sent. */
 export const ORIGIN = '\uE000origin\uE000'
-const originBytes = Buffer.from(ORIGIN)
 
 /** How a resource links a company: through this service's /v4/producers, at the asking origin. */
 export const companyUrl = (id: number): string => `${ORIGIN}/v4/producers/${id}`
@@ -76,12 +77,12 @@ const probes: FullEntry[] = [
 type Shape = { kind: 'constant', json: string } | { kind: 'leaf', path: string } | { kind: 'object', keys: string[], shapes: Shape[] }
 
 /**
- * The template: the texts between the leaves (leaves + 1 of them), without and
- * with `{"data":` around; and for each leaf, the earlier leaf whose value it
- * repeats (the picture is both `image_url` and `large_image_url`), or -1 when
- * it has values of its own.
+ * The template: the texts between the leaves (leaves + 1 of them); for each
+ * leaf, the earlier leaf whose value it repeats (the picture is both
+ * `image_url` and `large_image_url`), or -1 when it has values of its own; and
+ * whether its values link to this service (companies: ORIGIN in them).
  */
-interface Template { shape: Shape, leaves: string[], sameAs: number[], pieces: Buffer[], wrapped: Buffer[] }
+interface Template { shape: Shape, leaves: string[], sameAs: number[], pieces: Buffer[], linksHere: boolean[] }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -117,26 +118,27 @@ function templateOf (): Template {
   }
   walk(shape)
   texts.push(text)
-  const wrappedTexts = texts.map((t, i) => (i === 0 ? '{"data":' : '') + t + (i === texts.length - 1 ? '}' : ''))
   // A leaf equal to an earlier one in both probes (which differ in every field) repeats it.
   const inA: string[] = []
   const inB: string[] = []
   leavesOf(shape, a, inA)
   leavesOf(shape, b, inB)
   const sameAs = leaves.map((_, j) => inA.findIndex((json, i) => i < j && json === inA[j] && inB[i] === inB[j]))
-  return { shape, leaves, sameAs, pieces: texts.map((t) => Buffer.from(t)), wrapped: wrappedTexts.map((t) => Buffer.from(t)) }
+  return { shape, leaves, sameAs, pieces: texts.map((t) => Buffer.from(t)), linksHere: inA.map((json) => json.includes(ORIGIN)) }
 }
 
 const template = templateOf()
+/** The bytes of the template's texts, which every resource has. */
+const templateSize = template.pieces.reduce((sum, piece) => sum + piece.length, 0)
 
 /** Pushes the JSON of `value`'s leaves onto `values`; false when `value` does not have the shape. */
-function leavesOf (shape: Shape, value: unknown, values: string[]): boolean {
+function leavesOf (shape: Shape, value: unknown, values: string[], raws?: unknown[]): boolean {
   if (shape.kind === 'object') {
     if (!isObject(value)) return false
     const keys = Object.keys(value)
     if (keys.length !== shape.keys.length) return false
     for (let i = 0; i < keys.length; i++) {
-      if (keys[i] !== shape.keys[i] || !leavesOf(shape.shapes[i]!, value[keys[i]!], values)) return false
+      if (keys[i] !== shape.keys[i] || !leavesOf(shape.shapes[i]!, value[keys[i]!], values, raws)) return false
     }
     return true
   }
@@ -144,37 +146,58 @@ function leavesOf (shape: Shape, value: unknown, values: string[]): boolean {
   if (json === undefined) return false
   if (shape.kind === 'constant') return json === shape.json
   values.push(json)
+  raws?.push(value)
   return true
 }
 
 /**
- * The JSON of each of the entry's own values, in template order; null when its
+ * The JSON of each of the entry's own values, in template order (the values
+ * themselves pushed onto `raws`, when given); null when its
  * resource does not fit the template (a value the probes said is constant is
  * not, or one they said repeats another does not): such an entry is built
  * when asked, not held.
  */
-function valuesOf (entry: FullEntry, malId: number): string[] | null {
+function valuesOf (entry: FullEntry, malId: number, raws?: unknown[]): string[] | null {
   const values: string[] = []
-  if (!leavesOf(template.shape, animeResource(entry, malId, companyUrl), values)) return null
-  return template.sameAs.every((i, j) => i < 0 || values[i] === values[j]) ? values : null
+  if (!leavesOf(template.shape, animeResource(entry, malId, companyUrl), values, raws)) return null
+  // ORIGIN anywhere else (a title that holds its text) would be taken for it: such an entry is built.
+  return values.every((json, j) => (template.sameAs[j]! < 0 || values[template.sameAs[j]!] === json) && (template.linksHere[j]! || !json.includes(ORIGIN))) ? values : null
 }
 
 /**
  * The distinct values of one key, packed: value v is bytes starts[v] … starts[v + 1],
- * holding origins[v] ORIGINs.
+ * with the request's origin to be written at its offsets originAt[originStarts[v]] …
+ * originAt[originStarts[v + 1] - 1] (from the value's start, ascending); originStarts is
+ * null for the keys that never link to this service.
  */
-interface Values { bytes: Buffer, starts: Int32Array, origins: Uint16Array }
+interface Values { bytes: Buffer, starts: Int32Array, originStarts: Int32Array | null, originAt: Int32Array }
 
-/** Which value of a key each entry has: entry i's is refs[i], or value i itself where refs is null (every entry's value its own, in entry order). */
-type Refs = Uint8Array | Uint16Array | Int32Array | null
-
-/** One catalogue version's resources. */
+/**
+ * One catalogue version's resources. An entry's own data is one record, read
+ * in one pass while its resource is written (a page of entries touches a few
+ * runs of memory per entry, not one per key): for each leaf with values of its
+ * own, in template order, the index of its value among the key's distinct
+ * values (`tables`); or, from entry `modeFrom[j]` on, for keys whose values
+ * nearly all differ (titles, pictures), the value's bytes after their length,
+ * and for lists whose items repeat more than the lists do (genre sets,
+ * producers), how many items and the index of each among the key's distinct
+ * items (`items`). Numbers in records are LEB128 varints.
+ */
 interface Held {
   /** Catalogue ids of the entries held, ascending. */
   ids: Int32Array
-  /** Entry i's value of varying key j is value refs[j][i] of values[j] (a repeating key shares its values and refs). */
-  refs: Refs[]
-  values: Values[]
+  /** Entry i's record is records[recordStarts[i], recordStarts[i + 1]). */
+  records: Buffer
+  recordStarts: Int32Array
+  /** Entry i's resource is sizes[i] bytes long with origins[i] origins written in. */
+  sizes: Int32Array
+  origins: Uint16Array
+  /** Each key's distinct values (null: a key that repeats another), and distinct items (null: not kept as a list). */
+  tables: Array<Values | null>
+  items: Array<Values | null>
+  /** How key j's values are kept (a Mode) from entry modeFrom[j] on; entries before it refer to tables[j]. */
+  modes: Mode[]
+  modeFrom: number[]
   /** MyAnimeList ids, ascending (any safe integer), and the catalogue id each stands for (the lowest, as id mapping answers). */
   malIds: Float64Array
   byMal: Int32Array
@@ -182,38 +205,63 @@ interface Held {
 
 /** How many entries a key's values are told apart over before deciding whether they repeat. */
 const DEDUPE_TRIAL = 2000
+/** Fewer distinct lists than 1 in this many entries of the trial stay whole in their table (a small table stays in the CPU's cache). */
+const LIST_MIN_SHARE = 32
 
-/** One key's values as they load: each new value appended; repeated ones found by text while they repeat enough to pay for the map. */
+/** How an entry's value of a key is in its record: the index in the key's table, the bytes, or the items' indexes. */
+const TABLE = 0
+const INLINE = 1
+const LIST = 2
+type Mode = typeof TABLE | typeof INLINE | typeof LIST
+
+/** One key's distinct values as they load: each new value appended; repeated ones found by text while they repeat enough to pay for the map. */
 class ValueTable {
   private readonly chunks: Buffer[] = []
   private readonly ends = new IntList()
-  private readonly origins = new IntList()
-  /** The value index of each entry added. */
-  readonly refs = new IntList()
+  /** Per value, the end of its origins in originAt. */
+  private readonly originEnds = new IntList()
+  private readonly originAt = new IntList()
+  private count = 0
   private pending: string[] = []
-  private size = 0
+  private byteSize = 0
   private seen = 0
   private known: Map<string, number> | null = new Map()
 
-  /** Adds the next entry's value. */
-  add (json: string): void {
+  constructor (private readonly trial: number) {}
+
+  /** How many distinct values it has. */
+  get size (): number { return this.count }
+
+  /** Whether the values told apart so far nearly all differ (decided after DEDUPE_TRIAL of them). */
+  get distinct (): boolean { return this.known === null }
+
+  /** Adds the next entry's value; returns its index among the distinct values. */
+  add (json: string): number {
     this.seen++
     const known = this.known?.get(json)
-    if (known !== undefined) {
-      this.refs.push(known)
-      return
+    if (known !== undefined) return known
+    const index = this.count++
+    let text = json
+    if (json.includes(ORIGIN)) {
+      // The ORIGINs are left out of the bytes; where each stood is kept instead.
+      const parts = json.split(ORIGIN)
+      let at = 0
+      for (let i = 0; i < parts.length - 1; i++) {
+        at += Buffer.byteLength(parts[i]!)
+        this.originAt.push(at)
+      }
+      text = parts.join('')
     }
-    const index = this.origins.length
-    this.refs.push(index)
-    this.size += Buffer.byteLength(json)
-    this.ends.push(this.size)
-    this.origins.push(json.includes(ORIGIN) ? json.split(ORIGIN).length - 1 : 0)
-    this.pending.push(json)
+    this.originEnds.push(this.originAt.length)
+    this.byteSize += Buffer.byteLength(text)
+    this.ends.push(this.byteSize)
+    this.pending.push(text)
     if (this.known !== null) {
       this.known.set(json, index)
       // Values nearly all different (titles, pictures): a map would only cost memory.
-      if (this.seen === DEDUPE_TRIAL && this.known.size > DEDUPE_TRIAL / 2) this.known = null
+      if (this.seen === this.trial && this.known.size > this.trial / 2) this.known = null
     }
+    return index
   }
 
   /** Writes the values added since the last flush into one buffer (one per slice: no string per value outlives its slice). */
@@ -225,32 +273,178 @@ class ValueTable {
 
   pack (): Values {
     this.flush()
-    const bytes = Buffer.allocUnsafeSlow(this.size)
-    let at = 0
-    for (const chunk of this.chunks) at += chunk.copy(bytes, at)
     const starts = new Int32Array(this.ends.length + 1)
     starts.set(this.ends.view(), 1)
-    return { bytes, starts, origins: Uint16Array.from(this.origins.view()) }
-  }
-
-  /** Each entry's value index, in the narrowest array that holds them; null when each entry's value is its own, in order. */
-  packRefs (): Refs {
-    const refs = this.refs.view()
-    const values = this.origins.length
-    if (values === refs.length && refs.every((v, i) => v === i)) return null
-    return values <= 0x100 ? Uint8Array.from(refs) : values <= 0x10000 ? Uint16Array.from(refs) : refs.slice()
+    let originStarts: Int32Array | null = null
+    if (this.originAt.length > 0) {
+      originStarts = new Int32Array(this.count + 1)
+      originStarts.set(this.originEnds.view(), 1)
+    }
+    return { bytes: concat(this.chunks, this.byteSize), starts, originStarts, originAt: this.originAt.done() }
   }
 }
 
-interface Loading {
-  ids: IntList
+/** The chunks of bytes, `size` in all, in one buffer of its own (outside the pool: held for long). */
+function concat (chunks: Buffer[], size: number): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(size)
+  let at = 0
+  for (const chunk of chunks) at += chunk.copy(bytes, at)
+  return bytes
+}
+
+const originSize = Buffer.byteLength(ORIGIN)
+
+/** A catalogue version's resources as they load: the records, a slice at a time, and the keys' tables. */
+class Loading {
+  readonly ids = new IntList()
+  readonly mal = new Map<number, number>()
   /** A table for each key with values of its own (null: it repeats another). */
-  tables: Array<ValueTable | null>
-  mal: Map<number, number>
+  readonly tables: Array<ValueTable | null>
+  /** Each key's distinct items while its values are lists (told apart from the start: null once a value is not a list, or the key is not kept as lists). */
+  readonly items: Array<ValueTable | null>
+  readonly modes: Mode[] = template.sameAs.map(() => TABLE)
+  readonly modeFrom = template.sameAs.map(() => Infinity)
+  private readonly recordEnds = new IntList()
+  private readonly sizes = new IntList()
+  private readonly origins = new IntList()
+  private readonly chunks: Buffer[] = []
+  private recordsSize = 0
+  /** The slice's records, written here and copied out at its end. */
+  private scratch = Buffer.allocUnsafeSlow(1 << 16)
+  private at = 0
+
+  constructor (private readonly trial: number) {
+    this.tables = template.sameAs.map((i) => i < 0 ? new ValueTable(trial) : null)
+    this.items = template.sameAs.map((i) => i < 0 ? new ValueTable(Infinity) : null)
+  }
+
+  /**
+   * Adds an entry's values and the values themselves (valuesOf); false when it
+   * cannot be held (more origins than its count can say): it is built when asked.
+   */
+  add (id: number, values: string[], raws: unknown[]): boolean {
+    let size = 0
+    let origins = 0
+    for (const json of values) {
+      size += Buffer.byteLength(json)
+      if (json.includes(ORIGIN)) {
+        const n = json.split(ORIGIN).length - 1
+        origins += n
+        size -= n * originSize
+      }
+    }
+    if (origins > 0xffff) return false
+    const index = this.ids.length
+    if (index === this.trial) this.decide()
+    // Each list's items, where its key is kept as lists (told apart from the start, until decided).
+    const itemsOf: Array<string[] | null> = values.map((json, j) => {
+      if (this.items[j] === null || this.items[j] === undefined || (index >= this.trial && this.modes[j] !== LIST)) return null
+      const raw = raws[j]
+      return Array.isArray(raw) ? raw.map((item) => JSON.stringify(item)) : null
+    })
+    for (let j = 0; j < values.length; j++) {
+      const items = itemsOf[j]
+      if (items !== null && items !== undefined && `[${items.join(',')}]` !== values[j]) itemsOf[j] = null
+      if (index < this.trial && (items === null || itemsOf[j] === null)) this.items[j] = null
+      else if (index >= this.trial && this.modes[j] === LIST && itemsOf[j] === null) return false
+    }
+    for (let j = 0; j < values.length; j++) {
+      const table = this.tables[j]
+      if (table === null || table === undefined) continue
+      const json = values[j]!
+      const items = itemsOf[j]
+      if (index < this.modeFrom[j]!) {
+        this.varint(table.add(json))
+        if (items !== null && items !== undefined) for (const item of items) this.items[j]!.add(item)
+      } else if (this.modes[j] === LIST) {
+        this.varint(items!.length)
+        for (const item of items!) this.varint(this.items[j]!.add(item))
+      } else {
+        const length = Buffer.byteLength(json)
+        this.varint(length)
+        this.room(length)
+        this.at += this.scratch.write(json, this.at)
+      }
+    }
+    this.ids.push(id)
+    this.recordEnds.push(this.recordsSize + this.at)
+    this.sizes.push(size + templateSize)
+    this.origins.push(origins)
+    return true
+  }
+
+  /** After the trial: how each key is kept from here on. */
+  private decide (): void {
+    this.tables.forEach((table, j) => {
+      if (table === null) return
+      const items = this.items[j]
+      if (table.distinct && !template.linksHere[j]!) {
+        // Values nearly all different (titles, pictures): in the record.
+        this.modes[j] = INLINE
+        this.modeFrom[j] = this.trial
+      } else if (items !== null && items !== undefined && table.size >= Math.max(2, this.trial / LIST_MIN_SHARE) && items.size < table.size) {
+        // Many lists of fewer items (genre sets, producers): the items' indexes, the items in a small table.
+        this.modes[j] = LIST
+        this.modeFrom[j] = this.trial
+      }
+      if (this.modes[j] !== LIST) this.items[j] = null
+    })
+  }
+
+  private room (bytes: number): void {
+    if (this.at + bytes <= this.scratch.length) return
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.scratch.length * 2, this.at + bytes))
+    this.scratch.copy(bigger, 0, 0, this.at)
+    this.scratch = bigger
+  }
+
+  private varint (value: number): void {
+    this.room(5)
+    while (value >= 0x80) {
+      this.scratch[this.at++] = (value & 0x7f) | 0x80
+      value >>>= 7
+    }
+    this.scratch[this.at++] = value
+  }
+
+  /** Ends a slice: its records into a buffer of their own, its values into their tables'. */
+  flush (): void {
+    for (const table of this.tables) table?.flush()
+    for (const table of this.items) table?.flush()
+    if (this.at === 0) return
+    this.chunks.push(Buffer.from(this.scratch.subarray(0, this.at)))
+    this.recordsSize += this.at
+    this.at = 0
+  }
+
+  finish (): Held {
+    this.flush()
+    const recordStarts = new Int32Array(this.recordEnds.length + 1)
+    recordStarts.set(this.recordEnds.view(), 1)
+    const malIds = Float64Array.from(this.mal.keys()).sort()
+    return {
+      ids: this.ids.done(),
+      records: concat(this.chunks, this.recordsSize),
+      recordStarts,
+      sizes: this.sizes.done(),
+      origins: Uint16Array.from(this.origins.view()),
+      tables: this.tables.map((table) => table?.pack() ?? null),
+      items: this.items.map((table, j) => this.modes[j] === LIST ? table!.pack() : null),
+      modes: this.modes,
+      modeFrom: this.modeFrom,
+      malIds,
+      byMal: Int32Array.from(malIds, (malId) => this.mal.get(malId)!)
+    }
+  }
 }
 
 export interface ResourceSource {
   fullEntryRange: (afterId: number, limit: number, site: SiteName) => FullEntryRange
+}
+
+export interface ResourceStoreOptions extends VersionedLoadOptions {
+  /** How many entries a key's values are told apart over before deciding whether they repeat (tests make it small). */
+  dedupeTrial?: number
 }
 
 export interface ResourceStore {
@@ -266,6 +460,12 @@ export interface ResourceStore {
    * the entry is not): build it.
    */
   resource: (version: string, id: number, origin: string, wrap?: boolean) => Buffer | undefined
+  /**
+   * The resources of entries `ids` for `origin`, in order and separated by
+   * commas, between `before` and `after` (a page of a list), as one buffer;
+   * undefined when any of them is not held.
+   */
+  join: (version: string, ids: readonly number[], origin: string, before: string, after: string) => Buffer | undefined
   /** Starts loading `version` if it is newer than the one held. */
   prepare: (version: string) => void
   held: () => string | null
@@ -278,53 +478,123 @@ export interface ResourceStore {
  * loading when first asked for; until it is held, callers build answers as
  * before).
  */
-export function createResourceStore (source: ResourceSource, options: VersionedLoadOptions = {}): ResourceStore {
+export function createResourceStore (source: ResourceSource, options: ResourceStoreOptions = {}): ResourceStore {
   const width = template.leaves.length
   const load = createVersionedLoad((afterId, limit) => source.fullEntryRange(afterId, limit, 'myanimelist'), {
-    start: (): Loading => ({ ids: new IntList(), tables: template.sameAs.map((i) => i < 0 ? new ValueTable() : null), mal: new Map() }),
+    start: () => new Loading(options.dedupeTrial ?? DEDUPE_TRIAL),
     add (so, range: FullEntryRange) {
       for (const entry of range.entries) {
         const malId = malIdOf(entry.sources)
-        const values = malId === null ? null : valuesOf(entry, malId)
-        if (values === null) continue
-        so.ids.push(entry.id)
-        values.forEach((json, j) => { so.tables[j]?.add(json) })
+        const raws: unknown[] = []
+        const values = malId === null ? null : valuesOf(entry, malId, raws)
+        if (values !== null) so.add(entry.id, values, raws)
       }
-      for (const table of so.tables) table?.flush()
+      so.flush()
       for (const [siteId, id] of range.onSite) {
         const malId = Number(siteId)
         const known = so.mal.get(malId)
         if (known === undefined || id < known) so.mal.set(malId, id)
       }
     },
-    finish (so): Held {
-      const malIds = Float64Array.from(so.mal.keys()).sort()
-      const own = so.tables.map((table) => table === null ? null : { values: table.pack(), refs: table.packRefs() })
-      const of = (j: number) => own[j] ?? own[template.sameAs[j]!]!
-      return {
-        ids: so.ids.done(),
-        refs: template.leaves.map((_, j) => of(j).refs),
-        values: template.leaves.map((_, j) => of(j).values),
-        malIds,
-        byMal: Int32Array.from(malIds, (malId) => so.mal.get(malId)!)
-      }
-    }
+    finish: (so): Held => so.finish()
   }, options)
 
+  const { pieces, sameAs } = template
   let lastOrigin = ''
   let lastOriginBytes = Buffer.alloc(0)
+  /** Where the entries of one join are in the held arrays (reused: one join at a time). */
+  let indexes = new Int32Array(32)
+  /** Per leaf of the resource being written: its value's bytes in the record (from, to), or its index in its table (ref ≥ 0). */
+  const leafFrom = new Int32Array(width)
+  const leafTo = new Int32Array(width)
+  const leafRef = new Int32Array(width)
 
-  /** Copies `bytes[start, end)` into `out` at `at`, each ORIGIN replaced by `origin`; returns the end. */
-  const copyWithOrigin = (bytes: Buffer, start: number, end: number, origin: Buffer, out: Buffer, at: number): number => {
+  /** Copies value `v` of `values` into `out` at `at`, with `origin` where it links to this service; returns the end. */
+  const copyValue = (values: Values, v: number, origin: Buffer, out: Buffer, at: number): number => {
+    const { bytes, starts, originStarts, originAt } = values
+    const start = starts[v]!
+    const end = starts[v + 1]!
+    if (originStarts === null || originStarts[v] === originStarts[v + 1]) return copyRange(bytes, start, end, out, at)
     let from = start
-    for (;;) {
-      const found = bytes.indexOf(originBytes, from)
-      if (found < 0 || found >= end) break
-      at = copyRange(bytes, from, found, out, at)
-      at += origin.copy(out, at)
-      from = found + originBytes.length
+    for (let k = originStarts[v]!; k < originStarts[v + 1]!; k++) {
+      const to = start + originAt[k]!
+      at = copyRange(bytes, from, to, out, at)
+      at = copyRange(origin, 0, origin.length, out, at)
+      from = to
     }
     return copyRange(bytes, from, end, out, at)
+  }
+
+  /** Writes entry `index`'s resource into `out` at `at`, with `origin` where it links to this service; returns the end. */
+  const write = (held: Held, index: number, origin: Buffer, out: Buffer, at: number): number => {
+    const { records, tables, modes, modeFrom } = held
+    let p = held.recordStarts[index]!
+    for (let j = 0; j < width; j++) {
+      at = copyRange(pieces[j]!, 0, pieces[j]!.length, out, at)
+      let leaf = sameAs[j]!
+      if (leaf < 0) {
+        leaf = j
+        // The value's index in its table, the length of the bytes that follow, or the number of items.
+        const n = varintAt(records, p)
+        p = varintEnd
+        const mode = index < modeFrom[j]! ? TABLE : modes[j]!
+        if (mode === TABLE) {
+          leafRef[j] = n
+        } else if (mode === INLINE) {
+          leafRef[j] = -1
+          leafFrom[j] = p
+          leafTo[j] = p += n
+        } else {
+          leafRef[j] = -2
+          leafFrom[j] = p
+          leafTo[j] = n
+          for (let k = 0; k < n; k++) while (records[p++]! >= 0x80);
+        }
+      }
+      const ref = leafRef[leaf]!
+      at = ref >= 0
+        ? copyValue(tables[leaf]!, ref, origin, out, at)
+        : ref === -1 ? copyRange(records, leafFrom[leaf]!, leafTo[leaf]!, out, at) : writeList(held.items[leaf]!, records, leafFrom[leaf]!, leafTo[leaf]!, origin, out, at)
+    }
+    return copyRange(pieces[width]!, 0, pieces[width]!.length, out, at)
+  }
+
+  /** Writes a list of `count` items whose indexes in `items` are the varints at records[p…]; returns the end. */
+  const writeList = (items: Values, records: Buffer, p: number, count: number, origin: Buffer, out: Buffer, at: number): number => {
+    out[at++] = 0x5b // [
+    for (let k = 0; k < count; k++) {
+      if (k > 0) out[at++] = 0x2c // ,
+      const v = varintAt(records, p)
+      p = varintEnd
+      at = copyValue(items, v, origin, out, at)
+    }
+    out[at++] = 0x5d // ]
+    return at
+  }
+
+  const join = (version: string, ids: readonly number[], origin: string, before: string, after: string): Buffer | undefined => {
+    const held = load.of(version)
+    if (held === undefined) return undefined
+    if (indexes.length < ids.length) indexes = new Int32Array(ids.length)
+    for (let i = 0; i < ids.length; i++) {
+      const index = indexOf(held.ids, ids[i]!)
+      if (index < 0) return undefined
+      indexes[i] = index
+    }
+    if (origin !== lastOrigin) {
+      lastOrigin = origin
+      lastOriginBytes = Buffer.from(origin)
+    }
+    let size = Buffer.byteLength(before) + Buffer.byteLength(after) + Math.max(0, ids.length - 1)
+    for (let i = 0; i < ids.length; i++) size += held.sizes[indexes[i]!]! + held.origins[indexes[i]!]! * lastOriginBytes.length
+    const out = Buffer.allocUnsafe(size)
+    let at = before === '' ? 0 : out.write(before, 0)
+    for (let i = 0; i < ids.length; i++) {
+      if (i > 0) out[at++] = 0x2c // ,
+      at = write(held, indexes[i]!, lastOriginBytes, out, at)
+    }
+    if (after !== '') out.write(after, at)
+    return out
   }
 
   return {
@@ -334,56 +604,39 @@ export function createResourceStore (source: ResourceSource, options: VersionedL
       const index = indexOf(held.malIds, malId)
       return index < 0 ? null : held.byMal[index]!
     },
-    resource (version, id, origin, wrap = false) {
-      const held = load.of(version)
-      if (held === undefined) return undefined
-      const index = indexOf(held.ids, id)
-      if (index < 0) return undefined
-      if (origin !== lastOrigin) {
-        lastOrigin = origin
-        lastOriginBytes = Buffer.from(origin)
-      }
-      const pieces = wrap ? template.wrapped : template.pieces
-      const { refs, values } = held
-      let size = 0
-      let origins = 0
-      for (let j = 0; j < width; j++) {
-        const { starts, origins: counts } = values[j]!
-        const v = refs[j]?.[index] ?? index
-        size += pieces[j]!.length + starts[v + 1]! - starts[v]!
-        origins += counts[v]!
-      }
-      size += pieces[width]!.length + origins * (lastOriginBytes.length - originBytes.length)
-      const out = Buffer.allocUnsafe(size)
-      let at = 0
-      for (let j = 0; j < width; j++) {
-        // A whole buffer by TypedArray#set: Buffer#copy checks its arguments and, for a part, makes a view.
-        const piece = pieces[j]!
-        out.set(piece, at)
-        at += piece.length
-        const { bytes, starts, origins: counts } = values[j]!
-        const v = refs[j]?.[index] ?? index
-        at = counts[v] === 0 ? copyRange(bytes, starts[v]!, starts[v + 1]!, out, at) : copyWithOrigin(bytes, starts[v]!, starts[v + 1]!, lastOriginBytes, out, at)
-      }
-      out.set(pieces[width]!, at)
-      return out
-    },
+    resource: (version, id, origin, wrap = false) => wrap ? join(version, [id], origin, '{"data":', '}') : join(version, [id], origin, '', ''),
+    join,
     prepare (version) { load.of(version) },
     held: load.held,
     close: load.close
   }
 }
 
+/** Where the last varint read by varintAt ended (a second result without an object per read). */
+let varintEnd = 0
+
+/** The LEB128 varint at bytes[p]; sets varintEnd. */
+function varintAt (bytes: Uint8Array, p: number): number {
+  let byte = bytes[p++]!
+  let value = byte & 0x7f
+  for (let shift = 7; byte >= 0x80; shift += 7) {
+    byte = bytes[p++]!
+    value |= (byte & 0x7f) << shift
+  }
+  varintEnd = p
+  return value
+}
+
 /**
  * Copies `bytes[start, end)` into `out` at `at`; returns the end. Most of a
- * resource's values are a few bytes, and Buffer#copy of a part makes a view (an
- * allocation) and checks its arguments each time, some 40 times per resource and
- * 1000 per page of 25: short ones are copied byte by byte, long ones by
- * TypedArray#set.
+ * resource's values and the template's texts between them are a few bytes,
+ * and Buffer#copy of a part makes a view (an allocation) and checks its
+ * arguments each time, some 50 times per resource and 1200 per page of 25:
+ * short ones are copied byte by byte, long ones by TypedArray#set.
  */
 export function copyRange (bytes: Uint8Array, start: number, end: number, out: Uint8Array, at: number): number {
   if (end - start > 48) {
-    out.set(bytes.subarray(start, end), at)
+    out.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), at)
     return at + end - start
   }
   for (let i = start; i < end; i++) out[at++] = bytes[i]!

@@ -2,7 +2,7 @@
 // byte for byte the resource built from the entry, for any origin; MyAnimeList
 // ids mapped as id mapping maps them; a new catalogue version answers with its
 // own data once loaded, never a mix; not held: undefined (the route builds).
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createResourceStore, animeResourceJson, ORIGIN } from '../../src/jikan/resources.js'
 import { malIdOf } from '../../src/jikan/sites.js'
 import { importCatalogueFile } from '../../src/catalogue/import.js'
@@ -19,28 +19,40 @@ const awkward = [
   aodRecord(9002, { type: 'UNKNOWN', episodes: 0, status: 'UNKNOWN', animeSeason: { season: 'UNDEFINED' }, duration: undefined, score: undefined, synonyms: [], studios: [], producers: [], tags: [] }),
   aodRecord(9003, { status: 'ONGOING', sources: ['https://myanimelist.net/anime/777001', 'https://myanimelist.net/anime/777002'] }),
   aodRecord(9004, { sources: ['https://myanimelist.net/anime/777002', 'https://kitsu.app/anime/5'] }),
-  aodRecord(9005, { sources: ['https://anidb.net/anime/9005'] })
+  aodRecord(9005, { sources: ['https://anidb.net/anime/9005'] }),
+  // The text that stands for the origin, in a title: taken for it if held, so built when asked.
+  aodRecord(9006, { title: `Not ${ORIGIN} an origin`, synonyms: [ORIGIN] })
 ]
 
-t.test('every entry with a MyAnimeList page is held, byte for byte its resource, for any origin', async (t) => {
+// A small trial: keys whose values nearly all differ are written into the entries' records after it
+// (the layout of a large catalogue); the default's trial is longer than the fixtures: tables only.
+for (const dedupeTrial of [undefined, 4]) {
+  t.test(`every entry with a MyAnimeList page is held, byte for byte its resource, for any origin (trial ${dedupeTrial ?? 'default'})`, async (t) => {
+    await everyEntryHeld(t, dedupeTrial)
+  })
+}
+
+async function everyEntryHeld (t: Test, dedupeTrial: number | undefined): Promise<void> {
   const dir = tempDir(t)
   await importCatalogueFile(dir, writeAod(dir, [...jikanFixtures(), ...awkward]))
   const opened = openCatalogue(dir)
   t.teardown(() => { opened.close() })
   const { catalogue, discovery } = opened
-  const store = createResourceStore(discovery, { slice: 7, schedule: (next) => { next() } })
+  const store = createResourceStore(discovery, { slice: 7, schedule: (next) => { next() }, ...(dedupeTrial === undefined ? {} : { dedupeTrial }) })
   const version = catalogue.version()
   t.equal(store.entryOf(version, 1), undefined, 'before it is asked for, nothing is held')
   t.equal(store.held(), version, 'asking loaded it (slices run at once here)')
   const ids = catalogue.answerRange(0, 1000).ids
   let held = 0
+  const heldIds: number[] = []
   for (const entry of discovery.fullEntries(ids)) {
     const malId = malIdOf(entry.sources)
-    if (malId === null) {
-      t.equal(store.resource(version, entry.id, 'http://a.example'), undefined, `entry ${entry.id} has no MyAnimeList page: not held`)
+    if (malId === null || entry.title.includes(ORIGIN)) {
+      t.equal(store.resource(version, entry.id, 'http://a.example'), undefined, `entry ${entry.id} has no MyAnimeList page, or a title with the origin's stand-in: not held`)
       continue
     }
     held++
+    heldIds.push(entry.id)
     const json = animeResourceJson(entry, malId)
     for (const origin of ['http://a.example', 'https://b.example:8443', 'http://a.example']) {
       t.equal(store.resource(version, entry.id, origin)!.toString(), built(json, origin), `entry ${entry.id} for ${origin}`)
@@ -58,6 +70,42 @@ t.test('every entry with a MyAnimeList page is held, byte for byte its resource,
   t.equal(store.entryOf(version, 0), null)
   t.equal(store.resource(version, 999_999, 'http://a.example'), undefined, 'an unknown entry: not held')
   t.equal(store.entryOf(String(Number(version) - 1), 1), undefined, 'an older version: not held')
+  // A page: the resources in the order asked, between its head and tail.
+  const page = [...heldIds].reverse().slice(0, 25)
+  const origin = 'https://c.example'
+  const resources = discovery.fullEntries(page).map((entry) => [entry.id, built(animeResourceJson(entry, malIdOf(entry.sources)!), origin)] as const)
+  const byId = new Map(resources)
+  t.equal(store.join(version, page, origin, '{"data":[', '],"x":"é"}')!.toString(), `{"data":[${page.map((id) => byId.get(id)).join(',')}],"x":"é"}`, 'a page, written in one buffer')
+  t.equal(store.join(version, [], origin, '[', ']')!.toString(), '[]', 'an empty page')
+  t.equal(store.join(version, [page[0]!, 999_999], origin, '[', ']'), undefined, 'a page with an entry not held: undefined (built)')
+}
+
+t.test('many lists of few items (genre sets, companies) are held as their items, byte for byte', async (t) => {
+  const dir = tempDir(t)
+  const genreTags = ['action', 'comedy', 'drama', 'romance', 'school', 'mecha', 'horror', 'sports', 'hentai', 'shounen', 'seinen']
+  const companies = ['a', 'b "c"', 'd', 'e', 'f']
+  // Every set of the tags (and of the companies) by the bits of n: many distinct sets of few distinct items.
+  const pick = <T>(items: T[], n: number): T[] => items.filter((_, i) => ((n >> i) & 1) === 1)
+  const records = Array.from({ length: 80 }, (_, i) => aodRecord(i + 1, { tags: pick(genreTags, i * 37 + 5), producers: pick(companies, i * 7 + 3), studios: pick(companies, i) }))
+  // A record after the trial whose list is empty, and one with a list of one.
+  records.push(aodRecord(81, { tags: [], producers: [] }), aodRecord(82, { tags: ['action'], producers: ['z'] }))
+  await importCatalogueFile(dir, writeAod(dir, records))
+  const opened = openCatalogue(dir)
+  t.teardown(() => { opened.close() })
+  const { catalogue, discovery } = opened
+  const store = createResourceStore(discovery, { slice: 5, schedule: (next) => { next() }, dedupeTrial: 20 })
+  const version = catalogue.version()
+  store.prepare(version)
+  const entries = discovery.fullEntries(catalogue.answerRange(0, 1000).ids)
+  t.equal(entries.length, 82)
+  for (const entry of entries) {
+    for (const origin of ['http://a.example', 'https://bb.example:8443']) {
+      t.equal(store.resource(version, entry.id, origin)!.toString(), built(animeResourceJson(entry, malIdOf(entry.sources)!), origin), `entry ${entry.id} for ${origin}`)
+    }
+  }
+  const page = entries.slice(10, 35).map((entry) => entry.id)
+  const expected = discovery.fullEntries(page).map((entry) => built(animeResourceJson(entry, malIdOf(entry.sources)!), 'http://x'))
+  t.equal(store.join(version, page, 'http://x', '[', ']')!.toString(), `[${expected.join(',')}]`, 'a page across the trial')
 })
 
 t.test('a catalogue update: the new version is loaded when asked for, and answers with its data', async (t) => {

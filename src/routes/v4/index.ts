@@ -189,12 +189,13 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   async function animePage (search: SearchRequest, query: Query, origin: string): Promise<Buffer> {
     const page = (query.page as number | undefined) ?? 1
     const limit = (query.limit as number | undefined) ?? DEFAULT_LIMIT
-    // The index alone gives the ids; the resources are the held ones, joined as bytes, when each
-    // is held; else animeJsons' (its cache, built from the file on a miss).
+    // The index alone gives the ids; the page is written from the held resources into one buffer
+    // when each is held; else joined from animeJsons' (its cache, built from the file on a miss).
     const at = version()
     const { count, ids } = await discovery.searchIds(search, (page - 1) * limit, limit)
-    const held = ids.map((id) => resources.resource(at, id, origin))
-    const data: Array<Buffer | string> = held.every((r) => r !== undefined) ? held as Buffer[] : animeJsons(ids, origin)
+    const held = resources.join(at, ids, origin, '{"data":[', `],"pagination":${JSON.stringify(pagination(count, page, limit, ids.length))}}`)
+    if (held !== undefined) return held
+    const data = animeJsons(ids, origin)
     const parts: Array<Buffer | string> = ['{"data":[']
     data.forEach((json, i) => { parts.push(...(i === 0 ? [json] : [',', json])) })
     parts.push(`],"pagination":${JSON.stringify(pagination(count, page, limit, data.length))}}`)
