@@ -261,13 +261,16 @@ async function main (): Promise<void> {
   await sleep(quick ? 200 : 2000)
   // Several rounds, the formats alternating, medians reported (one import is at the mercy of a noisy neighbour).
   const reports = { json: [] as Array<Awaited<ReturnType<typeof runImport>>>, jsonl: [] as Array<Awaited<ReturnType<typeof runImport>>> }
-  // A partial run without `imports` serves the catalogue an earlier run imported, if there is one.
-  const reuseImport = !selected('imports') && fs.existsSync(path.join(dirs.jsonl, 'catalogue.sqlite'))
+  // A partial run without `imports` serves the catalogue an earlier run imported, or imports the JSONL once.
+  const measureImports = selected('imports')
+  const reuseImport = !measureImports && fs.existsSync(path.join(dirs.jsonl, 'catalogue.sqlite'))
   if (reuseImport) log(`serving the catalogue imported earlier in ${path.relative(root, dirs.jsonl)}`)
-  for (let round = 0; round < (reuseImport ? 0 : selected('imports') ? settings.importRounds : 1); round++) {
-    // The JSONL import last: its DATA_DIR is what the service serves.
-    for (const format of (selected('imports') ? ['json', 'jsonl'] as const : ['jsonl'] as const)) {
-      log(`importing ${format.toUpperCase()} (round ${round + 1} of ${settings.importRounds})`)
+  const importRounds = reuseImport ? 0 : measureImports ? settings.importRounds : 1
+  // The JSONL import last: its DATA_DIR is what the service serves.
+  const formats = measureImports ? ['json', 'jsonl'] as const : ['jsonl'] as const
+  for (let round = 0; round < importRounds; round++) {
+    for (const format of formats) {
+      log(`importing ${format.toUpperCase()} (round ${round + 1} of ${importRounds})`)
       const report = await runImport(files[format], dirs[format])
       if (report.code !== 0) errors.push(`import ${format}: exit ${report.code}: ${report.output.join(' ')}`)
       reports[format].push(report)
