@@ -62,6 +62,14 @@ export async function startProcess (t: Test, options: StartOptions): Promise<Sta
   return { child, output: () => output, exited }
 }
 
+/** Polls `check` every 20 ms until it holds (true) or `timeoutMs` has passed (false). */
+export async function eventually (check: () => boolean, timeoutMs = 60_000): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; !check(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (Date.now() >= deadline) return false
+  }
+  return true
+}
+
 /** A readiness check: GET `path` on 127.0.0.1:`port` answers `status` (any status when null). */
 export const answers = (port: number, path: string, status: number | null = 200) => async (): Promise<boolean> => {
   const got = await getOnce(port, path)
