@@ -19,7 +19,7 @@ import app, { serverOptions } from '../../src/app.js'
 import { aodRecord, aodText, writeAod } from '../helpers/aod.js'
 import { buildApp, tempDir } from '../helpers/app.js'
 import { capture } from '../helpers/cli.js'
-import { fromSources } from '../helpers/server.js'
+import { program as anime } from '../helpers/server.js'
 
 // Made once with the zstd CLI (Debian's zstd 1.5.4; fzstd only decodes):
 //   aodText([1..5].map(n => aodRecord(n, { title: `Zst ${n}` })), 'jsonl') | zstd -19
@@ -294,8 +294,8 @@ t.test('scheduling: the first update is due one interval after the last import; 
   const dir = await withOldCatalogue(t)
   const logged: string[] = []
   const log = { info: (_: object, msg: string) => { logged.push(msg) }, error: (obj: object, msg: string) => { logged.push(`${msg} ${JSON.stringify(obj)}`) } }
-  // The command line from the sources: this process's own script is the test file.
-  const program = { file: process.execPath, args: [...fromSources, path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts')] }
+  // The command line as the tests run it (this process's own script is the test file).
+  const program = { file: process.execPath, args: anime }
   const schedule = scheduleUpdates({ program, url: `${base}/slow.jsonl`, dataDir: dir, intervalMs: day, log })
   t.teardown(() => schedule.stop())
   const first = schedule.runNow()

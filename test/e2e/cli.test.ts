@@ -9,7 +9,7 @@ import { runCli } from '../../src/cli.js'
 import { aodRecord, writeAod } from '../helpers/aod.js'
 import { tempDir } from '../helpers/app.js'
 import { capture } from '../helpers/cli.js'
-import { fromSources } from '../helpers/server.js'
+import { childEnv, program } from '../helpers/server.js'
 
 t.test('catalogue import and info', async (t) => {
   const dir = tempDir(t)
@@ -126,12 +126,12 @@ t.test('backup copies the accounts database, refusing to overwrite without --for
 t.test('the real binary entry point runs as a process', async (t) => {
   const dir = tempDir(t)
   const file = writeAod(dir, [aodRecord(1)])
-  const result = spawnSync(process.execPath, [...fromSources, 'src/cli.ts', 'catalogue', 'import', file], {
-    env: { ...process.env, DATA_DIR: dir }, encoding: 'utf8'
+  const result = spawnSync(process.execPath, [...program, 'catalogue', 'import', file], {
+    env: childEnv({ ...process.env, DATA_DIR: dir }), encoding: 'utf8'
   })
   t.equal(result.status, 0, result.stderr)
   t.match(result.stdout, /1 added/)
-  const bad = spawnSync(process.execPath, [...fromSources, 'src/cli.ts', 'catalogue', 'import', '/nonexistent.json'], { encoding: 'utf8' })
+  const bad = spawnSync(process.execPath, [...program, 'catalogue', 'import', '/nonexistent.json'], { env: childEnv(), encoding: 'utf8' })
   t.equal(bad.status, 1)
   t.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr)
 })
@@ -140,7 +140,7 @@ t.test('a reader that closes the pipe early (| head -1) ends no command and prin
   const dir = tempDir(t)
   const file = writeAod(dir, [aodRecord(1), aodRecord(2)])
   const run = async (args: string[]) => {
-    const child = spawn(process.execPath, [...fromSources, 'src/cli.ts', ...args], { env: { ...process.env, DATA_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...program, ...args], { env: childEnv({ ...process.env, DATA_DIR: dir }), stdio: ['ignore', 'pipe', 'pipe'] })
     child.stdout.destroy() // the reader is gone before the first line
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
@@ -168,7 +168,7 @@ t.test('a DATA_DIR the user cannot write: one line, exit 1', async (t) => {
   if (!asRoot) fs.chmodSync(locked, 0o555)
   t.teardown(() => fs.chmodSync(locked, 0o755))
   // Without tap's hooks (NODE_OPTIONS, which tap adds to every spawn): they would write where nobody cannot.
-  const cli = (dataDir: string) => spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, ...fromSources, path.resolve('src/cli.ts'), 'catalogue', 'info'], {
+  const cli = (dataDir: string) => spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, ...program, 'catalogue', 'info'], {
     env: { PATH: process.env.PATH, DATA_DIR: dataDir, HOME: dir },
     encoding: 'utf8',
     ...(asRoot ? { uid: 65534, gid: 65534 } : {})

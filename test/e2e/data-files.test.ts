@@ -9,7 +9,7 @@ import Database from 'better-sqlite3'
 import { projectRoot } from '../../src/config.js'
 import { buildApp, tempDir } from '../helpers/app.js'
 import { fixtureCatalogue } from '../helpers/accounts.js'
-import { fromSources, spawnServer } from '../helpers/server.js'
+import { childEnv, program, spawnServer } from '../helpers/server.js'
 
 /** Every file and directory under `dir` (itself included) with its permission bits. */
 function modes (dir: string): Map<string, number> {
@@ -58,8 +58,8 @@ t.test('with umask 000, the server and `backup` create only 0600 files and 0700 
   process.umask(0o000)
   let run: ReturnType<typeof spawnSync>
   try {
-    run = spawnSync(process.execPath, [...fromSources, 'src/cli.ts', 'backup', backup], {
-      cwd: projectRoot, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8'
+    run = spawnSync(process.execPath, [...program, 'backup', backup], {
+      cwd: projectRoot, env: childEnv({ ...process.env, DATA_DIR: dataDir }), encoding: 'utf8'
     })
   } finally {
     process.umask(previous)

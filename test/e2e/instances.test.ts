@@ -1,5 +1,5 @@
 // Several instances, one user base: a real PostgreSQL server and two service
-// processes (`node --import tsx src/cli.ts serve`) on different ports with
+// processes (`anime-api serve`) on different ports with
 // different DATA_DIRs (each its own catalogue) and the same DATABASE_URL.
 import t, { type Test } from 'tap'
 import { tempDir } from '../helpers/app.js'

@@ -1,5 +1,5 @@
 // The graceful life cycle, for real: the server runs as a child process
-// (`node --import tsx src/cli.ts serve`), gets SIGTERM or SIGINT in the middle of
+// (`anime-api serve`, test/helpers/server.ts), gets SIGTERM or SIGINT in the middle of
 // traffic, and must answer every request it had started, close its databases
 // cleanly (WAL checkpointed) and exit 0.
 import t from 'tap'

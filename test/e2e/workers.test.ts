@@ -1,4 +1,4 @@
-// WORKERS=2: the real server as a child process (node --import tsx src/cli.ts serve),
+// WORKERS=2: the real server as a child process (anime-api serve, test/helpers/server.ts),
 // two workers on one port sharing the SQLite files.
 import t, { type Test } from 'tap'
 import http from 'node:http'
@@ -9,7 +9,7 @@ import { promisify } from 'node:util'
 import { once } from 'node:events'
 import { aodRecord, aodText, writeAod } from '../helpers/aod.js'
 import { tempDir } from '../helpers/app.js'
-import { freePort, fromSources, startProcess } from '../helpers/server.js'
+import { childEnv, freePort, program, startProcess } from '../helpers/server.js'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
 
@@ -124,7 +124,7 @@ t.test('WORKERS=2 serves one port from two processes sharing the SQLite files', 
   t.teardown(() => files.close())
   const url = `http://127.0.0.1:${(files.address() as net.AddressInfo).port}/anime-offline-database.jsonl`
   // (not spawnSync: this process serves the file)
-  const cli = await promisify(execFile)(process.execPath, [...fromSources, 'src/cli.ts', 'catalogue', 'update', '--url', url], { cwd: root, env, encoding: 'utf8' })
+  const cli = await promisify(execFile)(process.execPath, [...program, 'catalogue', 'update', '--url', url], { cwd: root, env: childEnv(env), encoding: 'utf8' })
   t.match(cli.stdout, /1 added, 3 updated/)
   const seen = new Map<string, string>()
   for (let i = 0; i < 40 && seen.size < 2; i++) {
