@@ -2,6 +2,7 @@
 // over it (entries and versions, discovery, the watchlists' links, the
 // watcher). The database handle stays in here; close() leaves the file whole.
 import { createAnswerStore, type AnswerStore } from './answers.js'
+import { BACKGROUND_SLICE_MS } from './engine/turns.js'
 import { openCatalogueDb } from './db.js'
 import { createDiscovery, type Discovery } from './discovery.js'
 import { saveLocalMap, type CatalogueIdStore } from './id-store.js'
@@ -32,7 +33,7 @@ export interface OpenCatalogueOptions {
 export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = {}): OpenCatalogue {
   const db = openCatalogueDb(dataDir)
   const catalogue = createCatalogue(db)
-  const answers = createAnswerStore(catalogue, { onError: options.onAnswersError ?? options.onError })
+  const answers = createAnswerStore(catalogue, { budgetMs: BACKGROUND_SLICE_MS, onError: options.onAnswersError ?? options.onError })
   const discovery = createDiscovery(db, { version: catalogue.version, onError: options.onError, inlineBuildMax: options.inlineBuildMax, answers })
   const watcher = createCatalogueWatcher(db, options.onError)
   // A new catalogue version: its index is built and its answers loaded at once, before requests ask for them.

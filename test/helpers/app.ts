@@ -53,7 +53,10 @@ export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<
     databasesByDataDir.set(path.resolve(dataDir), databaseUrl)
   }
   // No global rate limit unless a test sets one: tests send thousands of requests from one address.
-  await fastify.register(fp(app), { rateLimitMax: 0, ...options, dataDir, ...(databaseUrl === undefined ? {} : { databaseUrl }) })
+  // On PostgreSQL, a minute for each query (DATABASE_TIMEOUT) unless a test sets one: a busy machine can
+  // outlast the default, which only the tests of the timeout measure.
+  const onPostgres = databaseUrl === undefined ? {} : { databaseUrl, databaseTimeoutMs: 60_000 }
+  await fastify.register(fp(app), { rateLimitMax: 0, ...onPostgres, ...options, dataDir, ...(databaseUrl === undefined ? {} : { databaseUrl }) })
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify
