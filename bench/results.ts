@@ -2,7 +2,7 @@
 // notes (bench/NOTES.md) and the latest soak runs (`npm run soak` appends).
 import fs from 'node:fs'
 import path from 'node:path'
-import { benchDir, fmt, SETTLE_QUIET_MS, startCommand } from './lib.js'
+import { benchDir, fmt, median, SETTLE_QUIET_MS, startCommand } from './lib.js'
 import type { LoadResult } from './load.js'
 
 const startCommandText = (): string => ['node', ...startCommand()].join(' ')
@@ -27,6 +27,18 @@ export const passes = (t: Target): boolean | null =>
   t.missing !== undefined || Number.isNaN(t.measured) ? null : t.kind === 'min' ? t.measured >= t.limit : t.measured <= t.limit
 
 export interface Summary { rps: number, p50: number, p99: number, cpuUs: number, statuses: Record<string, number>, rounds: LoadResult[] }
+
+/**
+ * A scenario's figure over what it is compared with: the median of the rounds'
+ * own ratios, each round's pair measured back to back. A machine whose speed
+ * drifts between rounds moves both figures of a pair alike, where the ratio of
+ * the two sides' medians would pair a fast round with a slow one.
+ */
+export function pairedRatio (side: Summary, versus: Summary, by: 'rps' | 'cpu'): number {
+  const of = (r: LoadResult): number => by === 'rps' ? r.rps : r.serverCpuUsPerRequest ?? NaN
+  const ratios = side.rounds.slice(0, versus.rounds.length).map((r, i) => of(r) / of(versus.rounds[i]!))
+  return median(ratios)
+}
 
 export interface ScenarioResult {
   name: string
@@ -110,17 +122,20 @@ export function renderBench (r: BenchResults): string {
       s.dropped !== undefined && s.dropped.length > 0 ? `dropped (rejected by the service): ${s.dropped.join(' ')}` : undefined].filter(Boolean).join('; ')
     const sv = s.service!
     lines.push(row([s.name, fmt(sv.rps, 0), fmt(sv.p50, 2), fmt(sv.p99, 2), fmt(sv.cpuUs, 0),
-      ...(b === undefined ? ['', '', '', '', '', '', ''] : [s.versusName ?? '', fmt(b.rps, 0), fmt(b.p50, 2), fmt(b.p99, 2), fmt(b.cpuUs, 0), fmt(sv.rps / b.rps, 2), fmt(sv.cpuUs / b.cpuUs, 2)]),
+      ...(b === undefined ? ['', '', '', '', '', '', ''] : [s.versusName ?? '', fmt(b.rps, 0), fmt(b.p50, 2), fmt(b.p99, 2), fmt(b.cpuUs, 0), fmt(pairedRatio(sv, b, 'rps'), 2), fmt(pairedRatio(sv, b, 'cpu'), 2)]),
       notes]))
   }
   lines.push('')
-  lines.push('"req/s ratio" is the scenario\'s req/s over what it is compared with (against the ceiling: the share of the ceiling reached; for a Jikan route, its inverse is the time ratio of the targets); "CPU ratio" is its CPU per request over the other\'s.', '')
+  lines.push('"req/s ratio" is the scenario\'s req/s over what it is compared with (against the ceiling: the share of the ceiling reached; for a Jikan route, its inverse is the time ratio of the targets); "CPU ratio" is its CPU per request over the other\'s. Both are the median of the rounds\' own ratios, each round\'s two runs back to back, so that a machine whose speed drifts between rounds does not pair a fast run with a slow one.', '')
   const perRound = r.scenarios.filter((s) => s.available && s.service !== undefined)
   if (perRound.length > 0) {
     lines.push('<details><summary>Every round (req/s)</summary>', '')
     for (const s of perRound) {
+      const versus = s.versus
       lines.push(`- ${s.name}: ${s.service!.rounds.map((x) => fmt(x.rps, 0)).join(', ')}` +
-        (s.versus !== undefined ? `; ${s.versusName ?? 'compared with'} ${s.versus.rounds.map((x) => fmt(x.rps, 0)).join(', ')}` : ''))
+        (versus !== undefined
+          ? `; ${s.versusName ?? 'compared with'} ${versus.rounds.map((x) => fmt(x.rps, 0)).join(', ')}; ratios ${s.service!.rounds.slice(0, versus.rounds.length).map((x, i) => fmt(x.rps / versus.rounds[i]!.rps, 2)).join(', ')}`
+          : ''))
     }
     lines.push('', '</details>', '')
   }

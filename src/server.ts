@@ -20,14 +20,27 @@ export async function startServer (config: AppConfig): Promise<FastifyInstance> 
   await fastify.register(fp(app), config)
   await fastify.register(liveUpdates, config)
   const stopGracefully = gracefulStop(fastify, config)
+  // The signal handlers come before listening: in a cluster the primary hands this worker
+  // connections as soon as it has registered it, before listen() resolves here, and a
+  // SIGTERM in between would otherwise kill the process with those connections open.
+  // A signal that arrives while listening is acted on once the server listens.
+  let listened!: (ok: boolean) => void
+  const listening = new Promise<boolean>((resolve) => { listened = resolve })
+  const onSignal = (signal: NodeJS.Signals) => {
+    void listening.then(async (ok) => { if (ok) await stopGracefully(signal) })
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
   try {
     await fastify.listen({ host: config.host, port: config.port })
+    listened(true)
   } catch (error) {
+    listened(false)
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
     await fastify.close() // the databases and timers opened by the plugins
     throw error
   }
-  process.on('SIGTERM', () => { void stopGracefully('SIGTERM') })
-  process.on('SIGINT', () => { void stopGracefully('SIGINT') })
   return fastify
 }
 

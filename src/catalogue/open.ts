@@ -2,12 +2,16 @@
 // over it (entries and versions, discovery, the watchlists' links, the
 // watcher). The database handle stays in here; close() leaves the file whole.
 import { createAnswerStore, type AnswerStore } from './answers.js'
+import { BACKGROUND_SLICE_MS } from './engine/turns.js'
 import { openCatalogueDb } from './db.js'
 import { createDiscovery, type Discovery } from './discovery.js'
 import { saveLocalMap, type CatalogueIdStore } from './id-store.js'
 import { createCatalogueLinks, type CatalogueLinks } from './links.js'
 import { createCatalogue, type Catalogue, type CatalogueInfo } from './repository.js'
 import { createCatalogueWatcher, type CatalogueWatcher } from './watch.js'
+
+/** The serving connection's page cache, in KiB (see openCatalogue). */
+const SERVING_CACHE_KIB = 4096
 
 export interface OpenCatalogue {
   catalogue: Catalogue
@@ -31,8 +35,14 @@ export interface OpenCatalogueOptions {
 
 export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = {}): OpenCatalogue {
   const db = openCatalogueDb(dataDir)
+  // SQLite's page cache, per connection (better-sqlite3's default is 16 MB): the
+  // whole-version loads (entry answers, Jikan resources) read every row once and
+  // would leave it full of pages nothing reads again, while what the service
+  // still reads from the file (details, lists' entries) misses it anyway, spread
+  // over the whole file. 4 MiB keeps the tables' interior pages.
+  db.pragma(`cache_size = -${SERVING_CACHE_KIB}`)
   const catalogue = createCatalogue(db)
-  const answers = createAnswerStore(catalogue, { onError: options.onAnswersError ?? options.onError })
+  const answers = createAnswerStore(catalogue, { budgetMs: BACKGROUND_SLICE_MS, onError: options.onAnswersError ?? options.onError })
   const discovery = createDiscovery(db, { version: catalogue.version, onError: options.onError, inlineBuildMax: options.inlineBuildMax, answers })
   const watcher = createCatalogueWatcher(db, options.onError)
   // A new catalogue version: its index is built and its answers loaded at once, before requests ask for them.

@@ -5,6 +5,7 @@ import t from 'tap'
 import { catalogueIds, startBaseline } from '../../bench/baseline.js'
 import { writeCatalogue } from '../../bench/generate-catalogue.js'
 import { indexDrawer } from '../../bench/load.js'
+import { pairedRatio, type Summary } from '../../bench/results.js'
 import { concreteRequests, scenarios } from '../../bench/scenarios.js'
 import { importCatalogueFile } from '../../src/catalogue/import.js'
 import { buildApp, tempDir } from '../helpers/app.js'
@@ -102,4 +103,23 @@ t.test('scenarios draw ids over the whole catalogue, uniform and Zipf', async (t
   const skewed = new Set(concreteRequests(zipf, 20_000, 1).map((r) => r.path))
   t.ok(skewed.size < distinct.size, `fewer distinct paths under Zipf (${skewed.size})`)
   t.ok([...distinct].every((path) => /^\/anime\/entry\/[1-9]\d*$/.test(path)))
+})
+
+t.test('a ratio pairs each round with the round measured beside it', async (t) => {
+  const rounds = (figures: Array<[number, number]>): Summary => ({
+    rps: NaN,
+    p50: NaN,
+    p99: NaN,
+    cpuUs: NaN,
+    statuses: {},
+    rounds: figures.map(([rps, cpu]) => ({ requests: 1, rps, latency: { p50: 0, p90: 0, p99: 0, max: 0, mean: 0 }, statuses: {}, errors: 0, timeouts: 0, seconds: 1, serverCpuUsPerRequest: cpu }))
+  })
+  // The machine slows down by half after the first round, for both sides alike: the service stays at 0.8 of the ceiling.
+  const service = rounds([[800, 50], [400, 100], [400, 100]])
+  const ceiling = rounds([[1000, 40], [500, 80], [500, 80]])
+  t.equal(pairedRatio(service, ceiling, 'rps'), 0.8)
+  t.equal(pairedRatio(service, ceiling, 'cpu'), 1.25)
+  // One round off: the median of the pairs ignores it.
+  const odd = rounds([[800, 50], [100, 400], [400, 100]])
+  t.equal(pairedRatio(odd, ceiling, 'rps'), 0.8)
 })

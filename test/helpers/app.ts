@@ -53,10 +53,20 @@ export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<
     databasesByDataDir.set(path.resolve(dataDir), databaseUrl)
   }
   // No global rate limit unless a test sets one: tests send thousands of requests from one address.
-  await fastify.register(fp(app), { rateLimitMax: 0, ...options, dataDir, ...(databaseUrl === undefined ? {} : { databaseUrl }) })
+  // On PostgreSQL, a minute for each query (DATABASE_TIMEOUT) unless a test sets one: a busy machine can
+  // outlast the default, which only the tests of the timeout measure.
+  const onPostgres = databaseUrl === undefined ? {} : { databaseUrl, databaseTimeoutMs: 60_000 }
+  await fastify.register(fp(app), { rateLimitMax: 0, ...onPostgres, ...options, dataDir, ...(databaseUrl === undefined ? {} : { databaseUrl }) })
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify
+}
+
+/** The OpenAPI document the app serves (GET /openapi.json). */
+export async function openapiDocument<T = Record<string, unknown>> (app: FastifyInstance): Promise<T> {
+  const res = await app.inject('/openapi.json')
+  if (res.statusCode !== 200) throw new Error(`GET /openapi.json answered ${res.statusCode}: ${res.body.slice(0, 200)}`)
+  return res.json<T>()
 }
 
 const isEmpty = (dir: string): boolean => !fs.existsSync(dir) || fs.readdirSync(dir).length === 0

@@ -62,6 +62,14 @@ export async function startProcess (t: Test, options: StartOptions): Promise<Sta
   return { child, output: () => output, exited }
 }
 
+/** Polls `check` every 20 ms until it holds (true) or `timeoutMs` has passed (false). */
+export async function eventually (check: () => boolean, timeoutMs = 60_000): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; !check(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (Date.now() >= deadline) return false
+  }
+  return true
+}
+
 /** A readiness check: GET `path` on 127.0.0.1:`port` answers `status` (any status when null). */
 export const answers = (port: number, path: string, status: number | null = 200) => async (): Promise<boolean> => {
   const got = await getOnce(port, path)
@@ -117,7 +125,17 @@ export async function spawnServer (t: Test, env: Record<string, string> = {}, en
   return { ...started, port, dataDir }
 }
 
-export interface LoadOutcome { sentAt: number, status?: number, error?: string }
+/** One answer: its status and the headers a drain is judged by, or the error's code. */
+export interface Answer {
+  status?: number
+  error?: string
+  /** `x-worker`: the pid of the cluster's worker that answered (absent from a single process). */
+  worker?: string
+  /** The `Connection` header of the answer. */
+  connection?: string
+}
+
+export interface LoadOutcome extends Answer { sentAt: number }
 
 export interface StopUnderLoad {
   /** Every request of the stream, in the order they ended. */
@@ -125,16 +143,23 @@ export interface StopUnderLoad {
   /** When `stop` was called, and when /ready first answered 503 (Infinity: never). */
   stoppedAt: number
   notReadyAt: number
+  /** When each serving process (by `x-worker`; '' for a single process) first answered /ready with 503. */
+  notReadyAtBy: Map<string, number>
   /** /ready's answers before it turned: anything but 200 (a refused connection, say). */
   readyProblems: string[]
 }
 
-/** GET `path` on a connection of its own: its status, or the error's code. */
-export function getOnce (port: number, path: string, agent: http.Agent | false = false): Promise<{ status?: number, error?: string }> {
+/** GET `path` on a connection of its own (or of `agent`): its status and headers, or the error's code. */
+export function getOnce (port: number, path: string, agent: http.Agent | false = false): Promise<Answer> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
       res.resume()
-      res.on('end', () => resolve({ status: res.statusCode }))
+      const worker = res.headers['x-worker']
+      res.on('end', () => resolve({
+        status: res.statusCode,
+        ...(typeof worker === 'string' ? { worker } : {}),
+        ...(res.headers.connection !== undefined ? { connection: res.headers.connection } : {})
+      }))
       res.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }))
     })
     req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }))
@@ -145,30 +170,40 @@ export function getOnce (port: number, path: string, agent: http.Agent | false =
  * What a load balancer in front of the service sees across a graceful stop:
  * `connections` clients send a steady stream of GETs of `paths` over keep-alive
  * connections while a checker polls /ready; `stop` (a SIGTERM) is called once
- * the stream runs, and `reactionMs` after /ready first answers 503 the clients
- * send no new request, as a balancer that has taken the instance out.
+ * the stream runs. The checker polls until each of the `workers` serving
+ * processes has answered 503; `reactionMs` after that the clients send no new
+ * request, as a balancer that has taken the instance out, but each client
+ * sends at least `minAfterNotReady` requests after it, however slow the machine.
  */
-export async function stopUnderLoad (port: number, stop: () => void, paths: string[], options: { connections?: number, runBeforeMs?: number, reactionMs?: number } = {}): Promise<StopUnderLoad> {
-  const { connections = 8, runBeforeMs = 500, reactionMs = 300 } = options
+export async function stopUnderLoad (port: number, stop: () => void, paths: string[], options: { connections?: number, runBeforeMs?: number, reactionMs?: number, minAfterNotReady?: number, workers?: number } = {}): Promise<StopUnderLoad> {
+  const { connections = 8, runBeforeMs = 500, reactionMs = 300, minAfterNotReady = 3, workers = 1 } = options
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections })
   const outcomes: LoadOutcome[] = []
   const readyProblems: string[] = []
+  const notReadyAtBy = new Map<string, number>()
   let stoppedAt = Infinity
   let notReadyAt = Infinity
+  let allNotReadyAt = Infinity
   // Gives up 30 s after the stop when /ready never turns.
-  const sending = (): boolean => Date.now() < Math.min(notReadyAt + reactionMs, stoppedAt + 30_000)
+  const givenUp = (): boolean => Date.now() >= stoppedAt + 30_000
   const clients = Array.from({ length: connections }, async (_, client) => {
-    for (let i = 0; sending(); i++) {
+    let afterNotReady = 0
+    for (let i = 0; !givenUp() && (Date.now() < allNotReadyAt + reactionMs || (allNotReadyAt < Infinity && afterNotReady < minAfterNotReady)); i++) {
       const sentAt = Date.now()
+      if (sentAt > allNotReadyAt) afterNotReady++
       outcomes.push({ sentAt, ...await getOnce(port, paths[(client + i) % paths.length]!, agent) })
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
   })
   const checker = (async () => {
-    while (notReadyAt === Infinity && Date.now() < stoppedAt + 30_000) {
+    while (notReadyAtBy.size < workers && !givenUp()) {
       const answer = await getOnce(port, '/ready')
-      if (answer.status === 503 && stoppedAt !== Infinity) notReadyAt = Date.now()
-      else if (answer.status !== 200) readyProblems.push(answer.error ?? String(answer.status))
+      if (answer.status === 503 && stoppedAt !== Infinity) {
+        const at = Date.now()
+        notReadyAt = Math.min(notReadyAt, at)
+        if (!notReadyAtBy.has(answer.worker ?? '')) notReadyAtBy.set(answer.worker ?? '', at)
+        if (notReadyAtBy.size === workers) allNotReadyAt = at
+      } else if (answer.status !== 200) readyProblems.push(answer.error ?? String(answer.status))
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
   })()
@@ -177,5 +212,5 @@ export async function stopUnderLoad (port: number, stop: () => void, paths: stri
   stop()
   await Promise.all([...clients, checker])
   agent.destroy()
-  return { outcomes, stoppedAt, notReadyAt, readyProblems }
+  return { outcomes, stoppedAt, notReadyAt, notReadyAtBy, readyProblems }
 }

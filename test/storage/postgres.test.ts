@@ -100,7 +100,9 @@ t.test('server down at start: the catalogue is served, accounts answer 503, /rea
   server.stop()
   let running = false
   t.teardown(() => { if (!running) server.start() })
-  const app = await accountsApp(t, { databaseUrl: url, databaseTimeoutMs: 2000 })
+  // A server that is down refuses connections at once: the 503s do not wait for DATABASE_TIMEOUT,
+  // which is long so that the recovery below is not cut short on a busy machine.
+  const app = await accountsApp(t, { databaseUrl: url, databaseTimeoutMs: 60_000 })
   t.equal((await app.inject('/anime/random')).statusCode, 200, 'the catalogue is served')
   for (const [path, body] of [['/account/register', { username: 'a', email: 'a@test.com', password: 'p' }], ['/account/login', { username: 'a', password: 'p' }]] as const) {
     const res = await post(app, path, body)
@@ -133,8 +135,9 @@ t.test('server down at start: the catalogue is served, accounts answer 503, /rea
   t.equal((await app.inject('/anime/entry/1')).statusCode, 200, 'the catalogue still answers')
   server.start()
   running = true
+  // The pool may still hold a connection from before the restart: a first try may fail on it.
   let status = 0
-  for (let i = 0; i < 20 && status !== 200; i++) {
+  for (const deadline = Date.now() + 60_000; status !== 200 && Date.now() < deadline;) {
     status = (await post(app, '/account/login', { username: 'back', password: 'p' })).statusCode
     if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 250))
   }
@@ -253,9 +256,12 @@ t.test('backup with DATABASE_URL set points to pg_dump', needsPostgres, async (t
 
 t.test('a request while another instance holds the migration lock: 503 after DATABASE_TIMEOUT, then served', needsPostgres, async (t) => {
   const url = await server.createDatabase(t)
+  // DATABASE_TIMEOUT also bounds each connection: ten times what one takes here and now, at least 700 ms.
+  const connectingAt = performance.now()
   await withClient(url, async (holder) => {
+    const connectMs = performance.now() - connectingAt
     await holder.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY])
-    const db = openPostgres({ url, poolSize: 2, timeoutMs: 700 })
+    const db = openPostgres({ url, poolSize: 2, timeoutMs: Math.max(700, Math.ceil(10 * connectMs)) })
     t.teardown(() => db.close())
     // Refused when DATABASE_TIMEOUT ran out, the lock still held: the reason says so.
     const refused = await db.query('SELECT 1').then(() => null, (error: unknown) => error)
@@ -274,7 +280,8 @@ t.test('the catalogue id map on PostgreSQL: every instance gives every anime the
   const { openCatalogueDb } = await import('../../src/catalogue/db.js')
   const importInto = async (dir: string, records: ReturnType<typeof aodRecord>[]) => {
     const c = capture()
-    const code = await runCli(['catalogue', 'import', writeAod(dir, records)], { ...c.io, env: { ...process.env, DATA_DIR: dir, DATABASE_URL: url } })
+    // DATABASE_TIMEOUT of a minute: the two imports at once below wait for each other on a busy machine.
+    const code = await runCli(['catalogue', 'import', writeAod(dir, records)], { ...c.io, env: { ...process.env, DATA_DIR: dir, DATABASE_URL: url, DATABASE_TIMEOUT: '60s' } })
     return { code, err: c.err.join('\n'), out: c.out.join('\n') }
   }
   const served = (dir: string) => {

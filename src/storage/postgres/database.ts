@@ -116,6 +116,8 @@ export function openPostgres (options: PostgresOptions): PgDatabase {
     }
   }
 
+  /** Migrations whose connection is not made yet: a request that times out meanwhile says so, not that they run. */
+  let connecting = 0
   // Migrations on a connection of their own, without the request timeout: building an index on a
   // large table, or waiting for another instance's migrations (the advisory lock), may take longer.
   const migrate = async (): Promise<MigrationReport> => {
@@ -128,8 +130,9 @@ export function openPostgres (options: PostgresOptions): PgDatabase {
       types
     })
     client.on('error', () => { /* reported by the query that fails */ })
+    connecting++
     try {
-      await client.connect()
+      await client.connect().finally(() => { connecting-- })
       return await migratePostgres(client)
     } catch (error) {
       throw isUnavailable(error) ? unavailable(error, where) : error
@@ -148,7 +151,9 @@ export function openPostgres (options: PostgresOptions): PgDatabase {
     const pending = ready()
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError(`PostgreSQL at ${where}: schema migrations still running`)), options.timeoutMs)
+      timer = setTimeout(() => reject(new StoreUnavailableError(`PostgreSQL at ${where}: ${connecting > 0
+        ? `connection timeout: no answer within ${options.timeoutMs} ms`
+        : 'schema migrations still running'}`)), options.timeoutMs)
     })
     return Promise.race([pending, late]).finally(() => clearTimeout(timer))
   }
