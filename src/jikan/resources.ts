@@ -445,6 +445,79 @@ export interface ResourceSource {
 export interface ResourceStoreOptions extends VersionedLoadOptions {
   /** How many entries a key's values are told apart over before deciding whether they repeat (tests make it small). */
   dedupeTrial?: number
+  /** Bytes of resources kept as last written (see WRITTEN_MAX_BYTES); 0 keeps none. */
+  writtenMaxBytes?: number
+}
+
+/**
+ * Bound of the resources kept as last written, in bytes (some 800 resources):
+ * an entry of a page asked for lately (popular searches, the first pages of
+ * top and seasons) is copied whole into the next answer that has it, instead
+ * of written again from its record (some fifty small copies from places spread
+ * over the held tables).
+ */
+export const WRITTEN_MAX_BYTES = 2 * 2 ** 20
+
+/** A resource as last written: where in the ring, how long, and the origin written in (it serves another origin when it links nowhere here). */
+interface Written { index: number, at: number, length: number, origin: string }
+
+/**
+ * Resources as last written, by their entry's index in the held version: a
+ * ring of bytes written in turn, the oldest copies overwritten first (first in,
+ * first out: a miss costs one copy and no allocation, which a cache ordered by
+ * use did not allow).
+ */
+class WrittenRing {
+  private bytes: Buffer | null = null
+  private head = 0
+  private readonly copies = new Map<number, Written>()
+  /** The copies in the order written; the oldest from `first` on. */
+  private order: Written[] = []
+  private first = 0
+
+  constructor (private readonly capacity: number) {}
+
+  /** Entry `index`'s copy for `origin`, if kept (`linked`: its resource links to this service, so the origin must match). */
+  get (index: number, origin: string, linked: boolean): Buffer | undefined {
+    const copy = this.copies.get(index)
+    if (copy === undefined || (linked && copy.origin !== origin)) return undefined
+    return this.bytes!.subarray(copy.at, copy.at + copy.length)
+  }
+
+  /** Keeps `from[start, end)` as entry `index`'s resource, written for `origin`. */
+  put (index: number, origin: string, from: Buffer, start: number, end: number): void {
+    const length = end - start
+    if (length > this.capacity >>> 3) return
+    this.bytes ??= Buffer.allocUnsafeSlow(this.capacity)
+    if (this.head + length > this.capacity) {
+      // Round to the start: the copies after the head (the oldest) go first.
+      while (this.first < this.order.length && this.order[this.first]!.at >= this.head) this.drop()
+      this.head = 0
+    }
+    while (this.first < this.order.length && this.order[this.first]!.at >= this.head && this.order[this.first]!.at < this.head + length) this.drop()
+    this.bytes.set(from.subarray(start, end), this.head)
+    const copy = { index, at: this.head, length, origin }
+    this.copies.set(index, copy)
+    this.order.push(copy)
+    this.head += length
+  }
+
+  clear (): void {
+    this.copies.clear()
+    this.order = []
+    this.first = 0
+    this.head = 0
+  }
+
+  private drop (): void {
+    const copy = this.order[this.first++]!
+    if (this.copies.get(copy.index) === copy) this.copies.delete(copy.index)
+    // The dropped part of the list let go now and then, not at every drop.
+    if (this.first >= 1024 && this.first * 2 >= this.order.length) {
+      this.order = this.order.slice(this.first)
+      this.first = 0
+    }
+  }
 }
 
 export interface ResourceStore {
@@ -572,9 +645,19 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
     return at
   }
 
-  const join = (version: string, ids: readonly number[], origin: string, before: string, after: string): Buffer | undefined => {
+  const writtenMaxBytes = options.writtenMaxBytes ?? WRITTEN_MAX_BYTES
+  const written = writtenMaxBytes <= 0 ? null : new WrittenRing(writtenMaxBytes)
+  /** The version `written` holds resources of (by their index in it). */
+  let writtenOf: Held | null = null
+
+  /** join, keeping what it writes in `written` when `keep` (a page: its entries are asked for again with it). */
+  const joinOf = (version: string, ids: readonly number[], origin: string, before: string, after: string, keep: boolean): Buffer | undefined => {
     const held = load.of(version)
     if (held === undefined) return undefined
+    if (held !== writtenOf) {
+      written?.clear()
+      writtenOf = held
+    }
     if (indexes.length < ids.length) indexes = new Int32Array(ids.length)
     for (let i = 0; i < ids.length; i++) {
       const index = indexOf(held.ids, ids[i]!)
@@ -591,11 +674,21 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
     let at = before === '' ? 0 : out.write(before, 0)
     for (let i = 0; i < ids.length; i++) {
       if (i > 0) out[at++] = 0x2c // ,
-      at = write(held, indexes[i]!, lastOriginBytes, out, at)
+      const index = indexes[i]!
+      const kept = written?.get(index, origin, held.origins[index]! > 0)
+      if (kept !== undefined) {
+        out.set(kept, at)
+        at += kept.length
+        continue
+      }
+      const start = at
+      at = write(held, index, lastOriginBytes, out, at)
+      if (keep) written?.put(index, origin, out, start, at)
     }
     if (after !== '') out.write(after, at)
     return out
   }
+  const join = (version: string, ids: readonly number[], origin: string, before: string, after: string): Buffer | undefined => joinOf(version, ids, origin, before, after, true)
 
   return {
     entryOf (version, malId) {
@@ -604,7 +697,9 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
       const index = indexOf(held.malIds, malId)
       return index < 0 ? null : held.byMal[index]!
     },
-    resource: (version, id, origin, wrap = false) => wrap ? join(version, [id], origin, '{"data":', '}') : join(version, [id], origin, '', ''),
+    // A lookup uses a copy a page left, but keeps none: over a large catalogue most lookups are of
+    // entries not asked for lately, and keeping each would cost every lookup a copy for little.
+    resource: (version, id, origin, wrap = false) => wrap ? joinOf(version, [id], origin, '{"data":', '}', false) : joinOf(version, [id], origin, '', '', false),
     join,
     prepare (version) { load.of(version) },
     held: load.held,
