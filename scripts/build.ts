@@ -5,9 +5,9 @@
 // (dist/mal-import-worker.cjs) and the search index's build
 // (dist/index-worker.cjs): a worker thread needs a file of its own, and
 // each is looked for beside the module that starts it (src/worker-threads.ts). One file starts faster than the hundreds of
-// modules it holds. Only better-sqlite3 (a native addon) stays in node_modules;
-// /docs serves swagger-ui's static files from the installed package
-// (src/plugins/external/swagger.ts).
+// modules it holds; the packages only some paths use are chunks beside it (`chunks`
+// below). Only better-sqlite3 (a native addon) stays in node_modules; /docs serves
+// swagger-ui's static files from the installed package (src/plugins/external/docs-instance.ts).
 //
 // The single executable (scripts/build-binary.ts) is the same bundle with
 // nothing left outside, since it reads nothing beside itself: better-sqlite3's
@@ -29,6 +29,38 @@ const targets: Record<Target, Pick<esbuild.BuildOptions, 'external' | 'alias'>> 
       bindings: path.join(root, 'src/sea/bindings.cjs'),
       '@fastify/swagger-ui': path.join(root, 'src/sea/docs-fallback.ts')
     }
+  }
+}
+
+/**
+ * Packages only some paths use, by the chunk that holds them: in the node build each chunk is a
+ * file of its own beside the bundle (dist/chunk-<name>.cjs), read when our code first imports one
+ * of its packages instead of at every start. Our modules that import them are themselves loaded
+ * on those paths only (through import()): the API documents (src/plugins/external/docs-instance.ts),
+ * PostgreSQL (src/storage/postgres/), MyAnimeList's XML (src/watchlists/mal.ts). A package here is
+ * never in the bundle itself, so it has one instance. The single executable keeps them inside:
+ * it carries V8's code cache of the whole bundle.
+ */
+export const chunks: Record<string, string[]> = {
+  docs: ['@fastify/swagger', '@fastify/swagger-ui'],
+  postgres: ['pg'],
+  xml: ['fast-xml-parser']
+}
+
+const chunkFile = (name: string): string => `chunk-${name}.cjs`
+
+/** Every import of a chunk's package becomes a require of its chunk, resolved beside the bundle at run time. */
+const chunkImports: esbuild.Plugin = {
+  name: 'chunks',
+  setup (build) {
+    const chunkOf = new Map(Object.entries(chunks).flatMap(([name, packages]) => packages.map((pkg) => [pkg, name] as const)))
+    const escaped = [...chunkOf.keys()].map((name) => name.replace(/[/.-]/g, '\\$&'))
+    build.onResolve({ filter: new RegExp(`^(${escaped.join('|')})$`) }, (args) => ({ path: args.path, namespace: 'chunk' }))
+    build.onLoad({ filter: /.*/, namespace: 'chunk' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`./${chunkFile(chunkOf.get(args.path)!)}`)})[${JSON.stringify(args.path)}]`,
+      loader: 'js'
+    }))
+    build.onResolve({ filter: /^\.\/chunk-[\w-]+\.cjs$/, namespace: 'chunk' }, (args) => ({ path: args.path, external: true }))
   }
 }
 
@@ -59,13 +91,24 @@ export async function bundle (target: Target, outdir: string): Promise<string[]>
   fs.mkdirSync(outdir, { recursive: true })
   const main = path.join(outdir, 'anime-api.cjs')
   const base = options(target)
-  await esbuild.build({ ...base, entryPoints: [path.join(root, 'src/cli.ts')], outfile: main, banner: { js: `#!/usr/bin/env node\n${base.banner!.js}` } })
+  await esbuild.build({
+    ...base,
+    entryPoints: [path.join(root, 'src/cli.ts')],
+    outfile: main,
+    banner: { js: `#!/usr/bin/env node\n${base.banner!.js}` },
+    plugins: target === 'node' ? [chunkImports] : []
+  })
   fs.chmodSync(main, 0o755)
   if (target === 'sea') return [main]
+  const chunkFiles = Object.keys(chunks).map((name) => path.join(outdir, chunkFile(name)))
+  for (const [i, packages] of Object.values(chunks).entries()) {
+    const contents = `module.exports = {\n${packages.map((name) => `  ${JSON.stringify(name)}: require(${JSON.stringify(name)})`).join(',\n')}\n}\n`
+    await esbuild.build({ ...base, stdin: { contents, resolveDir: root, sourcefile: `${path.basename(chunkFiles[i]!)}.js`, loader: 'js' }, outfile: chunkFiles[i] })
+  }
   const workers = ['src/catalogue/staging-worker.ts', 'src/watchlists/mal-import-worker.ts', 'src/catalogue/engine/index-worker.ts']
   const files = workers.map((source) => path.join(outdir, `${path.basename(source, '.ts')}.cjs`))
   for (const [i, source] of workers.entries()) await esbuild.build({ ...base, entryPoints: [path.join(root, source)], outfile: files[i] })
-  return [main, ...files]
+  return [main, ...chunkFiles, ...files]
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -36,7 +36,7 @@ export async function generateSchemaFiles (): Promise<Map<string, string>> {
     fs.writeFileSync(defaultCatalogue, JSON.stringify({ data: [{ sources: ['https://anidb.net/anime/1'], title: 'One' }] }))
     await fastify.register(fp(app), { dataDir, defaultCatalogue })
     await fastify.ready()
-    files.set('openapi.json', json(fastify.swagger()))
+    files.set('openapi.json', json((await fastify.inject('/openapi.json')).json()))
   } finally {
     await fastify.close()
     fs.rmSync(dataDir, { recursive: true, force: true })

@@ -55,8 +55,16 @@ export type AnswerStoreOptions = VersionedLoadOptions
 export interface VersionSlice { version: string, ids: number[] }
 
 export interface VersionedLoadOptions {
-  /** Rows read per slice: each slice is one short read, so the event loop keeps answering while a version loads. */
+  /** Rows read per slice (at most): each slice is one short read, so the event loop keeps answering while a version loads. */
   slice?: number
+  /**
+   * Milliseconds a slice should take at most: a slice that took longer makes
+   * the next ones smaller (never below a quarter of `slice`: each slice has a
+   * cost of its own, a read and a turn of the event loop, and on a busy
+   * machine time is lost to other processes whatever the size), so that a
+   * request arriving meanwhile waits less. Unset: every slice reads `slice` rows.
+   */
+  budgetMs?: number
   /** Runs the next slice (by default as background work: when no client waits, see Foreground in engine/turns.ts; tests pass their own). */
   schedule?: (next: () => void) => void
   onError?: (error: unknown) => void
@@ -78,7 +86,11 @@ export function createVersionedLoad<S extends VersionSlice, A, H> (
   options: VersionedLoadOptions = {}
 ) {
   const slice = options.slice ?? 1000
+  const budgetMs = options.budgetMs ?? Infinity
   const schedule = options.schedule ?? foreground.background
+  /** Rows the next slice reads: `slice`, or fewer (down to `fewest`) while slices take longer than the budget. */
+  let rows = slice
+  const fewest = Math.ceil(slice / 4)
   let held: { version: string, value: H } | null = null
   /** The version being loaded, the last id read and what it has so far. */
   let loading: { version: string, lastId: number, so: A } | null = null
@@ -90,9 +102,11 @@ export function createVersionedLoad<S extends VersionSlice, A, H> (
   const step = (): void => {
     const current = loading
     if (current === null) return
+    const began = performance.now()
+    const limit = rows
     let range: S
     try {
-      range = read(current.lastId, slice)
+      range = read(current.lastId, limit)
     } catch (error) {
       loading = null
       options.onError?.(error)
@@ -107,7 +121,14 @@ export function createVersionedLoad<S extends VersionSlice, A, H> (
     try {
       build.add(current.so, range)
       current.lastId = range.ids.at(-1) ?? current.lastId
-      if (range.ids.length === slice) { schedule(step); return }
+      if (range.ids.length === limit) {
+        const took = performance.now() - began
+        // Halved at most per slice (one slow slice may be a pause of the machine), grown back by a quarter.
+        if (took > budgetMs) rows = Math.max(fewest, Math.floor(limit * Math.max(0.5, budgetMs / took)))
+        else if (rows < slice && took < budgetMs / 2) rows = Math.min(slice, Math.ceil(rows * 1.25))
+        schedule(step)
+        return
+      }
       loading = null
       if (held === null || newer(current.version, held.version)) held = { version: current.version, value: build.finish(current.so, current.version) }
     } catch (error) {

@@ -2,18 +2,25 @@
 // over it (entries and versions, discovery, the watchlists' links, the
 // watcher). The database handle stays in here; close() leaves the file whole.
 import { createAnswerStore, type AnswerStore } from './answers.js'
+import { BACKGROUND_SLICE_MS } from './engine/turns.js'
 import { openCatalogueDb } from './db.js'
 import { createDiscovery, type Discovery } from './discovery.js'
 import { saveLocalMap, type CatalogueIdStore } from './id-store.js'
 import { createCatalogueLinks, type CatalogueLinks } from './links.js'
+import { recentVersion, type VersionReader } from './recent-version.js'
 import { createCatalogue, type Catalogue, type CatalogueInfo } from './repository.js'
 import { createCatalogueWatcher, type CatalogueWatcher } from './watch.js'
+
+/** The serving connection's page cache, in KiB (see openCatalogue). */
+const SERVING_CACHE_KIB = 4096
 
 export interface OpenCatalogue {
   catalogue: Catalogue
   /** The served version's entry answers in memory (see createAnswerStore): prepare() them once serving; each new version loads by itself. */
   answers: AnswerStore
   discovery: Discovery
+  /** The served version and import date as the hot paths read them (at most a few milliseconds old): answers are labelled with it, searches take its index. */
+  recentVersion: VersionReader
   links: CatalogueLinks
   watcher: CatalogueWatcher
   /** Hands the file's own id map to the user store's if that one lags (see saveLocalMap); how many URLs it adopted. */
@@ -31,9 +38,16 @@ export interface OpenCatalogueOptions {
 
 export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = {}): OpenCatalogue {
   const db = openCatalogueDb(dataDir)
+  // SQLite's page cache, per connection (better-sqlite3's default is 16 MB): the
+  // whole-version loads (entry answers, Jikan resources) read every row once and
+  // would leave it full of pages nothing reads again, while what the service
+  // still reads from the file (details, lists' entries) misses it anyway, spread
+  // over the whole file. 4 MiB keeps the tables' interior pages.
+  db.pragma(`cache_size = -${SERVING_CACHE_KIB}`)
   const catalogue = createCatalogue(db)
-  const answers = createAnswerStore(catalogue, { onError: options.onAnswersError ?? options.onError })
-  const discovery = createDiscovery(db, { version: catalogue.version, onError: options.onError, inlineBuildMax: options.inlineBuildMax, answers })
+  const answers = createAnswerStore(catalogue, { budgetMs: BACKGROUND_SLICE_MS, onError: options.onAnswersError ?? options.onError })
+  const recent = recentVersion(catalogue)
+  const discovery = createDiscovery(db, { version: catalogue.version, recentVersion: recent.version, onError: options.onError, inlineBuildMax: options.inlineBuildMax, answers })
   const watcher = createCatalogueWatcher(db, options.onError)
   // A new catalogue version: its index is built and its answers loaded at once, before requests ask for them.
   watcher.onSwitch((info) => {
@@ -44,6 +58,7 @@ export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = 
     catalogue,
     answers,
     discovery,
+    recentVersion: recent,
     links: createCatalogueLinks(db),
     watcher,
     saveIdMap: (ids) => saveLocalMap(db, ids),

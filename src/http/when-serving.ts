@@ -5,12 +5,15 @@
 // restarted consumer) is answered first, instead of behind the first slices
 // of that work, which each hold the event loop for a moment.
 import type { FastifyInstance } from 'fastify'
+import { foreground } from '../catalogue/engine/turns.js'
 
 /** How long a listening service with no request yet waits before it begins the work anyway. */
 export const FIRST_ANSWER_WAIT_MS = 1000
 
 /**
- * Runs `work` once, on a turn of its own, after the first answer the server
+ * Runs `work` once, as a background slice of its own (see Foreground: one per
+ * turn of the event loop, after those asked before it, while no client
+ * waits), after the first answer the server
  * sends (or `waitMs` after it listens, whichever comes first). Never runs on a
  * server that does not listen (inject only), nor once it is closing (its
  * databases may be closed by then): what the work prepares must also be made
@@ -24,7 +27,7 @@ export function whenServing (fastify: FastifyInstance, work: () => void, waitMs 
     if (begun) return
     begun = true
     clearTimeout(timer)
-    setImmediate(() => { if (!closing) work() })
+    foreground.background(() => { if (!closing) work() })
   }
   fastify.addHook('onListen', (done) => {
     // One listener for one request: nothing is added to the requests after it.

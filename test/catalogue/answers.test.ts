@@ -133,3 +133,30 @@ t.test('against a catalogue file: the answers are what the database serves, acro
   t.equal(JSON.parse(store.get(range.version, 1)!.toString()).title, 'Renamed')
   t.equal(store.get(range.version, 3), null, 'gone with the import')
 })
+
+t.test('slices slower than the budget read fewer rows, then grow back to the slice size once quick again', async (t) => {
+  const entries = new Map(Array.from({ length: 200 }, (_, i) => [i + 1, answer(i + 1, `Anime ${i + 1}`)]))
+  const limits: number[] = []
+  let slow = 3
+  const source: AnswerSource = {
+    answerRange (afterId, limit) {
+      limits.push(limit)
+      // The first reads take longer than the budget (a busy machine), the later ones far less.
+      if (slow-- > 0) { const until = performance.now() + 8; while (performance.now() < until); }
+      const ids = [...entries.keys()].filter((id) => id > afterId).slice(0, limit)
+      return { version: '1', ids, answers: ids.map((id) => entries.get(id)!) }
+    }
+  }
+  const queue: Array<() => void> = []
+  const store = createAnswerStore(source, { slice: 16, budgetMs: 4, schedule: (next) => { queue.push(next) } })
+  store.prepare('1')
+  while (queue.length > 0) queue.shift()!()
+  t.equal(limits[0], 16, 'the first slice reads the slice size')
+  t.ok(limits[1]! < 16 && limits[2]! < limits[1]!, `slow slices make the next ones smaller: ${limits.join(' ')}`)
+  t.ok(limits[1]! >= 8, 'by half at most per slice')
+  t.ok(limits.every((n) => n >= 4 && n <= 16), 'never below a quarter of the slice size, never above it')
+  t.equal(limits[3], 4, 'down to a quarter')
+  t.equal(Math.max(...limits.slice(4)), 16, `quick again, back to the slice size: ${limits.join(' ')}`)
+  t.equal(store.held(), '1')
+  for (const [id, json] of entries) t.equal(store.get('1', id)?.toString(), json, `entry ${id}, byte for byte`)
+})

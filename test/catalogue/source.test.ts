@@ -16,7 +16,7 @@ import { DEFAULT_CATALOGUE_UPDATE_URL, loadConfig } from '../../src/config.js'
 import { releaseTag } from '../../src/catalogue/update.js'
 import Database from 'better-sqlite3'
 import { aodRecord, writeAod, zstdStored } from '../helpers/aod.js'
-import { buildApp, tempDir } from '../helpers/app.js'
+import { buildApp, openapiDocument, tempDir } from '../helpers/app.js'
 import { capture } from '../helpers/cli.js'
 
 // Several updates and apps: minutes on a loaded machine.
@@ -150,7 +150,7 @@ t.test('Last-Modified on every catalogue answer, and If-Modified-Since beside If
     t.equal((await conditional({ 'if-modified-since': second(lastModified, -1), 'if-none-match': res.headers.etag as string })).statusCode, 304, `${url}: If-None-Match decides`)
   }
   // Every documented catalogue read (mapping lookups included, whichever exist): the same header.
-  const document = api.swagger() as { paths: Record<string, Record<string, { security?: unknown[] }>> }
+  const document = await openapiDocument<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>(api)
   const reads = Object.entries(document.paths)
     .filter(([url, operations]) => url.startsWith('/anime/') && url !== '/anime/random' && operations.get !== undefined && (operations.get.security?.length ?? 0) === 0)
     .map(([url]) => url.replace('{site}', 'anidb').replace(/\{\w+\}/g, '1'))

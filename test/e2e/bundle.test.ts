@@ -6,7 +6,7 @@ import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { bundle } from '../../scripts/build.js'
+import { bundle, chunks } from '../../scripts/build.js'
 import { tempDir } from '../helpers/app.js'
 import { aodRecord, writeAod } from '../helpers/aod.js'
 import { startProcess } from '../helpers/server.js'
@@ -19,7 +19,11 @@ t.test('the bundle serves, runs every command, and installs as the anime-api com
   const started = Date.now()
   const files = await bundle('node', path.join(dir, 'dist'))
   t.comment(`bundled in ${((Date.now() - started) / 1000).toFixed(1)} s: ${files.map((file) => path.basename(file)).join(', ')}`)
-  t.same(files.map((file) => path.relative(dir, file)), [pkg.bin['anime-api'], 'dist/staging-worker.cjs', 'dist/mal-import-worker.cjs', 'dist/index-worker.cjs'], 'the bin is the bundle, the workers beside it')
+  const chunkFiles = Object.keys(chunks).map((name) => `dist/chunk-${name}.cjs`)
+  t.same(files.map((file) => path.relative(dir, file)), [pkg.bin['anime-api'], ...chunkFiles, 'dist/staging-worker.cjs', 'dist/mal-import-worker.cjs', 'dist/index-worker.cjs'],
+    'the bin is the bundle, the chunks and the workers beside it')
+  const bundled = fs.readFileSync(path.join(dir, 'dist', 'anime-api.cjs'), 'utf8')
+  for (const name of Object.values(chunks).flat()) t.notOk(bundled.includes(`node_modules/${name}/`), `${name} is in its chunk only`)
   t.match(pkg.scripts.start, /^node (\S+ )*dist\/anime-api\.cjs serve$/, 'npm start runs it, and builds nothing')
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'))
   fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'))
@@ -40,17 +44,35 @@ t.test('the bundle serves, runs every command, and installs as the anime-api com
   const run = (args: string[]) => spawnSync(process.execPath, [main, ...args], { cwd: dir, env, encoding: 'utf8' })
 
   const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/
-  const { child, exited, output } = await startProcess(t, { command: process.execPath, args: [main, 'serve'], cwd: dir, env, ready: (log) => listening.test(log) })
+  // NODE_DEBUG=module: Node logs every file it loads, so the log tells when a chunk is read.
+  const { child, exited, output } = await startProcess(t, { command: process.execPath, args: [main, 'serve'], cwd: dir, env: { ...env, NODE_DEBUG: 'module' }, ready: (log) => listening.test(log) })
   const base = listening.exec(output())![1]!
   const res = await fetch(`${base}/anime/entry/1`)
   t.equal(res.status, 200, 'GET /anime/entry/1')
   t.match(await res.json(), { id: 1 })
+  const loaded = (name: string) => output().includes(`dist/chunk-${name}.cjs`)
+  t.same(Object.keys(chunks).filter(loaded), [], 'a start reads no chunk (no /docs yet, SQLite, no MAL import)')
   const docs = await fetch(`${base}/docs`)
   t.equal(docs.status, 200, '/docs: swagger-ui')
+  t.ok(loaded('docs'), 'the first request for the documents reads their chunk')
   t.match(await docs.text(), /swagger/i)
   const css = await fetch(`${base}/docs/static/swagger-ui.css`)
   t.equal(css.status, 200, 'its static files, read from the installed package')
   t.equal(Buffer.from(await css.arrayBuffer()).length, fs.statSync(path.join(root, 'node_modules/@fastify/swagger-ui/static/swagger-ui.css')).size)
+  // A MyAnimeList export: its XML chunk, read then.
+  const json = { 'content-type': 'application/json' }
+  const registered = await fetch(`${base}/account/register`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'bundle', email: 'bundle@example.com', password: 'long enough password' }) })
+  t.equal(registered.status, 200, 'register')
+  const auth = { authorization: `Token ${((await registered.json()) as { token: string }).token}` }
+  const list = await fetch(`${base}/watchlists`, { method: 'POST', headers: { ...json, ...auth }, body: JSON.stringify({ name: 'Bundle' }) })
+  t.equal(list.status, 201, 'a list')
+  const { id } = await list.json() as { id: number }
+  t.equal((await fetch(`${base}/watchlists/${id}/anime/1`, { method: 'PUT', headers: { ...json, ...auth }, body: '{}' })).status, 201, 'an entry')
+  t.notOk(loaded('xml'), 'no XML chunk before the first MAL import or export')
+  const exported = await fetch(`${base}/watchlists/${id}/export`, { headers: auth })
+  t.equal(exported.status, 200, 'MAL export')
+  t.match(await exported.text(), /<series_animedb_id>/)
+  t.ok(loaded('xml'), 'the export read the XML chunk')
   child.kill('SIGTERM')
   t.equal((await exited).code, 0, 'stops cleanly on SIGTERM')
 

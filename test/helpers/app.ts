@@ -62,6 +62,13 @@ export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<
   return fastify
 }
 
+/** The OpenAPI document the app serves (GET /openapi.json). */
+export async function openapiDocument<T = Record<string, unknown>> (app: FastifyInstance): Promise<T> {
+  const res = await app.inject('/openapi.json')
+  if (res.statusCode !== 200) throw new Error(`GET /openapi.json answered ${res.statusCode}: ${res.body.slice(0, 200)}`)
+  return res.json<T>()
+}
+
 const isEmpty = (dir: string): boolean => !fs.existsSync(dir) || fs.readdirSync(dir).length === 0
 
 /**

@@ -67,6 +67,53 @@ t.test('GET /docs renders the interactive documentation', async (t) => {
   t.match(res.body, /swagger-ui-bundle\.js/)
 })
 
+t.test('the documents are built on their first request: at once for several, then answered as the UI\'s own', async (t) => {
+  const api = await fixtureApp(t)
+  // The first requests all at once, before anything built the documents: each gets its answer.
+  const [page, document, css, yaml] = await Promise.all(['/docs', '/openapi.json', '/docs/static/swagger-ui.css', '/docs/yaml'].map((url) => api.inject(url)))
+  t.equal(page!.statusCode, 200)
+  t.match(page!.body, /<div id="swagger-ui">/)
+  t.same(document!.json(), committed)
+  t.equal(css!.statusCode, 200)
+  t.match(css!.headers['content-type'], /^text\/css/)
+  t.equal(css!.rawPayload.length, fs.statSync(path.join(projectRoot, 'node_modules/@fastify/swagger-ui/static/swagger-ui.css')).size, 'the whole file')
+  t.equal(yaml!.statusCode, 200)
+  t.match(yaml!.headers['content-type'], /^application\/x-yaml/)
+  t.match(yaml!.body, /^openapi: 3\.1\.0$/m)
+  // The static files' validators and ranges come through.
+  const etag = css!.headers.etag as string
+  t.match(etag, /^W\/"/)
+  const unchanged = await api.inject({ url: '/docs/static/swagger-ui.css', headers: { 'if-none-match': etag } })
+  t.equal(unchanged.statusCode, 304)
+  t.equal(unchanged.body, '')
+  const range = await api.inject({ url: '/docs/static/swagger-ui.css', headers: { range: 'bytes=0-9' } })
+  t.equal(range.statusCode, 206)
+  t.equal(range.body, css!.body.slice(0, 10))
+  t.match(range.headers['content-range'], /^bytes 0-9\/\d+$/)
+  // The UI's redirect, and HEAD.
+  const redirect = await api.inject('/docs/static/index.html')
+  t.equal(redirect.statusCode, 302)
+  t.equal(redirect.headers.location, '/docs/')
+  const head = await api.inject({ method: 'HEAD', url: '/docs' })
+  t.equal(head.statusCode, 200)
+  t.equal(head.body, '')
+  t.match(head.headers['content-type'], /^text\/html/)
+})
+
+t.test('under /docs, what the UI does not have is the service\'s own 404 or 405', async (t) => {
+  const api = await fixtureApp(t)
+  for (const url of ['/docs/nothing', '/docs/static/nothing.js', '/docs/static/../../package.json', '/docs/json/more']) {
+    const res = await api.inject(url)
+    t.equal(res.statusCode, 404, url)
+    t.same(res.json(), { detail: 'Not found.' }, url)
+  }
+  const post = await api.inject({ method: 'POST', url: '/docs', payload: {} })
+  t.equal(post.statusCode, 404, 'POST /docs: no such route (as before the documents were built lazily)')
+  t.same(post.json(), { detail: 'Not found.' })
+  const page = await api.inject('/docs')
+  t.equal(page.statusCode, 200, 'and the UI still answers')
+})
+
 t.test('every endpoint is described, with examples of its parameters, body and answer', async (t) => {
   const missing: string[] = []
   for (const { name, operation } of operations(committed)) {

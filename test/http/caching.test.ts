@@ -5,7 +5,7 @@ import zlib from 'node:zlib'
 import { importCatalogueFile } from '../../src/catalogue/import.js'
 import { cachePolicy, notModified, shortHash } from '../../src/plugins/app/caching.js'
 import { aodRecord, writeAod } from '../helpers/aod.js'
-import { buildApp, tempDir } from '../helpers/app.js'
+import { buildApp, openapiDocument, tempDir } from '../helpers/app.js'
 import type { AppOptions } from '../../src/app.js'
 
 async function fixtureApp (t: Test, options: AppOptions = {}) {
@@ -88,7 +88,7 @@ t.test('errors are not cached; random, account routes and health checks are no-s
   t.equal(logout.statusCode, 401)
   t.equal(logout.headers['cache-control'], 'no-store', 'a 401 of an account route')
   // Every route under /account and every route that takes a token: no-store.
-  for (const route of routesOf(api)) {
+  for (const route of await routesOf(api)) {
     if (!route.url.startsWith('/account') && !route.secured) continue
     const res = await api.inject({ method: route.method as 'GET', url: route.url.replace(/:(\w+)/g, '1') })
     t.equal(res.headers['cache-control'], 'no-store', `${route.method} ${route.url} (${res.statusCode})`)
@@ -96,8 +96,8 @@ t.test('errors are not cached; random, account routes and health checks are no-s
 })
 
 /** The documented routes, from the OpenAPI document. */
-function routesOf (api: Awaited<ReturnType<typeof fixtureApp>>): Array<{ method: string, url: string, secured: boolean }> {
-  const document = api.swagger() as { paths: Record<string, Record<string, { security?: unknown[] }>> }
+async function routesOf (api: Awaited<ReturnType<typeof fixtureApp>>): Promise<Array<{ method: string, url: string, secured: boolean }>> {
+  const document = await openapiDocument<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>(api)
   return Object.entries(document.paths).flatMap(([url, operations]) => Object.entries(operations).map(([method, operation]) => ({
     method: method.toUpperCase(),
     url: url.replace(/\{(\w+)\}/g, ':$1'),
@@ -107,7 +107,7 @@ function routesOf (api: Awaited<ReturnType<typeof fixtureApp>>): Array<{ method:
 
 t.test('every catalogue read under /anime but random is cacheable: search, tags, details, similar', async (t) => {
   const api = await fixtureApp(t)
-  const reads = routesOf(api).filter((r) => r.method === 'GET' && r.url.startsWith('/anime/') && r.url !== '/anime/random' && !r.secured)
+  const reads = (await routesOf(api)).filter((r) => r.method === 'GET' && r.url.startsWith('/anime/') && r.url !== '/anime/random' && !r.secured)
   t.ok(reads.length >= 2, `catalogue reads: ${reads.map((r) => r.url).join(', ')}`)
   for (const url of ['/anime/search?q=anime', '/anime/tags', '/anime/entry/1/details', '/anime/entry/1/similar']) {
     if (!reads.some((r) => url.split('?')[0] === r.url.replace(':id', '1'))) {

@@ -18,12 +18,15 @@ import type { CatalogueLinks } from '../../catalogue/links.js'
 import { openCatalogue } from '../../catalogue/open.js'
 import { repairCatalogue } from '../../catalogue/prepare.js'
 import { whenServing } from '../../http/when-serving.js'
+import type { VersionReader } from '../../catalogue/recent-version.js'
 import type { Catalogue } from '../../catalogue/repository.js'
 import type { CatalogueWatcher } from '../../catalogue/watch.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     catalogue: Catalogue
+    /** The catalogue's version and import date as answers are labelled with them (re-read every few milliseconds; searches take the index of that version). */
+    catalogueVersion: VersionReader
     entryAnswers: AnswerStore
     discovery: Discovery
     catalogueLinks: CatalogueLinks
@@ -66,16 +69,19 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
     })
   }
   fastify.decorate('catalogue', repository)
+  fastify.decorate('catalogueVersion', opened.recentVersion)
   fastify.decorate('entryAnswers', opened.answers)
-  // Loaded once the service answers (later versions load as the watcher sees them; any version when first asked for).
-  whenServing(fastify, () => { opened.answers.prepare(repository.version()) })
   fastify.decorate('discovery', discovery)
   fastify.decorate('catalogueLinks', opened.links)
   // The search index of the served version, built off the event loop while the service starts answering
-  // (its file read at once, decoded once the service has answered, or when first asked for).
+  // (its file read at once, decoded once the service has answered, or when first asked for). The
+  // first of the work a start leaves for later (see whenServing): searches and recommendations need it,
+  // and its set-up readies their code for them.
   discovery.holdIndexDecode()
   discovery.refreshIndex()
   whenServing(fastify, discovery.decodeIndex)
+  // Loaded once the service answers (later versions load as the watcher sees them; any version when first asked for).
+  whenServing(fastify, () => { opened.answers.prepare(repository.version()) })
   // A new catalogue committed by another connection (CLI, scheduled update, another
   // worker) is seen by the next query; the watcher tells in-memory caches and the
   // index (see src/catalogue/watch.ts). SIGHUP and scheduled updates call refresh() at once.

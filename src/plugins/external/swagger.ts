@@ -1,72 +1,53 @@
-// The OpenAPI document, generated from the routes' TypeBox schemas
-// (served at /openapi.json and as schemas/openapi.json), and the docs UI at /docs.
-import fs from 'node:fs'
-import { createRequire } from 'node:module'
-import path from 'node:path'
+// The API documents: the OpenAPI document at /openapi.json (written from the
+// routes' TypeBox schemas by @fastify/swagger, also committed as
+// schemas/openapi.json) and the docs UI at /docs (@fastify/swagger-ui).
+//
+// Both are built on the first request for them, in an instance of their own
+// (docs-instance.ts) that this plugin answers through inject(): a start loads
+// and registers none of their stack (in the build, a file of its own, see
+// scripts/build.ts). What they need of the service is its routes, recorded
+// here as they are registered.
 import fp from 'fastify-plugin'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
-import type { FastifyInstance } from 'fastify'
-import { documentAnswers, isJsonOnly, nameComponents, openapiPath } from '../../http/openapi.js'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { DocumentedRoute } from './docs-instance.js'
 
-export const openapiInfo = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Anime API',
-    description: 'A self-hosted anime catalogue: entries, random picks, search and filters, similar anime, accounts with token logins, ' +
-      'watchlists with MyAnimeList import and export. A drop-in replacement for the old Django REST service: the same requests get the same ' +
-      'status codes, JSON keys and messages. Errors are `{"detail": "…"}`, or for invalid input one key per field with a list of messages ' +
-      '(`FieldErrors`).',
-    version: '1.0.0',
-    license: { name: 'Catalogue data: ODbL-1.0 (anime-offline-database)', url: 'https://opendatacommons.org/licenses/odbl/1-0/' }
-  },
-  components: {
-    securitySchemes: {
-      Token: {
-        type: 'apiKey' as const,
-        in: 'header' as const,
-        name: 'Authorization',
-        description: 'The word `Token`, a space, then the 64-character token from login or register: `Authorization: Token 9f8b…`'
-      }
-    }
-  },
-  tags: [
-    { name: 'anime', description: 'The catalogue' },
-    { name: 'account', description: 'Registration and token logins' },
-    { name: 'watchlists', description: 'Named lists of anime, MyAnimeList import and export' },
-    { name: 'health', description: 'Liveness and readiness, for load balancers and monitoring' },
-    { name: 'jikan', description: "Jikan v4's anime endpoints, answered from the catalogue for existing Jikan clients (docs/jikan.md)" }
-  ]
-}
-
-/**
- * The UI's static files where the package is installed, named explicitly
- * (swagger-ui's documented `baseDir` and `logo`): the build bundles the
- * package's code (scripts/build.ts), which would otherwise look for them
- * beside itself. Undefined where it is not installed (the single executable
- * serves a stand-in, src/sea/docs-fallback.ts).
- */
-function installedUi (): { baseDir: string, logo: { type: string, content: Buffer } } | undefined {
-  let baseDir: string
-  try {
-    baseDir = path.join(path.dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui')), 'static')
-  } catch {
-    return undefined
-  }
-  return { baseDir, logo: { type: 'image/svg+xml', content: fs.readFileSync(path.join(baseDir, 'logo.svg')) } }
-}
+/** Headers of the documents' answers that are the connection's, not the answer's. */
+const connectionHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date'])
 
 export default fp(async function openapi (fastify: FastifyInstance) {
-  // The paths of routes marked JSON-only, as the routes are documented (the document is built after them).
-  const jsonOnlyPaths = new Set<string>()
-  await fastify.register(swagger, {
-    openapi: openapiInfo,
-    transform: ({ schema, url, route }) => {
-      if (isJsonOnly(route)) jsonOnlyPaths.add(openapiPath(url))
-      return { schema: documentAnswers(schema as Record<string, unknown>, route), url }
-    },
-    transformObject: (document) => nameComponents(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as Record<string, unknown>, jsonOnlyPaths)
-  })
-  await fastify.register(swaggerUi, { routePrefix: '/docs', ...installedUi() })
-  fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
+  const routes: DocumentedRoute[] = []
+  fastify.addHook('onRoute', (route) => { routes.push(route) })
+
+  let built: Promise<FastifyInstance> | undefined
+  // A failure (none is expected) fails that request, and the next one tries again.
+  const docs = (): Promise<FastifyInstance> => (built ??= (async () => {
+    const { registerDocs } = await import('./docs-instance.js')
+    const instance = Fastify({ logger: false })
+    await registerDocs(instance, routes.filter(({ url }) => !isDocs(url)))
+    await instance.ready()
+    return instance
+  })().catch((error: unknown) => { built = undefined; throw error }))
+  fastify.addHook('onClose', async () => { if (built !== undefined) await (await built.catch(() => undefined))?.close() })
+
+  const forward = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const answer = await (await docs()).inject({ method: 'GET', url: request.url, headers: withoutBody(request.headers) })
+    // Unknown paths under /docs: the service's own 404; a failure: its own 500.
+    if (answer.statusCode === 404) { reply.callNotFound(); return reply }
+    if (answer.statusCode >= 500) throw new Error(`the API documents answered ${answer.statusCode} to ${request.url}: ${answer.body.slice(0, 200)}`)
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined && !connectionHeaders.has(name)) reply.header(name, value)
+    }
+    return reply.code(answer.statusCode).send(answer.rawPayload)
+  }
+  fastify.get('/openapi.json', { schema: { hide: true } }, async () => (await docs()).swagger())
+  fastify.get('/docs', { schema: { hide: true } }, forward)
+  fastify.get('/docs/*', { schema: { hide: true } }, forward)
 }, { name: 'swagger' })
+
+const isDocs = (url: string): boolean => url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/')
+
+/** The request's headers without those of a body (a GET forwarded has none). */
+function withoutBody (headers: FastifyRequest['headers']): FastifyRequest['headers'] {
+  const { 'content-length': _length, 'transfer-encoding': _encoding, 'content-type': _type, ...rest } = headers
+  return rest
+}

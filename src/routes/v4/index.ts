@@ -15,6 +15,7 @@ import * as S from '../../../schemas/jikan.js'
 import { createAnswerCache } from '../../http/answer-cache.js'
 import { joinJson } from '../../http/links.js'
 import { whenServing } from '../../http/when-serving.js'
+import { BACKGROUND_SLICE_MS } from '../../catalogue/engine/turns.js'
 import { animeResourceJson, companyUrl, createResourceStore, ORIGIN } from '../../jikan/resources.js'
 import { badRequest, httpError, jikanErrorReply, jikanSchemaErrors, notAvailable, resourceNotFound, validationError } from './errors.js'
 import { animeSearchOf, onMal, seasonAt, seasonOf, topAnimeOf, unsafeTags, type JikanQuery } from './requests.js'
@@ -61,7 +62,7 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   // Every entry's `anime` resource of the current catalogue version, held compact in memory
   // (src/jikan/resources.ts): GET /v4/anime/{id} and the pages of lists answer from it once it is
   // loaded; until then (at start, after an import) from the cache above and the database.
-  const resources = createResourceStore(discovery, { slice: RESOURCE_SLICE, onError: (error) => { fastify.log.error({ err: error }, 'loading the Jikan resources failed') } })
+  const resources = createResourceStore(discovery, { slice: RESOURCE_SLICE, budgetMs: BACKGROUND_SLICE_MS, onError: (error) => { fastify.log.error({ err: error }, 'loading the Jikan resources failed') } })
   whenServing(fastify, () => { resources.prepare(version()) })
   fastify.addHook('preClose', async () => { resources.close() })
   fastify.catalogueWatcher.onSwitch((info) => { resources.prepare(String(info.version)) })

@@ -91,3 +91,44 @@ t.test('the foreground: a slice deferred for maxDeferMs runs even while a client
   finish()
   await work
 })
+
+t.test('the foreground: background slices, whoever asks, run one per turn in the order asked, other work between them', async (t) => {
+  const gate = createForeground({ maxDeferMs: 1e9 })
+  const events: string[] = []
+  // Two loads, each asking for its next slice when one has run (as the held answers and Jikan resources do).
+  const load = (name: string, slices: number): void => {
+    let done = 0
+    const step = (): void => { events.push(`${name}${++done}`); if (done < slices) gate.background(step) }
+    gate.background(step)
+  }
+  load('a', 3)
+  load('b', 2)
+  gate.background(() => { events.push('c') })
+  let ticks = 0
+  const tick = (): void => { events.push(`tick${++ticks}`); if (ticks < 12) setImmediate(tick) }
+  setImmediate(tick)
+  await turns(14)
+  const slices = events.filter((e) => !e.startsWith('tick'))
+  t.same(slices, ['a1', 'b1', 'c', 'a2', 'b2', 'a3'], 'in the order asked, the loads taking turns')
+  for (let i = 1; i < slices.length; i++) {
+    const between = events.slice(events.indexOf(slices[i - 1]!), events.indexOf(slices[i]!))
+    t.ok(between.some((e) => e.startsWith('tick')), `a turn of other work between ${slices[i - 1]} and ${slices[i]}: ${events.join(' ')}`)
+  }
+})
+
+t.test('the foreground: a slice asked long before a client came waits maxDeferMs from when the client came', async (t) => {
+  let clock = 0
+  const queue: Array<() => void> = []
+  const gate = createForeground({ maxDeferMs: 100, now: () => clock, schedule: (next) => { queue.push(next) } })
+  const ran: string[] = []
+  gate.background(() => { ran.push('slice') })
+  clock = 500
+  let finish!: () => void
+  const work = gate.during(() => new Promise<void>((resolve) => { finish = resolve }))
+  queue.shift()!()
+  t.same(ran, [], 'asked 500 ms ago, but the client has only just come: it waits')
+  finish()
+  await work
+  queue.shift()!()
+  t.same(ran, ['slice'], 'the client answered, it runs')
+})
