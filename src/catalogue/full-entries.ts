@@ -19,7 +19,7 @@ export interface FullEntryRange {
   version: string
   ids: number[]
   entries: FullEntry[]
-  /** [the id on the site (as id mapping keys it), our id] of these entries, for every id they have there. */
+  /** [the id on the site (as id mapping keys it), our id] of these entries, for every id they have there, in no particular order. */
   onSite: Array<[string, number]>
 }
 
