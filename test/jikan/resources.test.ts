@@ -80,13 +80,15 @@ async function everyEntryHeld (t: Test, dedupeTrial: number | undefined): Promis
   t.equal(store.join(version, [page[0]!, 999_999], origin, '[', ']'), undefined, 'a page with an entry not held: undefined (built)')
 }
 
-t.test('many lists of few items (genre sets, companies) are held as their items, byte for byte', async (t) => {
+t.test('many lists of few items (genre sets, companies, synonyms) are held as their items, byte for byte', async (t) => {
   const dir = tempDir(t)
   const genreTags = ['action', 'comedy', 'drama', 'romance', 'school', 'mecha', 'horror', 'sports', 'hentai', 'shounen', 'seinen']
   const companies = ['a', 'b "c"', 'd', 'e', 'f']
   // Every set of the tags (and of the companies) by the bits of n: many distinct sets of few distinct items.
   const pick = <T>(items: T[], n: number): T[] => items.filter((_, i) => ((n >> i) & 1) === 1)
-  const records = Array.from({ length: 80 }, (_, i) => aodRecord(i + 1, { tags: pick(genreTags, i * 37 + 5), producers: pick(companies, i * 7 + 3), studios: pick(companies, i) }))
+  // Synonyms too: the titles written from them, item by item.
+  const synonyms = ['x', 'y "q"', 'z\\w', '進撃', '']
+  const records = Array.from({ length: 80 }, (_, i) => aodRecord(i + 1, { tags: pick(genreTags, i * 37 + 5), producers: pick(companies, i * 7 + 3), studios: pick(companies, i), synonyms: pick(synonyms, i * 3 + 1) }))
   // A record after the trial whose list is empty, and one with a list of one.
   records.push(aodRecord(81, { tags: [], producers: [] }), aodRecord(82, { tags: ['action'], producers: ['z'] }))
   await importCatalogueFile(dir, writeAod(dir, records))
