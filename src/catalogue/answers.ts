@@ -59,9 +59,10 @@ export interface VersionedLoadOptions {
   slice?: number
   /**
    * Milliseconds a slice should take at most: a slice that took longer makes
-   * the next ones smaller (never below one row, never above `slice`), so that
-   * on a slow or busy machine a request arriving meanwhile still waits no
-   * longer than that. Unset: every slice reads `slice` rows.
+   * the next ones smaller (never below a quarter of `slice`: each slice has a
+   * cost of its own, a read and a turn of the event loop, and on a busy
+   * machine time is lost to other processes whatever the size), so that a
+   * request arriving meanwhile waits less. Unset: every slice reads `slice` rows.
    */
   budgetMs?: number
   /** Runs the next slice (by default as background work: when no client waits, see Foreground in engine/turns.ts; tests pass their own). */
@@ -87,8 +88,9 @@ export function createVersionedLoad<S extends VersionSlice, A, H> (
   const slice = options.slice ?? 1000
   const budgetMs = options.budgetMs ?? Infinity
   const schedule = options.schedule ?? foreground.background
-  /** Rows the next slice reads: `slice`, or fewer while slices take longer than the budget. */
+  /** Rows the next slice reads: `slice`, or fewer (down to `fewest`) while slices take longer than the budget. */
   let rows = slice
+  const fewest = Math.ceil(slice / 4)
   let held: { version: string, value: H } | null = null
   /** The version being loaded, the last id read and what it has so far. */
   let loading: { version: string, lastId: number, so: A } | null = null
@@ -122,7 +124,7 @@ export function createVersionedLoad<S extends VersionSlice, A, H> (
       if (range.ids.length === limit) {
         const took = performance.now() - began
         // Halved at most per slice (one slow slice may be a pause of the machine), grown back by a quarter.
-        if (took > budgetMs) rows = Math.max(1, Math.floor(limit * Math.max(0.5, budgetMs / took)))
+        if (took > budgetMs) rows = Math.max(fewest, Math.floor(limit * Math.max(0.5, budgetMs / took)))
         else if (rows < slice && took < budgetMs / 2) rows = Math.min(slice, Math.ceil(rows * 1.25))
         schedule(step)
         return

@@ -98,6 +98,12 @@ export function seedLoader (db: Db): (ids: number[]) => SeedAnime[] {
 export interface DiscoveryOptions {
   /** The served version, read at most once per turn (Catalogue.version). */
   version: () => string
+  /**
+   * The served version as answers are labelled with it (recentVersion: at most
+   * a few milliseconds old; default `version`): what searches answered from
+   * the held answers take the index of, without a read of the file each.
+   */
+  recentVersion?: () => string
   onError?: (error: unknown) => void
   /** Catalogues above this many entries are indexed in a worker thread. */
   inlineBuildMax?: number
@@ -110,6 +116,7 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
   const versionNow = db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck()
   const source = createIndexSource(db, {
     version: options.version,
+    recentVersion: options.recentVersion,
     served: () => servedCount.get() as number,
     onError: options.onError,
     inlineMax: options.inlineBuildMax
@@ -157,7 +164,8 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
    */
   async function withAnswers<T> (fn: (engine: Engine, answersOf: (ids: number[]) => Array<EntryJson | null>) => T): Promise<T> {
     await turn()
-    const engine = await source.current()
+    // The held answers are of one version with the index: the version as labelled (source.recent) is enough here.
+    const engine = await source.recent()
     const version = String(engine.version)
     const store = options.answers
     if (store !== undefined && store.held() === version) {
@@ -232,7 +240,7 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     /** The ids of entries offset … offset + size - 1 of the matches (none past the end), and how many match: the index alone, no read of the file. */
     searchIds: async (request: SearchRequest, offset: number, size: number): Promise<{ count: number, ids: number[] }> => {
       await turn()
-      const plan = prepareSearch(await source.current(), request)
+      const plan = prepareSearch(await source.recent(), request)
       return { count: plan.count, ids: plan.ids(offset, size) }
     },
 

@@ -7,6 +7,7 @@ import { openCatalogueDb } from './db.js'
 import { createDiscovery, type Discovery } from './discovery.js'
 import { saveLocalMap, type CatalogueIdStore } from './id-store.js'
 import { createCatalogueLinks, type CatalogueLinks } from './links.js'
+import { recentVersion, type VersionReader } from './recent-version.js'
 import { createCatalogue, type Catalogue, type CatalogueInfo } from './repository.js'
 import { createCatalogueWatcher, type CatalogueWatcher } from './watch.js'
 
@@ -18,6 +19,8 @@ export interface OpenCatalogue {
   /** The served version's entry answers in memory (see createAnswerStore): prepare() them once serving; each new version loads by itself. */
   answers: AnswerStore
   discovery: Discovery
+  /** The served version and import date as the hot paths read them (at most a few milliseconds old): answers are labelled with it, searches take its index. */
+  recentVersion: VersionReader
   links: CatalogueLinks
   watcher: CatalogueWatcher
   /** Hands the file's own id map to the user store's if that one lags (see saveLocalMap); how many URLs it adopted. */
@@ -43,7 +46,8 @@ export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = 
   db.pragma(`cache_size = -${SERVING_CACHE_KIB}`)
   const catalogue = createCatalogue(db)
   const answers = createAnswerStore(catalogue, { budgetMs: BACKGROUND_SLICE_MS, onError: options.onAnswersError ?? options.onError })
-  const discovery = createDiscovery(db, { version: catalogue.version, onError: options.onError, inlineBuildMax: options.inlineBuildMax, answers })
+  const recent = recentVersion(catalogue)
+  const discovery = createDiscovery(db, { version: catalogue.version, recentVersion: recent.version, onError: options.onError, inlineBuildMax: options.inlineBuildMax, answers })
   const watcher = createCatalogueWatcher(db, options.onError)
   // A new catalogue version: its index is built and its answers loaded at once, before requests ask for them.
   watcher.onSwitch((info) => {
@@ -54,6 +58,7 @@ export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = 
     catalogue,
     answers,
     discovery,
+    recentVersion: recent,
     links: createCatalogueLinks(db),
     watcher,
     saveIdMap: (ids) => saveLocalMap(db, ids),

@@ -1,5 +1,4 @@
-// Answers as sent (JSON text), kept for one catalogue version at a time, and
-// the catalogue version as the hot routes read it.
+// Answers as sent (JSON text), kept for one catalogue version at a time.
 import { LRUCache } from 'lru-cache'
 
 export interface AnswerCacheOptions<V> {
@@ -57,35 +56,3 @@ export function createAnswerCache<K extends NonNullable<unknown>, V extends NonN
 
 /** The content type of answers sent as JSON text (a string with it skips the serialiser). */
 export const jsonType = 'application/json; charset=utf-8'
-
-export interface VersionReader {
-  /** The served catalogue's version (see Catalogue.version). */
-  version: () => string
-  /** Its import time as an HTTP date, '' when unknown (see Catalogue.lastModified). */
-  lastModified: () => string
-}
-
-/**
- * The catalogue's version and import date, read from the file at most once
- * every `maxAgeMs`: each read is a database statement (a read transaction,
- * several system calls), which under load was a large part of an entry's
- * answer. A new catalogue is seen at most `maxAgeMs` after its import commits
- * (an import takes far longer); until then answers carry the previous
- * version, never a version newer than their data.
- */
-export function recentVersion (catalogue: VersionReader, maxAgeMs = 2, now: () => number = performance.now.bind(performance)): VersionReader {
-  let readAt = -Infinity
-  let version = ''
-  let lastModified = ''
-  const refresh = (): void => {
-    const at = now()
-    if (at - readAt <= maxAgeMs) return
-    version = catalogue.version()
-    lastModified = catalogue.lastModified()
-    readAt = at
-  }
-  return {
-    version () { refresh(); return version },
-    lastModified () { refresh(); return lastModified }
-  }
-}

@@ -6,8 +6,12 @@ import type { EntryJson } from '../catalogue/discovery.js'
 import { NoSuchPage, type PageRequest } from '../paging.js'
 import { ApiError } from '../errors.js'
 
+/** Text quotePlus leaves as it is (most parameter names and values). */
+const unquoted = /^[A-Za-z0-9_.~-]*$/
+
 /** Python's urllib.parse.quote_plus: only letters, digits and `_.-~` stay as they are. */
 function quotePlus (text: string): string {
+  if (unquoted.test(text)) return text
   return encodeURIComponent(text)
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
     .replace(/%20/g, '+')

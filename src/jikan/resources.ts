@@ -11,7 +11,9 @@
 // An answer is the template and the entry's values copied in turn, with the
 // request's origin written where company URLs link to this service (held as
 // positions, not as text). A page of resources is written into one buffer,
-// allocated once.
+// allocated once. Values that repeat others in another form are not held at all
+// but written from them: `titles` from `title` and `title_synonyms`, `url` from
+// `mal_id`.
 import { createVersionedLoad, indexOf, type VersionedLoadOptions } from '../catalogue/answers.js'
 import { IntList } from '../catalogue/int-list.js'
 import type { FullEntry, FullEntryRange } from '../catalogue/full-entries.js'
@@ -82,7 +84,60 @@ type Shape = { kind: 'constant', json: string } | { kind: 'leaf', path: string }
  * `image_url` and `large_image_url`), or -1 when it has values of its own; and
  * whether its values link to this service (companies: ORIGIN in them).
  */
-interface Template { shape: Shape, leaves: string[], sameAs: number[], pieces: Buffer[], linksHere: boolean[] }
+interface Template {
+  shape: Shape
+  leaves: string[]
+  sameAs: number[]
+  pieces: Buffer[]
+  linksHere: boolean[]
+  /** How each leaf is written from others (DERIVED_NONE: from its own value or the one it repeats), and from which leaves. */
+  derived: Derivation[]
+  derivedFrom: number[][]
+  /** Whether the leaf's value is in the entry's record (neither a repeat nor derived). */
+  stored: boolean[]
+  /**
+   * The leaves whose values are read from the record when the resource's writing
+   * reaches leaf j: decodeList[decodeStart[j] … decodeStart[j + 1]), in the
+   * record's order: a leaf's own, and before a derived leaf the later leaves it
+   * is written from.
+   */
+  decodeStart: Int32Array
+  decodeList: Int32Array
+}
+
+/** Leaves written from other leaves' values. */
+const DERIVED_NONE = 0
+/** `titles`: `[{"type":"Default","title":<title>}`, then `,{"type":"Synonym","title":<s>}` for each of `title_synonyms`, then `]`. */
+const DERIVED_TITLES = 1
+/** `url`: MyAnimeList's page of `mal_id`. */
+const DERIVED_MAL_URL = 2
+type Derivation = typeof DERIVED_NONE | typeof DERIVED_TITLES | typeof DERIVED_MAL_URL
+
+const titlesHead = '[{"type":"Default","title":'
+const synonymHead = ',{"type":"Synonym","title":'
+/** The JSON of a MyAnimeList page is this, the id's digits, and a closing quote. */
+const malUrlHead = JSON.stringify(malAnimeUrlOf(1)).slice(0, -2)
+const [titlesHeadBytes, synonymHeadBytes, malUrlHeadBytes] = [titlesHead, synonymHead, malUrlHead].map((text) => Buffer.from(text)) as [Buffer, Buffer, Buffer]
+
+/** The JSON of `titles` written from the JSON of `title` and of `title_synonyms` (as the held resources write it). */
+function titlesJson (title: string, synonyms: string): string | null {
+  const list = JSON.parse(synonyms) as unknown
+  if (!Array.isArray(list) || !list.every((synonym) => typeof synonym === 'string')) return null
+  return `${titlesHead}${title}}${list.map((synonym) => `${synonymHead}${JSON.stringify(synonym)}}`).join('')}]`
+}
+
+/** The JSON of `url` written from the JSON of `mal_id`. */
+const malUrlJson = (malId: string): string => `${malUrlHead}${malId}"`
+
+/** Which derivation leaf j has, and the leaves it is written from (none where the resource lacks them). */
+function derivationsOf (leaves: string[]): Array<{ kind: Derivation, from: number[] }> {
+  const at = (path: string): number => leaves.indexOf(path)
+  return leaves.map((path) => {
+    const from = path === 'titles' ? [at('title'), at('title_synonyms')] : path === 'url' ? [at('mal_id')] : []
+    if (from.length === 0 || from.some((j) => j < 0)) return { kind: DERIVED_NONE, from: [] }
+    return { kind: path === 'titles' ? DERIVED_TITLES : DERIVED_MAL_URL, from }
+  })
+}
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -124,7 +179,30 @@ function templateOf (): Template {
   leavesOf(shape, a, inA)
   leavesOf(shape, b, inB)
   const sameAs = leaves.map((_, j) => inA.findIndex((json, i) => i < j && json === inA[j] && inB[i] === inB[j]))
-  return { shape, leaves, sameAs, pieces: texts.map((t) => Buffer.from(t)), linksHere: inA.map((json) => json.includes(ORIGIN)) }
+  const derivations = derivationsOf(leaves)
+  const stored = leaves.map((_, j) => sameAs[j]! < 0 && derivations[j]!.kind === DERIVED_NONE)
+  // The record's order: each stored leaf where it is written, or earlier, where a derived leaf needs it.
+  const decoded = new Set<number>()
+  const decodeStart = new Int32Array(leaves.length + 1)
+  const decodeList: number[] = []
+  leaves.forEach((_, j) => {
+    for (const leaf of [...derivations[j]!.from, j]) {
+      if (stored[leaf] && !decoded.has(leaf)) { decoded.add(leaf); decodeList.push(leaf) }
+    }
+    decodeStart[j + 1] = decodeList.length
+  })
+  return {
+    shape,
+    leaves,
+    sameAs,
+    pieces: texts.map((t) => Buffer.from(t)),
+    linksHere: inA.map((json) => json.includes(ORIGIN)),
+    derived: derivations.map((d) => d.kind),
+    derivedFrom: derivations.map((d) => d.from),
+    stored,
+    decodeStart,
+    decodeList: Int32Array.from(decodeList)
+  }
 }
 
 const template = templateOf()
@@ -161,7 +239,17 @@ function valuesOf (entry: FullEntry, malId: number, raws?: unknown[]): string[] 
   const values: string[] = []
   if (!leavesOf(template.shape, animeResource(entry, malId, companyUrl), values, raws)) return null
   // ORIGIN anywhere else (a title that holds its text) would be taken for it: such an entry is built.
-  return values.every((json, j) => (template.sameAs[j]! < 0 || values[template.sameAs[j]!] === json) && (template.linksHere[j]! || !json.includes(ORIGIN))) ? values : null
+  return values.every((json, j) => (template.sameAs[j]! < 0 || values[template.sameAs[j]!] === json) && (template.linksHere[j]! || !json.includes(ORIGIN)) && derivedRight(values, j)) ? values : null
+}
+
+/** Whether leaf j's value is what would be written from the values it is derived from (true for a leaf not derived). */
+function derivedRight (values: string[], j: number): boolean {
+  const from = template.derivedFrom[j]!
+  switch (template.derived[j]) {
+    case DERIVED_TITLES: return values[j] === titlesJson(values[from[0]!]!, values[from[1]!]!)
+    case DERIVED_MAL_URL: return /^[0-9]+$/.test(values[from[0]!]!) && values[j] === malUrlJson(values[from[0]!]!)
+    default: return true
+  }
 }
 
 /**
@@ -314,8 +402,8 @@ class Loading {
   private at = 0
 
   constructor (private readonly trial: number) {
-    this.tables = template.sameAs.map((i) => i < 0 ? new ValueTable(trial) : null)
-    this.items = template.sameAs.map((i) => i < 0 ? new ValueTable(Infinity) : null)
+    this.tables = template.stored.map((stored) => stored ? new ValueTable(trial) : null)
+    this.items = template.stored.map((stored) => stored ? new ValueTable(Infinity) : null)
   }
 
   /**
@@ -348,9 +436,9 @@ class Loading {
       if (index < this.trial && (items === null || itemsOf[j] === null)) this.items[j] = null
       else if (index >= this.trial && this.modes[j] === LIST && itemsOf[j] === null) return false
     }
-    for (let j = 0; j < values.length; j++) {
-      const table = this.tables[j]
-      if (table === null || table === undefined) continue
+    // In the record's order (template.decodeList: each stored leaf once).
+    for (const j of template.decodeList) {
+      const table = this.tables[j]!
       const json = values[j]!
       const items = itemsOf[j]
       if (index < this.modeFrom[j]!) {
@@ -445,6 +533,79 @@ export interface ResourceSource {
 export interface ResourceStoreOptions extends VersionedLoadOptions {
   /** How many entries a key's values are told apart over before deciding whether they repeat (tests make it small). */
   dedupeTrial?: number
+  /** Bytes of resources kept as last written (see WRITTEN_MAX_BYTES); 0 keeps none. */
+  writtenMaxBytes?: number
+}
+
+/**
+ * Bound of the resources kept as last written, in bytes (some 800 resources):
+ * an entry of a page asked for lately (popular searches, the first pages of
+ * top and seasons) is copied whole into the next answer that has it, instead
+ * of written again from its record (some fifty small copies from places spread
+ * over the held tables).
+ */
+export const WRITTEN_MAX_BYTES = 2 * 2 ** 20
+
+/** A resource as last written: where in the ring, how long, and the origin written in (it serves another origin when it links nowhere here). */
+interface Written { index: number, at: number, length: number, origin: string }
+
+/**
+ * Resources as last written, by their entry's index in the held version: a
+ * ring of bytes written in turn, the oldest copies overwritten first (first in,
+ * first out: a miss costs one copy and no allocation, which a cache ordered by
+ * use did not allow).
+ */
+class WrittenRing {
+  private bytes: Buffer | null = null
+  private head = 0
+  private readonly copies = new Map<number, Written>()
+  /** The copies in the order written; the oldest from `first` on. */
+  private order: Written[] = []
+  private first = 0
+
+  constructor (private readonly capacity: number) {}
+
+  /** Entry `index`'s copy for `origin`, if kept (`linked`: its resource links to this service, so the origin must match). */
+  get (index: number, origin: string, linked: boolean): Buffer | undefined {
+    const copy = this.copies.get(index)
+    if (copy === undefined || (linked && copy.origin !== origin)) return undefined
+    return this.bytes!.subarray(copy.at, copy.at + copy.length)
+  }
+
+  /** Keeps `from[start, end)` as entry `index`'s resource, written for `origin`. */
+  put (index: number, origin: string, from: Buffer, start: number, end: number): void {
+    const length = end - start
+    if (length > this.capacity >>> 3) return
+    this.bytes ??= Buffer.allocUnsafeSlow(this.capacity)
+    if (this.head + length > this.capacity) {
+      // Round to the start: the copies after the head (the oldest) go first.
+      while (this.first < this.order.length && this.order[this.first]!.at >= this.head) this.drop()
+      this.head = 0
+    }
+    while (this.first < this.order.length && this.order[this.first]!.at >= this.head && this.order[this.first]!.at < this.head + length) this.drop()
+    this.bytes.set(from.subarray(start, end), this.head)
+    const copy = { index, at: this.head, length, origin }
+    this.copies.set(index, copy)
+    this.order.push(copy)
+    this.head += length
+  }
+
+  clear (): void {
+    this.copies.clear()
+    this.order = []
+    this.first = 0
+    this.head = 0
+  }
+
+  private drop (): void {
+    const copy = this.order[this.first++]!
+    if (this.copies.get(copy.index) === copy) this.copies.delete(copy.index)
+    // The dropped part of the list let go now and then, not at every drop.
+    if (this.first >= 1024 && this.first * 2 >= this.order.length) {
+      this.order = this.order.slice(this.first)
+      this.first = 0
+    }
+  }
 }
 
 export interface ResourceStore {
@@ -499,7 +660,11 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
     finish: (so): Held => so.finish()
   }, options)
 
-  const { pieces, sameAs } = template
+  const { pieces, sameAs, derived, decodeStart, decodeList } = template
+  // The leaves the derived ones are written from (-1: none, nothing derived).
+  const sourcesOf = (path: string): number[] => template.derivedFrom[template.leaves.indexOf(path)] ?? []
+  const [titleLeaf = -1, synonymsLeaf = -1] = sourcesOf('titles')
+  const [malLeaf = -1] = sourcesOf('url')
   let lastOrigin = ''
   let lastOriginBytes = Buffer.alloc(0)
   /** Where the entries of one join are in the held arrays (reused: one join at a time). */
@@ -527,36 +692,94 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
 
   /** Writes entry `index`'s resource into `out` at `at`, with `origin` where it links to this service; returns the end. */
   const write = (held: Held, index: number, origin: Buffer, out: Buffer, at: number): number => {
-    const { records, tables, modes, modeFrom } = held
+    const { records, modes, modeFrom } = held
     let p = held.recordStarts[index]!
     for (let j = 0; j < width; j++) {
       at = copyRange(pieces[j]!, 0, pieces[j]!.length, out, at)
-      let leaf = sameAs[j]!
-      if (leaf < 0) {
-        leaf = j
+      for (let d = decodeStart[j]!; d < decodeStart[j + 1]!; d++) {
+        const leaf = decodeList[d]!
         // The value's index in its table, the length of the bytes that follow, or the number of items.
         const n = varintAt(records, p)
         p = varintEnd
-        const mode = index < modeFrom[j]! ? TABLE : modes[j]!
+        const mode = index < modeFrom[leaf]! ? TABLE : modes[leaf]!
         if (mode === TABLE) {
-          leafRef[j] = n
+          leafRef[leaf] = n
         } else if (mode === INLINE) {
-          leafRef[j] = -1
-          leafFrom[j] = p
-          leafTo[j] = p += n
+          leafRef[leaf] = -1
+          leafFrom[leaf] = p
+          leafTo[leaf] = p += n
         } else {
-          leafRef[j] = -2
-          leafFrom[j] = p
-          leafTo[j] = n
+          leafRef[leaf] = -2
+          leafFrom[leaf] = p
+          leafTo[leaf] = n
           for (let k = 0; k < n; k++) while (records[p++]! >= 0x80);
         }
       }
-      const ref = leafRef[leaf]!
-      at = ref >= 0
-        ? copyValue(tables[leaf]!, ref, origin, out, at)
-        : ref === -1 ? copyRange(records, leafFrom[leaf]!, leafTo[leaf]!, out, at) : writeList(held.items[leaf]!, records, leafFrom[leaf]!, leafTo[leaf]!, origin, out, at)
+      const kind = derived[j]!
+      at = kind === DERIVED_NONE
+        ? writeLeaf(held, sameAs[j]! < 0 ? j : sameAs[j]!, origin, out, at)
+        : kind === DERIVED_TITLES ? writeTitles(held, origin, out, at) : writeMalUrl(held, origin, out, at)
     }
     return copyRange(pieces[width]!, 0, pieces[width]!.length, out, at)
+  }
+
+  /** Writes the value of `leaf` read last from a record (by write); returns the end. */
+  const writeLeaf = (held: Held, leaf: number, origin: Buffer, out: Buffer, at: number): number => {
+    const ref = leafRef[leaf]!
+    return ref >= 0
+      ? copyValue(held.tables[leaf]!, ref, origin, out, at)
+      : ref === -1 ? copyRange(held.records, leafFrom[leaf]!, leafTo[leaf]!, out, at) : writeList(held.items[leaf]!, held.records, leafFrom[leaf]!, leafTo[leaf]!, origin, out, at)
+  }
+
+  /** `titles`, from `title` and `title_synonyms` (titlesJson). */
+  const writeTitles = (held: Held, origin: Buffer, out: Buffer, at: number): number => {
+    out.set(titlesHeadBytes, at)
+    at = writeLeaf(held, titleLeaf, origin, out, at + titlesHeadBytes.length)
+    out[at++] = 0x7d // }
+    const ref = leafRef[synonymsLeaf]!
+    if (ref === -2) {
+      // Held as items: each item is a synonym's JSON.
+      const items = held.items[synonymsLeaf]!
+      let p = leafFrom[synonymsLeaf]!
+      for (let k = 0; k < leafTo[synonymsLeaf]!; k++) {
+        const v = varintAt(held.records, p)
+        p = varintEnd
+        out.set(synonymHeadBytes, at)
+        at = copyValue(items, v, origin, out, at + synonymHeadBytes.length)
+        out[at++] = 0x7d // }
+      }
+    } else {
+      // The JSON of an array of strings (no origins in it: see valuesOf), cut at its strings.
+      const table = held.tables[synonymsLeaf]!
+      const bytes = ref >= 0 ? table.bytes : held.records
+      const end = (ref >= 0 ? table.starts[ref + 1]! : leafTo[synonymsLeaf]!) - 1
+      let i = (ref >= 0 ? table.starts[ref]! : leafFrom[synonymsLeaf]!) + 1
+      while (i < end) {
+        const from = i
+        // To the closing quote: the next quote not escaped (after an even run of backslashes).
+        for (;;) {
+          i = bytes.indexOf(0x22, i + 1)
+          let slashes = 0
+          while (bytes[i - 1 - slashes] === 0x5c) slashes++
+          if ((slashes & 1) === 0) break
+        }
+        i++
+        out.set(synonymHeadBytes, at)
+        at = copyRange(bytes, from, i, out, at + synonymHeadBytes.length)
+        out[at++] = 0x7d // }
+        i++ // the comma
+      }
+    }
+    out[at++] = 0x5d // ]
+    return at
+  }
+
+  /** `url`, from `mal_id` (malUrlJson). */
+  const writeMalUrl = (held: Held, origin: Buffer, out: Buffer, at: number): number => {
+    out.set(malUrlHeadBytes, at)
+    at = writeLeaf(held, malLeaf, origin, out, at + malUrlHeadBytes.length)
+    out[at++] = 0x22 // "
+    return at
   }
 
   /** Writes a list of `count` items whose indexes in `items` are the varints at records[p…]; returns the end. */
@@ -572,9 +795,19 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
     return at
   }
 
-  const join = (version: string, ids: readonly number[], origin: string, before: string, after: string): Buffer | undefined => {
+  const writtenMaxBytes = options.writtenMaxBytes ?? WRITTEN_MAX_BYTES
+  const written = writtenMaxBytes <= 0 ? null : new WrittenRing(writtenMaxBytes)
+  /** The version `written` holds resources of (by their index in it). */
+  let writtenOf: Held | null = null
+
+  /** join, keeping what it writes in `written` when `keep` (a page: its entries are asked for again with it). */
+  const joinOf = (version: string, ids: readonly number[], origin: string, before: string, after: string, keep: boolean): Buffer | undefined => {
     const held = load.of(version)
     if (held === undefined) return undefined
+    if (held !== writtenOf) {
+      written?.clear()
+      writtenOf = held
+    }
     if (indexes.length < ids.length) indexes = new Int32Array(ids.length)
     for (let i = 0; i < ids.length; i++) {
       const index = indexOf(held.ids, ids[i]!)
@@ -591,11 +824,21 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
     let at = before === '' ? 0 : out.write(before, 0)
     for (let i = 0; i < ids.length; i++) {
       if (i > 0) out[at++] = 0x2c // ,
-      at = write(held, indexes[i]!, lastOriginBytes, out, at)
+      const index = indexes[i]!
+      const kept = written?.get(index, origin, held.origins[index]! > 0)
+      if (kept !== undefined) {
+        out.set(kept, at)
+        at += kept.length
+        continue
+      }
+      const start = at
+      at = write(held, index, lastOriginBytes, out, at)
+      if (keep) written?.put(index, origin, out, start, at)
     }
     if (after !== '') out.write(after, at)
     return out
   }
+  const join = (version: string, ids: readonly number[], origin: string, before: string, after: string): Buffer | undefined => joinOf(version, ids, origin, before, after, true)
 
   return {
     entryOf (version, malId) {
@@ -604,7 +847,9 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
       const index = indexOf(held.malIds, malId)
       return index < 0 ? null : held.byMal[index]!
     },
-    resource: (version, id, origin, wrap = false) => wrap ? join(version, [id], origin, '{"data":', '}') : join(version, [id], origin, '', ''),
+    // A lookup uses a copy a page left, but keeps none: over a large catalogue most lookups are of
+    // entries not asked for lately, and keeping each would cost every lookup a copy for little.
+    resource: (version, id, origin, wrap = false) => wrap ? joinOf(version, [id], origin, '{"data":', '}', false) : joinOf(version, [id], origin, '', '', false),
     join,
     prepare (version) { load.of(version) },
     held: load.held,

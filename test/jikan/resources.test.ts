@@ -80,13 +80,15 @@ async function everyEntryHeld (t: Test, dedupeTrial: number | undefined): Promis
   t.equal(store.join(version, [page[0]!, 999_999], origin, '[', ']'), undefined, 'a page with an entry not held: undefined (built)')
 }
 
-t.test('many lists of few items (genre sets, companies) are held as their items, byte for byte', async (t) => {
+t.test('many lists of few items (genre sets, companies, synonyms) are held as their items, byte for byte', async (t) => {
   const dir = tempDir(t)
   const genreTags = ['action', 'comedy', 'drama', 'romance', 'school', 'mecha', 'horror', 'sports', 'hentai', 'shounen', 'seinen']
   const companies = ['a', 'b "c"', 'd', 'e', 'f']
   // Every set of the tags (and of the companies) by the bits of n: many distinct sets of few distinct items.
   const pick = <T>(items: T[], n: number): T[] => items.filter((_, i) => ((n >> i) & 1) === 1)
-  const records = Array.from({ length: 80 }, (_, i) => aodRecord(i + 1, { tags: pick(genreTags, i * 37 + 5), producers: pick(companies, i * 7 + 3), studios: pick(companies, i) }))
+  // Synonyms too: the titles written from them, item by item.
+  const synonyms = ['x', 'y "q"', 'z\\w', '進撃', '']
+  const records = Array.from({ length: 80 }, (_, i) => aodRecord(i + 1, { tags: pick(genreTags, i * 37 + 5), producers: pick(companies, i * 7 + 3), studios: pick(companies, i), synonyms: pick(synonyms, i * 3 + 1) }))
   // A record after the trial whose list is empty, and one with a list of one.
   records.push(aodRecord(81, { tags: [], producers: [] }), aodRecord(82, { tags: ['action'], producers: ['z'] }))
   await importCatalogueFile(dir, writeAod(dir, records))
@@ -108,6 +110,48 @@ t.test('many lists of few items (genre sets, companies) are held as their items,
   t.equal(store.join(version, page, 'http://x', '[', ']')!.toString(), `[${expected.join(',')}]`, 'a page across the trial')
 })
 
+t.test('pages asked again are copied from the resources kept as written: byte for byte, per origin where they link here, whatever was overwritten', async (t) => {
+  const dir = tempDir(t)
+  // Some entries link to this service (studios, producers: the origin is written in), some do not; titles of many lengths.
+  const records = Array.from({ length: 30 }, (_, i) => aodRecord(i + 1, {
+    title: `Anime ${'x'.repeat((i * 37) % 300)}${i}`,
+    studios: i % 3 === 0 ? [] : [`studio ${i % 4}`],
+    producers: i % 3 === 0 ? [] : [`producer ${i % 5}`]
+  }))
+  await importCatalogueFile(dir, writeAod(dir, records))
+  const opened = openCatalogue(dir)
+  t.teardown(() => { opened.close() })
+  const { catalogue, discovery } = opened
+  const version = catalogue.version()
+  const entries = discovery.fullEntries(catalogue.answerRange(0, 1000).ids)
+  const json = new Map(entries.map((entry) => [entry.id, animeResourceJson(entry, malIdOf(entry.sources)!)]))
+  const ids = [...json.keys()]
+  const size = Math.max(...[...json.values()].map((j) => Buffer.byteLength(j)))
+  // Kept: none; about four resources (the ring comes round every few pages); all of them.
+  for (const writtenMaxBytes of [0, 8 * size, 64 * size]) {
+    const store = createResourceStore(discovery, { slice: 7, schedule: (next) => { next() }, writtenMaxBytes })
+    store.prepare(version)
+    // A seeded generator (an LCG): the same pages every run.
+    let seed = writtenMaxBytes + 1
+    const random = (): number => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed / 2 ** 32 }
+    const origins = ['http://a.example', 'https://longer-origin.example:8443']
+    let pages = 0
+    for (let i = 0; i < 400; i++) {
+      const page = Array.from({ length: 1 + Math.floor(random() * 8) }, () => ids[Math.floor(random() * ids.length)]!)
+      const origin = origins[random() < 0.8 ? 0 : 1]!
+      if (random() < 0.2) {
+        const id = page[0]!
+        if (store.resource(version, id, origin, true)!.toString() !== `{"data":${built(json.get(id)!, origin)}}`) t.fail(`entry ${id} for ${origin}, after ${i} pages`)
+        continue
+      }
+      pages++
+      const expected = `{"data":[${page.map((id) => built(json.get(id)!, origin)).join(',')}]}`
+      if (store.join(version, page, origin, '{"data":[', ']}')!.toString() !== expected) t.fail(`page ${page.join(',')} for ${origin}, after ${i} pages`)
+    }
+    t.ok(pages > 250, `${pages} pages byte for byte (${writtenMaxBytes} bytes kept)`)
+  }
+})
+
 t.test('a catalogue update: the new version is loaded when asked for, and answers with its data', async (t) => {
   const dir = tempDir(t)
   await importCatalogueFile(dir, writeAod(dir, [aodRecord(1), aodRecord(2, { studios: ['old studio'] }), aodRecord(3)]))
@@ -123,6 +167,8 @@ t.test('a catalogue update: the new version is loaded when asked for, and answer
   const origin = 'http://x.example'
   const titleOf = (version: string, malId: number): unknown => JSON.parse(store.resource(version, store.entryOf(version, malId)!, origin)!.toString()).title
   t.equal(titleOf(first, 100001), 'Anime 1')
+  const pageOf = (version: string): string => store.join(version, [1, 2].map((n) => store.entryOf(version, 100000 + n)!), origin, '[', ']')!.toString()
+  t.match(pageOf(first), /old studio/, 'a page of the first version, kept as written')
   await importCatalogueFile(dir, writeAod(dir, [aodRecord(1, { title: 'Renamed' }), aodRecord(2, { studios: ['new studio'] }), aodRecord(4)]))
   const second = catalogue.answerRange(0, 1).version
   t.not(second, first)
@@ -131,6 +177,7 @@ t.test('a catalogue update: the new version is loaded when asked for, and answer
   run()
   t.equal(store.held(), second)
   t.equal(titleOf(second, 100001), 'Renamed')
+  t.notMatch(pageOf(second), /old studio|Anime 1"/, "the page again: the new version's resources, none kept from the old")
   const entry2 = discovery.fullEntries([store.entryOf(second, 100002)!])[0]!
   t.equal(store.resource(second, entry2.id, origin)!.toString(), built(animeResourceJson(entry2, 100002), origin), "entry 2 with the new studio's id")
   t.equal(store.entryOf(second, 100003), null, 'gone with the import')

@@ -20,6 +20,12 @@ export const INLINE_BUILD_MAX = 2_000
 export interface IndexSource {
   /** The index of the version the file holds now (building it if needed). */
   current: () => Promise<Engine>
+  /**
+   * The index of the version `recentVersion` reads (at most a few milliseconds
+   * behind the file, see recent-version.ts), with no read of the file when it
+   * is the one held; else current()'s.
+   */
+  recent: () => Promise<Engine>
   /** The index as it is, without waiting (null before the first build). */
   peek: () => Engine | null
   /** Starts building the current version's index if it is not the one held. */
@@ -39,6 +45,8 @@ export interface IndexSource {
 export interface IndexSourceOptions {
   /** The served version as the catalogue reads it (Catalogue.version). */
   version: () => string
+  /** The served version as answers are labelled with it (see recent()); default `version`. */
+  recentVersion?: () => string
   /** How many entries are served (decides inline or worker). */
   served: () => number
   onError?: (error: unknown) => void
@@ -119,20 +127,26 @@ export function createIndexSource (db: Db, options: IndexSourceOptions): IndexSo
   }
 
   const fresh = (): boolean => engine !== null && String(engine.version) === options.version()
+  const recentVersion = options.recentVersion ?? options.version
+
+  const current = async (): Promise<Engine> => {
+    if (fresh()) return engine!
+    decode()
+    // A client waits for the index: background slices step aside until it is there.
+    return await foreground.during(async () => {
+      for (let attempt = 0; !fresh(); attempt++) {
+        // An import during the build: build again (a few times at most; then serve what is there).
+        if (attempt >= 3 && engine !== null) break
+        await build()
+      }
+      return engine!
+    })
+  }
 
   return {
-    async current () {
-      if (fresh()) return engine!
-      decode()
-      // A client waits for the index: background slices step aside until it is there.
-      return await foreground.during(async () => {
-        for (let attempt = 0; !fresh(); attempt++) {
-          // An import during the build: build again (a few times at most; then serve what is there).
-          if (attempt >= 3 && engine !== null) break
-          await build()
-        }
-        return engine!
-      })
+    current,
+    async recent () {
+      return engine !== null && String(engine.version) === recentVersion() ? engine : await current()
     },
     peek: () => engine,
     holdDecode () {

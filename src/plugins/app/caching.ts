@@ -12,21 +12,16 @@
 // - 'none': no caching headers.
 // Per request this costs a hash of the URL; the version and import time are read
 // from the file at most every 2 ms (`catalogueVersion`, see recentVersion in
-// src/http/answer-cache.ts; an import on any connection changes both, so neither
+// src/catalogue/recent-version.ts; an import on any connection changes both, so neither
 // outlives the data it was given for by more than that); bodies are never hashed.
 import fp from 'fastify-plugin'
 import fresh from 'fresh'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { wantsHtml } from '../errors.js'
-import { recentVersion, type VersionReader } from '../../http/answer-cache.js'
 
 export type CachePolicy = 'catalogue' | 'no-store' | 'none'
 
 declare module 'fastify' {
-  interface FastifyInstance {
-    /** The catalogue's version and import date as answers are labelled with them (re-read every few milliseconds). */
-    catalogueVersion: VersionReader
-  }
   interface FastifyContextConfig {
     /** How answers may be cached (see src/plugins/app/caching.ts); unset: decided by the URL. */
     cache?: CachePolicy
@@ -83,9 +78,7 @@ function appendVary (reply: FastifyReply, value: string): void {
 export default fp(async function caching (fastify: FastifyInstance) {
   const { cacheMaxAge } = fastify.config
   const cacheControl = cacheMaxAge === 0 ? 'public, no-cache' : `public, max-age=${cacheMaxAge}`
-  const clock = recentVersion(fastify.catalogue)
-  fastify.decorate('catalogueVersion', clock)
-  const { version: currentVersion, lastModified: currentLastModified } = clock
+  const { version: currentVersion, lastModified: currentLastModified } = fastify.catalogueVersion
   fastify.decorateRequest(kEtag, '')
   fastify.decorateRequest(kLastModified, '')
 

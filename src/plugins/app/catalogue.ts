@@ -18,12 +18,15 @@ import type { CatalogueLinks } from '../../catalogue/links.js'
 import { openCatalogue } from '../../catalogue/open.js'
 import { repairCatalogue } from '../../catalogue/prepare.js'
 import { whenServing } from '../../http/when-serving.js'
+import type { VersionReader } from '../../catalogue/recent-version.js'
 import type { Catalogue } from '../../catalogue/repository.js'
 import type { CatalogueWatcher } from '../../catalogue/watch.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     catalogue: Catalogue
+    /** The catalogue's version and import date as answers are labelled with them (re-read every few milliseconds; searches take the index of that version). */
+    catalogueVersion: VersionReader
     entryAnswers: AnswerStore
     discovery: Discovery
     catalogueLinks: CatalogueLinks
@@ -66,6 +69,7 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
     })
   }
   fastify.decorate('catalogue', repository)
+  fastify.decorate('catalogueVersion', opened.recentVersion)
   fastify.decorate('entryAnswers', opened.answers)
   fastify.decorate('discovery', discovery)
   fastify.decorate('catalogueLinks', opened.links)

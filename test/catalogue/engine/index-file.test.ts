@@ -248,3 +248,22 @@ t.test('at start the file is read at once but decoded only once allowed, or when
   const engine = await asked.current()
   t.equal(engine.n, records.length, 'a client asking for the index ends the wait')
 })
+
+t.test('recent(): the index of the version as labelled, with no read of the file while it is the one held; else current()\'s', async (t) => {
+  const dataDir = await catalogue(t)
+  const db = openCatalogueDb(dataDir)
+  t.teardown(() => { db.close() })
+  let reads = 0
+  const fileVersion = (): string => { reads++; return String(indexIdentity(db).version) }
+  let labelled = fileVersion()
+  const source = createIndexSource(db, { version: fileVersion, recentVersion: () => labelled, served: () => records.length })
+  const engine = await source.current()
+  reads = 0
+  t.equal(await source.recent(), engine, 'the version as labelled is the one held')
+  t.equal(await source.recent(), engine)
+  t.equal(reads, 0, 'without a read of the file')
+  // The label not (yet) of the held version: the file decides, as current() does.
+  labelled = 'a version not held'
+  t.equal(await source.recent(), engine, 'current()\'s index: the file is still at the held version')
+  t.ok(reads > 0, 'the file was read')
+})
