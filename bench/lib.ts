@@ -115,9 +115,10 @@ export const SETTLE_QUIET_MS = 8_000
  * RSS once the process has settled: in-flight work (queued password hashes, 128 MiB
  * each while they run) has drained and the process has been quiet for `quietMs`,
  * that is, in every 500 ms of that time it used under 5% of a CPU and its RSS moved
- * less than 2%: what it holds once a burst is over. Gives up after `timeoutMs`.
+ * less than 2%: what it holds once a burst is over. Gives up after `timeoutMs`, and
+ * then says so (`settled: false`): what runs next runs beside the process's own work.
  */
-export async function settledRssMb (pid: number | undefined, quietMs = SETTLE_QUIET_MS, timeoutMs = 40_000): Promise<number> {
+export async function settle (pid: number | undefined, quietMs = SETTLE_QUIET_MS, timeoutMs = 40_000): Promise<{ rssMb: number, settled: boolean }> {
   const until = performance.now() + timeoutMs
   let rss = rssMb(pid)
   let cpu = cpuMs(pid)
@@ -127,10 +128,16 @@ export async function settledRssMb (pid: number | undefined, quietMs = SETTLE_QU
     const [nextRss, nextCpu] = [rssMb(pid), cpuMs(pid)]
     const quiet = nextCpu - cpu < 25 && Math.abs(nextRss - rss) <= rss * 0.02
     if (!quiet) quietSince = performance.now()
-    if (performance.now() - quietSince >= quietMs || performance.now() > until) return nextRss
+    if (performance.now() - quietSince >= quietMs) return { rssMb: nextRss, settled: true }
+    if (performance.now() > until) return { rssMb: nextRss, settled: false }
     rss = nextRss
     cpu = nextCpu
   }
+}
+
+/** The RSS `settle` finds, settled or not. */
+export async function settledRssMb (pid: number | undefined, quietMs = SETTLE_QUIET_MS, timeoutMs = 40_000): Promise<number> {
+  return (await settle(pid, quietMs, timeoutMs)).rssMb
 }
 
 /**

@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { catalogueIds } from './baseline.js'
 import { ensureCatalogue, prng } from './generate-catalogue.js'
-import { benchDir, cpuMs, envNumber, fmt, freePort, load, machine, median, npm, outDir, request, root, serviceEnv, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
+import { benchDir, cpuMs, envNumber, fmt, freePort, load, machine, median, npm, outDir, request, root, serviceEnv, settle, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
 import type { IdDraw, LoadResult, LoadSpec, RequestTemplate } from './load.js'
 import { pairedRatio, renderBench, writeBench, type BenchResults, type ScenarioResult, type StormResult, type Summary, type Target } from './results.js'
 import { probe, scenarios, searchRequests, type CatalogueIds, type Scenario } from './scenarios.js'
@@ -313,7 +313,10 @@ async function main (): Promise<void> {
     results.rss.idleMb = service.rssMb()
     // What the service does once after a start (the search index, the entry answers held in
     // memory) is done before the first scenario: its CPU would count against that scenario's requests.
-    await settledRssMb(service.child.pid, 2000, 120_000)
+    if (!(await settle(service.child.pid, 2000, 120_000)).settled) {
+      errors.push('the service was still busy with its start-up work 120 s after its first answer: the scenarios ran beside it')
+      log(errors.at(-1)!)
+    }
     for (const scenario of all.filter((s) => selected(s.name))) {
       try {
         results.scenarios.push(await measureScenario(scenario, service, ceiling))
@@ -371,7 +374,10 @@ async function main (): Promise<void> {
         for (let k = 0; k < 10; k++) later.push((await timedGet(server.url + '/account/recommendations', recommendationsHeaders)).ms)
         results.recommendations.laterMs.push(median(later))
         // Later calls in the steady state: once the entry answers and Jikan resources a start loads are held.
-        await settledRssMb(server.child.pid, 2000, 120_000)
+        if (!(await settle(server.child.pid, 2000, 120_000)).settled) {
+          errors.push(`cold start ${i + 1}: the service was still busy 120 s after its first answer; the later recommendations calls ran beside its start-up work`)
+          log(errors.at(-1)!)
+        }
         const settled: number[] = []
         for (let k = 0; k < 10; k++) settled.push((await timedGet(server.url + '/account/recommendations', recommendationsHeaders)).ms)
         results.recommendations.settledMs.push(median(settled))

@@ -37,12 +37,14 @@ const targets: Record<Target, Pick<esbuild.BuildOptions, 'external' | 'alias'>> 
  * file of its own beside the bundle (dist/chunk-<name>.cjs), read when our code first imports one
  * of its packages instead of at every start. Our modules that import them are themselves loaded
  * on those paths only (through import()): the API documents (src/plugins/external/docs-instance.ts),
- * PostgreSQL (src/storage/postgres/), MyAnimeList's XML (src/watchlists/mal.ts). A package here is
+ * multipart bodies (src/plugins/external/multipart.ts), PostgreSQL (src/storage/postgres/),
+ * MyAnimeList's XML (src/watchlists/mal.ts). A package here is
  * never in the bundle itself, so it has one instance. The single executable keeps them inside:
  * it carries V8's code cache of the whole bundle.
  */
 export const chunks: Record<string, string[]> = {
   docs: ['@fastify/swagger', '@fastify/swagger-ui'],
+  multipart: ['@fastify/busboy'],
   postgres: ['pg'],
   xml: ['fast-xml-parser']
 }

@@ -45,11 +45,17 @@ function toFull (row: FullRow): FullEntry {
   }
 }
 
+/**
+ * The ids on a site of the entries in an id range: read through the anime_id
+ * index (`+site` keeps the planner off the primary key, whose site prefix
+ * alone would read every row of the site for each slice of a load).
+ */
+export const siteIdsInRangeSql = 'SELECT site_id, anime_id FROM anime_sites WHERE anime_id > ? AND anime_id <= ? AND +site = ?'
+
 export function createFullEntries (db: Db) {
   const rows = db.prepare(`SELECT ${fullColumns} FROM anime a WHERE a.id IN (SELECT value FROM json_each(?)) AND a.active = 1`)
   const after = db.prepare(`SELECT ${fullColumns} FROM anime a WHERE a.id > ? AND a.active = 1 ORDER BY a.id LIMIT ?`)
-  // By the anime_id index (`+site`: not by the primary key's site, which read every id of that site, some 40,000 rows, for each slice).
-  const siteIds = db.prepare('SELECT site_id, anime_id FROM anime_sites WHERE anime_id > ? AND anime_id <= ? AND +site = ?').raw()
+  const siteIds = db.prepare(siteIdsInRangeSql).raw()
   const version = db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck()
   const read = reader(db)
 

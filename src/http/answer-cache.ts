@@ -17,7 +17,10 @@ export interface AnswerCacheOptions<V> {
 export function createAnswerCache<K extends NonNullable<unknown>, V extends NonNullable<unknown> = string> (options: number | AnswerCacheOptions<V> = {}) {
   const { max, maxSize, sizeOf } = typeof options === 'number' ? { max: options } : options
   let version: string | null = null
-  const answers = maxSize === undefined
+  // Made on the first answer kept: lru-cache allocates its arrays for `max` entries at once,
+  // tens of thousands for some caches, which a start need not pay for.
+  let answers: LRUCache<K, V> | undefined
+  const made = (): LRUCache<K, V> => maxSize === undefined
     ? new LRUCache<K, V>({ max: max ?? 5000 })
     : new LRUCache<K, V>({ ...(max === undefined ? {} : { max }), maxSize, sizeCalculation: (value) => Math.max(1, sizeOf?.(value) ?? 1) })
   const cache = {
@@ -36,16 +39,17 @@ export function createAnswerCache<K extends NonNullable<unknown>, V extends NonN
       return value
     },
     get (atVersion: string, key: K): V | undefined {
-      return atVersion === version ? answers.get(key) : undefined
+      return atVersion === version ? answers?.get(key) : undefined
     },
     set (atVersion: string, key: K, value: V): void {
+      answers ??= made()
       if (atVersion !== version) {
         answers.clear()
         version = atVersion
       }
       answers.set(key, value)
     },
-    get size () { return answers.size }
+    get size () { return answers?.size ?? 0 }
   }
   return cache
 }

@@ -80,8 +80,19 @@ function errorResponse (error: FastifyError | ApiError, request: FastifyRequest)
 export default fp(async function errors (fastify: FastifyInstance) {
   useContractValidation(fastify)
   fastify.decorateRequest(kHtml, false)
-  // A router of our own, only to tell "wrong method" (405) from "no such path" (404).
-  const known = FindMyWay()
+  // A router of our own, only to tell "wrong method" (405) from "no such path" (404): the routes'
+  // methods and paths are noted as they are registered, and the router made from them on the first
+  // request that no route matched, not at start.
+  const routes: Array<[method: string, url: string]> = []
+  let knownRouter: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | undefined
+  const known = (): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> => {
+    if (knownRouter !== undefined) return knownRouter
+    knownRouter = FindMyWay()
+    for (const [method, url] of routes) {
+      if (knownRouter.find(method as 'GET', url) === null) knownRouter.on(method as 'GET', url, () => {})
+    }
+    return knownRouter
+  }
   fastify.addHook('onRoute', (route) => {
     // The body check below only on routes that take a body: a route-level hook,
     // ahead of the route's own, instead of a global one every GET would pass through.
@@ -93,13 +104,13 @@ export default fp(async function errors (fastify: FastifyInstance) {
     if (route.config?.jsonOnly !== true) route.onRequest = [negotiate, ...[route.onRequest ?? []].flat()] as typeof route.onRequest
     if (route.url === '*' || route.url.startsWith('/docs')) return
     for (const method of [route.method].flat()) {
-      if (!(methods as readonly string[]).includes(method)) continue
-      if (known.find(method as 'GET', route.url) === null) known.on(method as 'GET', route.url, () => {})
+      if ((methods as readonly string[]).includes(method)) routes.push([method, route.url])
     }
   })
   const allowed = (url: string): string[] => {
     const path = url.split('?')[0] ?? '/'
-    const found = methods.filter((m) => known.find(m, path) !== null)
+    const router = known()
+    const found = methods.filter((m) => router.find(m, path) !== null)
     if (found.length === 0) return []
     return [...found, ...(found.includes('GET') ? ['HEAD'] : []), 'OPTIONS']
   }

@@ -59,10 +59,14 @@ t.test('the bundle serves, runs every command, and installs as the anime-api com
   const css = await fetch(`${base}/docs/static/swagger-ui.css`)
   t.equal(css.status, 200, 'its static files, read from the installed package')
   t.equal(Buffer.from(await css.arrayBuffer()).length, fs.statSync(path.join(root, 'node_modules/@fastify/swagger-ui/static/swagger-ui.css')).size)
-  // A MyAnimeList export: its XML chunk, read then.
+  // A multipart body, then a MyAnimeList export: each reads its chunk then.
   const json = { 'content-type': 'application/json' }
-  const registered = await fetch(`${base}/account/register`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'bundle', email: 'bundle@example.com', password: 'long enough password' }) })
-  t.equal(registered.status, 200, 'register')
+  const form = new FormData()
+  for (const [name, value] of Object.entries({ username: 'bundle', email: 'bundle@example.com', password: 'long enough password' })) form.append(name, value)
+  t.notOk(loaded('multipart'), 'no multipart chunk before the first multipart body')
+  const registered = await fetch(`${base}/account/register`, { method: 'POST', body: form })
+  t.equal(registered.status, 200, 'register with a multipart body')
+  t.ok(loaded('multipart'), 'it read the multipart chunk')
   const auth = { authorization: `Token ${((await registered.json()) as { token: string }).token}` }
   const list = await fetch(`${base}/watchlists`, { method: 'POST', headers: { ...json, ...auth }, body: JSON.stringify({ name: 'Bundle' }) })
   t.equal(list.status, 201, 'a list')

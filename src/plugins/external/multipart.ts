@@ -12,7 +12,7 @@
 // was dropped: it has no limit on a whole body, so 60 uploads of 15 MB to
 // /account/register were read into memory, each one whole.
 import fp from 'fastify-plugin'
-import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy'
+import type { BusboyHeaders, BusboyInstance } from '@fastify/busboy'
 import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import { ApiError } from '../../errors.js'
@@ -31,17 +31,23 @@ const tooLarge = (): Error => new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE()
 const noFiles = (): ApiError => new ApiError(413, { detail: 'File uploads are not accepted here.' })
 const malformed = (message: string): ApiError => new ApiError(400, { detail: `Multipart form parse error - ${message}` })
 
+/** busboy, loaded with the first multipart body (few requests have one; in the build, a chunk of its own). */
+let Busboy: typeof import('@fastify/busboy').Busboy | undefined
+
 /** The body of a multipart request: field values (a repeated field's last), and the route's file field as a Buffer. */
-export function readMultipart (request: FastifyRequest, payload: Readable): Promise<Record<string, unknown>> {
+export async function readMultipart (request: FastifyRequest, payload: Readable): Promise<Record<string, unknown>> {
   const bodyLimit = request.routeOptions.bodyLimit
   const fileField = request.routeOptions.config.fileField
   const declared = Number(request.headers['content-length'])
   if (declared > bodyLimit) {
     // Dropped as it comes, unread, so that the client meets the answer and not a reset (src/plugins/app/body-limit.ts).
     payload.resume()
-    return Promise.reject(tooLarge())
+    throw tooLarge()
   }
-  return new Promise((resolve, reject) => {
+  // The body waits, unread, while it loads.
+  Busboy ??= (await import('@fastify/busboy')).Busboy
+  const parse = Busboy
+  return await new Promise((resolve, reject) => {
     const body: Record<string, unknown> = {}
     let received = 0
     let settled = false
@@ -66,7 +72,7 @@ export function readMultipart (request: FastifyRequest, payload: Readable): Prom
       body[name] = value
     }
     try {
-      parser = Busboy({ headers: request.headers as BusboyHeaders, limits: { ...limits, fieldSize: bodyLimit, fileSize: bodyLimit } })
+      parser = parse({ headers: request.headers as BusboyHeaders, limits: { ...limits, fieldSize: bodyLimit, fileSize: bodyLimit } })
     } catch (error) {
       reject(malformed((error as Error).message))
       return
