@@ -61,12 +61,11 @@ export async function startServer (config: AppConfig): Promise<FastifyInstance> 
  */
 function gracefulStop (fastify: FastifyInstance, config: AppConfig): (signal: NodeJS.Signals) => Promise<void> {
   const { shutdownDrainMs, shutdownTimeoutMs } = config
-  let draining = false
   const endDrain = new AbortController()
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    if (draining) reply.header('connection', 'close')
-    done()
-  })
+  // Set on the raw response, before Fastify sees the request, from the drain on only:
+  // a hook would run for every request of the process's life for the few of its end.
+  // The headers Fastify writes are merged with it (http.ServerResponse#writeHead).
+  const closeEach = (_request: unknown, response: { setHeader: (name: string, value: string) => unknown }): void => { response.setHeader('connection', 'close') }
 
   let stopping = false
   return async (signal) => {
@@ -79,7 +78,7 @@ function gracefulStop (fastify: FastifyInstance, config: AppConfig): (signal: No
     const drainMs = signal === 'SIGTERM' ? shutdownDrainMs : 0
     fastify.log.info({ signal, drainMs, shutdownTimeoutMs }, 'shutting down')
     if (drainMs > 0) {
-      draining = true
+      fastify.server.prependListener('request', closeEach)
       await sleep(drainMs, undefined, { signal: endDrain.signal }).catch(() => {})
       fastify.log.info('drained: no longer accepting connections')
     }
