@@ -3,7 +3,8 @@
 // (src/cli.ts, through src/cluster.ts).
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js'
 import app, { serverOptionsFor } from './app.js'
 import type { AppConfig } from './config.js'
 import { liveUpdates, workerHeader } from './live.js'
@@ -14,7 +15,8 @@ export async function startServer (config: AppConfig): Promise<FastifyInstance> 
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.body.password'], censor: '[redacted]' }
-    }
+    },
+    childLoggerFactory: (logger, bindings, options) => new RequestLogger(logger, bindings, options)
   })
   workerHeader(fastify, config)
   await fastify.register(fp(app), config)
@@ -42,6 +44,43 @@ export async function startServer (config: AppConfig): Promise<FastifyInstance> 
     throw error
   }
   return fastify
+}
+
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'
+type LogArgs = Parameters<FastifyBaseLogger['info']>
+
+/**
+ * A request's logger, made (pino's child, with the request id bound) when the
+ * request first logs at a level that is on. At the usual levels a request logs
+ * nothing, and the child, its bindings serialised, was a cost of every request.
+ */
+class RequestLogger {
+  private made: FastifyBaseLogger | null = null
+
+  constructor (private readonly parent: FastifyBaseLogger, private readonly bindings: Bindings, private readonly options: ChildLoggerOptions) {}
+
+  get level (): string { return this.child$().level }
+  set level (level: string) { this.child$().level = level }
+  get silent (): FastifyBaseLogger['silent'] { return this.child$().silent }
+
+  trace (...args: LogArgs): void { this.log('trace', args) }
+  debug (...args: LogArgs): void { this.log('debug', args) }
+  info (...args: LogArgs): void { this.log('info', args) }
+  warn (...args: LogArgs): void { this.log('warn', args) }
+  error (...args: LogArgs): void { this.log('error', args) }
+  fatal (...args: LogArgs): void { this.log('fatal', args) }
+  child (bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger { return this.child$().child(bindings, options) }
+
+  private log (level: Level, args: LogArgs): void {
+    // A level of the route's own (options.level) is the child's to judge.
+    if (this.made === null && this.options.level === undefined && !(this.parent as FastifyBaseLogger & { isLevelEnabled: (level: string) => boolean }).isLevelEnabled(level)) return
+    ;(this.child$()[level] as (...args: LogArgs) => void)(...args)
+  }
+
+  private child$ (): FastifyBaseLogger {
+    this.made ??= this.parent.child(this.bindings, this.options)
+    return this.made
+  }
 }
 
 /**
