@@ -74,12 +74,11 @@ export default fp(async function catalogue (fastify: FastifyInstance) {
   fastify.decorate('discovery', discovery)
   fastify.decorate('catalogueLinks', opened.links)
   // The search index of the served version, built off the event loop while the service starts answering
-  // (its file read once the service has answered, and decoded in a later slice; or both when first
-  // asked for: a search or recommendation before then waits for it). The first of the work a start
-  // leaves for later (see whenServing): the file is tens of megabytes on a large catalogue, and the
-  // first answer, which never needs it, would otherwise wait for its read.
+  // (its file read at once, decoded once the service has answered, or when first asked for). The
+  // first of the work a start leaves for later (see whenServing): searches and recommendations need it,
+  // and its set-up readies their code for them.
   discovery.holdIndexDecode()
-  whenServing(fastify, discovery.refreshIndex)
+  discovery.refreshIndex()
   whenServing(fastify, discovery.decodeIndex)
   // Loaded once the service answers (later versions load as the watcher sees them; any version when first asked for).
   whenServing(fastify, () => { opened.answers.prepare(repository.version()) })
