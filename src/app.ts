@@ -1,10 +1,11 @@
 // The whole service as one Fastify plugin, built from an options object (see
 // config.ts). After the contract's error handling (plugins/errors.ts), it
 // registers three folders in order like Fastify's demo app, each through the
-// list in its index.ts: external plugins, our own plugins, then the routes.
+// list in its index.ts: external plugins, our own plugins, then the routes; last,
+// the answers to requests that no route matched (404, 405, OPTIONS).
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
-import errors from './plugins/errors.js'
+import errors, { unmatched } from './plugins/errors.js'
 import externalPlugins from './plugins/external/index.js'
 import appPlugins from './plugins/app/index.js'
 import routes from './routes/index.js'
@@ -63,6 +64,8 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(externalPlugins, opts)
   await fastify.register(appPlugins, opts)
   await fastify.register(routes)
+  // Last, so that the requests no route matched pass through every global hook registered above.
+  await fastify.register(unmatched)
   // What routes asked to have compiled soon after start (compileSoon), once the service answers, as background
   // work (a client waiting for an answer goes first, see Foreground); not awaited.
   whenServing(fastify, () => { void compilePending(foreground.background) })

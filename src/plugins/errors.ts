@@ -20,6 +20,9 @@ declare module 'fastify' {
   }
 }
 
+/** The methods a path has (for 405 and OPTIONS), decorated by errors for `unmatched`. */
+const kAllowed = Symbol('methods allowed on a path')
+
 /** Set on requests whose answer is the HTML page (see negotiate). */
 const kHtml = Symbol('answered as an HTML page')
 
@@ -48,7 +51,7 @@ function acceptPrefersHtml (accept: string | undefined): boolean {
  * or api is 404; the answer is the HTML page for `format=api`, or without a
  * format where Accept prefers HTML. A route-level hook on every route but the
  * JSON-only ones (`config.jsonOnly`, decided when the route is registered), and
- * run by the global hook for requests no route matched.
+ * a hook of the requests no route matched (`unmatched` below).
  */
 function negotiate (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
   const format = (request.query as Record<string, unknown> | undefined)?.format
@@ -59,6 +62,22 @@ function negotiate (request: FastifyRequest, _reply: FastifyReply, done: (error?
     (request as unknown as Record<symbol, boolean>)[kHtml] = true
   }
   done()
+}
+
+/** A JSON answer as the HTML page, for the requests `negotiate` found wanting it; where negotiate runs, and after it. */
+function htmlPage (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void): void {
+  if (!wantsHtml(request) || !(typeof payload === 'string' || Buffer.isBuffer(payload))) { done(null, payload); return }
+  const type = reply.getHeader('content-type')
+  if (typeof type !== 'string' || !type.startsWith('application/json')) { done(null, payload); return }
+  reply.header('content-type', 'text/html; charset=utf-8')
+  let page: string
+  try {
+    page = renderHtmlPage(request, reply, payload.toString())
+  } catch (error) {
+    done(error as Error)
+    return
+  }
+  done(null, page)
 }
 
 /** The status and body the old service gives for an error thrown anywhere. */
@@ -101,7 +120,11 @@ export default fp(async function errors (fastify: FastifyInstance) {
       const check = body.type === 'array' ? bodyIsList : bodyIsObject
       route.preValidation = [check, ...[route.preValidation ?? []].flat()] as typeof route.preValidation
     }
-    if (route.config?.jsonOnly !== true) route.onRequest = [negotiate, ...[route.onRequest ?? []].flat()] as typeof route.onRequest
+    // Negotiation and the HTML page only where they can apply: JSON-only routes pass through neither.
+    if (route.config?.jsonOnly !== true) {
+      route.onRequest = [negotiate, ...[route.onRequest ?? []].flat()] as typeof route.onRequest
+      route.onSend = [htmlPage, ...[route.onSend ?? []].flat()] as typeof route.onSend
+    }
     if (route.url === '*' || route.url.startsWith('/docs')) return
     for (const method of [route.method].flat()) {
       if ((methods as readonly string[]).includes(method)) routes.push([method, route.url])
@@ -128,13 +151,6 @@ export default fp(async function errors (fastify: FastifyInstance) {
     }
   })
 
-  // Routes negotiate in a hook of their own (onRoute above); this one serves the
-  // requests that no route matched (404, 405, OPTIONS). Callback-style: no promise per request.
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.is404) negotiate(request, reply, done)
-    else done()
-  })
-
   // Bodies must be objects, as DRF's serializers demanded; only for routes that take one.
   async function bodyIsObject (request: FastifyRequest): Promise<void> {
     const body = request.body
@@ -155,34 +171,7 @@ export default fp(async function errors (fastify: FastifyInstance) {
     }
   }
 
-  fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (!wantsHtml(request) || !(typeof payload === 'string' || Buffer.isBuffer(payload))) { done(null, payload); return }
-    const type = reply.getHeader('content-type')
-    if (typeof type !== 'string' || !type.startsWith('application/json')) { done(null, payload); return }
-    reply.header('content-type', 'text/html; charset=utf-8')
-    let page: string
-    try {
-      page = renderHtmlPage(request, reply, payload.toString())
-    } catch (error) {
-      done(error as Error)
-      return
-    }
-    done(null, page)
-  })
-
-  fastify.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {
-    const allow = allowed(request.url)
-    if (allow.length === 0) return reply.code(404).send({ detail: 'Not found.' })
-    reply.header('allow', allow.join(', '))
-    if (request.method === 'OPTIONS') {
-      return reply.code(200).send({
-        name: request.url.split('?')[0],
-        renders: ['application/json', 'text/html'],
-        parses: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']
-      })
-    }
-    return reply.code(405).send({ detail: `Method "${request.method}" not allowed.` })
-  })
+  fastify.decorate(kAllowed, allowed)
 
   // `Expect:` other than 100-continue: Node would answer 417 itself, with no body.
   fastify.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
@@ -212,3 +201,28 @@ export default fp(async function errors (fastify: FastifyInstance) {
     return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body))
   })
 }, { name: 'errors' })
+
+/**
+ * The requests that no route matched (404, 405, OPTIONS), answered in the contract's shapes, with
+ * negotiation and the HTML page as on the routes. An encapsulated plugin registered after every
+ * other (src/app.ts): its not-found handler takes the hooks of its scope, the global ones (CORS,
+ * security headers) and its own two, which no matched route passes through.
+ */
+export async function unmatched (fastify: FastifyInstance): Promise<void> {
+  const allowed = (fastify as unknown as Record<symbol, (url: string) => string[]>)[kAllowed]!
+  fastify.addHook('onRequest', negotiate)
+  fastify.addHook('onSend', htmlPage)
+  fastify.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {
+    const allow = allowed(request.url)
+    if (allow.length === 0) return reply.code(404).send({ detail: 'Not found.' })
+    reply.header('allow', allow.join(', '))
+    if (request.method === 'OPTIONS') {
+      return reply.code(200).send({
+        name: request.url.split('?')[0],
+        renders: ['application/json', 'text/html'],
+        parses: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']
+      })
+    }
+    return reply.code(405).send({ detail: `Method "${request.method}" not allowed.` })
+  })
+}
