@@ -7,6 +7,7 @@
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { spawn, type ChildProcess } from 'node:child_process'
 import type { Test } from 'tap'
 import { projectRoot } from '../../src/config.js'
@@ -25,6 +26,15 @@ const measuresCoverage = process.env.TAP_DISABLE_COVERAGE !== '1'
 
 /** The bundle of the sources that tap's `before` script builds for a run without coverage (test/helpers/before-run.mjs). */
 export const testBundle = path.join(projectRoot, '.tap', 'dist', 'anime-api.cjs')
+
+/**
+ * A worker script of the service (`index-worker`, ...) as the bundle builds it,
+ * in a run without coverage; undefined (the script beside its module, run from
+ * the sources) where tap measures coverage. A child process on it starts
+ * without a TypeScript loader.
+ */
+export const bundledScript = (name: string): URL | undefined =>
+  measuresCoverage ? undefined : pathToFileURL(path.join(projectRoot, '.tap', 'dist', `${name}.cjs`))
 
 /**
  * Node's arguments that run the `anime-api` program (src/cli.ts) in a child
