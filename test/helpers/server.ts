@@ -7,12 +7,12 @@
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { spawn, type ChildProcess } from 'node:child_process'
 import type { Test } from 'tap'
 import { projectRoot } from '../../src/config.js'
 import { aodRecord, writeAod } from './aod.js'
 import { tempDir } from './app.js'
+import { measuresCoverage, testBundle } from './bundle.js'
 
 /**
  * Node's arguments to run a TypeScript program from the sources, as the test
@@ -20,21 +20,6 @@ import { tempDir } from './app.js'
  * source maps let the coverage report count what the child ran).
  */
 export const fromSources = ['--import', path.join(import.meta.dirname, 'ts-loader.mjs')]
-
-/** Whether tap measures coverage in this run (npm run coverage; npm test runs without). */
-const measuresCoverage = process.env.TAP_DISABLE_COVERAGE !== '1'
-
-/** The bundle of the sources that tap's `before` script builds for a run without coverage (test/helpers/before-run.mjs). */
-export const testBundle = path.join(projectRoot, '.tap', 'dist', 'anime-api.cjs')
-
-/**
- * A worker script of the service (`index-worker`, ...) as the bundle builds it,
- * in a run without coverage; undefined (the script beside its module, run from
- * the sources) where tap measures coverage. A child process on it starts
- * without a TypeScript loader.
- */
-export const bundledScript = (name: string): URL | undefined =>
-  measuresCoverage ? undefined : pathToFileURL(path.join(projectRoot, '.tap', 'dist', `${name}.cjs`))
 
 /**
  * Node's arguments that run the `anime-api` program (src/cli.ts) in a child

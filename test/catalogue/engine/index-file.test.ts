@@ -14,7 +14,7 @@ import { importCatalogueFile } from '../../../src/catalogue/import.js'
 import { openCatalogue } from '../../../src/catalogue/open.js'
 import { aodRecord, writeAod } from '../../helpers/aod.js'
 import { tempDir } from '../../helpers/app.js'
-import { bundledScript } from '../../helpers/server.js'
+import { bundledScript } from '../../helpers/bundle.js'
 
 const records = [
   aodRecord(1, { title: 'Kaze no Tani', synonyms: ['Valley of the Wind', '風の谷'], tags: ['adventure', 'ecology'], relatedAnime: ['https://anidb.net/anime/2'] }),
