@@ -225,16 +225,18 @@ function copyCluster (from: string, to: string, user: string | null): void {
  * shared server (sharedPostgres; test/helpers/app.ts then gives each app a
  * fresh database), then the suite's own file. The files under
  * test/storage/postgres/ call it, one per suite, so that tap schedules them
- * like any other file.
+ * like any other file. `ownServer`: a server of the suite's own, for a suite
+ * whose faults would reach the others' (a full tablespace fails the server's
+ * checkpoints, and with them every CREATE DATABASE).
  */
-export async function runSuiteOnPostgres (suite: string): Promise<void> {
+export async function runSuiteOnPostgres (suite: string, { ownServer = false } = {}): Promise<void> {
   const { default: t } = await import('tap')
   const skip = postgresSkip(`${suite} on PostgreSQL`)
   if (skip !== false) {
     t.test(`${suite} on PostgreSQL`, { skip }, () => {})
     return
   }
-  const server = await sharedPostgres(t)
+  const server = ownServer ? await startPostgres(t) : await sharedPostgres(t)
   process.env.TEST_DATABASE_URL = server.adminUrl
   await import(pathToFileURL(path.join(projectRoot, suite)).href)
 }
