@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastif
 import type { AppConfig } from './config.js'
 import errors, { unmatched } from './plugins/errors.js'
 import externalPlugins from './plugins/external/index.js'
+import { preflight } from './plugins/external/cors.js'
 import appPlugins from './plugins/app/index.js'
 import routes from './routes/index.js'
 import { contractClientError } from './http/client-errors.js'
@@ -65,7 +66,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(appPlugins, opts)
   await fastify.register(routes)
   // Last, so that the requests no route matched pass through every global hook registered above.
-  await fastify.register(unmatched)
+  await fastify.register(unmatched, { onRequest: [preflight] })
   // What routes asked to have compiled soon after start (compileSoon), once the service answers, as background
   // work (a client waiting for an answer goes first, see Foreground); not awaited.
   whenServing(fastify, () => { void compilePending(foreground.background) })

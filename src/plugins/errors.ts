@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import fp from 'fastify-plugin'
 import FindMyWay from 'find-my-way'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { ApiError, pythonTypeName, type ErrorBody } from '../errors.js'
 import { httpErrorOf } from '../http/domain-errors.js'
 import { renderHtmlPage } from '../http/html.js'
@@ -208,8 +208,10 @@ export default fp(async function errors (fastify: FastifyInstance) {
  * other (src/app.ts): its not-found handler takes the hooks of its scope, the global ones (CORS,
  * security headers) and its own two, which no matched route passes through.
  */
-export async function unmatched (fastify: FastifyInstance): Promise<void> {
+export async function unmatched (fastify: FastifyInstance, opts: { onRequest?: onRequestHookHandler[] }): Promise<void> {
   const allowed = (fastify as unknown as Record<symbol, (url: string) => string[]>)[kAllowed]!
+  // Hooks of other plugins that act only where no route matched (the CORS preflight), ahead of negotiation.
+  for (const hook of opts.onRequest ?? []) fastify.addHook('onRequest', hook)
   fastify.addHook('onRequest', negotiate)
   fastify.addHook('onSend', htmlPage)
   fastify.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {

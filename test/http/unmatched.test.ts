@@ -75,3 +75,24 @@ t.test('unmatched requests and the hooks of routes', async (t) => {
     t.match(jikan.headers, jsonSecurity)
   })
 })
+
+t.test('a CORS preflight is answered where an OPTIONS request can arrive: unmatched, and on /v4 whose catch-all takes it', async (t) => {
+  const preflight = { origin: 'http://a.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-a' }
+  for (const corsOrigins of [undefined, ['http://a.example']]) {
+    const app = await buildApp(t, corsOrigins === undefined ? {} : { corsOrigins })
+    for (const url of ['/anime/entry/1', '/v4/anime/1', '/no/such/path']) {
+      const res = await app.inject({ method: 'OPTIONS', url, headers: preflight })
+      t.equal(res.statusCode, 204, `${url}, ${String(corsOrigins)}`)
+      t.match(res.headers, {
+        'access-control-allow-origin': corsOrigins === undefined ? '*' : 'http://a.example',
+        'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+        'access-control-allow-headers': 'x-a',
+        'access-control-max-age': '86400'
+      }, url)
+    }
+    // A plain OPTIONS request is not a preflight: 200 with Allow, as the old service answered.
+    const plain = await app.inject({ method: 'OPTIONS', url: '/anime/entry/1', headers: { origin: 'http://a.example' } })
+    t.equal(plain.statusCode, 200)
+    t.equal(plain.headers.allow, 'GET, HEAD, OPTIONS')
+  }
+})
