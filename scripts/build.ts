@@ -66,6 +66,27 @@ const chunkImports: esbuild.Plugin = {
   }
 }
 
+/**
+ * A large JSON file a package requires (mime-db's table, about 150 kB, which @fastify/compress and
+ * @fastify/sensible's type-is load at every start) goes in as `JSON.parse` of one string rather than
+ * as the object literal esbuild's JSON loader writes: V8 reads JSON text in a single fast pass, where
+ * a literal is parsed as code first and then run. The value is the same; smaller files keep the
+ * default loader (and their named exports).
+ */
+export const LARGE_JSON_BYTES = 10_000
+
+const largeJsonParsed: esbuild.Plugin = {
+  name: 'large-json-parsed',
+  setup (build) {
+    build.onLoad({ filter: /\.json$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8')
+      if (Buffer.byteLength(text) < LARGE_JSON_BYTES) return undefined
+      // Re-serialised: no insignificant whitespace, and a parse error here fails the build, not a start.
+      return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(text)))})`, loader: 'js' }
+    })
+  }
+}
+
 function options (target: Target): esbuild.BuildOptions {
   return {
     ...targets[target],
@@ -82,6 +103,7 @@ function options (target: Target): esbuild.BuildOptions {
     minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
+    plugins: [largeJsonParsed],
     // An ES module's own URL, in a CommonJS file: the file's (esbuild's documented recipe).
     define: { 'import.meta.url': '__importMetaUrl' },
     banner: { js: "var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" }
@@ -98,7 +120,7 @@ export async function bundle (target: Target, outdir: string): Promise<string[]>
     entryPoints: [path.join(root, 'src/cli.ts')],
     outfile: main,
     banner: { js: `#!/usr/bin/env node\n${base.banner!.js}` },
-    plugins: target === 'node' ? [chunkImports] : []
+    plugins: target === 'node' ? [chunkImports, ...base.plugins!] : base.plugins
   })
   fs.chmodSync(main, 0o755)
   if (target === 'sea') return [main]

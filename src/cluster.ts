@@ -55,31 +55,34 @@ export async function prepareDataDir (config: AppConfig, log: UpdateLog): Promis
   const store = await openUserStore(config)
   try {
     await repairCatalogue(config.dataDir, store.catalogueIds, log)
-    const version = await withCatalogue(config.dataDir, (catalogue) => catalogue.info().version)
-    if (version === 0) {
-      log.info({ file: config.defaultCatalogue }, 'no catalogue yet: importing the default catalogue')
-      // The importer is loaded only when there is something to import (it is not light).
-      const { importCatalogueFile, importDefaultCatalogue } = await import('./catalogue/import.js')
-      const unavailable = (error: Error) => {
-        log.error({ err: error }, 'the user store holding the catalogue id map is unavailable: the default catalogue is imported with ids of its own, brought in line with the map at the next import')
-      }
-      const report = await store.start().then(
-        () => importDefaultCatalogue(config.dataDir, config.defaultCatalogue, store.catalogueIds, unavailable),
-        async (error: unknown) => {
-          if (!(error instanceof StoreUnavailableError)) throw error
-          unavailable(error as Error)
-          return await importCatalogueFile(config.dataDir, config.defaultCatalogue)
-        })
-      log.info({ total: report.total, skipped: report.skipped }, 'default catalogue imported')
-    } else {
+    // The usual start (a catalogue is there) opens the file once: each open migrates, and the
+    // close of the last connection checkpoints the WAL, all before a single process listens.
+    const served = await withCatalogue(config.dataDir, async (catalogue) => {
+      if (catalogue.info().version === 0) return null
       try {
         await store.start()
-        const adopted = await withCatalogue(config.dataDir, (catalogue) => catalogue.saveIdMap(store.catalogueIds))
+        const adopted = await catalogue.saveIdMap(store.catalogueIds)
         if (adopted > 0) log.info({ urls: adopted }, 'catalogue id map saved with the accounts')
       } catch (error) {
         log.error({ err: error }, 'could not bring the catalogue id map up to date with the user store; tried again at the next start or import')
       }
+      return catalogue.info()
+    })
+    if (served !== null) return served
+    log.info({ file: config.defaultCatalogue }, 'no catalogue yet: importing the default catalogue')
+    // The importer is loaded only when there is something to import (it is not light).
+    const { importCatalogueFile, importDefaultCatalogue } = await import('./catalogue/import.js')
+    const unavailable = (error: Error) => {
+      log.error({ err: error }, 'the user store holding the catalogue id map is unavailable: the default catalogue is imported with ids of its own, brought in line with the map at the next import')
     }
+    const report = await store.start().then(
+      () => importDefaultCatalogue(config.dataDir, config.defaultCatalogue, store.catalogueIds, unavailable),
+      async (error: unknown) => {
+        if (!(error instanceof StoreUnavailableError)) throw error
+        unavailable(error as Error)
+        return await importCatalogueFile(config.dataDir, config.defaultCatalogue)
+      })
+    log.info({ total: report.total, skipped: report.skipped }, 'default catalogue imported')
     return await withCatalogue(config.dataDir, (catalogue) => catalogue.info())
   } finally {
     await store.close()

@@ -3,7 +3,8 @@
 // (src/cli.ts, through src/cluster.ts).
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js'
 import app, { serverOptionsFor } from './app.js'
 import type { AppConfig } from './config.js'
 import { liveUpdates, workerHeader } from './live.js'
@@ -14,7 +15,8 @@ export async function startServer (config: AppConfig): Promise<FastifyInstance> 
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.body.password'], censor: '[redacted]' }
-    }
+    },
+    childLoggerFactory: (logger, bindings, options) => new RequestLogger(logger, bindings, options)
   })
   workerHeader(fastify, config)
   await fastify.register(fp(app), config)
@@ -44,6 +46,43 @@ export async function startServer (config: AppConfig): Promise<FastifyInstance> 
   return fastify
 }
 
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'
+type LogArgs = Parameters<FastifyBaseLogger['info']>
+
+/**
+ * A request's logger, made (pino's child, with the request id bound) when the
+ * request first logs at a level that is on. At the usual levels a request logs
+ * nothing, and the child, its bindings serialised, was a cost of every request.
+ */
+class RequestLogger {
+  private made: FastifyBaseLogger | null = null
+
+  constructor (private readonly parent: FastifyBaseLogger, private readonly bindings: Bindings, private readonly options: ChildLoggerOptions) {}
+
+  get level (): string { return this.child$().level }
+  set level (level: string) { this.child$().level = level }
+  get silent (): FastifyBaseLogger['silent'] { return this.child$().silent }
+
+  trace (...args: LogArgs): void { this.log('trace', args) }
+  debug (...args: LogArgs): void { this.log('debug', args) }
+  info (...args: LogArgs): void { this.log('info', args) }
+  warn (...args: LogArgs): void { this.log('warn', args) }
+  error (...args: LogArgs): void { this.log('error', args) }
+  fatal (...args: LogArgs): void { this.log('fatal', args) }
+  child (bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger { return this.child$().child(bindings, options) }
+
+  private log (level: Level, args: LogArgs): void {
+    // A level of the route's own (options.level) is the child's to judge.
+    if (this.made === null && this.options.level === undefined && !(this.parent as FastifyBaseLogger & { isLevelEnabled: (level: string) => boolean }).isLevelEnabled(level)) return
+    ;(this.child$()[level] as (...args: LogArgs) => void)(...args)
+  }
+
+  private child$ (): FastifyBaseLogger {
+    this.made ??= this.parent.child(this.bindings, this.options)
+    return this.made
+  }
+}
+
 /**
  * Graceful stop, without cutting a request:
  * 1. SIGTERM (what service managers and orchestrators send) first drains for
@@ -61,12 +100,11 @@ export async function startServer (config: AppConfig): Promise<FastifyInstance> 
  */
 function gracefulStop (fastify: FastifyInstance, config: AppConfig): (signal: NodeJS.Signals) => Promise<void> {
   const { shutdownDrainMs, shutdownTimeoutMs } = config
-  let draining = false
   const endDrain = new AbortController()
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    if (draining) reply.header('connection', 'close')
-    done()
-  })
+  // Set on the raw response, before Fastify sees the request, from the drain on only:
+  // a hook would run for every request of the process's life for the few of its end.
+  // The headers Fastify writes are merged with it (http.ServerResponse#writeHead).
+  const closeEach = (_request: unknown, response: { setHeader: (name: string, value: string) => unknown }): void => { response.setHeader('connection', 'close') }
 
   let stopping = false
   return async (signal) => {
@@ -79,7 +117,7 @@ function gracefulStop (fastify: FastifyInstance, config: AppConfig): (signal: No
     const drainMs = signal === 'SIGTERM' ? shutdownDrainMs : 0
     fastify.log.info({ signal, drainMs, shutdownTimeoutMs }, 'shutting down')
     if (drainMs > 0) {
-      draining = true
+      fastify.server.prependListener('request', closeEach)
       await sleep(drainMs, undefined, { signal: endDrain.signal }).catch(() => {})
       fastify.log.info('drained: no longer accepting connections')
     }

@@ -26,7 +26,22 @@ export function filtersOf (query: FilterQuery): Filters {
 }
 
 /** Whether any filter is set (random without filters keeps its O(1) pick). */
-export const hasFilters = (filters: Filters): boolean => Object.values(filters).some((value) => value !== undefined)
+const hasFilters = (filters: Filters): boolean => Object.values(filters).some((value) => value !== undefined)
+
+/**
+ * The query's filters, or null when it sets none. A query with no value but
+ * `format` (GET /anime/random as most clients send it) is told at once, without
+ * building the filters: that route is on the hot path.
+ */
+export function filtersIn (query: FilterQuery): Filters | null {
+  let given = false
+  for (const key in query) {
+    if (key !== 'format' && query[key as keyof FilterQuery] !== undefined) { given = true; break }
+  }
+  if (!given) return null
+  const filters = filtersOf(query)
+  return hasFilters(filters) ? filters : null
+}
 
 /** `-year,title` as terms; a field given twice counts where it first appears. */
 export function orderingOf (items: string[] | undefined): OrderingTerm[] | undefined {

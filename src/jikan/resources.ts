@@ -801,7 +801,7 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
   let writtenOf: Held | null = null
 
   /** join, keeping what it writes in `written` when `keep` (a page: its entries are asked for again with it). */
-  const joinOf = (version: string, ids: readonly number[], origin: string, before: string, after: string, keep: boolean): Buffer | undefined => {
+  const joinOf = (version: string, ids: readonly number[], origin: string, before: string | Buffer, after: string | Buffer, keep: boolean): Buffer | undefined => {
     const held = load.of(version)
     if (held === undefined) return undefined
     if (held !== writtenOf) {
@@ -818,10 +818,10 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
       lastOrigin = origin
       lastOriginBytes = Buffer.from(origin)
     }
-    let size = Buffer.byteLength(before) + Buffer.byteLength(after) + Math.max(0, ids.length - 1)
+    let size = byteSize(before) + byteSize(after) + Math.max(0, ids.length - 1)
     for (let i = 0; i < ids.length; i++) size += held.sizes[indexes[i]!]! + held.origins[indexes[i]!]! * lastOriginBytes.length
-    const out = Buffer.allocUnsafe(size)
-    let at = before === '' ? 0 : out.write(before, 0)
+    const out = answerBytes(size)
+    let at = writeText(before, out, 0)
     for (let i = 0; i < ids.length; i++) {
       if (i > 0) out[at++] = 0x2c // ,
       const index = indexes[i]!
@@ -835,7 +835,7 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
       at = write(held, index, lastOriginBytes, out, at)
       if (keep) written?.put(index, origin, out, start, at)
     }
-    if (after !== '') out.write(after, at)
+    writeText(after, out, at)
     return out
   }
   const join = (version: string, ids: readonly number[], origin: string, before: string, after: string): Buffer | undefined => joinOf(version, ids, origin, before, after, true)
@@ -849,12 +849,48 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
     },
     // A lookup uses a copy a page left, but keeps none: over a large catalogue most lookups are of
     // entries not asked for lately, and keeping each would cost every lookup a copy for little.
-    resource: (version, id, origin, wrap = false) => wrap ? joinOf(version, [id], origin, '{"data":', '}', false) : joinOf(version, [id], origin, '', '', false),
+    resource: (version, id, origin, wrap = false) => wrap ? joinOf(version, [id], origin, dataHead, dataTail, false) : joinOf(version, [id], origin, '', '', false),
     join,
     prepare (version) { load.of(version) },
     held: load.held,
     close: load.close
   }
+}
+
+/** Jikan's wrapping of one resource, `{"data": …}`, as bytes (written for every lookup). */
+const dataHead = Buffer.from('{"data":')
+const dataTail = Buffer.from('}')
+
+const byteSize = (text: string | Buffer): number => typeof text === 'string' ? Buffer.byteLength(text) : text.length
+
+/** Writes `text` into `out` at `at`; returns the end. */
+function writeText (text: string | Buffer, out: Buffer, at: number): number {
+  if (typeof text !== 'string') return copyRange(text, 0, text.length, out, at)
+  return text === '' ? at : at + out.write(text, at)
+}
+
+/** Bytes of each slab that answers are written into (answerBytes). */
+const SLAB_SIZE = 1 << 18
+let slab: Buffer | null = null
+let slabAt = 0
+
+/**
+ * A buffer of `size` bytes to write an answer into: a part of a slab shared
+ * with the answers written before and after it, or, when large, one of its
+ * own. Buffer.allocUnsafe's pool is 8 KiB, a new one for every third resource;
+ * a slab holds some hundred. A slab is let go once every answer in it is (they
+ * are sent, not kept).
+ */
+function answerBytes (size: number): Buffer {
+  if (size > SLAB_SIZE >>> 4) return Buffer.allocUnsafeSlow(size)
+  if (slab === null || slabAt + size > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
+    slabAt = 0
+  }
+  const out = slab.subarray(slabAt, slabAt + size)
+  // The next answer starts aligned, as in Buffer's own pool.
+  slabAt = (slabAt + size + 7) & ~7
+  return out
 }
 
 /** Where the last varint read by varintAt ended (a second result without an object per read). */

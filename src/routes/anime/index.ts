@@ -5,7 +5,7 @@ import { ErrorDetail, FieldErrors, FormatQuery } from '../../../schemas/common.j
 import { notFound } from '../../errors.js'
 import type { SeedAnime } from '../../catalogue/repository.js'
 import { RandomQuery } from '../../../schemas/discovery.js'
-import { filtersOf, hasFilters } from '../../http/filters.js'
+import { filtersIn } from '../../http/filters.js'
 import { jsonType } from '../../http/answer-cache.js'
 import search from './search.js'
 import tags from './tags.js'
@@ -50,8 +50,8 @@ const anime: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: AnimeEntry, 400: FieldErrors, 404: ErrorDetail }
     }
   }, async (request, reply) => {
-    const filters = filtersOf(request.query)
-    if (hasFilters(filters)) {
+    const filters = filtersIn(request.query)
+    if (filters !== null) {
       const entry = await fastify.discovery.randomMatching(filters)
       if (entry === undefined) throw notFound()
       return entry
