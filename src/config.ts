@@ -174,6 +174,12 @@ export type AppConfig = { -readonly [N in keyof Table as Table[N]['field']]: Fie
    * once per start (src/cluster.ts), so the app does not do it again.
    */
   dataDirPrepared: boolean
+  /**
+   * The MyAnimeList import worker's script, in place of the one beside its runner:
+   * tests running from the sources give the built one, which starts without a
+   * TypeScript loader.
+   */
+  malImportScript?: URL
 }
 
 const table: Record<string, Variable<string, unknown>> = variables

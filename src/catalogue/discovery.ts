@@ -107,6 +107,8 @@ export interface DiscoveryOptions {
   onError?: (error: unknown) => void
   /** Catalogues above this many entries are indexed in a worker thread. */
   inlineBuildMax?: number
+  /** The index build's script (IndexSourceOptions.buildScript). */
+  indexBuildScript?: URL
   /** The entry answers held in memory: pages of entries are made of them when they are of the index's version. */
   answers?: AnswerStore
 }
@@ -119,7 +121,8 @@ export function createDiscovery (db: Db, options: DiscoveryOptions) {
     recentVersion: options.recentVersion,
     served: () => servedCount.get() as number,
     onError: options.onError,
-    inlineMax: options.inlineBuildMax
+    inlineMax: options.inlineBuildMax,
+    buildScript: options.indexBuildScript
   })
   const seeds = seedLoader(db)
   const storedAnswers = db.prepare('SELECT id, answer FROM entry_answers WHERE id IN (SELECT value FROM json_each(?))').raw()

@@ -34,6 +34,8 @@ export interface OpenCatalogueOptions {
   onAnswersError?: (error: unknown) => void
   /** Catalogues above this many entries are indexed in a worker thread. */
   inlineBuildMax?: number
+  /** The index build's script, in place of the one beside the module (tests give the built one: see IndexSourceOptions.buildScript). */
+  indexBuildScript?: URL
 }
 
 export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = {}): OpenCatalogue {
@@ -47,7 +49,7 @@ export function openCatalogue (dataDir: string, options: OpenCatalogueOptions = 
   const catalogue = createCatalogue(db)
   const answers = createAnswerStore(catalogue, { budgetMs: BACKGROUND_SLICE_MS, onError: options.onAnswersError ?? options.onError })
   const recent = recentVersion(catalogue)
-  const discovery = createDiscovery(db, { version: catalogue.version, recentVersion: recent.version, onError: options.onError, inlineBuildMax: options.inlineBuildMax, answers })
+  const discovery = createDiscovery(db, { version: catalogue.version, recentVersion: recent.version, onError: options.onError, inlineBuildMax: options.inlineBuildMax, indexBuildScript: options.indexBuildScript, answers })
   const watcher = createCatalogueWatcher(db, options.onError)
   // A new catalogue version: its index is built and its answers loaded at once, before requests ask for them.
   watcher.onSwitch((info) => {

@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap'
 import { tempDir } from '../helpers/app.js'
 import { aodRecord, writeAod } from '../helpers/aod.js'
-import { postgresSkip, startPostgres } from '../helpers/postgres.js'
+import { postgresSkip, sharedPostgres } from '../helpers/postgres.js'
 import { answers, freePort, serviceEnv, startProcess, type StartedProcess } from '../helpers/server.js'
 
 interface Instance extends StartedProcess { base: string }
@@ -41,7 +41,7 @@ async function send (instance: Instance, method: string, url: string, body?: unk
 }
 
 t.test('two instances on one PostgreSQL share accounts, tokens, logouts, watchlists and the login throttle', { skip: postgresSkip('test/e2e/instances.test.ts') }, async (t) => {
-  const server = await startPostgres(t)
+  const server = await sharedPostgres(t)
   const url = await server.createDatabase(t)
   // B runs two worker processes (WORKERS=2): three processes share the one user base.
   const [a, b] = await Promise.all([startInstance(t, url), startInstance(t, url, 2)])

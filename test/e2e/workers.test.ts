@@ -9,7 +9,7 @@ import { promisify } from 'node:util'
 import { once } from 'node:events'
 import { aodRecord, aodText, writeAod } from '../helpers/aod.js'
 import { tempDir } from '../helpers/app.js'
-import { childEnv, freePort, program, startProcess } from '../helpers/server.js'
+import { childEnv, eventually, freePort, program, startProcess } from '../helpers/server.js'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
 
@@ -39,18 +39,6 @@ function request (port: number, method: string, url: string, body?: unknown, tok
     req.setTimeout(3000, () => req.destroy(new Error(`${method} ${url}: no answer in 3 s`)))
     req.end(payload)
   })
-}
-
-async function waitFor<T> (what: string, attempt: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    try {
-      const value = await attempt()
-      if (value !== undefined) return value
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
 }
 
 /** The server with WORKERS=2 in a child process, once both workers listen; its log lines (JSON) and exit. */
@@ -135,18 +123,16 @@ t.test('WORKERS=2 serves one port from two processes sharing the SQLite files', 
 
   // SIGHUP to the primary reaches every worker.
   server.kill('SIGHUP')
-  await waitFor('both workers re-checking', async () => {
-    const pids = new Set(lines().filter((l) => l.msg === 'SIGHUP: catalogue re-checked').map((l) => l.pid))
-    return pids.size >= 2 ? true : undefined
-  })
+  t.ok(await eventually(() => new Set(lines().filter((l) => l.msg === 'SIGHUP: catalogue re-checked').map((l) => l.pid)).size >= 2, 30_000, 100),
+    'both workers re-check')
 
   // A worker that dies is replaced; the port keeps answering.
   const victim = [...seen.keys()][0]!
   process.kill(Number(victim), 'SIGKILL')
-  const replacement = await waitFor('a replacement worker', async () => {
+  const replacement = await eventually(async () => {
     const res = await request(port, 'GET', '/anime/random')
-    return res.status === 200 && res.worker !== victim && !seen.has(res.worker) ? res.worker : undefined
-  })
+    return res.status === 200 && res.worker !== victim && !seen.has(res.worker) && res.worker
+  }, 30_000, 100)
   t.ok(replacement, `worker ${victim} was replaced by ${replacement}`)
   if (!/worker died/.test(output())) t.comment(output().slice(-3000))
   t.match(output(), /worker died; starting another/)

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin'
 import Fastify, { type FastifyInstance } from 'fastify'
 import app, { serverOptions, type AppOptions } from '../../src/app.js'
 import { defaultConfig } from '../../src/config.js'
+import { bundledScript } from './bundle.js'
 import { freshDatabase } from './postgres.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
@@ -56,7 +57,10 @@ export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<
   // On PostgreSQL, a minute for each query (DATABASE_TIMEOUT) unless a test sets one: a busy machine can
   // outlast the default, which only the tests of the timeout measure.
   const onPostgres = databaseUrl === undefined ? {} : { databaseUrl, databaseTimeoutMs: 60_000 }
-  await fastify.register(fp(app), { rateLimitMax: 0, ...onPostgres, ...options, dataDir, ...(databaseUrl === undefined ? {} : { databaseUrl }) })
+  // MyAnimeList imports run in the built worker where there is one (npm test): the same code, whose thread starts
+  // without loading the sources through the TypeScript loader.
+  const malImportScript = bundledScript('mal-import-worker')
+  await fastify.register(fp(app), { rateLimitMax: 0, malImportScript, ...onPostgres, ...options, dataDir, ...(databaseUrl === undefined ? {} : { databaseUrl }) })
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify

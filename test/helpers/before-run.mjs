@@ -1,5 +1,6 @@
 // tap's `before` script (package.json): forgets the suites an earlier run skipped
-// (test/helpers/postgres.ts records them; after-run.mjs reports them), and, for
+// (test/helpers/postgres.ts records them; after-run.mjs reports them), makes a
+// place for the run's shared PostgreSQL server, and, for
 // a run without coverage (npm test), builds the bundle that the tests' service
 // processes run (test/helpers/server.ts: a start from the bundle costs a
 // fraction of one from the sources, through the TypeScript loader). It is
@@ -12,6 +13,17 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 fs.rmSync(path.resolve('.tap', 'skipped-suites'), { recursive: true, force: true })
+
+// The run's shared PostgreSQL server (test/helpers/postgres.ts, sharedPostgres): its
+// first test file starts it in the directory named after this run's tap process
+// (this script's parent and its files'). Those of runs that are over go (their
+// servers were stopped by their watchdogs, which notice a run's end).
+const sharedPostgres = path.resolve('.tap', 'postgres')
+const running = (pid) => { try { process.kill(Number(pid), 0); return true } catch { return false } }
+for (const run of fs.existsSync(sharedPostgres) ? fs.readdirSync(sharedPostgres) : []) {
+  if (!running(run)) fs.rmSync(path.join(sharedPostgres, run), { recursive: true, force: true })
+}
+fs.mkdirSync(path.join(sharedPostgres, String(process.ppid)), { recursive: true })
 
 if (process.env.TAP_DISABLE_COVERAGE === '1') {
   const outdir = path.resolve('.tap', 'dist')

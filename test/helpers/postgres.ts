@@ -7,12 +7,12 @@
 // need them are skipped (postgresSkip) and listed at the end of the run, which
 // fails under CI; where they exist but no server can start, the test fails
 // saying why.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import pg from 'pg'
 import { projectRoot } from '../../src/config.js'
 import { openPostgres } from '../../src/storage/postgres/database.js'
@@ -95,7 +95,6 @@ function run (user: string | null, command: string, args: string[]): string {
   }
 }
 
-/** Starts a PostgreSQL server for the test file; it is stopped and removed at teardown of `t`. */
 /**
  * Where the PostgreSQL server binaries cannot be found, the reason (and the
  * suite is recorded for the summary npm test prints at its end,
@@ -117,7 +116,14 @@ export function postgresSkip (suite: string): string | false {
 /** Where skipped suites are recorded during one run of the tests (cleared before it, read after it). */
 export const SKIPPED_DIR = path.resolve('.tap', 'skipped-suites')
 
-export async function startPostgres (t: Teardown): Promise<PostgresServer> {
+/** What stops and removes a cluster (test/helpers/postgres-watchdog.mjs does it for the shared one). */
+export interface ClusterFiles { pgCtl: string, user: string | null, dataDir: string, root: string }
+
+/**
+ * Starts a PostgreSQL server for the test file; it is stopped and removed at
+ * teardown of `t`. `started` learns where its files are as soon as it runs.
+ */
+export async function startPostgres (t: Teardown, started?: (cluster: ClusterFiles) => void): Promise<PostgresServer> {
   const bin = findPostgresBin()
   const user = serverUser()
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'anime-api-pg-'))
@@ -141,7 +147,7 @@ export async function startPostgres (t: Teardown): Promise<PostgresServer> {
   // Durability off: a test cluster is thrown away anyway.
   const serverOptions = () => [
     `-p ${port}`, '-c listen_addresses=127.0.0.1', "-c unix_socket_directories=''",
-    '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200'
+    '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=400'
   ].join(' ')
   const start = () => {
     try {
@@ -156,6 +162,7 @@ export async function startPostgres (t: Teardown): Promise<PostgresServer> {
     port = await freePort()
     try {
       start()
+      started?.({ pgCtl: path.join(bin, 'pg_ctl'), user, dataDir, root })
       break
     } catch (error) {
       if (attempt >= 3 || !/could not (bind|create listen socket)|Address already in use/i.test((error as Error).message)) throw error
@@ -214,21 +221,104 @@ function copyCluster (from: string, to: string, user: string | null): void {
 
 /**
  * Runs a suite written for either backend (test/accounts, test/watchlists) on
- * PostgreSQL, in this test process: a throwaway server, TEST_DATABASE_URL
- * pointing at it (test/helpers/app.ts then gives each app a fresh database),
- * then the suite's own file. The files under test/storage/postgres/ call it,
- * one per suite, so that tap schedules them like any other file.
+ * PostgreSQL, in this test process: TEST_DATABASE_URL pointing at the run's
+ * shared server (sharedPostgres; test/helpers/app.ts then gives each app a
+ * fresh database), then the suite's own file. The files under
+ * test/storage/postgres/ call it, one per suite, so that tap schedules them
+ * like any other file. `ownServer`: a server of the suite's own, for a suite
+ * whose faults would reach the others' (a full tablespace fails the server's
+ * checkpoints, and with them every CREATE DATABASE).
  */
-export async function runSuiteOnPostgres (suite: string): Promise<void> {
+export async function runSuiteOnPostgres (suite: string, { ownServer = false } = {}): Promise<void> {
   const { default: t } = await import('tap')
   const skip = postgresSkip(`${suite} on PostgreSQL`)
   if (skip !== false) {
     t.test(`${suite} on PostgreSQL`, { skip }, () => {})
     return
   }
-  const server = await startPostgres(t)
+  const server = ownServer ? await startPostgres(t) : await sharedPostgres(t)
   process.env.TEST_DATABASE_URL = server.adminUrl
   await import(pathToFileURL(path.join(projectRoot, suite)).href)
+}
+
+/** A server to make databases on: the run's shared one, or one of this test's own. */
+export type PostgresDatabases = Pick<PostgresServer, 'adminUrl' | 'createDatabase'>
+
+/**
+ * Where one run of the tests keeps its shared PostgreSQL server: a directory
+ * named after the run's tap process (the parent of its test files and of its
+ * `before` and `after` scripts), made by test/helpers/before-run.mjs, where
+ * the one test process that starts the server makes `starting/`, then writes
+ * `watchdog` (the pid of what stops it), `state.json` (its admin URL and
+ * migrated template) or `error.txt` (why it could not start).
+ */
+const SHARED_DIR = path.resolve('.tap', 'postgres', String(process.ppid))
+
+interface SharedState { adminUrl: string, template: string }
+
+let shared: Promise<SharedState> | undefined
+
+/**
+ * The PostgreSQL server the test files of one tap run share: started by the
+ * first file that needs it (initdb's cluster copied, the service's schema
+ * migrated into a template database once) and stopped after the run by
+ * after-run.mjs, or by its watchdog (test/helpers/postgres-watchdog.mjs) when
+ * the run ends without it (interrupted). Each suite stays apart on it by
+ * using databases of its own (createDatabase, freshDatabase). Outside a tap
+ * run (a file run with node) it is a server of this test's own, as
+ * startPostgres. Tests that stop or restart their server use startPostgres.
+ */
+export async function sharedPostgres (t: Teardown): Promise<PostgresDatabases> {
+  if (!fs.existsSync(SHARED_DIR)) return await startPostgres(t)
+  shared ??= joinShared()
+  const { adminUrl, template } = await shared
+  migratedTemplates.set(adminUrl, Promise.resolve(template))
+  return {
+    adminUrl,
+    async createDatabase (owner?: Teardown) {
+      const url = databaseUrl(adminUrl, `t_${randomBytes(6).toString('hex')}`)
+      await adminQuery(adminUrl, `CREATE DATABASE ${new URL(url).pathname.slice(1)}`)
+      owner?.teardown(() => dropDatabase(adminUrl, url))
+      return url
+    }
+  }
+}
+
+async function joinShared (): Promise<SharedState> {
+  const stateFile = path.join(SHARED_DIR, 'state.json')
+  const errorFile = path.join(SHARED_DIR, 'error.txt')
+  let starter = true
+  try {
+    fs.mkdirSync(path.join(SHARED_DIR, 'starting'))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    starter = false
+  }
+  if (starter) {
+    try {
+      const server = await startPostgres({ teardown: () => {} }, (cluster) => {
+        // Detached, so that it outlives this test process and tap's kill of a timed-out file.
+        const watchdog = spawn(process.execPath, [fileURLToPath(new URL('./postgres-watchdog.mjs', import.meta.url)), JSON.stringify({ ...cluster, runner: process.ppid })],
+          { detached: true, stdio: 'ignore', env: { ...process.env, NODE_OPTIONS: '' } })
+        watchdog.unref()
+        fs.writeFileSync(path.join(SHARED_DIR, 'watchdog'), String(watchdog.pid))
+      })
+      const state: SharedState = { adminUrl: server.adminUrl, template: await migratedTemplate(server.adminUrl) }
+      fs.writeFileSync(`${stateFile}.partial`, JSON.stringify(state))
+      fs.renameSync(`${stateFile}.partial`, stateFile)
+      return state
+    } catch (error) {
+      fs.writeFileSync(errorFile, (error as Error).stack ?? String(error))
+      throw error
+    }
+  }
+  // Another file is starting it: wait for its state (the start of a cluster under load can take a while).
+  for (const deadline = Date.now() + 180_000; Date.now() < deadline;) {
+    if (fs.existsSync(stateFile)) return JSON.parse(fs.readFileSync(stateFile, 'utf8')) as SharedState
+    if (fs.existsSync(errorFile)) throw new Error(`the run's shared PostgreSQL server could not start: ${fs.readFileSync(errorFile, 'utf8')}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`the run's shared PostgreSQL server did not start within 180 s (${SHARED_DIR})`)
 }
 
 async function adminQuery (adminUrl: string, sql: string): Promise<void> {

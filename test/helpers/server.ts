@@ -12,6 +12,7 @@ import type { Test } from 'tap'
 import { projectRoot } from '../../src/config.js'
 import { aodRecord, writeAod } from './aod.js'
 import { tempDir } from './app.js'
+import { measuresCoverage, testBundle } from './bundle.js'
 
 /**
  * Node's arguments to run a TypeScript program from the sources, as the test
@@ -19,12 +20,6 @@ import { tempDir } from './app.js'
  * source maps let the coverage report count what the child ran).
  */
 export const fromSources = ['--import', path.join(import.meta.dirname, 'ts-loader.mjs')]
-
-/** Whether tap measures coverage in this run (npm run coverage; npm test runs without). */
-const measuresCoverage = process.env.TAP_DISABLE_COVERAGE !== '1'
-
-/** The bundle of the sources that tap's `before` script builds for a run without coverage (test/helpers/before-run.mjs). */
-export const testBundle = path.join(projectRoot, '.tap', 'dist', 'anime-api.cjs')
 
 /**
  * Node's arguments that run the `anime-api` program (src/cli.ts) in a child
@@ -87,12 +82,19 @@ export async function startProcess (t: Test, options: StartOptions): Promise<Sta
   return { child, output: () => output, exited }
 }
 
-/** Polls `check` every 20 ms until it holds (true) or `timeoutMs` has passed (false). */
-export async function eventually (check: () => boolean, timeoutMs = 60_000): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; !check(); await new Promise((resolve) => setTimeout(resolve, 20))) {
-    if (Date.now() >= deadline) return false
+/**
+ * Polls `check` every `everyMs` until it gives a value (anything but false or
+ * undefined; a check that throws has not given one yet): that value, or
+ * undefined once `timeoutMs` has passed. A check may be asynchronous (a request).
+ */
+export async function eventually<T> (check: () => T | false | undefined | Promise<T | false | undefined>, timeoutMs = 60_000, everyMs = 20): Promise<T | undefined> {
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, everyMs))) {
+    try {
+      const value = await check()
+      if (value !== false && value !== undefined) return value
+    } catch { /* not yet */ }
+    if (Date.now() >= deadline) return undefined
   }
-  return true
 }
 
 /** A readiness check: GET `path` on 127.0.0.1:`port` answers `status` (any status when null). */

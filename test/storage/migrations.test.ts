@@ -11,7 +11,7 @@ import { openPostgres } from '../../src/storage/postgres/database.js'
 import { migrations as postgresMigrations, POSTGRES_SCHEMA_VERSION } from '../../src/storage/postgres/migrations.js'
 import { ACCOUNTS_FILE, ACCOUNTS_SCHEMA_VERSION, accountsMigrations, openAccountsDb } from '../../src/storage/sqlite/database.js'
 import { tempDir } from '../helpers/app.js'
-import { postgresSkip, startPostgres } from '../helpers/postgres.js'
+import { postgresSkip, sharedPostgres } from '../helpers/postgres.js'
 
 /** An adapter over an array: what a database of `start` records as applied. */
 function memory (start: number, known: number, delay: boolean) {
@@ -86,7 +86,7 @@ t.test('an accounts file newer than the program is refused, untouched', async (t
 })
 
 t.test('a PostgreSQL database the earlier runner migrated part way upgrades with its accounts', { skip: postgresSkip('test/storage/migrations.test.ts') }, async (t) => {
-  const server = await startPostgres(t)
+  const server = await sharedPostgres(t)
   const url = await server.createDatabase(t)
   const client = new pg.Client({ connectionString: url })
   await client.connect()

@@ -52,6 +52,12 @@ export interface IndexSourceOptions {
   onError?: (error: unknown) => void
   /** Build in a worker from this size up (tests lower it). */
   inlineMax?: number
+  /**
+   * The build's script (index-worker), in place of the one beside this module:
+   * tests running from the sources give the built one, whose child process
+   * starts without a TypeScript loader.
+   */
+  buildScript?: URL
 }
 
 /** Builds in a child process, which saves the index file; whether it did. `started` is given what ends it early. */
@@ -80,7 +86,7 @@ export function createIndexSource (db: Db, options: IndexSourceOptions): IndexSo
   let engine: Engine | null = null
   let building: Promise<Engine> | null = null
   const inlineMax = options.inlineMax ?? INLINE_BUILD_MAX
-  const script = workerScript(import.meta.url, 'index-worker')
+  const script = options.buildScript ?? workerScript(import.meta.url, 'index-worker')
   /** Ends the build running beside the service, if any. */
   let cancel: (() => void) | null = null
   let stopped = false

@@ -39,7 +39,7 @@ export default fp(async function watchlists (fastify: FastifyInstance) {
     listsPerUser: config.watchlistsPerUser
   })
   fastify.decorate('watchlists', service)
-  const malImports = new MalImportRunner(importWorkerScript(), {
+  const malImports = new MalImportRunner(config.malImportScript ?? importWorkerScript(), {
     maxPending: config.malImportMaxPending,
     store: { dataDir: config.dataDir, databaseUrl: config.databaseUrl, databasePoolSize: config.databasePoolSize, databaseTimeoutMs: config.databaseTimeoutMs },
     service,
