@@ -203,17 +203,33 @@ export const serviceEnv = (scryptN: number): Record<string, string> => ({
   PASSWORD_SCRYPT_N: String(scryptN)
 })
 
-/** `npm start`'s command (package.json's start script, `node …`) as node's arguments: what is measured is what users run. */
-export function startCommand (): string[] {
+/**
+ * A start script's line (`NAME=value …` settings of its environment, if any,
+ * then `node …`, as a POSIX shell reads it), as that environment and node's
+ * arguments.
+ */
+export function parseStartCommand (line: string): { env: Record<string, string>, args: string[] } {
+  const words = line.trim().split(/\s+/)
+  const env: Record<string, string> = {}
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
+    const [name, ...value] = words.shift()!.split('=')
+    env[name!] = value.join('=')
+  }
+  const [program, ...args] = words
+  if (program !== 'node') throw new Error(`npm start is not a node command: ${line}`)
+  return { env, args }
+}
+
+/** `npm start`'s command (package.json's start script), parsed: what is measured is what users run. */
+export function startCommand (): { env: Record<string, string>, args: string[] } {
   const { scripts } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const [program, ...args] = scripts.start!.trim().split(/\s+/)
-  if (program !== 'node') throw new Error(`npm start is not a node command: ${scripts.start}`)
-  return args
+  return parseStartCommand(scripts.start!)
 }
 
 /** The service as `npm start` runs it, logging at warn. */
 export function startService (dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<Server> {
-  return startProcess('service', [...nodeArgs, ...startCommand()], { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, port, '/anime/entry/1')
+  const start = startCommand()
+  return startProcess('service', [...nodeArgs, ...start.args], { ...start.env, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, port, '/anime/entry/1')
 }
 
 export function startBaseline (dataDir: string, port: number): Promise<Server> {

@@ -5,7 +5,10 @@ import path from 'node:path'
 import { benchDir, fmt, median, SETTLE_QUIET_MS, startCommand } from './lib.js'
 import type { LoadResult } from './load.js'
 
-const startCommandText = (): string => ['node', ...startCommand()].join(' ')
+const startCommandText = (): string => {
+  const { env, args } = startCommand()
+  return [...Object.entries(env).map(([name, value]) => `${name}=${value}`), 'node', ...args].join(' ')
+}
 
 export const resultsFile = path.join(benchDir, 'RESULTS.md')
 const notesFile = path.join(benchDir, 'NOTES.md')

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { catalogueIds, startBaseline } from '../../bench/baseline.js'
 import { writeCatalogue } from '../../bench/generate-catalogue.js'
+import { parseStartCommand, startCommand } from '../../bench/lib.js'
 import { indexDrawer } from '../../bench/load.js'
 import { pairedRatio, type Summary } from '../../bench/results.js'
 import { concreteRequests, scenarios } from '../../bench/scenarios.js'
@@ -122,4 +123,12 @@ t.test('a ratio pairs each round with the round measured beside it', async (t) =
   // One round off: the median of the pairs ignores it.
   const odd = rounds([[800, 50], [100, 400], [400, 100]])
   t.equal(pairedRatio(odd, ceiling, 'rps'), 0.8)
+})
+
+t.test('the bench starts the service as npm start does: its environment settings, then node\'s arguments', async (t) => {
+  t.same(parseStartCommand('MALLOC_ARENA_MAX=2 OPTS=a=b node --max-semi-space-size=8 dist/anime-api.cjs serve'),
+    { env: { MALLOC_ARENA_MAX: '2', OPTS: 'a=b' }, args: ['--max-semi-space-size=8', 'dist/anime-api.cjs', 'serve'] })
+  t.same(parseStartCommand('node dist/anime-api.cjs serve'), { env: {}, args: ['dist/anime-api.cjs', 'serve'] })
+  t.throws(() => parseStartCommand('MALLOC_ARENA_MAX=2 tsx src/cli.ts serve'), /not a node command/)
+  t.same(startCommand().args.slice(-2), ['dist/anime-api.cjs', 'serve'], 'package.json\'s start script parses')
 })

@@ -8,7 +8,9 @@ import t from 'tap'
 import { eventually, getOnce, spawnServer, stopUnderLoad, type Answer } from '../helpers/server.js'
 
 /** Whether the cluster's primary has logged `workers` workers listening. */
-const listening = (output: () => string, workers: number) => () => (output().match(/"msg":"worker listening"/g) ?? []).length >= workers
+const workersListening = (output: () => string, workers: number) => () => (output().match(/"msg":"worker listening"/g) ?? []).length >= workers
+/** Whether `processes` serving processes (the single one, or a cluster's workers) have logged that they listen. */
+const listening = (output: () => string, processes: number) => () => (output().match(/"msg":"Server listening at /g) ?? []).length >= processes
 
 t.test('SIGTERM under steady load: /ready turns 503 at once, every request is answered during the drain with Connection: close, none fails', async (t) => {
   for (const workers of [1, 2]) {
@@ -17,7 +19,7 @@ t.test('SIGTERM under steady load: /ready turns 503 at once, every request is an
       // signal from a service manager) ends it. The next test checks that a drain ends by itself.
       const server = await spawnServer(t, { SHUTDOWN_DRAIN: '1h', WORKERS: String(workers) })
       // The signal reaches every worker once all serve (a worker still starting is a later test's case).
-      if (workers > 1) t.ok(await eventually(listening(server.output, workers)), 'all workers listen')
+      t.ok(await eventually(listening(server.output, workers)), 'every serving process listens')
       const paths = Array.from({ length: 20 }, (_, i) => `/anime/entry/${i + 1}`)
       const run = await stopUnderLoad(server.port, () => server.child.kill('SIGTERM'), paths, { workers })
       t.equal(server.child.exitCode, null, 'still running: draining')
@@ -57,7 +59,7 @@ t.test('a worker that the SIGTERM reaches while it starts listening drains like 
     SHUTDOWN_DRAIN: '1h',
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${atListen}`
   })
-  t.ok(await eventually(listening(server.output, 2)), 'both workers listen')
+  t.ok(await eventually(workersListening(server.output, 2)), 'both workers listen')
   // New connections go to the workers in turn.
   const requests = Array.from({ length: 24 }, (_, i) => i % 2 === 0 ? { path: '/ready', expected: 503 } : { path: '/anime/entry/1', expected: 200 })
   const answers: Array<{ path: string, expected: number, answer: Answer }> = []

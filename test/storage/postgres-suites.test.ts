@@ -23,7 +23,7 @@ const suites = ['test/accounts', 'test/watchlists']
 
 const twinsDir = path.join(root, 'test', 'storage', 'postgres')
 const twins = new Map(fs.readdirSync(twinsDir).filter((file) => file.endsWith('.test.ts')).map((file) => {
-  const named = /runSuiteOnPostgres\('([^']+)'\)/.exec(fs.readFileSync(path.join(twinsDir, file), 'utf8'))?.[1]
+  const named = /runSuiteOnPostgres\('([^']+)'[,)]/.exec(fs.readFileSync(path.join(twinsDir, file), 'utf8'))?.[1]
   return [file, named] as const
 }))
 

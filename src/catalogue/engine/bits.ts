@@ -18,7 +18,7 @@ export const has = (bits: Bits, d: number): boolean => (bits[d >>> 5]! & (1 << (
 export const set = (bits: Bits, d: number): void => { bits[d >>> 5]! |= 1 << (d & 31) }
 
 /** Sets the docs of list[from … to). */
-export function setList (bits: Bits, list: Int32Array, from: number, to: number): void {
+export function setList (bits: Bits, list: Int32Array | Uint16Array, from: number, to: number): void {
   for (let i = from; i < to; i++) { const d = list[i]!; bits[d >>> 5]! |= 1 << (d & 31) }
 }
 

@@ -4,7 +4,7 @@
 // (recommend.ts) read it too.
 import type { Filters, OrderingTerm } from '../search.js'
 import { allBits, and, andNot, count, emptyBits, has, or, setList, toList, type Bits } from './bits.js'
-import type { IndexData } from './index-data.js'
+import type { DocList, IndexData } from './index-data.js'
 import { textPart } from './index-file.js'
 import { asciiLower, compareCodePoints } from './text.js'
 
@@ -142,7 +142,7 @@ export class Engine {
 
   // ---- filters
 
-  private postingsBits (tags: number[], start: Int32Array, list: Int32Array): Bits {
+  private postingsBits (tags: number[], start: Int32Array, list: DocList): Bits {
     const bits = emptyBits(this.n)
     for (const t of tags) setList(bits, list, start[t]!, start[t + 1]!)
     return bits

@@ -13,6 +13,18 @@ import { allBelow, asciiLower, compareCodePoints, deletions, fold, hash32, noSpa
 /** What build() produces, as a number: saved index files of another format are built again (index-file.ts). Raise it with any change to IndexData or to how build() fills it. */
 export const INDEX_FORMAT = 1
 
+/**
+ * A list of docs (or of tag ids): 2 bytes an item where every value fits
+ * (catalogues of up to 65,536 entries, which the served ones are), else 4.
+ * Files saved with 4-byte lists load and answer alike (index-file.ts).
+ */
+export type DocList = Int32Array | Uint16Array
+
+/** `values` (each below `limit`) in 2-byte items where `limit` allows it: half the memory of the index's largest lists. */
+export function narrowList (values: Int32Array, limit: number): DocList {
+  return limit <= 0x10000 ? Uint16Array.from(values) : values
+}
+
 export interface IndexData {
   /** The catalogue version (meta.version) this index describes. */
   version: number
@@ -50,29 +62,29 @@ export interface IndexData {
   /** ln(n / entries with the tag). */
   idf: Float64Array
   tagDocStart: Int32Array
-  tagDocs: Int32Array
+  tagDocs: DocList
   docTagStart: Int32Array
-  docTags: Int32Array
+  docTags: DocList
   // ---- companies and sites (filters, /v4 counts)
   /** Company ids (the registry's) that have entries, ascending. */
   companyIds: Int32Array
   companyDocStart: Int32Array
-  companyDocs: Int32Array
+  companyDocs: DocList
   siteNames: string[]
   siteDocStart: Int32Array
-  siteDocs: Int32Array
+  siteDocs: DocList
   // ---- relations (AOD's relatedAnime resolved to served entries, both ways)
   relStart: Int32Array
-  rel: Int32Array
+  rel: DocList
   // ---- text
   /** The vocabulary: folded words, sorted (UTF-16 order), each followed by \n; term t starts at termStart[t]. */
   vocabText: string
   termStart: Int32Array
   /** Per term: the docs with it anywhere (title or synonyms), and those with it in the title. */
   termDocStart: Int32Array
-  termDocs: Int32Array
+  termDocs: DocList
   termTitleStart: Int32Array
-  termTitleDocs: Int32Array
+  termTitleDocs: DocList
   /** Per doc: its fields (title first, then synonyms); per field: its words (term ids) in order, and its length in UTF-16 units. */
   docFieldStart: Int32Array
   fieldTokenStart: Int32Array
@@ -307,23 +319,23 @@ function build (db: Db): IndexData {
     tagCount,
     idf,
     tagDocStart: tagPostings.start,
-    tagDocs: tagPostings.values,
+    tagDocs: narrowList(tagPostings.values, n),
     docTagStart: docTagPairs.start,
-    docTags: docTagPairs.values,
+    docTags: narrowList(docTagPairs.values, tags.names.length),
     companyIds: companyList.done(),
     companyDocStart: companies.start,
-    companyDocs: companies.values,
+    companyDocs: narrowList(companies.values, n),
     siteNames: sites.names,
     siteDocStart: sitePostings.start,
-    siteDocs: sitePostings.values,
+    siteDocs: narrowList(sitePostings.values, n),
     relStart: relations.start,
-    rel: relations.values,
+    rel: narrowList(relations.values, n),
     vocabText,
     termStart,
     termDocStart: termDocs.start,
-    termDocs: termDocs.values,
+    termDocs: narrowList(termDocs.values, n),
     termTitleStart: termTitleDocs.start,
-    termTitleDocs: termTitleDocs.values,
+    termTitleDocs: narrowList(termTitleDocs.values, n),
     docFieldStart,
     fieldTokenStart,
     tokens,

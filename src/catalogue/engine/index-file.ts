@@ -27,8 +27,9 @@ const MAGIC = Buffer.from('ANIMEIDX')
 /** Which catalogue an index file describes: the catalogue's version and import time, and the file's format. */
 export interface IndexIdentity { version: number, importedAt: string }
 
-type ArrayKind = 'Int32Array' | 'Uint32Array' | 'Int16Array' | 'Uint8Array' | 'Float64Array'
-const kinds = { Int32Array, Uint32Array, Int16Array, Uint8Array, Float64Array }
+type ArrayKind = 'Int32Array' | 'Uint32Array' | 'Int16Array' | 'Uint16Array' | 'Uint8Array' | 'Float64Array'
+// Each array's kind is in the header: a list saved 4 bytes an item loads as such (see DocList).
+const kinds = { Int32Array, Uint32Array, Int16Array, Uint16Array, Uint8Array, Float64Array }
 
 interface Header {
   format: number

@@ -269,3 +269,50 @@ t.test('recent(): the index of the version as labelled, with no read of the file
   t.equal(await source.recent(), engine, 'current()\'s index: the file is still at the held version')
   t.ok(reads > 0, 'the file was read')
 })
+
+/** `data` with its doc and tag lists 4 bytes an item: as a catalogue of more than 65,536 entries, or an index saved before lists were narrowed, has them. */
+function widened (data: IndexData): IndexData {
+  const wide = { ...data } as unknown as Record<string, unknown>
+  for (const [key, value] of Object.entries(data)) if (value instanceof Uint16Array) wide[key] = Int32Array.from(value)
+  return wide as unknown as IndexData
+}
+
+t.test('index files with 2-byte and with 4-byte doc lists load and answer alike', async (t) => {
+  const dataDir = tempDir(t)
+  await importCatalogueFile(dataDir, writeAod(dataDir, [
+    ...records,
+    ...Array.from({ length: 30 }, (_, i) => aodRecord(i + 4, { title: `Kaze Sequel ${i + 4}`, synonyms: [`風の続き${i}`], tags: i % 2 === 0 ? ['adventure', 'music'] : ['ecology'], relatedAnime: [`https://anidb.net/anime/${i + 3}`] }))
+  ]))
+  const db = openCatalogueDb(dataDir)
+  const built = buildIndexData(db)
+  db.close()
+  const lists = ['tagDocs', 'docTags', 'companyDocs', 'siteDocs', 'rel', 'termDocs', 'termTitleDocs'] as const
+  for (const key of lists) t.ok(built[key] instanceof Uint16Array, `${key}: 2 bytes an item`)
+  /** What the catalogue answers, opened as a start does, from the index file saved there. */
+  const answers = async (): Promise<unknown[]> => {
+    const opened = openCatalogue(dataDir)
+    try {
+      await opened.discovery.ready()
+      const found: unknown[] = []
+      for (const q of ['kaze', 'kaze sequel 1', 'kze', '風', '続き', 'umi no']) found.push(await opened.discovery.search({ q }, { page: 1, pageSize: 50 }))
+      found.push(await opened.discovery.search({ tags: ['adventure'] }, { page: 1, pageSize: 50 }))
+      for (const id of [1, 2, 5, 6]) found.push(await opened.discovery.similar(id, 10))
+      return found
+    } finally {
+      opened.close()
+    }
+  }
+  saveIndexFile(dataDir, widened(built))
+  const wideFile = fs.readFileSync(path.join(dataDir, INDEX_FILE))
+  const loadedWide = deserializeIndex(wideFile)!
+  for (const key of lists) t.ok(loadedWide[key] instanceof Int32Array, `${key}: loaded 4 bytes an item`)
+  const fromWide = await answers()
+  t.same(fs.readFileSync(path.join(dataDir, INDEX_FILE)), wideFile, 'the 4-byte file was used, not built again')
+  saveIndexFile(dataDir, built)
+  const narrowFile = fs.readFileSync(path.join(dataDir, INDEX_FILE))
+  t.ok(narrowFile.length < wideFile.length, 'the 2-byte file is smaller')
+  const fromNarrow = await answers()
+  t.same(fs.readFileSync(path.join(dataDir, INDEX_FILE)), narrowFile, 'the 2-byte file was used, not built again')
+  t.ok(JSON.stringify(fromNarrow).includes('Kaze Sequel 10'), 'the searches find entries')
+  t.same(fromNarrow, fromWide)
+})
