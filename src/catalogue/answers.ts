@@ -2,6 +2,7 @@
 // (discovery-index.ts) and the migration that fills entry_answers (db.ts); the
 // read repository serves what they wrote.
 import { IntList } from './int-list.js'
+import { ByteList } from './byte-list.js'
 import { foreground } from './engine/turns.js'
 
 /**
@@ -175,22 +176,16 @@ export function createAnswerStore (source: AnswerSource, options: AnswerStoreOpt
   // Each slice's answers go into bytes at once: no answer's string outlives its slice (held
   // to the end, 40,000 of them would grow V8's old generation by more than the bytes they become).
   const load = createVersionedLoad((afterId, limit) => source.answerRange(afterId, limit), {
-    start: () => ({ ids: new IntList(), ends: new IntList(), chunks: [] as Buffer[], size: 0 }),
+    start: () => ({ ids: new IntList(), ends: new IntList(), bytes: new ByteList() }),
     add (so, range: AnswerRange) {
-      const chunk = Buffer.from(range.answers.join(''))
-      let at = so.size
       for (let i = 0; i < range.ids.length; i++) {
         so.ids.push(range.ids[i]!)
-        at += Buffer.byteLength(range.answers[i]!)
-        so.ends.push(at)
+        so.bytes.appendString(range.answers[i]!)
+        so.ends.push(so.bytes.length)
       }
-      so.chunks.push(chunk)
-      so.size += chunk.length
     },
     finish (so): Packed {
-      const bytes = Buffer.allocUnsafeSlow(so.size)
-      let at = 0
-      for (const chunk of so.chunks) at += chunk.copy(bytes, at)
+      const bytes = so.bytes.done()
       const starts = new Int32Array(so.ends.length + 1)
       starts.set(so.ends.view(), 1)
       return { ids: so.ids.done(), starts, bytes }

@@ -15,6 +15,7 @@
 // but written from them: `titles` from `title` and `title_synonyms`, `url` from
 // `mal_id`.
 import { createVersionedLoad, indexOf, type VersionedLoadOptions } from '../catalogue/answers.js'
+import { ByteList } from '../catalogue/byte-list.js'
 import { IntList } from '../catalogue/int-list.js'
 import type { FullEntry, FullEntryRange } from '../catalogue/full-entries.js'
 import { NO_PICTURE, NO_THUMBNAIL } from '../catalogue/normalize.js'
@@ -304,7 +305,7 @@ type Mode = typeof TABLE | typeof INLINE | typeof LIST
 
 /** One key's distinct values as they load: each new value appended; repeated ones found by text while they repeat enough to pay for the map. */
 class ValueTable {
-  private readonly chunks: Buffer[] = []
+  private readonly bytes = new ByteList()
   private readonly ends = new IntList()
   /** Per value, the end of its origins in originAt. */
   private readonly originEnds = new IntList()
@@ -355,7 +356,7 @@ class ValueTable {
   /** Writes the values added since the last flush into one buffer (one per slice: no string per value outlives its slice). */
   flush (): void {
     if (this.pending.length === 0) return
-    this.chunks.push(Buffer.from(this.pending.join('')))
+    this.bytes.appendString(this.pending.join(''))
     this.pending = []
   }
 
@@ -368,16 +369,8 @@ class ValueTable {
       originStarts = new Int32Array(this.count + 1)
       originStarts.set(this.originEnds.view(), 1)
     }
-    return { bytes: concat(this.chunks, this.byteSize), starts, originStarts, originAt: this.originAt.done() }
+    return { bytes: this.bytes.done(), starts, originStarts, originAt: this.originAt.done() }
   }
-}
-
-/** The chunks of bytes, `size` in all, in one buffer of its own (outside the pool: held for long). */
-function concat (chunks: Buffer[], size: number): Buffer {
-  const bytes = Buffer.allocUnsafeSlow(size)
-  let at = 0
-  for (const chunk of chunks) at += chunk.copy(bytes, at)
-  return bytes
 }
 
 const originSize = Buffer.byteLength(ORIGIN)
@@ -395,8 +388,7 @@ class Loading {
   private readonly recordEnds = new IntList()
   private readonly sizes = new IntList()
   private readonly origins = new IntList()
-  private readonly chunks: Buffer[] = []
-  private recordsSize = 0
+  private readonly records = new ByteList()
   /** The slice's records, written here and copied out at its end. */
   private scratch = Buffer.allocUnsafeSlow(1 << 16)
   private at = 0
@@ -455,7 +447,7 @@ class Loading {
       }
     }
     this.ids.push(id)
-    this.recordEnds.push(this.recordsSize + this.at)
+    this.recordEnds.push(this.records.length + this.at)
     this.sizes.push(size + templateSize)
     this.origins.push(origins)
     return true
@@ -500,8 +492,7 @@ class Loading {
     for (const table of this.tables) table?.flush()
     for (const table of this.items) table?.flush()
     if (this.at === 0) return
-    this.chunks.push(Buffer.from(this.scratch.subarray(0, this.at)))
-    this.recordsSize += this.at
+    this.records.append(this.scratch.subarray(0, this.at))
     this.at = 0
   }
 
@@ -512,7 +503,7 @@ class Loading {
     const malIds = Float64Array.from(this.mal.keys()).sort()
     return {
       ids: this.ids.done(),
-      records: concat(this.chunks, this.recordsSize),
+      records: this.records.done(),
       recordStarts,
       sizes: this.sizes.done(),
       origins: Uint16Array.from(this.origins.view()),
