@@ -172,13 +172,7 @@ export async function startPostgres (t: Teardown, started?: (cluster: ClusterFil
   return {
     adminUrl,
     port,
-    async createDatabase (owner?: Teardown) {
-      const name = `t_${randomBytes(6).toString('hex')}`
-      await adminQuery(adminUrl, `CREATE DATABASE ${name}`)
-      const url = `postgres://postgres@127.0.0.1:${port}/${name}`
-      owner?.teardown(() => dropDatabase(adminUrl, url))
-      return url
-    },
+    createDatabase: (owner) => emptyDatabase(adminUrl, owner),
     dropDatabase: (url) => dropDatabase(adminUrl, url),
     stop: () => { run(user, path.join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60']) },
     start,
@@ -275,12 +269,7 @@ export async function sharedPostgres (t: Teardown): Promise<PostgresDatabases> {
   migratedTemplates.set(adminUrl, Promise.resolve(template))
   return {
     adminUrl,
-    async createDatabase (owner?: Teardown) {
-      const url = databaseUrl(adminUrl, `t_${randomBytes(6).toString('hex')}`)
-      await adminQuery(adminUrl, `CREATE DATABASE ${new URL(url).pathname.slice(1)}`)
-      owner?.teardown(() => dropDatabase(adminUrl, url))
-      return url
-    }
+    createDatabase: (owner) => emptyDatabase(adminUrl, owner)
   }
 }
 
@@ -344,6 +333,18 @@ const databaseUrl = (adminUrl: string, name: string): string => {
   return url.href
 }
 
+/** A new test database's name: the only kind dropDatabase drops. */
+export const testDatabaseName = (): string => `t_${randomBytes(6).toString('hex')}`
+
+/** An empty database on the server of `adminUrl`, dropped at teardown of `owner`. */
+async function emptyDatabase (adminUrl: string, owner?: Teardown): Promise<string> {
+  const name = testDatabaseName()
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`)
+  const url = databaseUrl(adminUrl, name)
+  owner?.teardown(() => dropDatabase(adminUrl, url))
+  return url
+}
+
 /**
  * A database with the service's schema migrated, made once per test process and
  * server: fresh databases are copies of it (CREATE DATABASE ... TEMPLATE), which
@@ -356,7 +357,7 @@ function migratedTemplate (adminUrl: string): Promise<string> {
   let made = migratedTemplates.get(adminUrl)
   if (made === undefined) {
     made = (async () => {
-      const name = `t_${randomBytes(6).toString('hex')}`
+      const name = testDatabaseName()
       await adminQuery(adminUrl, `CREATE DATABASE ${name}`)
       const database = openPostgres({ url: databaseUrl(adminUrl, name), poolSize: 1, timeoutMs: 60_000 })
       try {
@@ -374,7 +375,7 @@ function migratedTemplate (adminUrl: string): Promise<string> {
 /** A fresh database with the service's schema on the server named by an admin URL (TEST_DATABASE_URL), dropped at teardown. */
 export async function freshDatabase (t: Teardown, adminUrl: string): Promise<string> {
   const template = await migratedTemplate(adminUrl)
-  const name = `t_${randomBytes(6).toString('hex')}`
+  const name = testDatabaseName()
   // FILE_COPY: a copy of the files, not their WAL-logged rewrite (the test server runs without fsync).
   await adminQuery(adminUrl, `CREATE DATABASE ${name} TEMPLATE ${template} STRATEGY FILE_COPY`)
   const url = databaseUrl(adminUrl, name)

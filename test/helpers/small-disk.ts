@@ -3,12 +3,11 @@
 // (CAP_SYS_ADMIN), as the PostgreSQL tests' servers do; where it cannot be had,
 // the test fails saying why, it is never skipped.
 import { execFileSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
-import { dropDatabase } from './postgres.js'
+import { dropDatabase, testDatabaseName } from './postgres.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
@@ -74,7 +73,7 @@ export function smallDisk (t: Teardown, bytes: number): SmallDisk {
  * catalogs; the server's WAL stays where it is) live on `disk`, in a tablespace there.
  */
 export async function databaseOnDisk (adminUrl: string, disk: SmallDisk): Promise<string> {
-  const name = `t_${randomBytes(6).toString('hex')}`
+  const name = testDatabaseName()
   const admin = new pg.Client({ connectionString: adminUrl })
   await admin.connect()
   try {
