@@ -15,6 +15,7 @@
 // but written from them: `titles` from `title` and `title_synonyms`, `url` from
 // `mal_id`.
 import { createVersionedLoad, indexOf, type VersionedLoadOptions } from '../catalogue/answers.js'
+import { answerBytes } from '../catalogue/answer-bytes.js'
 import { ByteList } from '../catalogue/byte-list.js'
 import { IntList } from '../catalogue/int-list.js'
 import type { FullEntry, FullEntryRange } from '../catalogue/full-entries.js'
@@ -858,30 +859,6 @@ const byteSize = (text: string | Buffer): number => typeof text === 'string' ? B
 function writeText (text: string | Buffer, out: Buffer, at: number): number {
   if (typeof text !== 'string') return copyRange(text, 0, text.length, out, at)
   return text === '' ? at : at + out.write(text, at)
-}
-
-/** Bytes of each slab that answers are written into (answerBytes). */
-const SLAB_SIZE = 1 << 18
-let slab: Buffer | null = null
-let slabAt = 0
-
-/**
- * A buffer of `size` bytes to write an answer into: a part of a slab shared
- * with the answers written before and after it, or, when large, one of its
- * own. Buffer.allocUnsafe's pool is 8 KiB, a new one for every third resource;
- * a slab holds some hundred. A slab is let go once every answer in it is (they
- * are sent, not kept).
- */
-function answerBytes (size: number): Buffer {
-  if (size > SLAB_SIZE >>> 4) return Buffer.allocUnsafeSlow(size)
-  if (slab === null || slabAt + size > SLAB_SIZE) {
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
-    slabAt = 0
-  }
-  const out = slab.subarray(slabAt, slabAt + size)
-  // The next answer starts aligned, as in Buffer's own pool.
-  slabAt = (slabAt + size + 7) & ~7
-  return out
 }
 
 /** Where the last varint read by varintAt ended (a second result without an object per read). */
