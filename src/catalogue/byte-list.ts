@@ -15,8 +15,8 @@ const RESERVE = 1 << 28
 const STEP = 1 << 20
 
 /** ES2024's resizable ArrayBuffer (Node 20 has it; the ES2023 library types do not describe it). */
-interface Resizable extends ArrayBuffer { readonly maxByteLength: number, resize (size: number): void }
-const ResizableBuffer = ArrayBuffer as unknown as new (size: number, options: { maxByteLength: number }) => Resizable
+export interface Resizable extends ArrayBuffer { readonly maxByteLength: number, readonly resizable: boolean, resize (size: number): void }
+export const ResizableBuffer = ArrayBuffer as unknown as new (size: number, options: { maxByteLength: number }) => Resizable
 
 export class ByteList {
   private store: Resizable
