@@ -12,7 +12,7 @@ import { catalogueIds } from './baseline.js'
 import { ensureCatalogue, prng } from './generate-catalogue.js'
 import { benchDir, cpuMs, envNumber, fmt, freePort, load, machine, median, npm, outDir, request, root, serviceEnv, settle, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
 import type { IdDraw, LoadResult, LoadSpec, RequestTemplate } from './load.js'
-import { pairedRatio, renderBench, writeBench, type BenchResults, type ScenarioResult, type StormResult, type Summary, type Target } from './results.js'
+import { oldServiceEstimate, pairedRatio, renderBench, writeBench, type BenchResults, type ScenarioResult, type StormResult, type Summary, type Target } from './results.js'
 import { probe, scenarios, searchRequests, type CatalogueIds, type Scenario } from './scenarios.js'
 
 const quick = process.env.BENCH_QUICK === '1'
@@ -441,7 +441,7 @@ async function main (): Promise<void> {
     ceilingRatio('entry by id, uniform'),
     ceilingRatio('entry by id, Zipf'),
     ceilingRatio('random'),
-    { name: 'entry by id: against the old Django service', measured: NaN, limit: 40, kind: 'min', unit: '×', missing: 'the old Django service is not available: its source is not in this repository, so it cannot be run beside the service' },
+    { name: 'entry by id: against the old Django service', measured: NaN, limit: 40, kind: 'min', unit: '×', missing: `the old Django service is not available: its source is not in this repository, so it cannot be run beside the service; ${oldServiceEstimate(ratioOf('entry by id, uniform', 'rps'))}` },
     cpu('search', 300),
     cpu('similar, uniform', 300),
     { name: `recommendations, ${settings.watchlistSize}-entry watchlist: first call after start (median)`, measured: median(results.recommendations.firstMs), limit: 50, kind: 'max', unit: 'ms', ...recommendationsMissing },

@@ -6,7 +6,7 @@ import { catalogueIds, startBaseline } from '../../bench/baseline.js'
 import { writeCatalogue } from '../../bench/generate-catalogue.js'
 import { parseStartCommand, startCommand } from '../../bench/lib.js'
 import { indexDrawer } from '../../bench/load.js'
-import { pairedRatio, type Summary } from '../../bench/results.js'
+import { OLD_SERVICE_REPORTED, oldServiceEstimate, pairedRatio, type Summary } from '../../bench/results.js'
 import { concreteRequests, scenarios } from '../../bench/scenarios.js'
 import { importCatalogueFile } from '../../src/catalogue/import.js'
 import { buildApp, tempDir } from '../helpers/app.js'
@@ -123,6 +123,17 @@ t.test('a ratio pairs each round with the round measured beside it', async (t) =
   // One round off: the median of the pairs ignores it.
   const odd = rounds([[800, 50], [100, 400], [400, 100]])
   t.equal(pairedRatio(odd, ceiling, 'rps'), 0.8)
+})
+
+t.test('the old service\'s indicative figure scales the reported share of the ceiling, and says when there is none', async (t) => {
+  // At exactly the reported share of the ceiling, the service would be 1x the old one.
+  const [low, high] = [OLD_SERVICE_REPORTED.rps[0] / OLD_SERVICE_REPORTED.ceilingRps[1], OLD_SERVICE_REPORTED.rps[1] / OLD_SERVICE_REPORTED.ceilingRps[0]]
+  t.match(oldServiceEstimate(high), /this run's entry \(uniform, 0\.02× the ceiling\) at 1–1× the old service/)
+  const estimate = oldServiceEstimate(0.8)
+  t.match(estimate, /indicative only, not same-run/)
+  t.match(estimate, new RegExp(`at ${Math.round(0.8 / high)}–${Math.round(0.8 / low)}× the old service`))
+  t.match(estimate, new RegExp(`40× would take ${(40 * low).toFixed(2)}–${(40 * high).toFixed(2)}× the ceiling`))
+  t.match(oldServiceEstimate(NaN), /^no estimate either/)
 })
 
 t.test('the bench starts the service as npm start does: its environment settings, then node\'s arguments', async (t) => {
