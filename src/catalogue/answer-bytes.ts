@@ -1,5 +1,5 @@
 // Where answers written as bytes (a page of entries joined from their held
-// answers, Jikan's resources and pages) are written: parts of slabs of 1 MiB
+// answers, Jikan's resources and pages) are written: parts of slabs of 256 KiB
 // shared by the answers written one after another. A slab is let go once every
 // answer in it is (they are sent, not kept). A buffer per answer instead came,
 // for answers under 64 KiB (a search page, most /v4 pages), from the C
@@ -7,12 +7,13 @@
 // freed, and the holes they left among longer-lived allocations stayed
 // resident; Buffer.allocUnsafe's own pool is 8 KiB, from that pool too. A slab
 // (and an answer too large for one) is 64 KiB or more, so the C library maps
-// it on its own and gives it back whole when freed.
+// it on its own and gives it back whole when freed. A slab that outlives a few
+// young collections waits for a full one; smaller slabs keep less waiting.
 
 /** Bytes of each slab. */
-const SLAB_SIZE = 1 << 20
-/** Answers larger than this get a buffer of their own (one slab holds at least four). */
-const OWN_SIZE = SLAB_SIZE >>> 2
+const SLAB_SIZE = 1 << 18
+/** Answers larger than this get a buffer of their own, which the C library maps apart too. */
+const OWN_SIZE = 1 << 16
 
 let slab: Buffer | null = null
 let slabAt = 0
