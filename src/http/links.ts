@@ -2,7 +2,6 @@
 // parameter replaced or removed, the parameters sorted by name and form-encoded;
 // and a page as DRF answers it (past the end: 404 "Invalid page.").
 import type { FastifyRequest } from 'fastify'
-import { answerBytes } from '../catalogue/answer-bytes.js'
 import type { EntryJson } from '../catalogue/discovery.js'
 import { NoSuchPage, type PageRequest } from '../paging.js'
 import { ApiError } from '../errors.js'
@@ -98,7 +97,7 @@ export function pageJson (request: FastifyRequest, found: { count: number, page:
 export function joinJson (parts: EntryJson[]): Buffer {
   let total = 0
   for (const part of parts) total += typeof part === 'string' ? Buffer.byteLength(part) : part.length
-  const body = answerBytes(total)
+  const body = Buffer.allocUnsafe(total)
   let at = 0
   for (const part of parts) {
     if (typeof part === 'string') at += body.write(part, at)

@@ -15,7 +15,6 @@
 // but written from them: `titles` from `title` and `title_synonyms`, `url` from
 // `mal_id`.
 import { createVersionedLoad, indexOf, type VersionedLoadOptions } from '../catalogue/answers.js'
-import { answerBytes } from '../catalogue/answer-bytes.js'
 import { ByteList } from '../catalogue/byte-list.js'
 import { IntList } from '../catalogue/int-list.js'
 import type { FullEntry, FullEntryRange } from '../catalogue/full-entries.js'
@@ -859,6 +858,34 @@ const byteSize = (text: string | Buffer): number => typeof text === 'string' ? B
 function writeText (text: string | Buffer, out: Buffer, at: number): number {
   if (typeof text !== 'string') return copyRange(text, 0, text.length, out, at)
   return text === '' ? at : at + out.write(text, at)
+}
+
+/** Bytes of each slab that answers are written into (answerBytes). */
+const SLAB_SIZE = 1 << 18
+let slab: Buffer | null = null
+let slabAt = 0
+
+/**
+ * A buffer of `size` bytes to write an answer into: a part of a slab shared
+ * with the answers written before and after it, or, when over 64 KiB, one of
+ * its own. Buffer.allocUnsafe's pool is 8 KiB, a new one for every third
+ * resource; a slab holds some hundred. A slab is let go once every answer in it
+ * is (they are sent, not kept). Pages of resources (some 50 KiB) go in a slab
+ * too: a buffer of their own under 64 KiB came from the C library's main pool,
+ * where thousands waited for V8's collection and left holes that stayed
+ * resident; a slab, or a buffer of 64 KiB and more, the C library maps apart
+ * and unmaps when freed.
+ */
+function answerBytes (size: number): Buffer {
+  if (size > SLAB_SIZE >>> 2) return Buffer.allocUnsafeSlow(size)
+  if (slab === null || slabAt + size > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
+    slabAt = 0
+  }
+  const out = slab.subarray(slabAt, slabAt + size)
+  // The next answer starts aligned, as in Buffer's own pool.
+  slabAt = (slabAt + size + 7) & ~7
+  return out
 }
 
 /** Where the last varint read by varintAt ended (a second result without an object per read). */
