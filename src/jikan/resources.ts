@@ -860,20 +860,32 @@ function writeText (text: string | Buffer, out: Buffer, at: number): number {
   return text === '' ? at : at + out.write(text, at)
 }
 
-/** Bytes of each slab that answers are written into (answerBytes). */
-const SLAB_SIZE = 1 << 18
+/**
+ * Bytes of each slab that answers are written into (answerBytes): under
+ * glibc's mmap threshold (64 KiB as `npm start` sets MALLOC_MMAP_THRESHOLD_,
+ * 128 KiB by default), so that a slab comes from malloc's heap and reuses its
+ * memory. A slab over it is a fresh mapping: a page fault for each 4 KiB
+ * written into it, and an munmap when it is collected.
+ */
+const SLAB_SIZE = 48 << 10
+/** The smallest buffer the C library maps apart under `npm start`'s MALLOC_MMAP_THRESHOLD_. */
+const OWN_MAPPING = 64 << 10
 let slab: Buffer | null = null
 let slabAt = 0
 
 /**
  * A buffer of `size` bytes to write an answer into: a part of a slab shared
- * with the answers written before and after it, or, when large, one of its
- * own. Buffer.allocUnsafe's pool is 8 KiB, a new one for every third resource;
- * a slab holds some hundred. A slab is let go once every answer in it is (they
- * are sent, not kept).
+ * with the answers written before and after it (a resource), or, when large
+ * (a page of resources, some 50 KiB), one of its own of at least 64 KiB.
+ * Buffer.allocUnsafe's pool is 8 KiB, a new one for every third resource; a
+ * slab holds some twenty. A slab is let go once every answer in it is (they
+ * are sent, not kept). A page's buffer under 64 KiB came from the C library's
+ * main pool, where thousands waited for V8's collection and left holes that
+ * stayed resident; from 64 KiB the C library maps it apart and unmaps it when
+ * freed, and a page is rare enough that its page faults do not count.
  */
 function answerBytes (size: number): Buffer {
-  if (size > SLAB_SIZE >>> 4) return Buffer.allocUnsafeSlow(size)
+  if (size > SLAB_SIZE >>> 3) return Buffer.allocUnsafeSlow(Math.max(size, OWN_MAPPING)).subarray(0, size)
   if (slab === null || slabAt + size > SLAB_SIZE) {
     slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
     slabAt = 0

@@ -28,3 +28,17 @@ t.test('strings and bytes appended across growth come back whole, in order, in a
 t.test('an empty list gives an empty buffer', async (t) => {
   t.equal(new ByteList().done().length, 0)
 })
+
+t.test('bytes past the reserved range move to a larger one, whole; a list goes on after done', async (t) => {
+  const list = new ByteList(1 << 20)
+  const piece = Buffer.alloc(300_000, 0x61)
+  for (let i = 0; i < 10; i++) { piece[0] = i; list.append(piece) }
+  t.equal(list.length, 3_000_000)
+  const done = list.done()
+  t.equal(done.length, 3_000_000)
+  for (let i = 0; i < 10; i++) t.equal(done[i * 300_000], i)
+  t.equal(done[2_999_999], 0x61)
+  t.equal((done.buffer as ArrayBuffer & { resizable?: boolean }).resizable, false, 'the bytes are in a plain buffer')
+  list.appendString('again')
+  t.equal(list.done().toString(), 'again')
+})

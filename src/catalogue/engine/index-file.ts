@@ -19,6 +19,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { threadId } from 'node:worker_threads'
+import { ResizableBuffer, type Resizable } from '../byte-list.js'
 import { INDEX_FORMAT, type IndexData } from './index-data.js'
 
 export const INDEX_FILE = 'catalogue.index'
@@ -93,6 +94,7 @@ function headOf (bytes: Buffer): { header: Header, base: number } | null {
 }
 
 /** A stretch of an index file in memory: its bytes from offset `at` of the file. */
+/** Bytes of the file from `at`; a text's own part is in a resizable buffer, shrunk to nothing once the text is decoded. */
 interface Part { at: number, bytes: Buffer }
 
 /** `data` from the bytes of an index file; null when they are not one this code reads. Views over `bytes` (not copies). */
@@ -105,7 +107,7 @@ export function deserializeIndex (bytes: Buffer): IndexData | null {
 /** The index from its header and `parts`, which together hold the whole file; typed arrays view the parts' bytes. */
 function decode (header: Header, base: number, parts: Part[]): IndexData | null {
   // Typed arrays need their element size's alignment: a part whose arrays do not start at a multiple of 8 is copied once.
-  const aligned = parts.map(({ at, bytes }) => ({ at, bytes: (bytes.byteOffset - at) % 8 === 0 ? bytes : Buffer.from(bytes) }))
+  const aligned = parts.map(({ at, bytes }) => ({ at, bytes: (bytes.byteOffset - at) % 8 === 0 || ownText(bytes) ? bytes : Buffer.from(bytes) }))
   /** The part holding `length` bytes at `offset` of the data part, and where they begin in its buffer. */
   const find = (offset: number, length: number): { bytes: Buffer, from: number } | null => {
     const start = base + offset
@@ -163,10 +165,15 @@ function decodeWhenRead (data: Record<string, unknown>, key: string, bytes: Buff
       const text = bytes.toString('utf16le', from, from + chars * 2)
       Object.defineProperty(data, key, { value: text, enumerable: true, writable: false, configurable: false })
       delete raw[key]
+      // A text's own part goes now, not at V8's next full collection (a quiet service may not run one for long).
+      if (ownText(bytes)) (bytes.buffer as Resizable).resize(0)
       return text
     }
   })
 }
+
+/** Whether `bytes` are a text's own part of the file (see Part). */
+const ownText = (bytes: Buffer): boolean => (bytes.buffer as Resizable).resizable
 
 /**
  * `length` bytes of the open file `fd` from `from`, in one buffer of their
@@ -177,8 +184,8 @@ function decodeWhenRead (data: Record<string, unknown>, key: string, bytes: Buff
  * so the index was ready long after the service answered. (fs.promises.readFile
  * also reads in 512 KiB chunks, each waiting for a turn.)
  */
-async function readPart (fd: number, from: number, length: number): Promise<Part> {
-  const bytes = Buffer.allocUnsafeSlow(length)
+async function readPart (fd: number, from: number, length: number, text = false): Promise<Part> {
+  const bytes = text ? Buffer.from(new ResizableBuffer(length, { maxByteLength: length })) : Buffer.allocUnsafeSlow(length)
   let at = 0
   while (at < length) {
     const bytesRead = await new Promise<number>((resolve, reject) => {
@@ -214,7 +221,7 @@ async function readIndexFile (file: string): Promise<{ header: Header, base: num
     const apart = texts.every(({ from }) => from >= arraysEnd)
     const wanted = apart ? [{ from: 0, length: arraysEnd }, ...texts] : [{ from: 0, length: size }]
     // Read side by side (the thread pool's requests run at once), each part in one request.
-    const parts = await Promise.all(wanted.map(({ from, length }) => readPart(fd, from, length)))
+    const parts = await Promise.all(wanted.map(({ from, length }, i) => readPart(fd, from, length, apart && i > 0)))
     return parts.every((part, i) => part.bytes.length === wanted[i]!.length) ? { header, base, parts } : null
   } finally {
     fs.closeSync(fd)

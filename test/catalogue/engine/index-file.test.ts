@@ -113,6 +113,8 @@ t.test('a saved index loads with its arrays in one buffer and each text read apa
   const title = (data: IndexData, d: number): string => textPart(data, 'titleText', data.titleStart[d]!, data.titleStart[d + 1]!)
   t.same(Array.from({ length: built.n }, (_, d) => title(loaded!, d)), Array.from({ length: built.n }, (_, d) => title(built, d)), 'titles read from the text\'s own bytes before it is decoded')
   for (const [key, value] of Object.entries(built)) t.same((loaded as unknown as Record<string, unknown>)[key], value, key)
+  t.same(Array.from({ length: built.n }, (_, d) => title(loaded!, d)), Array.from({ length: built.n }, (_, d) => title(built, d)), 'titles read once the texts are decoded and their bytes given back')
+  t.same([loaded!.titleText, loaded!.vocabText], [built.titleText, built.vocabText], 'the texts read again')
   const textBytes = 2 * (built.titleText.length + built.vocabText.length)
   t.ok(loaded!.ids.buffer.byteLength <= size - textBytes, 'the arrays\' buffer does not hold the texts')
   t.equal(loaded!.termDocs.buffer, loaded!.ids.buffer, 'the arrays share one buffer')
