@@ -111,6 +111,9 @@ function childrenOf (pid: number): number[] {
 /** How long a process must be quiet for its RSS to count as settled (see settledRssMb). */
 export const SETTLE_QUIET_MS = 8_000
 
+/** How long after the load the bench reads RSS again, once V8's idle collection has had its time (see bench/run.ts). */
+export const IDLE_COLLECTION_WAIT_MS = 120_000
+
 /**
  * RSS once the process has settled: in-flight work (queued password hashes, 128 MiB
  * each while they run) has drained and the process has been quiet for `quietMs`,
