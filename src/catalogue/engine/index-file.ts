@@ -93,8 +93,7 @@ function headOf (bytes: Buffer): { header: Header, base: number } | null {
   return { header, base: align8(MAGIC.length + 4 + length) }
 }
 
-/** A stretch of an index file in memory: its bytes from offset `at` of the file. */
-/** Bytes of the file from `at`; a text's own part is in a resizable buffer, shrunk to nothing once the text is decoded. */
+/** A stretch of an index file in memory: its bytes from offset `at` of the file (a text's own part in a resizable buffer, shrunk to nothing once the text is decoded). */
 interface Part { at: number, bytes: Buffer }
 
 /** `data` from the bytes of an index file; null when they are not one this code reads. Views over `bytes` (not copies). */
