@@ -94,6 +94,12 @@ const verdict = (t: Target): string => {
 
 const row = (cells: Array<string | number>): string => `| ${cells.join(' | ')} |`
 
+/** Scenario `name`'s req/s over what it is compared with (pairedRatio); NaN when it did not run or has nothing beside it. */
+export function rpsRatioOf (scenarios: ScenarioResult[], name: string): number {
+  const s = scenarios.find((x) => x.name === name && x.available)
+  return s?.service === undefined || s.versus === undefined ? NaN : pairedRatio(s.service, s.versus, 'rps')
+}
+
 /**
  * What issue #18 reported when it set the 40x target, the only figures there are for the old
  * service: on this machine, the old service answered 1.25-1.43k req/s on the 40k catalogue while
@@ -192,8 +198,7 @@ export function renderBench (r: BenchResults): string {
   }
 
   lines.push('## Old Django service', '')
-  const entryUniform = r.scenarios.find((s) => s.name === 'entry by id, uniform')
-  const share = entryUniform?.service !== undefined && entryUniform.versus !== undefined ? pairedRatio(entryUniform.service, entryUniform.versus, 'rps') : NaN
+  const share = rpsRatioOf(r.scenarios, 'entry by id, uniform')
   lines.push('Not measured. The old Django REST service this one replaced is not available here: its source is not in this repository, so it cannot be run beside the service on the same catalogue. ' +
     `The one figure there is for it, ${oldServiceEstimate(share)}: the target asks for nearly the speed of a server that does no work but the socket write.`, '')
 

@@ -12,7 +12,7 @@ import { catalogueIds } from './baseline.js'
 import { ensureCatalogue, prng } from './generate-catalogue.js'
 import { benchDir, cpuMs, envNumber, fmt, freePort, IDLE_COLLECTION_WAIT_MS, load, machine, median, npm, outDir, request, root, serviceEnv, settle, settledRssMb, sleep, startBaseline, startService, unexpected, type Server } from './lib.js'
 import type { IdDraw, LoadResult, LoadSpec, RequestTemplate } from './load.js'
-import { oldServiceEstimate, pairedRatio, renderBench, writeBench, type BenchResults, type ScenarioResult, type StormResult, type Summary, type Target } from './results.js'
+import { oldServiceEstimate, renderBench, rpsRatioOf, writeBench, type BenchResults, type ScenarioResult, type StormResult, type Summary, type Target } from './results.js'
 import { probe, scenarios, searchRequests, type CatalogueIds, type Scenario } from './scenarios.js'
 
 const quick = process.env.BENCH_QUICK === '1'
@@ -434,9 +434,8 @@ async function main (): Promise<void> {
   const missing = (name: string): { missing: string } | Record<string, never> => scenario(name) === undefined ? { missing: results.scenarios.find((x) => x.name === name)?.note ?? 'not measured' } : {}
   const ceilingRatio = (name: string): Target => ({ name: `${name}: service / bare ceiling req/s`, measured: ratioOf(name, 'rps'), limit: 0.75, kind: 'min', unit: '×', ...missing(name) })
   function ratioOf (name: string, by: 'rps' | 'time'): number {
-    const s = scenario(name)
-    if (s?.service === undefined || s.versus === undefined) return NaN
-    return by === 'rps' ? pairedRatio(s.service, s.versus, 'rps') : 1 / pairedRatio(s.service, s.versus, 'rps')
+    const rps = rpsRatioOf(results.scenarios, name)
+    return by === 'rps' ? rps : 1 / rps
   }
   const cpu = (name: string, limit: number): Target => ({ name: `${name}: CPU per request`, measured: scenario(name)?.service?.cpuUs ?? NaN, limit, kind: 'max', unit: 'µs', ...missing(name) })
   const stormTarget = (prefix: string): Target => {

@@ -6,7 +6,7 @@ import { catalogueIds, startBaseline } from '../../bench/baseline.js'
 import { writeCatalogue } from '../../bench/generate-catalogue.js'
 import { parseStartCommand, startCommand } from '../../bench/lib.js'
 import { indexDrawer } from '../../bench/load.js'
-import { OLD_SERVICE_REPORTED, oldServiceEstimate, pairedRatio, type Summary } from '../../bench/results.js'
+import { OLD_SERVICE_REPORTED, oldServiceEstimate, pairedRatio, rpsRatioOf, type Summary } from '../../bench/results.js'
 import { concreteRequests, scenarios } from '../../bench/scenarios.js'
 import { importCatalogueFile } from '../../src/catalogue/import.js'
 import { buildApp, tempDir } from '../helpers/app.js'
@@ -123,6 +123,16 @@ t.test('a ratio pairs each round with the round measured beside it', async (t) =
   // One round off: the median of the pairs ignores it.
   const odd = rounds([[800, 50], [100, 400], [400, 100]])
   t.equal(pairedRatio(odd, ceiling, 'rps'), 0.8)
+  // A scenario's ratio by name: none when it did not run, or ran with nothing beside it.
+  const scenarios = [
+    { name: 'paired', available: true, service, versus: ceiling },
+    { name: 'alone', available: true, service },
+    { name: 'failed', available: false, service, versus: ceiling }
+  ]
+  t.equal(rpsRatioOf(scenarios, 'paired'), 0.8)
+  t.ok(Number.isNaN(rpsRatioOf(scenarios, 'alone')))
+  t.ok(Number.isNaN(rpsRatioOf(scenarios, 'failed')))
+  t.ok(Number.isNaN(rpsRatioOf(scenarios, 'absent')))
 })
 
 t.test('the old service\'s indicative figure scales the reported share of the ceiling, and says when there is none', async (t) => {
