@@ -13,7 +13,7 @@
 // never recommended back).
 import type { Discovery, EntryJson, Recommendations, RecommendationsOf } from '../catalogue/discovery.js'
 import type { Filters } from '../catalogue/search.js'
-import type { RatedEntry } from './repository.js'
+import type { RatedEntry, WatchlistsRepository } from './repository.js'
 
 export type { Because, EntryJson, Recommendation, Recommendations, RecommendationsOf } from '../catalogue/discovery.js'
 
@@ -33,14 +33,51 @@ export function entryWeights (entries: RatedEntry[]): Map<number, number> {
   return weights
 }
 
-export function createRecommender (catalogue: Pick<Discovery, 'recommend' | 'recommendAnswers'>) {
+/**
+ * Recommendations let in at once (see admitted): the one scoring and the next,
+ * whose list is read while the first scores (a PostgreSQL round trip overlaps it).
+ */
+const ADMITTED = 2
+
+/**
+ * Runs `work` once fewer than `limit` runs of it are under way. The catalogue
+ * scores one recommendation at a time (src/catalogue/engine/recommend.ts): a
+ * list read before its turn waited through every other caller's scoring and
+ * outlived the young generation's collections, so ten callers at once filled
+ * the old generation with lists that were garbage a moment later, kept until
+ * its next full collection.
+ */
+function admitted (limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0
+  const waiting: Array<() => void> = []
+  return async (work) => {
+    if (running < limit) running++
+    else await new Promise<void>((resolve) => waiting.push(resolve))
+    try {
+      return await work()
+    } finally {
+      // The place goes to the next waiting, or is given back.
+      const next = waiting.shift()
+      if (next !== undefined) next()
+      else running--
+    }
+  }
+}
+
+export function createRecommender (catalogue: Pick<Discovery, 'recommend' | 'recommendAnswers'>, lists: Pick<WatchlistsRepository, 'ratedEntries'>) {
+  const inTurn = admitted(ADMITTED)
   return {
     /** Up to `limit` anime the user has not listed, best first. */
     recommend: (entries: RatedEntry[], filters: Filters, limit: number): Promise<Recommendations> =>
       catalogue.recommend(entryWeights(entries), new Set(entries.map((e) => e.animeId)), filters, limit),
     /** recommend's answer with each anime as its entry answer's JSON (what the route sends). */
     recommendAnswers: (entries: RatedEntry[], filters: Filters, limit: number): Promise<RecommendationsOf<EntryJson>> =>
-      catalogue.recommendAnswers(entryWeights(entries), new Set(entries.map((e) => e.animeId)), filters, limit)
+      catalogue.recommendAnswers(entryWeights(entries), new Set(entries.map((e) => e.animeId)), filters, limit),
+    /** recommendAnswers for user `userId`'s entries over all their lists, read once it is their turn (see admitted). */
+    recommendAnswersFor: (userId: number, filters: Filters, limit: number): Promise<RecommendationsOf<EntryJson>> => inTurn(async () => {
+      const entries = await lists.ratedEntries(userId)
+      return await catalogue.recommendAnswers(entryWeights(entries), new Set(entries.map((e) => e.animeId)), filters, limit)
+    })
   }
 }
 

@@ -85,6 +85,23 @@ t.test('the ratings decide: the same anime, rated the other way, gives other rec
   t.notOk(ids.includes(1) || ids.includes(4), 'mecha, rated low, pushed out')
 })
 
+t.test('callers at once, more than are let in together, each get the answer they get alone', async (t) => {
+  const app = await watchlistsApp(t, catalogue())
+  const fans: Array<[Caller, number[]]> = []
+  for (const [name, liked] of [['m', [2, 3]], ['r', [5, 6]], ['h', [9, 10]], ['a', [14, 15]], ['s', [1]]] as const) {
+    const fan = await user(app, name)
+    const list = await makeList(app, fan)
+    for (const id of liked) await putEntry(app, fan, list.id, id, { status: 'completed', rating: 10 })
+    fans.push([fan, [...liked]])
+  }
+  const alone = []
+  for (const [fan] of fans) alone.push(await recommendations(app, fan))
+  const together = await Promise.all([...fans, ...fans].map(([fan]) => recommendations(app, fan)))
+  t.same(together, [...alone, ...alone], 'the same answers, each its own caller\'s')
+  t.not(JSON.stringify(alone[0]), JSON.stringify(alone[1]), 'and the callers\' answers differ')
+  fans.forEach(([, liked], i) => t.notOk(together[i]!.results.some((r) => liked.includes(r.anime.id)), `caller ${i}: none of their own listed anime`))
+})
+
 t.test('limit and the search filters', async (t) => {
   const app = await watchlistsApp(t, catalogue())
   const alice = await user(app, 'alice')

@@ -273,17 +273,27 @@ function explained (engine: Engine, d: number, score: number, pref: Float64Array
   const tags = contributions.slice(0, MAX_BECAUSE_TAGS).map(([t]) => t)
   const named = (relatedTo.get(d) ?? []).slice(0, MAX_BECAUSE_ANIME).map((r) => ({ doc: r.source, related: true }))
   if (named.length < MAX_BECAUSE_ANIME && tags.length > 0) {
-    const wanted = new Set(tags)
-    const sharing = explaining
-      .filter((e) => !named.some((x) => x.doc === e))
-      .map((e) => {
-        let shared = 0
-        for (let i = docTagStart[e]!; i < docTagStart[e + 1]!; i++) if (wanted.has(docTags[i]!)) shared += idf[docTags[i]!]!
-        return { doc: e, shared: shared * weightOfDoc.get(e)! }
-      })
-      .filter((x) => x.shared > 0)
-      .sort((a, b) => b.shared - a.shared || a.doc - b.doc)
-    named.push(...sharing.slice(0, MAX_BECAUSE_ANIME - named.length).map((x) => ({ doc: x.doc, related: false })))
+    // The liked anime sharing the most of those tags (by idf, times how much each was liked), best
+    // first, ties by doc: the few wanted kept in order as they come, no object per liked anime (up to
+    // MAX_EXPLAINING per recommendation, whose garbage made a recommendation's other objects outlive
+    // young collections and fill the old generation).
+    const wanted = MAX_BECAUSE_ANIME - named.length
+    const docs: number[] = []
+    const shares: number[] = []
+    for (const e of explaining) {
+      if (named.some((x) => x.doc === e)) continue
+      let shared = 0
+      for (let i = docTagStart[e]!; i < docTagStart[e + 1]!; i++) if (tags.includes(docTags[i]!)) shared += idf[docTags[i]!]!
+      shared *= weightOfDoc.get(e)!
+      if (!(shared > 0)) continue
+      let at = docs.length
+      while (at > 0 && (shared > shares[at - 1]! || (shared === shares[at - 1]! && e < docs[at - 1]!))) at--
+      if (at >= wanted) continue
+      docs.splice(at, 0, e)
+      shares.splice(at, 0, shared)
+      if (docs.length > wanted) { docs.pop(); shares.pop() }
+    }
+    for (const doc of docs) named.push({ doc, related: false })
   }
   return {
     id: engine.idOf(d),

@@ -47,7 +47,7 @@ export default fp(async function watchlists (fastify: FastifyInstance) {
   })
   fastify.decorate('malImports', malImports)
   fastify.addHook('onClose', async () => { await malImports.close() })
-  fastify.decorate('recommender', createRecommender(fastify.discovery))
+  fastify.decorate('recommender', createRecommender(fastify.discovery, fastify.userStore.watchlists))
   fastify.decorateRequest('watchlist', null)
   fastify.decorate('optionalToken', async (request: FastifyRequest) => {
     if (request.headers.authorization === undefined) return

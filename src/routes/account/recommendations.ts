@@ -48,8 +48,7 @@ const recommendations: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { limit = DEFAULT_RECOMMENDATIONS } = request.query
     const filters = filtersOf(request.query)
-    const entries = await fastify.watchlists.repository.ratedEntries(request.auth!.user.id)
-    const body = recommendationsJson(await fastify.recommender.recommendAnswers(entries, filters, limit))
+    const body = recommendationsJson(await fastify.recommender.recommendAnswersFor(request.auth!.user.id, filters, limit))
     reply.type(jsonType)
     return body as unknown as Static<typeof RecommendationsReply>
   })
