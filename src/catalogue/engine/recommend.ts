@@ -281,7 +281,9 @@ function explained (engine: Engine, d: number, score: number, pref: Float64Array
     const docs: number[] = []
     const shares: number[] = []
     for (const e of explaining) {
-      if (named.some((x) => x.doc === e)) continue
+      let known = false
+      for (const x of named) if (x.doc === e) known = true
+      if (known) continue
       let shared = 0
       for (let i = docTagStart[e]!; i < docTagStart[e + 1]!; i++) if (tags.includes(docTags[i]!)) shared += idf[docTags[i]!]!
       shared *= weightOfDoc.get(e)!
@@ -289,9 +291,10 @@ function explained (engine: Engine, d: number, score: number, pref: Float64Array
       let at = docs.length
       while (at > 0 && (shared > shares[at - 1]! || (shared === shares[at - 1]! && e < docs[at - 1]!))) at--
       if (at >= wanted) continue
-      docs.splice(at, 0, e)
-      shares.splice(at, 0, shared)
-      if (docs.length > wanted) { docs.pop(); shares.pop() }
+      if (docs.length < wanted) { docs.push(e); shares.push(shared) }
+      for (let j = docs.length - 1; j > at; j--) { docs[j] = docs[j - 1]!; shares[j] = shares[j - 1]! }
+      docs[at] = e
+      shares[at] = shared
     }
     for (const doc of docs) named.push({ doc, related: false })
   }
