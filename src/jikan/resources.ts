@@ -13,7 +13,9 @@
 // positions, not as text). A page of resources is written into one buffer,
 // allocated once. Values that repeat others in another form are not held at all
 // but written from them: `titles` from `title` and `title_synonyms`, `url` from
-// `mal_id`.
+// `mal_id`. (The resources written out to a file and read back with one
+// positioned read per lookup, outside the process's memory, were tried: under
+// load the read cost the service as much CPU as the write.)
 import { createVersionedLoad, indexOf, type VersionedLoadOptions } from '../catalogue/answers.js'
 import { ByteList } from '../catalogue/byte-list.js'
 import { IntList } from '../catalogue/int-list.js'
