@@ -12,7 +12,9 @@ const records = (count: number, seed = 1, revision = 1): Rec[] => [...generateRe
 
 t.test('the same seed gives the same catalogue; another seed another', async (t) => {
   t.same(records(300), records(300))
-  t.notSame(records(50, 2), records(50, 1))
+  // Their titles differ, so the catalogues do: tap's notSame over whole records would pass only after
+  // diffing them (more than a second of CPU for these 50), as it formats the difference either way.
+  t.notSame(records(50, 2).map((r) => r.title), records(50, 1).map((r) => r.title))
   // An entry looks the same whatever the catalogue's size.
   t.same(records(100).slice(0, 40).map((r) => r.sources), records(200).slice(0, 40).map((r) => r.sources))
 })

@@ -1,10 +1,10 @@
 // An app for the account tests: a small catalogue, cheap password hashes
-// (scrypt N=2^10; one test uses the real parameters), a clock the test moves,
+// (buildApp's scrypt N=2^10; one test uses the real parameters), a clock the test moves,
 // and throttling out of the way unless a test asks for it.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { AppOptions } from '../../src/app.js'
 import { aodRecord, writeAod } from './aod.js'
-import { buildApp, tempDir } from './app.js'
+import { FAST_SCRYPT_N, buildApp, tempDir } from './app.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
@@ -14,7 +14,7 @@ export class TestClock {
   advance (ms: number): void { this.ms += ms }
 }
 
-export const FAST_SCRYPT_N = 1024
+export { FAST_SCRYPT_N }
 
 export function fixtureCatalogue (dir: string): string {
   return writeAod(dir, [1, 2, 3].map((n) => aodRecord(n)))
@@ -26,14 +26,12 @@ export async function accountsApp (t: Teardown, options: AppOptions = {}): Promi
   const merged: AppOptions = {
     dataDir: dir,
     defaultCatalogue: fixtureCatalogue(dir),
-    passwordScryptN: FAST_SCRYPT_N,
     throttleIpLimit: 1_000_000,
     throttleUserLimit: 1_000_000,
     now: clock.now,
     ...options
   }
-  // An option given as undefined falls back to the service's default.
-  for (const key of Object.keys(merged) as Array<keyof AppOptions>) if (merged[key] === undefined) delete merged[key]
+  // An option given as undefined falls back to the service's default (buildApp drops it).
   const app = await buildApp(t, merged)
   return Object.assign(app, { clock })
 }

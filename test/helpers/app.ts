@@ -38,7 +38,22 @@ const databasesByDataDir = new Map<string, string>()
 /** The PostgreSQL database buildApp gave this DATA_DIR (under TEST_DATABASE_URL); undefined: SQLite. */
 export const databaseFor = (dataDir: string): string | undefined => databasesByDataDir.get(path.resolve(dataDir))
 
-export async function buildApp (t: Teardown, options: AppOptions = {}): Promise<FastifyInstance> {
+/**
+ * Cheap password hashes (scrypt N=2^10) for the apps tests build: the service's
+ * own cost (2^17, hundreds of milliseconds a hash) is what
+ * test/accounts/passwords.test.ts tests, and what the hash queue's and the
+ * throttle's tests set for themselves.
+ */
+export const FAST_SCRYPT_N = 1024
+
+/**
+ * The app on a temporary DATA_DIR (or options.dataDir), with cheap password
+ * hashes unless options set their own; an option given as undefined falls back
+ * to the service's default.
+ */
+export async function buildApp (t: Teardown, given: AppOptions = {}): Promise<FastifyInstance> {
+  const options: AppOptions = { passwordScryptN: FAST_SCRYPT_N, ...given }
+  for (const key of Object.keys(options) as Array<keyof AppOptions>) if (options[key] === undefined) delete options[key]
   // Tap's TypeScript loader compiles every module on the first start: on a busy machine that
   // alone can outlast Fastify's 10 s plugin timeout, which tests do not measure.
   const fastify = Fastify({ ...serverOptions, logger: false, pluginTimeout: 120_000 })

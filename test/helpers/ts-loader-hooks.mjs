@@ -1,6 +1,6 @@
 // The hooks of test/helpers/ts-loader.mjs (they run on Node's loader thread).
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -10,6 +10,14 @@ import { fileURLToPath } from 'node:url'
 const typescript = /\.[cm]?ts$/
 
 export async function resolve (specifier, context, nextResolve) {
+  // ./x.js from one of our modules where only ./x.ts is there: straight to the .ts. Letting Node's
+  // resolve fail first costs more than these two checks (its error looks for CommonJS hints).
+  const relativeJs = /^\.{1,2}\//.test(specifier) && context.parentURL?.startsWith('file:') && !context.parentURL.includes('/node_modules/') &&
+    specifier.match(/^(.*)\.([cm]?)js$/)
+  if (relativeJs) {
+    const ts = new URL(`${relativeJs[1]}.${relativeJs[2]}ts`, context.parentURL)
+    if (existsSync(ts) && !existsSync(new URL(specifier, context.parentURL))) return nextResolve(ts.href, context)
+  }
   try {
     return await nextResolve(specifier, context)
   } catch (error) {
