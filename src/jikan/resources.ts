@@ -13,7 +13,9 @@
 // positions, not as text). A page of resources is written into one buffer,
 // allocated once. Values that repeat others in another form are not held at all
 // but written from them: `titles` from `title` and `title_synonyms`, `url` from
-// `mal_id`.
+// `mal_id`. (The resources written out to a file and read back with one
+// positioned read per lookup, outside the process's memory, were tried: under
+// load the read cost the service as much CPU as the write.)
 import { createVersionedLoad, indexOf, type VersionedLoadOptions } from '../catalogue/answers.js'
 import { ByteList } from '../catalogue/byte-list.js'
 import { IntList } from '../catalogue/int-list.js'
@@ -290,6 +292,44 @@ interface Held {
   /** MyAnimeList ids, ascending (any safe integer), and the catalogue id each stands for (the lowest, as id mapping answers). */
   malIds: Float64Array
   byMal: Int32Array
+  /** Where in `ids` the entry each of malIds stands for is (-1: not held); and malIds as a hash table (see malPosition). */
+  malHeld: Int32Array
+  malSlots: Int32Array
+}
+
+/**
+ * A hash of a MyAnimeList id (any safe integer): a lookup by id finds its
+ * entry in one or two probes of a table instead of two binary searches over
+ * the catalogue (some thirty reads spread over a few hundred kilobytes).
+ */
+function malHash (malId: number): number {
+  const h = Math.imul((malId >>> 0) ^ Math.imul((malId / 4294967296) >>> 0, 0x9e3779b1), 0x85ebca6b)
+  return h ^ (h >>> 15)
+}
+
+/** malIds as an open-addressing table: slot → position in malIds + 1 (0: empty), at least half empty. */
+function malSlotsOf (malIds: Float64Array): Int32Array {
+  let size = 16
+  while (size < malIds.length * 2) size *= 2
+  const slots = new Int32Array(size)
+  const mask = size - 1
+  for (let p = 0; p < malIds.length; p++) {
+    let slot = malHash(malIds[p]!) & mask
+    while (slots[slot] !== 0) slot = (slot + 1) & mask
+    slots[slot] = p + 1
+  }
+  return slots
+}
+
+/** Where `malId` is in held.malIds; -1 when it is not there. */
+function malPosition (held: Held, malId: number): number {
+  const { malSlots, malIds } = held
+  const mask = malSlots.length - 1
+  for (let slot = malHash(malId) & mask; ; slot = (slot + 1) & mask) {
+    const p = malSlots[slot]!
+    if (p === 0) return -1
+    if (malIds[p - 1] === malId) return p - 1
+  }
 }
 
 /** How many entries a key's values are told apart over before deciding whether they repeat. */
@@ -501,8 +541,10 @@ class Loading {
     const recordStarts = new Int32Array(this.recordEnds.length + 1)
     recordStarts.set(this.recordEnds.view(), 1)
     const malIds = Float64Array.from(this.mal.keys()).sort()
+    const ids = this.ids.done()
+    const byMal = Int32Array.from(malIds, (malId) => this.mal.get(malId)!)
     return {
-      ids: this.ids.done(),
+      ids,
       records: this.records.done(),
       recordStarts,
       sizes: this.sizes.done(),
@@ -512,7 +554,9 @@ class Loading {
       modes: this.modes,
       modeFrom: this.modeFrom,
       malIds,
-      byMal: Int32Array.from(malIds, (malId) => this.mal.get(malId)!)
+      byMal,
+      malHeld: Int32Array.from(byMal, (id) => indexOf(ids, id)),
+      malSlots: malSlotsOf(malIds)
     }
   }
 }
@@ -606,6 +650,12 @@ export interface ResourceStore {
    * version is not held (yet): ask the database.
    */
   entryOf: (version: string, malId: number) => number | null | undefined
+  /**
+   * The resource of the entry with MyAnimeList id `malId`, as Jikan's `{"data": …}`
+   * for `origin` (bytes): null when version `version` has no such entry;
+   * undefined when not held (the version is not, or the entry is not): build it.
+   */
+  lookup: (version: string, malId: number, origin: string) => Buffer | null | undefined
   /**
    * Entry `id`'s resource as JSON for `origin` (bytes), wrapped as Jikan's
    * `{"data": …}` when `wrap`; undefined when not held (the version is not, or
@@ -795,25 +845,30 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
   const joinOf = (version: string, ids: readonly number[], origin: string, before: string | Buffer, after: string | Buffer, keep: boolean): Buffer | undefined => {
     const held = load.of(version)
     if (held === undefined) return undefined
-    if (held !== writtenOf) {
-      written?.clear()
-      writtenOf = held
-    }
     if (indexes.length < ids.length) indexes = new Int32Array(ids.length)
     for (let i = 0; i < ids.length; i++) {
       const index = indexOf(held.ids, ids[i]!)
       if (index < 0) return undefined
       indexes[i] = index
     }
+    return joinIndexes(held, ids.length, origin, before, after, keep)
+  }
+
+  /** The resources of the entries at indexes[0 … count) of `held`, joined as join does. */
+  const joinIndexes = (held: Held, count: number, origin: string, before: string | Buffer, after: string | Buffer, keep: boolean): Buffer => {
+    if (held !== writtenOf) {
+      written?.clear()
+      writtenOf = held
+    }
     if (origin !== lastOrigin) {
       lastOrigin = origin
       lastOriginBytes = Buffer.from(origin)
     }
-    let size = byteSize(before) + byteSize(after) + Math.max(0, ids.length - 1)
-    for (let i = 0; i < ids.length; i++) size += held.sizes[indexes[i]!]! + held.origins[indexes[i]!]! * lastOriginBytes.length
+    let size = byteSize(before) + byteSize(after) + Math.max(0, count - 1)
+    for (let i = 0; i < count; i++) size += held.sizes[indexes[i]!]! + held.origins[indexes[i]!]! * lastOriginBytes.length
     const out = answerBytes(size)
     let at = writeText(before, out, 0)
-    for (let i = 0; i < ids.length; i++) {
+    for (let i = 0; i < count; i++) {
       if (i > 0) out[at++] = 0x2c // ,
       const index = indexes[i]!
       const kept = written?.get(index, origin, held.origins[index]! > 0)
@@ -835,8 +890,18 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
     entryOf (version, malId) {
       const held = load.of(version)
       if (held === undefined) return undefined
-      const index = indexOf(held.malIds, malId)
-      return index < 0 ? null : held.byMal[index]!
+      const p = malPosition(held, malId)
+      return p < 0 ? null : held.byMal[p]!
+    },
+    lookup (version, malId, origin) {
+      const held = load.of(version)
+      if (held === undefined) return undefined
+      const p = malPosition(held, malId)
+      if (p < 0) return null
+      const index = held.malHeld[p]!
+      if (index < 0) return undefined
+      indexes[0] = index
+      return joinIndexes(held, 1, origin, dataHead, dataTail, false)
     },
     // A lookup uses a copy a page left, but keeps none: over a large catalogue most lookups are of
     // entries not asked for lately, and keeping each would cost every lookup a copy for little.

@@ -20,6 +20,9 @@ const awkward = [
   aodRecord(9003, { status: 'ONGOING', sources: ['https://myanimelist.net/anime/777001', 'https://myanimelist.net/anime/777002'] }),
   aodRecord(9004, { sources: ['https://myanimelist.net/anime/777002', 'https://kitsu.app/anime/5'] }),
   aodRecord(9005, { sources: ['https://anidb.net/anime/9005'] }),
+  // MyAnimeList ids alike in their low 32 bits: told apart by the lookup's hash.
+  aodRecord(9007, { sources: ['https://myanimelist.net/anime/4294967297'] }),
+  aodRecord(9008, { sources: ['https://myanimelist.net/anime/8589934593'] }),
   // The text that stands for the origin, in a title: taken for it if held, so built when asked.
   aodRecord(9006, { title: `Not ${ORIGIN} an origin`, synonyms: [ORIGIN] })
 ]
@@ -49,6 +52,7 @@ async function everyEntryHeld (t: Test, dedupeTrial: number | undefined): Promis
     const malId = malIdOf(entry.sources)
     if (malId === null || entry.title.includes(ORIGIN)) {
       t.equal(store.resource(version, entry.id, 'http://a.example'), undefined, `entry ${entry.id} has no MyAnimeList page, or a title with the origin's stand-in: not held`)
+      if (malId !== null) t.equal(store.lookup(version, malId, 'http://a.example'), undefined, `entry ${entry.id} looked up by its MyAnimeList id: not held (built)`)
       continue
     }
     held++
@@ -57,6 +61,7 @@ async function everyEntryHeld (t: Test, dedupeTrial: number | undefined): Promis
     for (const origin of ['http://a.example', 'https://b.example:8443', 'http://a.example']) {
       t.equal(store.resource(version, entry.id, origin)!.toString(), built(json, origin), `entry ${entry.id} for ${origin}`)
       t.equal(store.resource(version, entry.id, origin, true)!.toString(), `{"data":${built(json, origin)}}`, `entry ${entry.id} for ${origin}, wrapped`)
+      if (store.entryOf(version, malId) === entry.id) t.equal(store.lookup(version, malId, origin)!.toString(), `{"data":${built(json, origin)}}`, `MyAnimeList ${malId} looked up for ${origin}`)
     }
     const malIds = entry.sources.flatMap((url) => /^https:\/\/myanimelist\.net\/anime\/(\d+)$/.exec(url)?.[1] ?? [])
     t.ok(malIds.includes(String(malId)), `entry ${entry.id}'s MyAnimeList page is among its sources`)
@@ -67,6 +72,10 @@ async function everyEntryHeld (t: Test, dedupeTrial: number | undefined): Promis
   t.equal(store.entryOf(version, 777002), store.entryOf(version, 777001), 'the entry with both pages, the oldest')
   t.equal(store.entryOf(version, 424242), null, 'an unknown MyAnimeList id: none')
   t.equal(store.entryOf(version, 0), null)
+  t.equal(store.lookup(version, 424242, 'http://a.example'), null, 'an unknown MyAnimeList id looked up: none')
+  t.equal(store.lookup(version, 1 + 2 ** 32 * 3, 'http://a.example'), null, 'an unknown id alike in its low bits to known ones: none')
+  t.equal(JSON.parse(store.lookup(version, 777002, 'http://a.example')!.toString()).data.mal_id, 777001, 'a page two entries list: the oldest entry, whose own MyAnimeList id is its first')
+  t.equal(store.lookup(String(Number(version) - 1), 1, 'http://a.example'), undefined, 'an older version looked up: not held')
   t.equal(store.resource(version, 999_999, 'http://a.example'), undefined, 'an unknown entry: not held')
   t.equal(store.entryOf(String(Number(version) - 1), 1), undefined, 'an older version: not held')
   // A page: the resources in the order asked, between its head and tail.

@@ -4,7 +4,7 @@
 import type { Filters, OrderingTerm, SearchRequest } from '../search.js'
 import { and, count, nth, toList, type Bits } from './bits.js'
 import type { Engine } from './engine.js'
-import { TopK, topDocs } from './recommend.js'
+import { TopK } from './recommend.js'
 import { TextSearcher, type TextMatch } from './text-match.js'
 
 const searchers = new WeakMap<Engine, TextSearcher>()
@@ -106,24 +106,111 @@ const CANDIDATE_POSTINGS = 3_000
 const POOL = 100
 const RELATED_SIGNAL = 0.5
 
-const scratches = new WeakMap<Engine, Float64Array>()
+/**
+ * Per-index arrays for one similarIds at a time (synchronous), which leaves
+ * them as it found them: the per-doc and per-tag ones zeroed, the others
+ * grown to what a call needs.
+ */
+interface SimilarScratch {
+  /** Per doc: 1 + its place among the candidates once it is one. */
+  slots: Int32Array
+  /** Per doc: 1 in the pool, 2 related (and in the pool). */
+  inPool: Uint8Array
+  /** Per tag: set for a's tags. */
+  marks: Uint8Array
+  /** The candidates in the order first met and their shared idf (at most one per posting read); values: a copy to select in, then the docs that tie. */
+  candidates: Int32Array
+  sums: Float64Array
+  values: Float64Array
+  /** The pool (the best candidates, then related entries), where each member's tags start and end, and its weight. */
+  pool: Int32Array
+  starts: Int32Array
+  ends: Int32Array
+  poolWeights: Float64Array
+}
 
-/** A zeroed array of one number per doc, for one synchronous computation at a time (which leaves it zeroed). */
-function scratchOf (engine: Engine): Float64Array {
+const scratches = new WeakMap<Engine, SimilarScratch>()
+
+/** The index's scratch, with room for `postings` candidates and a pool of `poolSize`. */
+function scratchOf (engine: Engine, postings: number, poolSize: number): SimilarScratch {
   let scratch = scratches.get(engine)
-  if (scratch === undefined) { scratch = new Float64Array(engine.n); scratches.set(engine, scratch) }
+  if (scratch === undefined) {
+    scratch = {
+      slots: new Int32Array(engine.n),
+      inPool: new Uint8Array(engine.n),
+      marks: new Uint8Array(engine.data.tagNames.length),
+      candidates: new Int32Array(0),
+      sums: new Float64Array(0),
+      values: new Float64Array(0),
+      pool: new Int32Array(0),
+      starts: new Int32Array(0),
+      ends: new Int32Array(0),
+      poolWeights: new Float64Array(0)
+    }
+    scratches.set(engine, scratch)
+  }
+  if (scratch.candidates.length < postings) {
+    const room = Math.max(postings, 2 * scratch.candidates.length)
+    Object.assign(scratch, { candidates: new Int32Array(room), sums: new Float64Array(room), values: new Float64Array(room) })
+  }
+  if (scratch.pool.length < poolSize) {
+    const room = Math.max(poolSize, 2 * scratch.pool.length)
+    Object.assign(scratch, { pool: new Int32Array(room), starts: new Int32Array(room), ends: new Int32Array(room), poolWeights: new Float64Array(room) })
+  }
   return scratch
 }
 
-const tagMarks = new WeakMap<Engine, Uint8Array>()
+/**
+ * The k-th smallest (from 0) of a[0..n), n > k: a is reordered in place
+ * (Hoare's selection, pivot the median of three, so that runs of equal or
+ * sorted values stay linear).
+ */
+function kthSmallest (a: Float64Array, n: number, k: number): number {
+  let low = 0
+  let high = n - 1
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    const x = a[low]!; const y = a[mid]!; const z = a[high]!
+    const pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y))
+    let i = low
+    let j = high
+    while (i <= j) {
+      while (a[i]! < pivot) i++
+      while (pivot < a[j]!) j--
+      if (i <= j) { const swap = a[i]!; a[i] = a[j]!; a[j] = swap; i++; j-- }
+    }
+    if (j < k) low = i
+    if (k < i) high = j
+  }
+  return a[k]!
+}
 
-/** One mark per tag, set for doc a's tags (the caller zeroes it after use). */
-function ownTags (engine: Engine, a: number): Uint8Array {
-  let marks = tagMarks.get(engine)
-  if (marks === undefined) { marks = new Uint8Array(engine.data.tagNames.length); tagMarks.set(engine, marks) }
-  const { docTagStart, docTags } = engine.data
-  for (let i = docTagStart[a]!; i < docTagStart[a + 1]!; i++) marks[docTags[i]!] = 1
-  return marks
+/**
+ * Into scratch.pool, the `k` of the `count` candidates with the highest sums,
+ * ties by the lower doc (so by id), in no particular order; how many (fewer
+ * when there are fewer candidates). The docs a heap of the best k offered
+ * every candidate would keep, found in a few passes over them.
+ */
+function bestCandidates (scratch: SimilarScratch, count: number, k: number): number {
+  const { sums, candidates, values, pool } = scratch
+  if (count <= k) {
+    pool.set(candidates.subarray(0, count))
+    return count
+  }
+  values.set(sums.subarray(0, count))
+  // The k-th highest sum: every candidate above it is in, and the lowest docs at it fill the rest.
+  const least = kthSmallest(values, count, count - k)
+  let size = 0
+  let tied = 0
+  for (let i = 0; i < count; i++) {
+    const sum = sums[i]!
+    if (sum > least) pool[size++] = candidates[i]!
+    else if (sum === least) values[tied++] = candidates[i]!
+  }
+  const wanted = k - size
+  const last = tied === wanted ? Infinity : kthSmallest(values, tied, wanted - 1)
+  for (let i = 0; i < tied; i++) if (values[i]! <= last) pool[size++] = values[i]!
+  return size
 }
 
 export interface SimilarIds { id: number, score: number, sharedTags: string[], related: boolean }
@@ -144,47 +231,71 @@ export function similarIds (engine: Engine, id: number, limit: number): SimilarI
     generators.push(t)
     postings += tagCount[t]!
   }
-  // Shared idf per candidate, in a per-index scratch array (every generator's idf is above 0, so 0 is "not yet").
-  const sums = scratchOf(engine)
-  const candidates: number[] = []
+  const scratch = scratchOf(engine, postings, POOL + relStart[a + 1]! - relStart[a]!)
+  const { slots, candidates, sums, inPool, pool, marks, starts, ends, poolWeights } = scratch
+  // Shared idf per candidate, summed in the order of the generators as it always was, side by side
+  // in the order first met (a slot per doc says where): few writes at random places in per-doc arrays.
+  let count = 0
   for (const t of generators) {
-    for (let i = tagDocStart[t]!; i < tagDocStart[t + 1]!; i++) {
+    const weight = idf[t]!
+    for (let i = tagDocStart[t]!, end = tagDocStart[t + 1]!; i < end; i++) {
       const b = tagDocs[i]!
       if (b === a) continue
-      if (sums[b] === 0) candidates.push(b)
-      sums[b]! += idf[t]!
+      const slot = slots[b]!
+      if (slot === 0) {
+        candidates[count] = b
+        sums[count] = weight
+        slots[b] = ++count
+      } else {
+        sums[slot - 1]! += weight
+      }
     }
   }
-  const pool = new Map<number, boolean>(topDocs(candidates, sums, POOL).map((b) => [b, false]))
-  for (const b of candidates) sums[b] = 0
-  for (let i = relStart[a]!; i < relStart[a + 1]!; i++) pool.set(rel[i]!, true)
+  let size = bestCandidates(scratch, count, POOL)
+  for (let i = 0; i < count; i++) slots[candidates[i]!] = 0
+  for (let i = 0; i < size; i++) inPool[pool[i]!] = 1
+  for (let i = relStart[a]!; i < relStart[a + 1]!; i++) {
+    const b = rel[i]!
+    if (inPool[b] === 0) pool[size++] = b
+    inPool[b] = 2
+  }
+  // Where the pool's tags are and its weights, read first: one member's reads then need not wait for another's.
+  for (let p = 0; p < size; p++) {
+    const b = pool[p]!
+    starts[p] = docTagStart[b]!
+    ends[p] = docTagStart[b + 1]!
+    poolWeights[p] = weights[b]!
+  }
   const ownWeight = weights[a]!
   // A's tags in the order shared tags are listed (by idf, then tag): a candidate's shared tags are those of them it has too.
   const byIdf = mine.sort((x, y) => idf[y]! - idf[x]! || x - y)
-  const marked = ownTags(engine, a)
+  for (const t of byIdf) marks[t] = 1
   const sharedOf = (b: number): number[] => {
-    for (let i = docTagStart[b]!; i < docTagStart[b + 1]!; i++) if (marked[docTags[i]!] === 1) marked[docTags[i]!] = 2
+    for (let i = docTagStart[b]!; i < docTagStart[b + 1]!; i++) if (marks[docTags[i]!] === 1) marks[docTags[i]!] = 2
     const shared: number[] = []
-    for (const t of byIdf) if (marked[t] === 2) { shared.push(t); marked[t] = 1 }
+    for (const t of byIdf) if (marks[t] === 2) { shared.push(t); marks[t] = 1 }
     return shared
   }
-  const scored: Array<{ b: number, score: number, related: boolean }> = []
-  for (const [b, related] of pool) {
+  // The best `limit` by score, ties by doc (so by id).
+  const top = new TopK(limit)
+  for (let p = 0; p < size; p++) {
+    const b = pool[p]!
+    const related = inPool[b] === 2
     // The shared weight summed in the order the shared tags are listed (by idf), as it always was:
     // b's tags shared with a marked, then a's tags read in that order (no list made or sorted per candidate).
-    for (let i = docTagStart[b]!; i < docTagStart[b + 1]!; i++) if (marked[docTags[i]!] === 1) marked[docTags[i]!] = 2
+    for (let i = starts[p]!, end = ends[p]!; i < end; i++) if (marks[docTags[i]!] === 1) marks[docTags[i]!] = 2
     let sharedWeight = 0
     for (let j = 0; j < byIdf.length; j++) {
       const t = byIdf[j]!
-      if (marked[t] === 2) { sharedWeight += idf[t]!; marked[t] = 1 }
+      if (marks[t] === 2) { sharedWeight += idf[t]!; marks[t] = 1 }
     }
-    const union = ownWeight + weights[b]! - sharedWeight
+    const union = ownWeight + poolWeights[p]! - sharedWeight
     const sim = union > 0 ? sharedWeight / union : 0
     const score = related ? RELATED_SIGNAL + (1 - RELATED_SIGNAL) * sim : sim
-    if (related || score > 0) scored.push({ b, score, related })
+    if ((related || score > 0) && !top.refuses(score)) top.offer(b, score)
   }
-  scored.sort((x, y) => y.score - x.score || x.b - y.b)
-  const out = scored.slice(0, limit).map((s) => ({ id: engine.idOf(s.b), score: Math.round(s.score * 1e4) / 1e4, sharedTags: sharedOf(s.b).map((t) => tagNames[t]!), related: s.related }))
-  marked.fill(0)
+  const out = top.best().map(({ doc: b, score }) => ({ id: engine.idOf(b), score: Math.round(score * 1e4) / 1e4, sharedTags: sharedOf(b).map((t) => tagNames[t]!), related: inPool[b] === 2 }))
+  for (let p = 0; p < size; p++) inPool[pool[p]!] = 0
+  for (const t of byIdf) marks[t] = 0
   return out
 }

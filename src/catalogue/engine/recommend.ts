@@ -119,13 +119,6 @@ export class TopK {
   }
 }
 
-/** The `k` docs of `docs` with the highest `scores` (by doc), ties by doc (so by id), best first. */
-export function topDocs (docs: ArrayLike<number>, scores: Float64Array, k: number): number[] {
-  const top = new TopK(k)
-  for (let j = 0; j < docs.length; j++) top.offer(docs[j]!, scores[docs[j]!]!)
-  return top.best().map((x) => x.doc)
-}
-
 const round = (value: number): number => Math.round(value * 1e4) / 1e4
 
 /** Docs scored per slice before the event loop gets a turn. */

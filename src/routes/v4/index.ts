@@ -211,10 +211,8 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
     const malId = Number(text)
     if (malId >= 1) {
       // The held resources, when the version is loaded: the answer is copied together, not built.
-      const at = version()
-      const held = resources.entryOf(at, malId)
-      if (held === null) throw resourceNotFound(`No entry of this catalogue has the MyAnimeList page ${malAnimeUrlOf(malId)}`)
-      const json = held === undefined ? undefined : resources.resource(at, held, originOf(request), true)
+      const json = resources.lookup(version(), malId, originOf(request))
+      if (json === null) throw resourceNotFound(`No entry of this catalogue has the MyAnimeList page ${malAnimeUrlOf(malId)}`)
       if (json !== undefined) return reply.type(jsonType).send(json)
     }
     const { id } = entryIdOf(text)

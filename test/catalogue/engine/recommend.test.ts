@@ -4,7 +4,7 @@
 // answers, in slices) step aside while a recommendation runs.
 import t from 'tap'
 import { createAnswerStore } from '../../../src/catalogue/answers.js'
-import { recommendIds, topDocs, TopK } from '../../../src/catalogue/engine/recommend.js'
+import { recommendIds, TopK } from '../../../src/catalogue/engine/recommend.js'
 import { importCatalogueFile } from '../../../src/catalogue/import.js'
 import { openCatalogue } from '../../../src/catalogue/open.js'
 import type { Filters } from '../../../src/catalogue/search.js'
@@ -52,8 +52,6 @@ t.test('TopK keeps the k best by score, ties by doc, whatever the order they com
       for (const { doc, score } of order) top.offer(doc, score)
       t.same(top.best(), expected, `${count} docs, k = ${k}`)
     }
-    const scores = Float64Array.from(scored, (s) => s.score)
-    t.same(topDocs(scored.map((s) => s.doc), scores, k), expected.map((s) => s.doc), `topDocs, ${count} docs, k = ${k}`)
   }
 })
 
