@@ -267,12 +267,10 @@ function explained (engine: Engine, d: number, score: number, pref: Float64Array
   const named = (relatedTo.get(d) ?? []).slice(0, MAX_BECAUSE_ANIME).map((r) => ({ doc: r.source, related: true }))
   if (named.length < MAX_BECAUSE_ANIME && tags.length > 0) {
     // The liked anime sharing the most of those tags (by idf, times how much each was liked), best
-    // first, ties by doc: the few wanted kept in order as they come, no object per liked anime (up to
+    // first, ties by doc: offered to a TopK of the few wanted, no object per liked anime (up to
     // MAX_EXPLAINING per recommendation, whose garbage made a recommendation's other objects outlive
     // young collections and fill the old generation).
-    const wanted = MAX_BECAUSE_ANIME - named.length
-    const docs: number[] = []
-    const shares: number[] = []
+    const sharing = new TopK(MAX_BECAUSE_ANIME - named.length)
     for (const e of explaining) {
       let known = false
       for (const x of named) if (x.doc === e) known = true
@@ -280,16 +278,9 @@ function explained (engine: Engine, d: number, score: number, pref: Float64Array
       let shared = 0
       for (let i = docTagStart[e]!; i < docTagStart[e + 1]!; i++) if (tags.includes(docTags[i]!)) shared += idf[docTags[i]!]!
       shared *= weightOfDoc.get(e)!
-      if (!(shared > 0)) continue
-      let at = docs.length
-      while (at > 0 && (shared > shares[at - 1]! || (shared === shares[at - 1]! && e < docs[at - 1]!))) at--
-      if (at >= wanted) continue
-      if (docs.length < wanted) { docs.push(e); shares.push(shared) }
-      for (let j = docs.length - 1; j > at; j--) { docs[j] = docs[j - 1]!; shares[j] = shares[j - 1]! }
-      docs[at] = e
-      shares[at] = shared
+      if (shared > 0 && !sharing.refuses(shared)) sharing.offer(e, shared)
     }
-    for (const doc of docs) named.push({ doc, related: false })
+    for (const { doc } of sharing.best()) named.push({ doc, related: false })
   }
   return {
     id: engine.idOf(d),
