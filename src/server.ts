@@ -8,6 +8,7 @@ import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js'
 import app, { serverOptionsFor } from './app.js'
 import type { AppConfig } from './config.js'
 import { liveUpdates, workerHeader } from './live.js'
+import { quietCollection } from './quiet-collection.js'
 
 export async function startServer (config: AppConfig): Promise<FastifyInstance> {
   const fastify = Fastify({
@@ -21,6 +22,7 @@ export async function startServer (config: AppConfig): Promise<FastifyInstance> 
   workerHeader(fastify, config)
   await fastify.register(fp(app), config)
   await fastify.register(liveUpdates, config)
+  await fastify.register(quietCollection, { growth: config.quietCollectionBytes })
   const stopGracefully = gracefulStop(fastify, config)
   // The signal handlers come before listening: in a cluster the primary hands this worker
   // connections as soon as it has registered it, before listen() resolves here, and a

@@ -1,0 +1,105 @@
+// Memory given back once the service goes quiet after a burst of requests.
+//
+// What a burst leaves (objects promoted to V8's old generation, buffers whose
+// bytes go only with the objects holding them) stays resident until V8's next
+// full collection, and a quiet process allocates nothing that would start one:
+// V8's memory reducer runs one only on its fallback timer, a minute or more
+// later. So when the event loop has been nearly idle for a few seconds and what
+// V8 answers for (its heap and the bytes of buffers) has grown since the last
+// such collection, the service runs a full collection itself, twice: the first
+// finds what is live, and only the second, knowing how full each page is,
+// moves the survivors out of the pages left nearly empty and frees them
+// (after one, the old generation kept its pages, a few MB live in tens). It needs V8's `gc()`, which node
+// exposes with `--expose-gc` (`npm start` sets it; see docs/deployment.md);
+// without it, or with QUIET_COLLECTION=off, nothing is done.
+import { performance } from 'node:perf_hooks'
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+
+export interface QuietCollectorOptions {
+  /** The collection: V8's `gc()`, twice. */
+  collect: () => void
+  /** What a collection can give back, in bytes: V8's heap and the buffers' bytes outside it (process.memoryUsage's heapTotal + external). */
+  held: () => number
+  /** The share of time the event loop worked since the last call, 0 to 1 (from performance.eventLoopUtilization). */
+  busy: () => number
+  /** Growth of `held` since the last collection (bytes) that makes one worth its pause (QUIET_COLLECTION). */
+  growth: number
+  /** How many ticks in a row the loop must be quiet. */
+  quietTicks?: number
+  /** Under this share of work a tick counts as quiet. */
+  quietShare?: number
+  /** Told of each collection: `held` before it and one tick later (V8 frees the pages on a thread of its own). */
+  collected?: (before: number, after: number) => void
+}
+
+/** Defaults: 2 quiet seconds (ticks of 1 s), under 2 % of the loop's time at work in each. */
+export const QUIET_COLLECTION = { intervalMs: 1000, quietTicks: 2, quietShare: 0.02 } as const
+
+/**
+ * The rule, one tick at a time (a tick a second in the service): collect when
+ * the loop has been quiet for `quietTicks` ticks and `held` is `growth` above
+ * what it was just after the last collection (or at the start). Memory kept
+ * live (caches filling) raises the mark instead of causing a collection every
+ * few seconds. Not resident memory: a password hash's (scrypt's, outside V8)
+ * comes and goes with each login, and no collection gives it back.
+ */
+export function createQuietCollector (options: QuietCollectorOptions): { tick: () => boolean } {
+  const { collect, held, busy, growth, collected } = options
+  const quietTicks = options.quietTicks ?? QUIET_COLLECTION.quietTicks
+  const quietShare = options.quietShare ?? QUIET_COLLECTION.quietShare
+  let mark = held()
+  let quiet = 0
+  let pending: number | null = null // held before the last collection, until the tick after it
+  return {
+    tick () {
+      const now = held()
+      if (pending !== null) {
+        collected?.(pending, now)
+        mark = now
+        pending = null
+      }
+      quiet = busy() < quietShare ? quiet + 1 : 0
+      if (quiet < quietTicks || now < mark + growth) return false
+      collect()
+      pending = now
+      quiet = 0
+      return true
+    }
+  }
+}
+
+/** V8's gc(), when node was started with --expose-gc. */
+export function exposedGc (): (() => void) | undefined {
+  const gc = (globalThis as { gc?: unknown }).gc
+  return typeof gc === 'function' ? gc as () => void : undefined
+}
+
+/**
+ * Ticks every second from registration to close, logging each collection at
+ * debug level. Does nothing without V8's gc() or with `growth` null (QUIET_COLLECTION=off).
+ */
+export const quietCollection = fp(async function quietCollection (fastify: FastifyInstance, options: { growth: number | null }) {
+  const gc = exposedGc()
+  if (gc === undefined || options.growth === null) return
+  let last = performance.eventLoopUtilization()
+  const collector = createQuietCollector({
+    collect: () => { gc(); gc() },
+    growth: options.growth,
+    held: () => {
+      const { heapTotal, external } = process.memoryUsage()
+      return heapTotal + external
+    },
+    busy: () => {
+      const now = performance.eventLoopUtilization()
+      const share = performance.eventLoopUtilization(now, last).utilization
+      last = now
+      return share
+    },
+    collected: (before, after) => {
+      fastify.log.debug({ heldBeforeMb: Math.round(before / 1e6), heldAfterMb: Math.round(after / 1e6), rssMb: Math.round(process.memoryUsage.rss() / 1e6) }, 'quiet collection')
+    }
+  })
+  const timer = setInterval(() => { collector.tick() }, QUIET_COLLECTION.intervalMs).unref()
+  fastify.addHook('onClose', async () => { clearInterval(timer) })
+}, { name: 'quiet-collection' })
