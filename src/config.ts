@@ -155,7 +155,7 @@ export const variables = {
   SHUTDOWN_DRAIN: duration('shutdownDrainMs', '5s', 'on SIGTERM, how long /ready answers 503 while requests are still served, before the service stops accepting; 0: no drain', 0),
   SHUTDOWN_TIMEOUT: duration('shutdownTimeoutMs', '10s', 'on SIGTERM/SIGINT, how long requests in flight get to finish'),
   QUIET_COLLECTION: parsed('quietCollectionBytes', '8mb',
-    "with node --expose-gc: once the service has been quiet for 2 s, a full garbage collection if V8's heap and buffers grew this much (or 512kb, 16mb) since the last; off: never",
+    "with node --expose-gc: once the service has been quiet for 6 s, a full garbage collection if V8's heap and buffers grew this much (or 512kb, 16mb) since the last; off: never",
     (raw, variable) => raw === 'off' ? null : parseSize(variable, raw), offWords),
   TRUST_PROXY: parsed('trustProxy', 'false', "whose X-Forwarded-For to believe: false, true (any peer), or the proxies' addresses/CIDR ranges", (raw, variable) => parseTrustProxy(variable, raw)),
   WATCHLISTS_PER_USER: integer('watchlistsPerUser', 100, 1, 1_000_000, 'most lists one user may have'),

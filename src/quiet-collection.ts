@@ -1,15 +1,19 @@
 // Memory given back once the service goes quiet after a burst of requests.
 //
 // What a burst leaves (objects promoted to V8's old generation, buffers whose
-// bytes go only with the objects holding them) stays resident until V8's next
-// full collection, and a quiet process allocates nothing that would start one:
-// V8's memory reducer runs one only on its fallback timer, a minute or more
-// later. So when the event loop has been nearly idle for a few seconds and what
-// V8 answers for (its heap and the bytes of buffers) has grown since the last
-// such collection, the service runs a full collection itself, twice: the first
-// finds what is live, and only the second, knowing how full each page is,
-// moves the survivors out of the pages left nearly empty and frees them
-// (after one, the old generation kept its pages, a few MB live in tens). It needs V8's `gc()`, which node
+// bytes go only with the objects holding them, a young generation grown to its
+// cap) stays resident until V8's next full collection, and a quiet process
+// allocates nothing that would start one: V8's memory reducer runs one only on
+// its fallback timer, a minute or more later. So when the event loop has been
+// nearly idle for 6 s and what V8 answers for (its heap and the bytes of
+// buffers) has grown since the last such collection, the service runs a full
+// collection itself, twice: the first finds what is live, and only the second,
+// knowing how full each page is, moves the survivors out of the pages left
+// nearly empty and frees them (after one, the old generation kept its pages, a
+// few MB live in tens). Why 6 s: V8 shrinks the young generation after a full
+// collection only when the allocation rate it measured over the last 5 s is
+// low, and it measures it from one collection to the next; 2 s after the
+// burst, the burst was still in that window. It needs V8's `gc()`, which node
 // exposes with `--expose-gc` (`npm start` sets it; see docs/deployment.md);
 // without it, or with QUIET_COLLECTION=off, nothing is done.
 import { performance } from 'node:perf_hooks'
@@ -33,8 +37,8 @@ export interface QuietCollectorOptions {
   collected?: (before: number, after: number) => void
 }
 
-/** Defaults: 2 quiet seconds (ticks of 1 s), under 2 % of the loop's time at work in each. */
-export const QUIET_COLLECTION = { intervalMs: 1000, quietTicks: 2, quietShare: 0.02 } as const
+/** Defaults: 6 quiet seconds (ticks of 1 s), under 2 % of the loop's time at work in each. */
+export const QUIET_COLLECTION = { intervalMs: 1000, quietTicks: 6, quietShare: 0.02 } as const
 
 /**
  * The rule, one tick at a time (a tick a second in the service): collect when

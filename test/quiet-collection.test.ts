@@ -1,8 +1,9 @@
 // The quiet collection's rule, tick by tick, with the process's figures given.
 import t from 'tap'
-import { createQuietCollector } from '../src/quiet-collection.js'
+import { createQuietCollector, QUIET_COLLECTION } from '../src/quiet-collection.js'
 
 const MB = 1e6
+const QUIET = QUIET_COLLECTION.quietTicks
 
 /** A collector over figures the test sets: `held` and `busy` are read at each tick. */
 function harness (growth = 8 * MB, start = 100 * MB) {
@@ -14,66 +15,70 @@ function harness (growth = 8 * MB, start = 100 * MB) {
     growth,
     collected: (before, after) => { state.told.push([before, after]) }
   })
-  return { state, tick: () => collector.tick() }
+  /** `n` ticks: whether each collected. */
+  const ticks = (n: number): boolean[] => Array.from({ length: n }, () => collector.tick())
+  return { state, tick: () => collector.tick(), ticks }
 }
 
-t.test('collects once the loop has been quiet for two ticks and memory grew by the threshold', async (t) => {
-  const { state, tick } = harness()
+t.test('the default quiet spell is longer than the 5 s over which V8 measures the allocation rate', async (t) => {
+  t.ok(QUIET * QUIET_COLLECTION.intervalMs > 5000)
+})
+
+t.test('collects once the loop has been quiet for the whole spell and memory grew by the threshold', async (t) => {
+  const { state, tick, ticks } = harness()
   state.held = 120 * MB
-  t.equal(tick(), false, 'one quiet tick is not enough')
-  t.equal(tick(), true, 'the second quiet tick collects')
+  t.same(ticks(QUIET - 1), Array(QUIET - 1).fill(false), 'not before the spell is over')
+  t.equal(tick(), true, 'the last tick of the spell collects')
   t.equal(state.collections, 1)
 })
 
 t.test('a busy tick starts the quiet count again', async (t) => {
-  const { state, tick } = harness()
+  const { state, tick, ticks } = harness()
   state.held = 120 * MB
-  t.equal(tick(), false)
+  ticks(QUIET - 1)
   state.busy = 0.5
   t.equal(tick(), false, 'busy')
   state.busy = 0.01
-  t.equal(tick(), false, 'quiet again, one tick')
+  t.same(ticks(QUIET - 1), Array(QUIET - 1).fill(false), 'quiet again, not for long enough yet')
   t.equal(tick(), true)
   t.equal(state.collections, 1)
 })
 
 t.test('no collection while memory has not grown by the threshold', async (t) => {
-  const { state, tick } = harness(8 * MB)
+  const { state, tick, ticks } = harness(8 * MB)
   state.held = 107.9 * MB
-  for (let i = 0; i < 10; i++) t.equal(tick(), false)
+  t.same(ticks(3 * QUIET), Array(3 * QUIET).fill(false))
   state.held = 108 * MB
-  t.equal(tick(), true, 'grown by exactly the threshold')
+  t.equal(tick(), true, 'grown by exactly the threshold, the loop long quiet')
 })
 
 t.test('after a collection the mark is the memory one tick later, and tells what it gave back', async (t) => {
-  const { state, tick } = harness()
+  const { state, tick, ticks } = harness()
   state.held = 150 * MB
-  tick()
-  t.equal(tick(), true)
+  t.equal(ticks(QUIET).at(-1), true)
   state.held = 110 * MB // V8 freed the pages
   t.equal(tick(), false)
   t.same(state.told, [[150 * MB, 110 * MB]])
   state.held = 117 * MB
-  for (let i = 0; i < 5; i++) t.equal(tick(), false, 'under 110 + 8 MB')
+  t.same(ticks(3 * QUIET), Array(3 * QUIET).fill(false), 'under 110 + 8 MB')
   state.held = 118 * MB
-  t.equal(tick(), true, '8 MB above the new mark')
+  t.equal(tick(), true, '8 MB above the new mark, quiet all along')
   t.equal(state.collections, 2)
 })
 
-t.test('memory that stays after a collection raises the mark: no collection every other tick', async (t) => {
-  const { state, tick } = harness()
+t.test('memory that stays after a collection raises the mark: no collection at every spell', async (t) => {
+  const { state, ticks } = harness()
   state.held = 150 * MB
-  tick()
-  t.equal(tick(), true)
-  for (let i = 0; i < 20; i++) t.equal(tick(), false, 'held memory is not collected again')
+  t.equal(ticks(QUIET).at(-1), true)
+  t.same(ticks(5 * QUIET), Array(5 * QUIET).fill(false), 'held memory is not collected again')
   t.equal(state.collections, 1)
   t.same(state.told, [[150 * MB, 150 * MB]])
 })
 
 t.test('a tick whose share of work is at the quiet limit is busy', async (t) => {
-  const { state, tick } = harness()
+  const { state, ticks } = harness()
   state.held = 150 * MB
-  state.busy = 0.02
-  for (let i = 0; i < 5; i++) t.equal(tick(), false)
+  state.busy = QUIET_COLLECTION.quietShare
+  t.same(ticks(3 * QUIET), Array(3 * QUIET).fill(false))
   t.equal(state.collections, 0)
 })

@@ -18,7 +18,7 @@ async function someRequests (port: number): Promise<void> {
 t.test('with --expose-gc, a quiet service collects once its memory grew, and goes on answering', async (t) => {
   const server = await spawnServer(t, { NODE_OPTIONS: withGc, LOG_LEVEL: 'debug', QUIET_COLLECTION: '1kb' })
   await someRequests(server.port)
-  const lines = await eventually(() => { const found = collectionLines(server.output()); return found.length > 0 ? found : undefined }, 20_000, 100)
+  const lines = await eventually(() => { const found = collectionLines(server.output()); return found.length > 0 ? found : undefined }, 30_000, 100)
   t.ok(lines, 'a quiet collection was logged')
   t.type(lines?.[0]?.heldBeforeMb, 'number')
   t.type(lines?.[0]?.heldAfterMb, 'number')
@@ -29,8 +29,8 @@ t.test('QUIET_COLLECTION=off, or no --expose-gc: no collection of its own', asyn
   const off = await spawnServer(t, { NODE_OPTIONS: withGc, LOG_LEVEL: 'debug', QUIET_COLLECTION: 'off' })
   const noGc = await spawnServer(t, { LOG_LEVEL: 'debug', QUIET_COLLECTION: '1kb' })
   await Promise.all([someRequests(off.port), someRequests(noGc.port)])
-  // Three quiet ticks and more: long enough for a collection the rule would run.
-  await new Promise((resolve) => setTimeout(resolve, 4500))
+  // Longer than the quiet spell: long enough for a collection the rule would run.
+  await new Promise((resolve) => setTimeout(resolve, 8500))
   t.same(collectionLines(off.output()), [], 'off')
   t.same(collectionLines(noGc.output()), [], 'without --expose-gc')
 })
