@@ -29,20 +29,16 @@ export interface QuietCollectorOptions {
   busy: () => number
   /** Growth of `held` since the last collection (bytes) that makes one worth its pause (QUIET_COLLECTION). */
   growth: number
-  /** How many ticks in a row the loop must be quiet. */
-  quietTicks?: number
-  /** Under this share of work a tick counts as quiet. */
-  quietShare?: number
   /** Told of each collection: `held` before it and one tick later (V8 frees the pages on a thread of its own). */
   collected?: (before: number, after: number) => void
 }
 
-/** Defaults: 6 quiet seconds (ticks of 1 s), under 2 % of the loop's time at work in each. */
+/** A tick a second; a collection after 6 quiet ones, each under 2 % of the loop's time at work. */
 export const QUIET_COLLECTION = { intervalMs: 1000, quietTicks: 6, quietShare: 0.02 } as const
 
 /**
  * The rule, one tick at a time (a tick a second in the service): collect when
- * the loop has been quiet for `quietTicks` ticks and `held` is `growth` above
+ * the loop has been quiet for `quietTicks` ticks in a row and `held` is `growth` above
  * what it was just after the last collection (or at the start). Memory kept
  * live (caches filling) raises the mark instead of causing a collection every
  * few seconds. Not resident memory: a password hash's (scrypt's, outside V8)
@@ -50,8 +46,7 @@ export const QUIET_COLLECTION = { intervalMs: 1000, quietTicks: 6, quietShare: 0
  */
 export function createQuietCollector (options: QuietCollectorOptions): { tick: () => boolean } {
   const { collect, held, busy, growth, collected } = options
-  const quietTicks = options.quietTicks ?? QUIET_COLLECTION.quietTicks
-  const quietShare = options.quietShare ?? QUIET_COLLECTION.quietShare
+  const { quietTicks, quietShare } = QUIET_COLLECTION
   let mark = held()
   let quiet = 0
   let pending: number | null = null // held before the last collection, until the tick after it
@@ -74,7 +69,7 @@ export function createQuietCollector (options: QuietCollectorOptions): { tick: (
 }
 
 /** V8's gc(), when node was started with --expose-gc. */
-export function exposedGc (): (() => void) | undefined {
+function exposedGc (): (() => void) | undefined {
   const gc = (globalThis as { gc?: unknown }).gc
   return typeof gc === 'function' ? gc as () => void : undefined
 }
