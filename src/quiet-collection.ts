@@ -14,8 +14,11 @@
 // collection only when the allocation rate it measured over the last 5 s is
 // low, and it measures it from one collection to the next; 2 s after the
 // burst, the burst was still in that window. It needs V8's `gc()`, which node
-// exposes with `--expose-gc` (`npm start` sets it; see docs/deployment.md);
-// without it, or with QUIET_COLLECTION=off, nothing is done.
+// exposes with `--expose-gc`; without it, or with QUIET_COLLECTION=off (the
+// default), nothing is done. Off by default because the next burst pays for it:
+// after a full collection in a quiet process V8 sizes the old generation at
+// little above what is live, and the load that follows runs full collections
+// back to back for a while (docs/deployment.md).
 import { performance } from 'node:perf_hooks'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
