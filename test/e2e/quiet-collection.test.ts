@@ -23,6 +23,9 @@ t.test('with --expose-gc, a quiet service collects once its memory grew, and goe
   t.type(lines?.[0]?.heldBeforeMb, 'number')
   t.type(lines?.[0]?.heldAfterMb, 'number')
   t.equal((await getOnce(server.port, '/anime/entry/1')).status, 200)
+  // Stopped, not killed: a clean exit also writes the child's coverage.
+  server.child.kill('SIGTERM')
+  t.same(await server.exited, { code: 0, signal: null }, 'stops cleanly with its timer running')
 })
 
 t.test('QUIET_COLLECTION=off, or no --expose-gc: no collection of its own', async (t) => {
