@@ -292,7 +292,7 @@ export function similarIds (engine: Engine, id: number, limit: number): SimilarI
     const union = ownWeight + poolWeights[p]! - sharedWeight
     const sim = union > 0 ? sharedWeight / union : 0
     const score = related ? RELATED_SIGNAL + (1 - RELATED_SIGNAL) * sim : sim
-    if ((related || score > 0) && !top.refuses(score)) top.offer(b, score)
+    if (related || score > 0) top.offer(b, score)
   }
   const out = top.best().map(({ doc: b, score }) => ({ id: engine.idOf(b), score: Math.round(score * 1e4) / 1e4, sharedTags: sharedOf(b).map((t) => tagNames[t]!), related: inPool[b] === 2 }))
   for (let p = 0; p < size; p++) inPool[pool[p]!] = 0

@@ -278,7 +278,7 @@ function explained (engine: Engine, d: number, score: number, pref: Float64Array
       let shared = 0
       for (let i = docTagStart[e]!; i < docTagStart[e + 1]!; i++) if (tags.includes(docTags[i]!)) shared += idf[docTags[i]!]!
       shared *= weightOfDoc.get(e)!
-      if (shared > 0 && !sharing.refuses(shared)) sharing.offer(e, shared)
+      if (shared > 0) sharing.offer(e, shared)
     }
     for (const { doc } of sharing.best()) named.push({ doc, related: false })
   }
