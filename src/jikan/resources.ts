@@ -665,9 +665,16 @@ export interface ResourceStore {
   /**
    * The resources of entries `ids` for `origin`, in order and separated by
    * commas, between `before` and `after` (a page of a list), as one buffer;
-   * undefined when any of them is not held.
+   * undefined when any of them is not held. A large one is written into a
+   * buffer of pages: give it back with release once it is sent.
    */
   join: (version: string, ids: readonly number[], origin: string, before: string, after: string) => Buffer | undefined
+  /**
+   * Takes back a page join returned, once sent (the socket has it): its
+   * memory is written into by a later page, so it must not be read again.
+   * Anything else, or a page given back before, is left alone.
+   */
+  release: (page: Buffer) => void
   /** Starts loading `version` if it is newer than the one held. */
   prepare: (version: string) => void
   held: () => string | null
@@ -907,6 +914,7 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
     // entries not asked for lately, and keeping each would cost every lookup a copy for little.
     resource: (version, id, origin, wrap = false) => wrap ? joinOf(version, [id], origin, dataHead, dataTail, false) : joinOf(version, [id], origin, '', '', false),
     join,
+    release (page) { pageBuffers.give(page) },
     prepare (version) { load.of(version) },
     held: load.held,
     close: load.close
@@ -933,24 +941,18 @@ function writeText (text: string | Buffer, out: Buffer, at: number): number {
  * written into it, and an munmap when it is collected.
  */
 const SLAB_SIZE = 48 << 10
-/** The smallest buffer the C library maps apart under `npm start`'s MALLOC_MMAP_THRESHOLD_. */
-const OWN_MAPPING = 64 << 10
 let slab: Buffer | null = null
 let slabAt = 0
 
 /**
  * A buffer of `size` bytes to write an answer into: a part of a slab shared
  * with the answers written before and after it (a resource), or, when large
- * (a page of resources, some 50 KiB), one of its own of at least 64 KiB.
- * Buffer.allocUnsafe's pool is 8 KiB, a new one for every third resource; a
- * slab holds some twenty. A slab is let go once every answer in it is (they
- * are sent, not kept). A page's buffer under 64 KiB came from the C library's
- * main pool, where thousands waited for V8's collection and left holes that
- * stayed resident; from 64 KiB the C library maps it apart and unmaps it when
- * freed, and a page is rare enough that its page faults do not count.
+ * (a page of resources, some 60 KiB), one of pageBuffers'. Buffer.allocUnsafe's
+ * pool is 8 KiB, a new one for every third resource; a slab holds some twenty.
+ * A slab is let go once every answer in it is (they are sent, not kept).
  */
 function answerBytes (size: number): Buffer {
-  if (size > SLAB_SIZE >>> 3) return Buffer.allocUnsafeSlow(Math.max(size, OWN_MAPPING)).subarray(0, size)
+  if (size > SLAB_SIZE >>> 3) return pageBuffers.take(size)
   if (slab === null || slabAt + size > SLAB_SIZE) {
     slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
     slabAt = 0
@@ -960,6 +962,45 @@ function answerBytes (size: number): Buffer {
   slabAt = (slabAt + size + 7) & ~7
   return out
 }
+
+/** Bytes of each buffer pages are written into: a page of 25 resources is some 60 KiB. */
+export const PAGE_BYTES = 128 << 10
+/** Free page buffers kept for reuse: more than the pages a busy service has in flight at once. */
+const PAGES_KEPT = 16
+
+/**
+ * The buffers pages of resources are written into, taken back once a page is
+ * sent (ResourceStore.release) and written into again. A page used to get a
+ * buffer of its own, and V8 frees a buffer's memory only when a collection
+ * finds it dead, while it counts the buffers allocated since its last full
+ * collection against the old generation's limit: under a load of pages, several
+ * megabytes of sent ones waited at any moment. After a full collection in a
+ * quiet process (V8's own memory reducer, or QUIET_COLLECTION) that limit is
+ * a few megabytes above what is live, and those buffers alone then started
+ * full collection after full collection (docs/deployment.md). Reused, they
+ * are allocated once. A page not given back (its client went away, or it was
+ * not sent) is collected as any buffer; a page larger than PAGE_BYTES gets a
+ * buffer of its own.
+ */
+class PageBuffers {
+  private readonly free: ArrayBuffer[] = []
+  /** The memory of the pages taken and not given back yet: each is taken back once, and nothing else is. */
+  private readonly lent = new WeakSet<ArrayBuffer>()
+
+  take (size: number): Buffer {
+    if (size > PAGE_BYTES) return Buffer.allocUnsafeSlow(size)
+    const memory = this.free.pop() ?? new ArrayBuffer(PAGE_BYTES)
+    this.lent.add(memory)
+    return Buffer.from(memory, 0, size)
+  }
+
+  give (page: Buffer): void {
+    const memory = page.buffer as ArrayBuffer
+    if (!this.lent.delete(memory)) return
+    if (this.free.length < PAGES_KEPT) this.free.push(memory)
+  }
+}
+const pageBuffers = new PageBuffers()
 
 /** Where the last varint read by varintAt ended (a second result without an object per read). */
 let varintEnd = 0

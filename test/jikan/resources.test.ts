@@ -3,7 +3,7 @@
 // ids mapped as id mapping maps them; a new catalogue version answers with its
 // own data once loaded, never a mix; not held: undefined (the route builds).
 import t, { type Test } from 'tap'
-import { createResourceStore, animeResourceJson, ORIGIN } from '../../src/jikan/resources.js'
+import { createResourceStore, animeResourceJson, ORIGIN, PAGE_BYTES } from '../../src/jikan/resources.js'
 import { malIdOf } from '../../src/jikan/sites.js'
 import { importCatalogueFile } from '../../src/catalogue/import.js'
 import { openCatalogue } from '../../src/catalogue/open.js'
@@ -167,6 +167,48 @@ t.test('pages asked again are copied from the resources kept as written: byte fo
     t.same(wrong, [], 'every lookup and page equals its resources as written')
     t.ok(pages > 250, `${pages} pages byte for byte (${writtenMaxBytes} bytes kept)`)
   }
+})
+
+t.test('pages are written into buffers taken back once sent: a page given back is written into again; one not given back, given back twice, too large or not a page is not', async (t) => {
+  const dir = tempDir(t)
+  await importCatalogueFile(dir, writeAod(dir, Array.from({ length: 12 }, (_, i) => aodRecord(i + 1, { title: `Anime ${i} ${'y'.repeat(i * 20)}`, studios: [`studio ${i % 3}`] }))))
+  const opened = openCatalogue(dir)
+  t.teardown(() => { opened.close() })
+  const { catalogue, discovery } = opened
+  const version = catalogue.version()
+  const store = createResourceStore(discovery, { slice: 7, schedule: (next) => { next() }, writtenMaxBytes: 0 })
+  store.prepare(version)
+  const json = new Map(discovery.fullEntries(catalogue.answerRange(0, 1000).ids).map((entry) => [entry.id, animeResourceJson(entry, malIdOf(entry.sources)!)]))
+  const ids = [...json.keys()]
+  /** A page of `n` resources from the `from`th entry on (round the catalogue), as join writes it and as it must read. */
+  const page = (n: number, from: number, origin = 'http://a.example') => {
+    const items = Array.from({ length: n }, (_, i) => ids[(from + i) % ids.length]!)
+    return { bytes: store.join(version, items, origin, '[', ']')!, expected: `[${items.map((id) => built(json.get(id)!, origin)).join(',')}]` }
+  }
+  const a = page(12, 0)
+  const b = page(12, 3, 'https://b.example:8443')
+  t.ok(a.bytes.length > 8192 && a.bytes.length < PAGE_BYTES, `a page of ${a.bytes.length} bytes is written into a page buffer`)
+  t.not(b.bytes.buffer, a.bytes.buffer, 'a page not given back: the next one has other memory')
+  store.release(a.bytes)
+  store.release(a.bytes)
+  const c = page(10, 5)
+  t.equal(c.bytes.buffer, a.bytes.buffer, 'the page given back is written into again')
+  const d = page(12, 7)
+  t.not(d.bytes.buffer, c.bytes.buffer, 'given back twice, it is lent once: the next page has other memory')
+  t.equal(b.bytes.toString(), b.expected, 'the page kept meanwhile is intact')
+  t.equal(c.bytes.toString(), c.expected)
+  t.equal(d.bytes.toString(), d.expected)
+  // Not pages of the buffers: a buffer of the caller's, a small answer (from a slab shared with others), a page over PAGE_BYTES.
+  const small = page(1, 0)
+  const large = page(Math.ceil(PAGE_BYTES / Math.min(...[...json.values()].map((j) => j.length))) + 1, 0)
+  t.ok(large.bytes.length > PAGE_BYTES, `a page of ${large.bytes.length} bytes`)
+  for (const other of [Buffer.alloc(PAGE_BYTES), small.bytes, large.bytes]) store.release(other)
+  const e = page(12, 2)
+  t.not(e.bytes.buffer, small.bytes.buffer, 'a small answer given back is not written into')
+  t.not(e.bytes.buffer, large.bytes.buffer, 'a page larger than a page buffer given back is not kept')
+  t.equal(small.bytes.toString(), small.expected)
+  t.equal(large.bytes.toString(), large.expected)
+  t.equal(e.bytes.toString(), e.expected)
 })
 
 t.test('a catalogue update: the new version is loaded when asked for, and answers with its data', async (t) => {

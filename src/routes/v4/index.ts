@@ -270,7 +270,10 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   const listRoute = (path: string, o: ListOptions, toSearch: (query: Query, params: Record<string, string>) => SearchRequest): void => {
     fastify.get(path, options({ ...o, response: { 200: S.JikanAnimeSearchReply } }), async (request, reply) => {
       const query = request.query as Query
-      return reply.type(jsonType).send(await animePage(toSearch(query, request.params as Record<string, string>), query, originOf(request)))
+      const page = await animePage(toSearch(query, request.params as Record<string, string>), query, originOf(request))
+      // Its buffer is written into again once the socket has the page (resources.release).
+      reply.raw.once('finish', () => { resources.release(page) })
+      return reply.type(jsonType).send(page)
     })
   }
 
