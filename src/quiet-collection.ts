@@ -20,6 +20,8 @@
 // little above what is live, and the load that follows runs full collections
 // back to back for a while (docs/deployment.md).
 import { performance } from 'node:perf_hooks'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 
@@ -71,19 +73,30 @@ export function createQuietCollector (options: QuietCollectorOptions): { tick: (
   }
 }
 
-/** V8's gc(), when node was started with --expose-gc. */
-function exposedGc (): (() => void) | undefined {
-  const gc = (globalThis as { gc?: unknown }).gc
-  return typeof gc === 'function' ? gc as () => void : undefined
+/**
+ * V8's gc(): node's, when it runs with --expose-gc; else taken from a context
+ * made while V8's flag that exposes it is set. The flag is set back at once,
+ * so that no other context (a worker thread's included) gets gc(). The same
+ * function either way: it collects the whole heap of the process's isolate.
+ */
+export function v8Gc (): () => void {
+  const exposed = (globalThis as { gc?: unknown }).gc
+  if (typeof exposed === 'function') return exposed as () => void
+  v8.setFlagsFromString('--expose-gc')
+  try {
+    return vm.runInNewContext('gc') as () => void
+  } finally {
+    v8.setFlagsFromString('--no-expose-gc')
+  }
 }
 
 /**
  * Ticks every second from registration to close, logging each collection at
- * debug level. Does nothing without V8's gc() or with `growth` null (QUIET_COLLECTION=off).
+ * debug level. Does nothing with `growth` null (QUIET_COLLECTION=off).
  */
 export const quietCollection = fp(async function quietCollection (fastify: FastifyInstance, options: { growth: number | null }) {
-  const gc = exposedGc()
-  if (gc === undefined || options.growth === null) return
+  if (options.growth === null) return
+  const gc = v8Gc()
   let last = performance.eventLoopUtilization()
   const collector = createQuietCollector({
     collect: () => { gc(); gc() },
