@@ -211,8 +211,8 @@ export function renderBench (r: BenchResults): string {
   lines.push('## Start and memory', '')
   lines.push(`Cold start (spawn of what \`npm start\` runs, \`${startCommandText()}\`, to the first 200 of GET /anime/entry/1, ${r.settings.count}-entry catalogue imported): ${r.coldStartMs.map((ms) => fmt(ms, 0)).join(', ')} ms; CPU time used by then: ${r.coldStartCpuMs.map((ms) => fmt(ms, 0)).join(', ')} ms.`, '')
   lines.push(`Service RSS: ${fmt(r.rss.idleMb, 0)} MB after start; ${fmt(r.rss.endOfLoadMb, 0)} MB the moment the last load run (the storms) ended; ` +
-    `${fmt(r.rss.afterLoadMb, 0)} MB after the load runs once settled (quiet for ${SETTLE_QUIET_MS / 1000} s: the targets' figure); ` +
-    (Number.isNaN(r.rss.afterIdleMb) ? '' : `${fmt(r.rss.afterIdleMb, 0)} MB ${IDLE_COLLECTION_WAIT_MS / 1000} s after the load ended, once V8's idle collection has had its time (a quiet process runs it some 65-100 s after its last full collection); `) +
+    `${fmt(r.rss.afterLoadMb, 0)} MB after the load runs once settled (quiet for ${SETTLE_QUIET_MS / 1000} s: the targets' figure, after the service's quiet collection, which runs once it has been quiet for 6 s); ` +
+    (Number.isNaN(r.rss.afterIdleMb) ? '' : `${fmt(r.rss.afterIdleMb, 0)} MB ${IDLE_COLLECTION_WAIT_MS / 1000} s after the load ended, once V8's idle collection has had its time (a quiet process ran it anywhere from about 9 to 100 s after its last full collection in our measurements); `) +
     `${fmt(r.rss.peakMb, 0)} MB at its peak (VmHWM; scrypt at N=2^17 takes 128 MiB per hash while it runs).`, '')
   if (r.errors.length > 0) {
     lines.push('## Problems during the run', '')

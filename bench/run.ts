@@ -354,8 +354,8 @@ async function main (): Promise<void> {
     const loadEnded = performance.now()
     results.rss.afterLoadMb = await settledRssMb(service.child.pid)
     // A quiet process allocates nothing, and V8 then runs its idle collection only on its
-    // memory reducer's fallback timer, some 65-100 s after the last full collection: what a
-    // quiet service holds for good shows only after it.
+    // memory reducer's timers, seconds to some 100 s after the last full collection: what a
+    // quiet service holds for good shows only after it (or after QUIET_COLLECTION's).
     // Full runs only: a quick or partial run would spend two minutes on it.
     if (!quick && only.length === 0) {
       await sleep(Math.max(0, IDLE_COLLECTION_WAIT_MS - (performance.now() - loadEnded)))

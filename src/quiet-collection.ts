@@ -13,12 +13,12 @@
 // few MB live in tens). Why 6 s: V8 shrinks the young generation after a full
 // collection only when the allocation rate it measured over the last 5 s is
 // low, and it measures it from one collection to the next; 2 s after the
-// burst, the burst was still in that window. It needs V8's `gc()`, which node
-// exposes with `--expose-gc`; without it, or with QUIET_COLLECTION=off (the
-// default), nothing is done. Off by default because the next burst pays for it:
-// after a full collection in a quiet process V8 sizes the old generation at
-// little above what is live, and the load that follows runs full collections
-// back to back for a while (docs/deployment.md).
+// burst, the burst was still in that window. After such a collection V8 sets
+// the old generation's limit a few MB above what is live, and counts the
+// buffers allocated since against it: a route that allocated a large buffer
+// per answer then ran full collection after full collection under the next
+// burst, which is why /v4 pages reuse theirs (src/jikan/resources.ts,
+// docs/deployment.md). QUIET_COLLECTION=off: nothing is done.
 import { performance } from 'node:perf_hooks'
 import v8 from 'node:v8'
 import vm from 'node:vm'
