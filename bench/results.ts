@@ -80,6 +80,8 @@ export interface BenchResults {
   rss: { idleMb: number, endOfLoadMb: number, afterLoadMb: number, afterIdleMb: number, peakMb: number }
   files: { catalogueMb: number, jsonlMb: number, jsonMb: number }
   targets: Target[]
+  /** RESULTS.md's section on search quality (bench/search-quality.ts qualityReport), when it ran. */
+  qualitySection?: string
   errors: string[]
   wallSeconds: number
 }
@@ -135,7 +137,7 @@ export function renderBench (r: BenchResults): string {
   lines.push('## Targets', '')
   lines.push(row(['target', 'measured', 'limit', 'result']), row(['---', '---:', '---:', '---']))
   for (const t of r.targets) {
-    lines.push(row([t.name, t.missing !== undefined || Number.isNaN(t.measured) ? '–' : `${fmt(t.measured, t.unit === '×' ? 2 : t.unit === 'µs' || t.unit === 'MB' ? 0 : t.unit === 'ms' ? 1 : 2)} ${t.unit}`, `${t.kind === 'min' ? '≥' : '≤'} ${t.limit} ${t.unit}`, verdict(t)]))
+    lines.push(row([t.name, t.missing !== undefined || Number.isNaN(t.measured) ? '–' : `${fmt(t.measured, t.unit === '×' ? 2 : t.unit === 'µs' || t.unit === 'MB' || t.unit === 'kinds' ? 0 : t.unit === 'ms' ? 1 : 2)} ${t.unit}`, `${t.kind === 'min' ? '≥' : '≤'} ${t.limit} ${t.unit}`, verdict(t)]))
   }
   lines.push('')
   lines.push('"by" says how far from the limit a figure is, as a factor: a missed "at most" target is measured / limit, a missed "at least" one limit / measured.', '')
@@ -208,6 +210,7 @@ export function renderBench (r: BenchResults): string {
   for (const i of r.imports) lines.push(row([i.format, fmt(i.seconds, 2), fmt(i.cpuSeconds, 2), fmt(i.peakRssMb, 0), i.runs.map((x) => fmt(x, 2)).join(', '), i.records]))
   lines.push('')
   lines.push(`catalogue.sqlite after the JSONL import (with its WAL, if any): ${fmt(r.files.catalogueMb)} MB; the AOD JSONL it came from: ${fmt(r.files.jsonlMb)} MB (${fmt(r.files.catalogueMb / r.files.jsonlMb, 2)}×); the same catalogue as pretty-printed JSON: ${fmt(r.files.jsonMb)} MB.`, '')
+  if (r.qualitySection !== undefined) lines.push(r.qualitySection, '')
   lines.push('## Start and memory', '')
   lines.push(`Cold start (spawn of what \`npm start\` runs, \`${startCommandText()}\`, to the first 200 of GET /anime/entry/1, ${r.settings.count}-entry catalogue imported): ${r.coldStartMs.map((ms) => fmt(ms, 0)).join(', ')} ms; CPU time used by then: ${r.coldStartCpuMs.map((ms) => fmt(ms, 0)).join(', ')} ms.`, '')
   lines.push(`Service RSS: ${fmt(r.rss.idleMb, 0)} MB after start; ${fmt(r.rss.endOfLoadMb, 0)} MB the moment the last load run (the storms) ended; ` +

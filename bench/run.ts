@@ -430,6 +430,28 @@ async function main (): Promise<void> {
     }
   }
 
+  // Search quality (known items, bench/search-quality.ts) on both catalogues, in this process, after every service stopped.
+  let quality: { kindsBelow: number, compared: number } | { missing: string } = { missing: 'not run (BENCH_ONLY)' }
+  if (selected('quality')) {
+    log('search quality')
+    try {
+      const { measureSearchQuality, qualityReport, engineBefore, QUALITY_RUNS } = await import('./search-quality.js')
+      const runs = []
+      for (const { catalogue, sample } of QUALITY_RUNS) {
+        const run = await measureSearchQuality({ catalogue, sample, count: settings.count })
+        // The engine before was measured on the 40k generated catalogue: another count asks other queries.
+        runs.push({ run, before: catalogue === 'generated' && settings.count !== 40_000 ? undefined : engineBefore(catalogue) })
+      }
+      const report = qualityReport(runs)
+      results.qualitySection = report.section
+      quality = report
+      log(`  ${report.kindsBelow} of ${report.compared} kinds below the engine before`)
+    } catch (error) {
+      errors.push(`search quality: ${(error as Error).message}`)
+      quality = { missing: `failed: ${(error as Error).message}` }
+    }
+  }
+
   const scenario = (name: string): ScenarioResult | undefined => results.scenarios.find((x) => x.name === name && x.available)
   const missing = (name: string): { missing: string } | Record<string, never> => scenario(name) === undefined ? { missing: results.scenarios.find((x) => x.name === name)?.note ?? 'not measured' } : {}
   const ceilingRatio = (name: string): Target => ({ name: `${name}: service / bare ceiling req/s`, measured: ratioOf(name, 'rps'), limit: 0.75, kind: 'min', unit: '×', ...missing(name) })
@@ -459,6 +481,9 @@ async function main (): Promise<void> {
     stormTarget('logins'),
     { name: 'Jikan GET /v4/anime/{id}: time against GET /anime/entry/:id', measured: ratioOf('Jikan /v4/anime/{id}, uniform', 'time'), limit: 1.2, kind: 'max', unit: '×', ...missing('Jikan /v4/anime/{id}, uniform') },
     { name: 'Jikan GET /v4/anime?q=: time against GET /anime/search?q=', measured: ratioOf('Jikan /v4/anime?q=', 'time'), limit: 1.2, kind: 'max', unit: '×', ...missing('Jikan /v4/anime?q=') },
+    'missing' in quality
+      ? { name: 'search quality, known items: query kinds ranked worse than the engine before (top-1 or MRR@10)', measured: NaN, limit: 0, kind: 'max', unit: 'kinds', missing: quality.missing }
+      : { name: `search quality, known items: query kinds ranked worse than the engine before (top-1 or MRR@10, ${quality.compared} kinds over both catalogues)`, measured: quality.kindsBelow, limit: 0, kind: 'max', unit: 'kinds' },
     { name: 'catalogue.sqlite / the AOD JSONL it came from', measured: results.files.catalogueMb / results.files.jsonlMb, limit: 2, kind: 'max', unit: '×' },
     { name: 'import, JSON', measured: importOf('JSON'), limit: 5, kind: 'max', unit: 's' },
     { name: 'import, JSONL', measured: importOf('JSONL'), limit: 5, kind: 'max', unit: 's' },

@@ -110,15 +110,19 @@ export function markdownTable (results: EngineScores[]): string {
   return lines.join('\n')
 }
 
-async function main (): Promise<void> {
-  const argv = process.argv.slice(2)
-  const which = argValue(argv, 'catalogue') ?? 'generated'
-  const sample = Number(argValue(argv, 'sample') ?? 400)
-  const seed = Number(argValue(argv, 'seed') ?? 7)
-  const save = argValue(argv, 'save')
+/** One known-item run: the catalogue, how many entries it serves, the sample and its queries, each engine's scores. */
+export interface QualityRun { catalogue: 'default' | 'generated', entries: number, sample: number, seed: number, queries: number, results: EngineScores[] }
+
+/** The catalogues of a run: the shipped one, every entry; the 40k generated one, 400 sampled (bench/quality/README.md). */
+export const QUALITY_RUNS = [{ catalogue: 'default', sample: 148 }, { catalogue: 'generated', sample: 400 }] as const
+
+/** The known-item queries of `sample` entries of a catalogue, ranked by the service (built in-process) and by MiniSearch. */
+export async function measureSearchQuality (options: { catalogue: 'default' | 'generated', sample: number, seed?: number, count?: number }): Promise<QualityRun> {
+  const { catalogue: which, sample } = options
+  const seed = options.seed ?? 7
   const file = which === 'default'
     ? path.join(root, 'data', 'anime-offline-database.json')
-    : ensureCatalogue(outDir, { count: Number(argValue(argv, 'count') ?? 40_000), seed: 1 }).jsonl
+    : ensureCatalogue(outDir, { count: options.count ?? 40_000, seed: 1 }).jsonl
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'anime-api-quality-'))
   // The first start imports the catalogue: 40k entries take longer than avvio's default plugin timeout.
@@ -171,19 +175,78 @@ async function main (): Promise<void> {
       miniRanks.push({ query, rank: index === -1 ? null : index + 1 })
     }
 
-    const results: EngineScores[] = [
-      { engine: 'service', kinds: score(serviceRanks), medianQueryMs: median(serviceTimes) },
-      { engine: 'MiniSearch', kinds: score(miniRanks), medianQueryMs: median(miniTimes) }
-    ]
-    console.log(`${which} catalogue: ${entries.length} entries, ${chosen.size} sampled (seed ${seed}), ${queries.length} queries\n`)
-    console.log(markdownTable(results))
-    if (save !== undefined) {
-      fs.writeFileSync(save, JSON.stringify({ catalogue: which, entries: entries.length, sample: chosen.size, seed, measuredAt: new Date().toISOString(), results }, null, 2) + '\n')
-      console.log(`\nsaved to ${save}`)
+    return {
+      catalogue: which,
+      entries: entries.length,
+      sample: chosen.size,
+      seed,
+      queries: queries.length,
+      results: [
+        { engine: 'service', kinds: score(serviceRanks), medianQueryMs: median(serviceTimes) },
+        { engine: 'MiniSearch', kinds: score(miniRanks), medianQueryMs: median(miniTimes) }
+      ]
     }
   } finally {
     await service.close()
     fs.rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+/** The kinds where `now` ranks worse than `before` on the same queries: a lower top-1 or MRR@10. */
+export function kindsBelow (now: EngineScores, before: EngineScores): QueryKind[] {
+  return queryKinds.filter((kind) => {
+    const a = now.kinds.find((k) => k.kind === kind)
+    const b = before.kinds.find((k) => k.kind === kind)
+    if (a === undefined || b === undefined || b.queries === 0) return false
+    return a.top1 < b.top1 || a.mrr10 < b.mrr10
+  })
+}
+
+/** The engine before the in-memory one, on the same queries (bench/quality/before-<catalogue>.json), if kept. */
+export function engineBefore (catalogue: string, dir = path.join(root, 'bench', 'quality')): EngineScores | undefined {
+  const file = path.join(dir, `before-${catalogue}.json`)
+  if (!fs.existsSync(file)) return undefined
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { results: EngineScores[] }).results.find((r) => r.engine === 'service')
+}
+
+/**
+ * RESULTS.md's section on search quality, and how many kinds (over every run)
+ * rank worse than the engine before: the service, the engine before it on the
+ * same queries, and MiniSearch as the outside reference.
+ */
+export function qualityReport (runs: Array<{ run: QualityRun, before: EngineScores | undefined }>): { section: string, kindsBelow: number, compared: number } {
+  const lines = ['## Search quality', '',
+    'Known items (`bench/search-quality.ts`): for a seeded sample of entries, one query of each kind built from the entry (its exact title, a synonym, its first 4-6 letters, the title with one typo, two words from its middle, a piece of a CJK synonym), and the entry\'s rank in the first page of `/anime/search`. Top-1: the entry ranks first; MRR@10: the mean of 1/rank, 0 past rank 10. "before" is the SQLite FTS5 engine the in-memory one replaced, measured on the same queries (`bench/quality/`); MiniSearch (prefix and fuzzy search, titles boosted) is the outside reference. Query times are in-process and include the request\'s handling.', '']
+  let below = 0
+  let compared = 0
+  for (const { run, before } of runs) {
+    lines.push(`${run.catalogue === 'default' ? 'The shipped default catalogue' : 'The generated catalogue'}: ${run.entries} entries, ${run.sample} sampled (seed ${run.seed}), ${run.queries} queries.`, '')
+    lines.push(markdownTable(before === undefined ? run.results : [run.results[0]!, { ...before, engine: 'before' }, ...run.results.slice(1)]), '')
+    if (before !== undefined) {
+      const worse = kindsBelow(run.results[0]!, before)
+      below += worse.length
+      compared += queryKinds.length
+      lines.push(worse.length === 0 ? 'No kind ranks worse than before.' : `Worse than before: ${worse.join(', ')}.`, '')
+    } else {
+      lines.push('No results of the engine before for this catalogue.', '')
+    }
+  }
+  return { section: lines.join('\n'), kindsBelow: below, compared }
+}
+
+async function main (): Promise<void> {
+  const argv = process.argv.slice(2)
+  const which = argValue(argv, 'catalogue') === 'default' ? 'default' : 'generated'
+  const sample = Number(argValue(argv, 'sample') ?? 400)
+  const seed = Number(argValue(argv, 'seed') ?? 7)
+  const count = Number(argValue(argv, 'count') ?? 40_000)
+  const save = argValue(argv, 'save')
+  const run = await measureSearchQuality({ catalogue: which, sample, seed, count })
+  console.log(`${which} catalogue: ${run.entries} entries, ${run.sample} sampled (seed ${seed}), ${run.queries} queries\n`)
+  console.log(markdownTable(run.results))
+  if (save !== undefined) {
+    fs.writeFileSync(save, JSON.stringify({ catalogue: which, entries: run.entries, sample: run.sample, seed, measuredAt: new Date().toISOString(), results: run.results }, null, 2) + '\n')
+    console.log(`\nsaved to ${save}`)
   }
 }
 

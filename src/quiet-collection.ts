@@ -96,10 +96,15 @@ export function v8Gc (): () => void {
  */
 export const quietCollection = fp(async function quietCollection (fastify: FastifyInstance, options: { growth: number | null }) {
   if (options.growth === null) return
-  const gc = v8Gc()
+  // Taken at the first collection, not at start: the context it may need is not made for nothing.
+  let gc: (() => void) | undefined
   let last = performance.eventLoopUtilization()
   const collector = createQuietCollector({
-    collect: () => { gc(); gc() },
+    collect: () => {
+      gc ??= v8Gc()
+      gc()
+      gc()
+    },
     growth: options.growth,
     held: () => {
       const { heapTotal, external } = process.memoryUsage()

@@ -1,6 +1,8 @@
-// The quiet collection's rule, tick by tick, with the process's figures given.
+// The quiet collection's rule, tick by tick, with the process's figures given;
+// V8's gc() taken without node's --expose-gc (the tests run without it).
+import vm from 'node:vm'
 import t from 'tap'
-import { createQuietCollector, QUIET_COLLECTION } from '../src/quiet-collection.js'
+import { createQuietCollector, QUIET_COLLECTION, v8Gc } from '../src/quiet-collection.js'
 
 const MB = 1e6
 const QUIET = QUIET_COLLECTION.quietTicks
@@ -81,4 +83,18 @@ t.test('a tick whose share of work is at the quiet limit is busy', async (t) => 
   state.busy = QUIET_COLLECTION.quietShare
   t.same(ticks(3 * QUIET), Array(3 * QUIET).fill(false))
   t.equal(state.collections, 0)
+})
+
+t.test("V8's gc() without --expose-gc: a function that collects, and no context made later gets one", async (t) => {
+  const gc = v8Gc()
+  t.type(gc, 'function')
+  let held: object | undefined = { some: 'object' }
+  const ref = new WeakRef(held)
+  held = undefined
+  // A WeakRef keeps its target until the end of the job that made it.
+  await new Promise((resolve) => setImmediate(resolve))
+  gc()
+  t.equal(ref.deref(), undefined, 'an object nothing holds is gone after it')
+  t.equal(vm.runInNewContext('typeof gc'), 'undefined', 'a context made afterwards has no gc()')
+  t.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined', 'nor has the main one')
 })

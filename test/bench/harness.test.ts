@@ -153,3 +153,32 @@ t.test('the bench starts the service as npm start does: its environment settings
   t.throws(() => parseStartCommand('MALLOC_ARENA_MAX=2 tsx src/cli.ts serve'), /not a node command/)
   t.same(startCommand().args.slice(-2), ['dist/anime-api.cjs', 'serve'], 'package.json\'s start script parses')
 })
+
+t.test('search quality: a kind ranks worse than before when its top-1 or its MRR@10 is lower; the report counts them over every catalogue', async (t) => {
+  const { kindsBelow, qualityReport, queryKinds } = await import('../../bench/search-quality.js')
+  const engine = (name: string, scores: Partial<Record<string, [number, number]>>) => ({
+    engine: name,
+    medianQueryMs: 1,
+    kinds: queryKinds.map((kind) => {
+      const [top1, mrr10] = scores[kind] ?? [0.5, 0.6]
+      return { kind, queries: kind === 'cjk' ? 0 : 10, top1, mrr10, found10: 1 }
+    })
+  })
+  const before = engine('service', {})
+  t.same(kindsBelow(engine('service', {}), before), [], 'the same scores: none')
+  t.same(kindsBelow(engine('service', { exact: [0.9, 0.95], prefix: [0.5, 0.7] }), before), [], 'better or equal: none')
+  t.same(kindsBelow(engine('service', { exact: [0.4, 0.9], typo: [0.6, 0.5] }), before), ['exact', 'typo'], 'a lower top-1, a lower MRR@10')
+  t.same(kindsBelow(engine('service', { cjk: [0, 0] }), before), [], 'a kind the engine before had no queries of is not compared')
+  const run = (catalogue: 'default' | 'generated', now: ReturnType<typeof engine>) => ({ catalogue, entries: 100, sample: 10, seed: 7, queries: 50, results: [now, engine('MiniSearch', {})] })
+  const report = qualityReport([
+    { run: run('default', engine('service', { pair: [0.1, 0.2] })), before },
+    { run: run('generated', engine('service', {})), before },
+    { run: run('generated', engine('service', { pair: [0.1, 0.2] })), before: undefined }
+  ])
+  t.equal(report.kindsBelow, 1, 'counted over the runs that have an engine before')
+  t.equal(report.compared, 2 * queryKinds.length)
+  t.match(report.section, /\| query kind \| queries \| service top-1 \| service MRR@10 \| before top-1 \| before MRR@10 \| MiniSearch top-1 \| MiniSearch MRR@10 \|/, 'the engine before beside the service and MiniSearch')
+  t.match(report.section, /Worse than before: pair\./)
+  t.match(report.section, /No kind ranks worse than before\./)
+  t.match(report.section, /No results of the engine before for this catalogue\./)
+})
