@@ -4,7 +4,7 @@
 // bytes go only with the objects holding them, a young generation grown to its
 // cap) stays resident until V8's next full collection, and a quiet process
 // allocates nothing that would start one: V8's memory reducer runs one only on
-// its fallback timer, a minute or more later. So when the event loop has been
+// its own timers, anywhere from seconds to some 100 s later. So when the event loop has been
 // nearly idle for 6 s and what V8 answers for (its heap and the bytes of
 // buffers) has grown since the last such collection, the service runs a full
 // collection itself, twice: the first finds what is live, and only the second,
