@@ -77,6 +77,16 @@ t.test('SHUTDOWN_DRAIN: a duration, 0 or off for none', async (t) => {
   t.throws(() => loadConfig({ SHUTDOWN_DRAIN: 'a while' }), /^SHUTDOWN_DRAIN: expected a duration/)
 })
 
+t.test('JIKAN_WRITTEN_MAX: off (0) by default, a size, or off/0/none', async (t) => {
+  t.equal(loadConfig({}).jikanWrittenMaxBytes, 0)
+  t.equal(loadConfig({ JIKAN_WRITTEN_MAX: '100mb' }).jikanWrittenMaxBytes, 100 << 20)
+  t.equal(loadConfig({ JIKAN_WRITTEN_MAX: '65536' }).jikanWrittenMaxBytes, 65536)
+  for (const off of ['off', '0', 'none']) t.equal(loadConfig({ JIKAN_WRITTEN_MAX: off }).jikanWrittenMaxBytes, 0, off)
+  t.throws(() => loadConfig({ JIKAN_WRITTEN_MAX: 'all' }), /^JIKAN_WRITTEN_MAX: expected a size/)
+  t.throws(() => loadConfig({ JIKAN_WRITTEN_MAX: '2gb' }), /^JIKAN_WRITTEN_MAX: expected a size/)
+  t.throws(() => loadConfig({ JIKAN_WRITTEN_MAX: '2048mb' }), /^JIKAN_WRITTEN_MAX: must be between 1kb and 1024mb/)
+})
+
 t.test('watchlist and MAL import limits: defaults, each variable, bad values', async (t) => {
   t.match(loadConfig({}), { watchlistsPerUser: 100, malImportMaxBytes: 16 << 20, malImportMaxEntries: 20_000, malImportMaxPending: 4 })
   t.match(loadConfig({ WATCHLISTS_PER_USER: '5', MAL_IMPORT_MAX_BYTES: '2mb', MAL_IMPORT_MAX_ENTRIES: '500', MAL_IMPORT_MAX_PENDING: '1' }),

@@ -570,6 +570,8 @@ export interface ResourceStoreOptions extends VersionedLoadOptions {
   dedupeTrial?: number
   /** Bytes of resources kept as last written (see WRITTEN_MAX_BYTES); 0 keeps none. */
   writtenMaxBytes?: number
+  /** Bytes of lookups' answers kept as first written (see KeptAnswers; JIKAN_WRITTEN_MAX); 0, the default, keeps none. */
+  keptMaxBytes?: number
 }
 
 /**
@@ -580,6 +582,64 @@ export interface ResourceStoreOptions extends VersionedLoadOptions {
  * over the held tables).
  */
 export const WRITTEN_MAX_BYTES = 2 * 2 ** 20
+
+/** Bytes of each buffer KeptAnswers appends answers to. */
+const KEPT_CHUNK = 1 << 20
+
+/**
+ * Lookups' answers (`{"data": …}`) kept as first written, by their entry's
+ * index in one held version, up to a bound of bytes, so that a lookup asked
+ * again sends them as they are, as GET /anime/entry/:id sends its held
+ * answers. Writing an answer from the compact form copies some sixty pieces
+ * from places spread over the held tables; in a busy service those are no
+ * longer in the CPU's caches, and the write costs a lookup several times what
+ * it does in a loop (docs/jikan.md). An answer is kept for the origin it was
+ * written for, when it links to this service (its companies' URLs); asked for
+ * at another origin, it is written again and that copy kept instead, while
+ * the bound allows. Nothing is ever written over: a kept answer may still be
+ * on its way to a client.
+ */
+class KeptAnswers {
+  private of: Held | null = null
+  private answers: Array<Buffer | undefined> = []
+  private origins: string[] = []
+  private chunk: Buffer | null = null
+  private chunkAt = 0
+  private used = 0
+
+  constructor (private readonly maxBytes: number) {}
+
+  /** Entry `index`'s answer in `held` for `origin`, if kept (`linked`: it links to this service, so the origin must match). */
+  get (held: Held, index: number, origin: string, linked: boolean): Buffer | undefined {
+    if (held !== this.of) return undefined
+    const answer = this.answers[index]
+    return answer === undefined || (linked && this.origins[index] !== origin) ? undefined : answer
+  }
+
+  /** Keeps a copy of `answer` as entry `index`'s in `held` for `origin`, while the bound allows; returns the copy kept, or `answer`. */
+  put (held: Held, index: number, origin: string, answer: Buffer): Buffer {
+    if (held !== this.of) {
+      // Another version: the answers of the last one go with it.
+      this.of = held
+      this.answers = new Array<Buffer | undefined>(held.ids.length)
+      this.origins = new Array<string>(held.ids.length)
+      this.chunk = null
+      this.used = 0
+    }
+    if (this.used + answer.length > this.maxBytes) return answer
+    if (this.chunk === null || this.chunkAt + answer.length > this.chunk.length) {
+      this.chunk = Buffer.allocUnsafeSlow(Math.max(KEPT_CHUNK, answer.length))
+      this.chunkAt = 0
+    }
+    const kept = this.chunk.subarray(this.chunkAt, this.chunkAt + answer.length)
+    kept.set(answer)
+    this.chunkAt += answer.length
+    this.used += answer.length
+    this.answers[index] = kept
+    this.origins[index] = origin
+    return kept
+  }
+}
 
 /** A resource as last written: where in the ring, how long, and the origin written in (it serves another origin when it links nowhere here). */
 interface Written { index: number, at: number, length: number, origin: string }
@@ -654,6 +714,7 @@ export interface ResourceStore {
    * The resource of the entry with MyAnimeList id `malId`, as Jikan's `{"data": …}`
    * for `origin` (bytes): null when version `version` has no such entry;
    * undefined when not held (the version is not, or the entry is not): build it.
+   * With `keptMaxBytes`, the same bytes again for the same entry (KeptAnswers).
    */
   lookup: (version: string, malId: number, origin: string) => Buffer | null | undefined
   /**
@@ -845,6 +906,8 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
 
   const writtenMaxBytes = options.writtenMaxBytes ?? WRITTEN_MAX_BYTES
   const written = writtenMaxBytes <= 0 ? null : new WrittenRing(writtenMaxBytes)
+  const keptMaxBytes = options.keptMaxBytes ?? 0
+  const answers = keptMaxBytes <= 0 ? null : new KeptAnswers(keptMaxBytes)
   /** The version `written` holds resources of (by their index in it). */
   let writtenOf: Held | null = null
 
@@ -878,7 +941,10 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
     for (let i = 0; i < count; i++) {
       if (i > 0) out[at++] = 0x2c // ,
       const index = indexes[i]!
-      const kept = written?.get(index, origin, held.origins[index]! > 0)
+      const linked = held.origins[index]! > 0
+      // A lookup's kept answer holds the resource between `{"data":` and `}`.
+      const answer = answers?.get(held, index, origin, linked)
+      const kept = answer === undefined ? written?.get(index, origin, linked) : answer.subarray(dataHead.length, answer.length - dataTail.length)
       if (kept !== undefined) {
         out.set(kept, at)
         at += kept.length
@@ -907,11 +973,14 @@ export function createResourceStore (source: ResourceSource, options: ResourceSt
       if (p < 0) return null
       const index = held.malHeld[p]!
       if (index < 0) return undefined
+      const answer = answers?.get(held, index, origin, held.origins[index]! > 0)
+      if (answer !== undefined) return answer
       indexes[0] = index
-      return joinIndexes(held, 1, origin, dataHead, dataTail, false)
+      const writtenNow = joinIndexes(held, 1, origin, dataHead, dataTail, false)
+      return answers === null ? writtenNow : answers.put(held, index, origin, writtenNow)
     },
-    // A lookup uses a copy a page left, but keeps none: over a large catalogue most lookups are of
-    // entries not asked for lately, and keeping each would cost every lookup a copy for little.
+    // A lookup uses a copy a page left, but leaves none in that ring: over a large catalogue most lookups
+    // are of entries not asked for lately, and a bounded ring would cost every lookup a copy for little.
     resource: (version, id, origin, wrap = false) => wrap ? joinOf(version, [id], origin, dataHead, dataTail, false) : joinOf(version, [id], origin, '', '', false),
     join,
     release (page) { pageBuffers.give(page) },

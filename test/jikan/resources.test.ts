@@ -243,6 +243,67 @@ t.test('a catalogue update: the new version is loaded when asked for, and answer
   t.equal(titleOf(second, 100004), 'Anime 4', 'new with the import')
 })
 
+t.test('lookups kept written out (JIKAN_WRITTEN_MAX): sent again as they are, byte for byte; per origin where they link here; within the bound; not past a new version', async (t) => {
+  const dir = tempDir(t)
+  // Entries 1, 4, 7, … link to no company (no origin written in); the others do.
+  const records = (title: string) => Array.from({ length: 12 }, (_, i) => aodRecord(i + 1, {
+    title: `${title} ${i}`,
+    studios: i % 3 === 0 ? [] : [`studio ${i % 4}`],
+    producers: i % 3 === 0 ? [] : [`producer ${i % 5}`]
+  }))
+  await importCatalogueFile(dir, writeAod(dir, records('Anime')))
+  const opened = openCatalogue(dir)
+  t.teardown(() => { opened.close() })
+  const { catalogue, discovery } = opened
+  const first = catalogue.version()
+  const entries = discovery.fullEntries(catalogue.answerRange(0, 1000).ids)
+  const expected = (version: string, malId: number, origin: string): string => {
+    const entry = discovery.fullEntries([kept.entryOf(version, malId)!])[0]!
+    return `{"data":${built(animeResourceJson(entry, malId), origin)}}`
+  }
+  const size = Math.max(...entries.map((entry) => Buffer.byteLength(animeResourceJson(entry, malIdOf(entry.sources)!)))) + 200
+  const queue: Array<() => void> = []
+  // Room for five answers.
+  const kept = createResourceStore(discovery, { slice: 5, schedule: (next) => { queue.push(next) }, keptMaxBytes: 5 * size })
+  const run = (): void => { while (queue.length > 0) queue.shift()!() }
+  kept.prepare(first)
+  run()
+  const [a, b] = ['http://a.example', 'https://b.example:8443']
+  const linked = 100002
+  const unlinked = 100001
+  const once = kept.lookup(first, linked, a)!
+  const onceExpected = expected(first, linked, a)
+  t.equal(once.toString(), onceExpected, 'written as without the bound')
+  t.equal(kept.lookup(first, linked, a), once, 'asked again: the kept answer itself, not written again')
+  const atB = kept.lookup(first, linked, b)!
+  t.equal(atB.toString(), expected(first, linked, b), 'at another origin: written with that origin')
+  t.not(atB, once)
+  t.equal(kept.lookup(first, linked, b), atB, 'and kept for it instead')
+  t.equal(once.toString(), onceExpected, 'the answer sent before is never written over')
+  const plain = kept.lookup(first, unlinked, a)!
+  t.equal(kept.lookup(first, unlinked, b), plain, 'an answer that links nowhere here serves every origin')
+  t.equal(plain.toString(), expected(first, unlinked, b))
+  // Five answers kept so far would be three; two more fill the bound; later ones are written each time.
+  const more = [100003, 100004, 100005, 100006].map((malId) => ({ malId, answer: kept.lookup(first, malId, a)! }))
+  const again = more.map(({ malId }) => kept.lookup(first, malId, a)!)
+  t.same(again.map((answer, i) => answer === more[i]!.answer), [true, true, false, false], 'kept while the bound allows; past it, written anew each time')
+  t.same(again.map((answer) => answer.toString()), more.map(({ malId }) => expected(first, malId, a)), 'byte for byte either way')
+  // A page of kept and unkept entries: copied from the kept answers where there are some.
+  const page = [linked, unlinked, 100003, 100006].map((malId) => kept.entryOf(first, malId)!)
+  const pageExpected = `[${discovery.fullEntries(page).map((entry) => built(animeResourceJson(entry, malIdOf(entry.sources)!), a)).join(',')}]`
+  t.equal(kept.join(first, page, a, '[', ']')!.toString(), pageExpected, 'a page with kept entries, byte for byte')
+  // A new version: nothing kept from the old one is sent.
+  await importCatalogueFile(dir, writeAod(dir, records('Renamed')))
+  const second = catalogue.answerRange(0, 1).version
+  kept.prepare(second)
+  run()
+  const renamed = kept.lookup(second, linked, a)!
+  t.match(renamed.toString(), /"title":"Renamed 1"/, 'the new version written')
+  t.equal(renamed.toString(), expected(second, linked, a))
+  t.equal(kept.lookup(second, linked, a), renamed, 'and kept in its turn')
+  t.equal(once.toString(), onceExpected, "the old version's answer, sent before, is intact")
+})
+
 t.test('an import between two slices restarts the load at the new version; a failed read is reported', async (t) => {
   const dir = tempDir(t)
   await importCatalogueFile(dir, writeAod(dir, [1, 2, 3, 4, 5].map((n) => aodRecord(n))))

@@ -62,7 +62,13 @@ export default async function v4 (fastify: FastifyInstance): Promise<void> {
   // Every entry's `anime` resource of the current catalogue version, held compact in memory
   // (src/jikan/resources.ts): GET /v4/anime/{id} and the pages of lists answer from it once it is
   // loaded; until then (at start, after an import) from the cache above and the database.
-  const resources = createResourceStore(discovery, { slice: RESOURCE_SLICE, budgetMs: BACKGROUND_SLICE_MS, onError: (error) => { fastify.log.error({ err: error }, 'loading the Jikan resources failed') } })
+  // JIKAN_WRITTEN_MAX: lookups' answers kept written out, up to that many bytes (none by default).
+  const resources = createResourceStore(discovery, {
+    slice: RESOURCE_SLICE,
+    budgetMs: BACKGROUND_SLICE_MS,
+    keptMaxBytes: fastify.config.jikanWrittenMaxBytes,
+    onError: (error) => { fastify.log.error({ err: error }, 'loading the Jikan resources failed') }
+  })
   whenServing(fastify, () => { resources.prepare(version()) })
   fastify.addHook('preClose', async () => { resources.close() })
   fastify.catalogueWatcher.onSwitch((info) => { resources.prepare(String(info.version)) })
