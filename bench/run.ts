@@ -432,7 +432,7 @@ async function main (): Promise<void> {
       await settle(kept.child.pid, 2000, 120_000)
       const measured = await measureScenario({ ...keptScenario, name: `Jikan /v4/anime/{id}, uniform, ${JIKAN_KEPT}` }, kept, kept)
       // Measured as the default service's "after the load" RSS is (settledRssMb).
-      results.scenarios.push({ ...measured, note: `RSS ${fmt(await settledRssMb(kept.child.pid), 0)} MB after the load, measured as the default service's below` })
+      results.scenarios.push({ ...measured, note: `RSS ${fmt(await settledRssMb(kept.child.pid), 0)} MB after this load alone (measured as the default service's below, which ran every scenario)` })
     } catch (error) {
       errors.push(`${JIKAN_KEPT}: ${(error as Error).message}`)
     } finally {
